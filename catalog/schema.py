@@ -1,0 +1,560 @@
+"""The catalog's entities, one pydantic model per kind of file.
+
+Every model is strict (`extra="forbid"`) and documents its fields with attribute
+docstrings, which become the descriptions in the generated JSON Schema.
+Rules that span several fields of one entity live here as validators; rules that
+span several entities live in `catalog.rules`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from catalog.types import (
+    BackendKind,
+    Capability,
+    DeploymentStatus,
+    EndpointKind,
+    EntityId,
+    EnvVarName,
+    GatewayAlias,
+    HttpUrl,
+    HubRepoId,
+    Modality,
+    ModelKind,
+    NonNegativeUsd,
+    OneLine,
+    PositiveMs,
+    Prose,
+    Quantization,
+    Rating,
+    ServedName,
+    Tokens,
+    UrlPath,
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        str_strip_whitespace=False,
+    )
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class SourceRef(Strict):
+    """Where a fact comes from: a document in `sources/`, and optionally the section."""
+
+    source: EntityId
+    """Id of a file in `sources/`."""
+    section: str | None = None
+    """Heading or table in that document that states the fact."""
+
+
+class Source(Strict):
+    """A document the catalog took facts from, such as one of the seed guides."""
+
+    title: OneLine
+    """Title of the document."""
+    kind: Literal["guide", "issue", "catalog-page", "article", "model-card", "vendor-docs"]
+    """What sort of document it is."""
+    url: HttpUrl | None = None
+    """Where the document lives, if it is public."""
+    summary: Prose
+    """What the document covers, in this catalog's own words."""
+    retrieved: date | None = None
+    """When the facts were last copied from it."""
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Architecture(Strict):
+    """Shape of the network; what the VRAM estimate needs."""
+
+    type: Literal["dense", "moe"]
+    """`dense` uses every parameter per token; `moe` routes each token to a few experts."""
+    total_params_b: float = Field(gt=0)
+    """All parameters, in billions."""
+    active_params_b: float | None = Field(default=None, gt=0)
+    """Parameters used per token, in billions; required for `moe`."""
+    layers: int | None = Field(default=None, gt=0)
+    """Transformer layers (`num_hidden_layers`)."""
+    kv_heads: int | None = Field(default=None, gt=0)
+    """Key/value heads per layer (`num_key_value_heads`)."""
+    head_dim: int | None = Field(default=None, gt=0)
+    """Dimension of one attention head."""
+
+    @model_validator(mode="after")
+    def _moe_needs_active(self) -> Architecture:
+        if self.type == "moe" and self.active_params_b is None:
+            raise ValueError("a `moe` architecture needs `active_params_b` (parameters used per token)")
+        if self.type == "dense" and self.active_params_b not in (None, self.total_params_b):
+            raise ValueError("a `dense` architecture uses all parameters: drop `active_params_b`")
+        if self.active_params_b is not None and self.active_params_b > self.total_params_b:
+            raise ValueError(
+                f"`active_params_b` ({self.active_params_b}) exceeds `total_params_b` ({self.total_params_b})"
+            )
+        return self
+
+
+class HubLink(Strict):
+    hub: EntityId
+    """Id of a file in `hubs/` (e.g. `huggingface`, `modelscope`)."""
+    repo_id: HubRepoId
+    """Repository on that hub."""
+
+
+class Model(Strict):
+    """A set of weights: one file per model in `models/`, named after its id."""
+
+    name: OneLine
+    """Display name, as the vendor writes it."""
+    family: OneLine
+    """Model family, e.g. `Qwen2.5-Coder` or `GPT-OSS`."""
+    vendor: OneLine
+    """Who trained and published the weights."""
+    kind: ModelKind
+    """What the model was trained to do."""
+    hub: HubLink | None = None
+    """Where the weights are published; absent for closed models reached through a provider."""
+    license: str | None = None
+    """Licence of the weights (SPDX id where one exists)."""
+    gated: bool = False
+    """True when the hub requires accepting terms and a token before download."""
+    architecture: Architecture | None = None
+    """Dense or mixture-of-experts, with parameter counts."""
+    input_modalities: list[Modality] = Field(min_length=1)
+    """What the model accepts."""
+    output_modalities: list[Modality] = Field(min_length=1)
+    """What the model produces."""
+    native_context: Tokens | None = None
+    """Context window the model was trained for, in tokens."""
+    quantization: Quantization = Quantization.none
+    """How these weights are stored."""
+    description: Prose
+    """What the model is, in this catalog's words."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- backends
+
+
+class Range(Strict):
+    min: float = Field(ge=0)
+    max: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError(f"`min` ({self.min}) is larger than `max` ({self.max}); swap them")
+        return self
+
+
+class Port(Strict):
+    port: int = Field(ge=1, le=65535)
+    purpose: OneLine
+    """What listens on this port."""
+
+
+class BackendRatings(Strict):
+    """The six comparison ratings, 1 to 5 stars."""
+
+    ease_of_setup: Rating
+    single_request_performance: Rating
+    concurrent_performance: Rating
+    model_management: Rating
+    memory_efficiency: Rating
+    production_ready: Rating
+
+
+class UseCasePerformance(Strict):
+    """Qualitative verdicts per situation, as a comparison table states them."""
+
+    single_request_speed: str | None = None
+    concurrent_10: str | None = None
+    """Verdict for 10 concurrent requests."""
+    concurrent_100: str | None = None
+    """Verdict for 100 concurrent requests."""
+    code_generation_quality: str | None = None
+    memory_8b_model: str | None = None
+    """Memory an 8B model takes on this backend, e.g. `~5GB`."""
+    notes: list[str] = Field(default_factory=list)
+    """Footnotes that qualify the verdicts (which quantization, which model)."""
+
+
+class Backend(Strict):
+    """A serving engine or route: vLLM, Ollama, llama.cpp, TEI, or a gateway to an external provider."""
+
+    name: OneLine
+    kind: BackendKind
+    description: Prose
+    production_label: str | None = None
+    """Short label the guides attach, e.g. `Production`."""
+    ports: list[Port] = Field(default_factory=list)
+    """Default ports."""
+    ratings: BackendRatings | None = None
+    ttft_ms: Range | None = None
+    """Typical time to first token, in milliseconds."""
+    tokens_per_second: Range | None = None
+    """Typical decode speed per request."""
+    tokens_per_second_note: str | None = None
+    """Decode speed where no number is given, e.g. `Real-time streaming`."""
+    concurrency: str | None = None
+    """How well it handles concurrent requests, as measured or stated."""
+    hardware: OneLine | None = None
+    """What hardware it needs."""
+    context_note: str | None = None
+    """How context limits work on this backend when they are not fixed per model."""
+    model_formats: list[str] = Field(default_factory=list)
+    """Weight formats or quantization levels it serves."""
+    strengths: list[OneLine] = Field(default_factory=list)
+    limitations: list[OneLine] = Field(default_factory=list)
+    best_for: list[OneLine] = Field(default_factory=list)
+    performance: UseCasePerformance | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- deployments
+
+
+class Hardware(Strict):
+    gpu: str | None = None
+    """GPU model one replica requests, e.g. `L4`, `H100`; none for CPU or external."""
+    gpu_count: int = Field(default=0, ge=0)
+    """GPUs per replica."""
+    gpu_memory_gb: float | None = Field(default=None, gt=0)
+    """Memory of one GPU, in GB."""
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _gpu_and_count(self) -> Hardware:
+        if self.gpu is not None and self.gpu_count == 0:
+            raise ValueError(f"`gpu` is {self.gpu!r} but `gpu_count` is 0; set `gpu_count` to at least 1")
+        if self.gpu is None and self.gpu_count > 0:
+            raise ValueError("`gpu_count` is set but `gpu` is missing; name the GPU model")
+        return self
+
+
+class Serving(Strict):
+    """Engine flags that change what the endpoint can do."""
+
+    max_model_len: Tokens | None = None
+    """Served context (`--max-model-len`), in tokens."""
+    tool_call_parser: str | None = None
+    """`--tool-call-parser`, e.g. `hermes`; vLLM needs it for tool calling."""
+    enable_auto_tool_choice: bool = False
+    """`--enable-auto-tool-choice`."""
+    reasoning_parser: str | None = None
+    """`--reasoning-parser`, e.g. `deepseek_r1`."""
+    engine_version: str | None = None
+    """Version of the serving engine, e.g. `0.13.0`."""
+    speculative_decoding: str | None = None
+    """Speculative decoding method and draft, if enabled."""
+    container: str | None = None
+    """Base image or runtime note, e.g. `CUDA 12.8.1`."""
+    extra_args: list[str] = Field(default_factory=list)
+    """Other engine flags worth knowing."""
+
+
+class Endpoint(Strict):
+    """Where the OpenAI-compatible API answers."""
+
+    base_url: HttpUrl | None = None
+    """OpenAI base URL including `/v1` (or the per-model prefix); what clients pass as `base_url`."""
+    path_prefix: UrlPath | None = None
+    """Path prefix in front of the OpenAI routes when only the prefix is known."""
+    health_url: HttpUrl | None = None
+    """Liveness URL; by default `/health` on the base URL's host."""
+    api_key_env: EnvVarName | None = None
+    """Environment variable that holds the API key."""
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Endpoint:
+        if self.base_url is None and self.path_prefix is None:
+            raise ValueError("an endpoint needs `base_url` or `path_prefix`")
+        return self
+
+
+class FimFormat(Strict):
+    """Control tokens of a fill-in-the-middle prompt."""
+
+    prefix: str
+    suffix: str
+    middle: str
+
+
+class RecommendedParams(Strict):
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: Tokens | None = None
+    tool_choice: Literal["auto", "required", "none"] | None = None
+    note: str | None = None
+    """Why these values."""
+
+
+class ClientWarning(Strict):
+    client: OneLine
+    """Client or integration affected, e.g. `OpenCode`."""
+    message: OneLine
+    """What goes wrong."""
+
+
+class Cost(Strict):
+    input_usd_per_mtok: NonNegativeUsd | None = None
+    """Price per million input tokens."""
+    output_usd_per_mtok: NonNegativeUsd | None = None
+    """Price per million output tokens."""
+    gpu_usd_per_hour: NonNegativeUsd | None = None
+    """Cost of the GPU per hour while it runs."""
+    basis: Literal["illustrative", "list-price", "measured", "self-hosted"] = "illustrative"
+    """Where the numbers come from."""
+    note: str | None = None
+
+
+class SloTargets(Strict):
+    """Latency targets; units are in the field names."""
+
+    ttft_p95_ms: PositiveMs | None = None
+    itl_p95_ms: PositiveMs | None = None
+    e2e_p95_ms: PositiveMs | None = None
+    max_output_tokens: Tokens | None = None
+    """Output length the targets assume."""
+    note: str | None = None
+    """When targets are missing or provisional, why."""
+
+
+class ReportedEvidence(Strict):
+    """A figure someone else measured. Shown apart from what our probes verified."""
+
+    claim: str = Field(pattern=r"^(health|served-name|context-length|endpoint:[a-z_]+|capability:[a-z_]+|latency|eval:[a-z0-9-]+)$")
+    """The claim it supports, in the probes' vocabulary, e.g. `endpoint:fim` or `eval:smoke-5`."""
+    summary: OneLine
+    """The figure exactly as the source states it, e.g. `5/5 passed (74s)`."""
+    source: SourceRef
+    date: date | None = None
+    """When it was measured, if the source says."""
+
+
+class Deployment(Strict):
+    """One served instance of a model on a backend: one file per deployment in `deployments/`."""
+
+    model: EntityId
+    """Id of the file in `models/` whose weights this serves."""
+    backend: EntityId
+    """Id of the file in `backends/` that serves it."""
+    served_name: ServedName
+    gateway_alias: GatewayAlias | None = None
+    status: DeploymentStatus
+    endpoint: Endpoint | None = None
+    hardware: Hardware = Field(default_factory=Hardware)
+    serving: Serving = Field(default_factory=Serving)
+    endpoints: list[EndpointKind] = Field(default_factory=list)
+    """API surfaces this deployment claims; probes check each one."""
+    capabilities: list[Capability] = Field(default_factory=list)
+    """Behaviours this deployment claims; probes check each one."""
+    fim: FimFormat | None = None
+    """FIM prompt format; required when `fim` is claimed."""
+    summary: OneLine
+    """One line that says what this deployment is for."""
+    best_for: list[OneLine] = Field(default_factory=list)
+    strengths: list[OneLine] = Field(default_factory=list)
+    tradeoffs: list[OneLine] = Field(default_factory=list)
+    avoid_for: list[OneLine] = Field(default_factory=list)
+    client_warnings: list[ClientWarning] = Field(default_factory=list)
+    recommended: RecommendedParams | None = None
+    pipeline: str | None = None
+    """How to combine it with other deployments, if it is a utility."""
+    notes: list[str] = Field(default_factory=list)
+    cost: Cost | None = None
+    slo: SloTargets | None = None
+    reported: list[ReportedEvidence] = Field(default_factory=list)
+    stale_after_days: int = Field(default=14, gt=0)
+    """Evidence older than this many days shows as stale."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _claims_hang_together(self) -> Deployment:
+        if EndpointKind.fim in self.endpoints and self.fim is None:
+            raise ValueError("`fim` is claimed in `endpoints` but the `fim` prompt format is missing; add `fim:`")
+        if self.fim is not None and EndpointKind.fim not in self.endpoints:
+            raise ValueError("`fim` format is given but `fim` is not claimed in `endpoints`")
+        if len(set(self.endpoints)) != len(self.endpoints):
+            raise ValueError("`endpoints` lists the same endpoint twice")
+        if len(set(self.capabilities)) != len(self.capabilities):
+            raise ValueError("`capabilities` lists the same capability twice")
+        return self
+
+
+# --------------------------------------------------------------------------- choosers and trees
+
+
+class Pick(Strict):
+    deployment: EntityId
+    """Id of the recommended deployment."""
+    reason: OneLine
+    """Why, in one line."""
+
+
+class ChooserCategory(Strict):
+    """A quick-chooser task category with ranked picks, best first."""
+
+    title: OneLine
+    icon: str | None = None
+    """Material icon shortcode, e.g. `material/brain`."""
+    order: int
+    """Position on the quick-chooser page, smallest first."""
+    description: OneLine | None = None
+    picks: list[Pick] = Field(default_factory=list)
+    """Active deployments, best first."""
+    unavailable: list[Pick] = Field(default_factory=list)
+    """Deployments the guides list for this task that are not active now."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Recommendation(Strict):
+    """What to use: a deployment, a backend, or both, with a note."""
+
+    deployment: EntityId | None = None
+    backend: EntityId | None = None
+    label: str | None = None
+    """When this recommendation applies, e.g. `Low traffic (development)`."""
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Recommendation:
+        if self.deployment is None and self.backend is None:
+            raise ValueError("a recommendation needs `deployment` or `backend`")
+        return self
+
+
+class TreeOption(Strict):
+    label: OneLine
+    """The answer the reader picks."""
+    next: EntityId | None = None
+    """Id of the next question node."""
+    recommend: list[Recommendation] = Field(default_factory=list)
+    """What this answer recommends; recommendations gather along the path."""
+
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> TreeOption:
+        if self.next is None and not self.recommend:
+            raise ValueError("an option needs `next` (another question) or `recommend` (an answer)")
+        return self
+
+
+class TreeNode(Strict):
+    question: OneLine
+    options: list[TreeOption] = Field(min_length=2)
+
+
+class DecisionTree(Strict):
+    """Questions that lead to recommendations, stored once and drawn several ways."""
+
+    title: OneLine
+    order: int
+    description: Prose | None = None
+    root: EntityId
+    """Id of the first question."""
+    nodes: dict[EntityId, TreeNode] = Field(min_length=1)
+    closing_advice: Prose | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- guidance
+
+
+class UseCase(Strict):
+    """A scenario and what to use for it."""
+
+    title: OneLine
+    order: int
+    scenario: OneLine
+    recommendations: list[Recommendation] = Field(min_length=1)
+    why: list[OneLine] = Field(default_factory=list)
+    recommended: RecommendedParams | None = None
+    """Sampling advice for this use case."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Workload(Strict):
+    """A traffic profile and what to run for it."""
+
+    title: OneLine
+    order: int
+    profile: OneLine
+    """Who and how much, e.g. `Personal project, <5 users`."""
+    recommendations: list[Recommendation] = Field(min_length=1)
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Migration(Strict):
+    """Moving a workload from one backend to another."""
+
+    title: OneLine
+    order: int
+    from_backend: EntityId
+    to_backend: EntityId
+    when: OneLine
+    steps: list[OneLine] = Field(min_length=1)
+    before_model: ServedName | None = None
+    """Model name sent before the move."""
+    after_model: ServedName | None = None
+    """Model name sent after the move."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class GlossaryTerm(Strict):
+    term: OneLine
+    definition: Prose
+    model_kind: ModelKind | None = None
+    """The model kind this term defines, so cards can link to it."""
+    examples: list[OneLine] = Field(default_factory=list)
+    see_also: list[EntityId] = Field(default_factory=list)
+    """Ids of related glossary terms."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class ModelHub(Strict):
+    name: OneLine
+    url: HttpUrl
+    kind: Literal["weights-hub", "access-layer"]
+    """A weights hub hosts downloads; an access layer serves models through its API."""
+    description: Prose
+    strengths: list[OneLine] = Field(default_factory=list)
+    cautions: list[OneLine] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class QuickReferenceRow(Strict):
+    scenario: OneLine
+    recommendation: Recommendation
+    why: OneLine
+
+
+class SiteInfo(Strict):
+    """Site-wide text and facts that belong to no single entity (`site.yaml`)."""
+
+    title: OneLine
+    tagline: OneLine
+    repo_url: HttpUrl | None = None
+    """Repository the edit links point at."""
+    edit_uri: str = "edit/main/"
+    gateway_base_url: HttpUrl | None = None
+    """The unified gateway clients use for every model."""
+    gateway_api_key_env: EnvVarName | None = None
+    fleet_notes: list[Prose] = Field(default_factory=list)
+    """Caveats that apply to every deployment."""
+    quick_reference: list[QuickReferenceRow] = Field(default_factory=list)
+    cost_notes: list[OneLine] = Field(default_factory=list)
+    context_notes: list[OneLine] = Field(default_factory=list)
+    column_guide: dict[str, Prose] = Field(default_factory=dict)
+    """How to read each column of the served-models table."""
+    sources: list[SourceRef] = Field(default_factory=list)
