@@ -8,7 +8,7 @@ span several entities live in `catalog.rules`.
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -69,7 +69,7 @@ class Source(Strict):
     """Where the document lives, if it is public."""
     summary: Prose
     """What the document covers, in this catalog's own words."""
-    retrieved: date | None = None
+    retrieved: dt.date | None = None
     """When the facts were last copied from it."""
 
 
@@ -339,7 +339,7 @@ class ReportedEvidence(Strict):
     summary: OneLine
     """The figure exactly as the source states it, e.g. `5/5 passed (74s)`."""
     source: SourceRef
-    date: date | None = None
+    date: dt.date | None = None
     """When it was measured, if the source says."""
 
 

@@ -1,0 +1,236 @@
+"""Rules that span more than one entity: references, uniqueness and claims that must agree.
+
+Each rule is a generator of `Violation`s, so one pass reports every broken rule.
+Rules only see entities that passed schema validation; a reference to an entity
+that exists but is itself invalid is not reported twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from catalog.errors import FieldPath, did_you_mean
+from catalog.model import Catalog
+from catalog.schema import Recommendation, SourceRef
+from catalog.types import BackendKind, Capability, DeploymentStatus, EndpointKind, Modality, ModelKind
+
+
+@dataclass(frozen=True)
+class Violation:
+    folder: str
+    entity_id: str
+    path: FieldPath
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """Ids per folder, including files that failed validation (so they are not reported as missing)."""
+
+    ids: dict[str, set[str]]
+
+    def check(
+        self, folder: str, wanted: str, where: tuple[str, str, FieldPath], what: str
+    ) -> Iterator[Violation]:
+        if wanted not in self.ids.get(folder, set()):
+            hint = did_you_mean(wanted, self.ids.get(folder, set())) or f"add `{folder}/{wanted}.yaml`"
+            yield Violation(*where, f"unknown {what} `{wanted}`", hint)
+
+
+Rule = Callable[[Catalog, Known], Iterator[Violation]]
+
+
+def _source_refs(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, SourceRef]]:
+    groups: dict[str, dict[str, object]] = {
+        "hubs": dict(catalog.hubs),
+        "glossary": dict(catalog.glossary),
+        "backends": dict(catalog.backends),
+        "models": dict(catalog.models),
+        "deployments": dict(catalog.deployments),
+        "choosers": dict(catalog.choosers),
+        "trees": dict(catalog.trees),
+        "use-cases": dict(catalog.use_cases),
+        "workloads": dict(catalog.workloads),
+        "migrations": dict(catalog.migrations),
+        "": {"site": catalog.site},
+    }
+    for folder, entities in groups.items():
+        for entity_id, entity in entities.items():
+            for index, ref in enumerate(getattr(entity, "sources", [])):
+                yield folder, entity_id, ("sources", index), ref
+            if folder == "deployments":
+                for index, reported in enumerate(catalog.deployments[entity_id].reported):
+                    yield folder, entity_id, ("reported", index, "source"), reported.source
+
+
+def references_resolve(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    for folder, entity_id, path, ref in _source_refs(catalog):
+        yield from known.check("sources", ref.source, (folder, entity_id, (*path, "source")), "source")
+    for model_id, model in catalog.models.items():
+        if model.hub:
+            yield from known.check("hubs", model.hub.hub, ("models", model_id, ("hub", "hub")), "hub")
+    for dep_id, dep in catalog.deployments.items():
+        yield from known.check("models", dep.model, ("deployments", dep_id, ("model",)), "model")
+        yield from known.check("backends", dep.backend, ("deployments", dep_id, ("backend",)), "backend")
+    for term_id, term in catalog.glossary.items():
+        for index, other in enumerate(term.see_also):
+            yield from known.check("glossary", other, ("glossary", term_id, ("see_also", index)), "glossary term")
+    for mig_id, mig in catalog.migrations.items():
+        for attr in ("from_backend", "to_backend"):
+            yield from known.check("backends", getattr(mig, attr), ("migrations", mig_id, (attr,)), "backend")
+    for cat_id, cat in catalog.choosers.items():
+        for field_name in ("picks", "unavailable"):
+            for index, pick in enumerate(getattr(cat, field_name)):
+                yield from known.check(
+                    "deployments", pick.deployment, ("choosers", cat_id, (field_name, index, "deployment")),
+                    "deployment",
+                )
+    for folder, entity_id, path, rec in _recommendations(catalog):
+        if rec.deployment is not None:
+            yield from known.check("deployments", rec.deployment, (folder, entity_id, (*path, "deployment")), "deployment")
+        if rec.backend is not None:
+            yield from known.check("backends", rec.backend, (folder, entity_id, (*path, "backend")), "backend")
+
+
+def _recommendations(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, Recommendation]]:
+    for tree_id, tree in catalog.trees.items():
+        for node_id, node in tree.nodes.items():
+            for o_index, option in enumerate(node.options):
+                for r_index, rec in enumerate(option.recommend):
+                    yield "trees", tree_id, ("nodes", node_id, "options", o_index, "recommend", r_index), rec
+    for uc_id, uc in catalog.use_cases.items():
+        for index, rec in enumerate(uc.recommendations):
+            yield "use-cases", uc_id, ("recommendations", index), rec
+    for wl_id, wl in catalog.workloads.items():
+        for index, rec in enumerate(wl.recommendations):
+            yield "workloads", wl_id, ("recommendations", index), rec
+    for index, row in enumerate(catalog.site.quick_reference):
+        yield "", "site", ("quick_reference", index, "recommendation"), row.recommendation
+
+
+def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    def inactive(dep_id: str) -> DeploymentStatus | None:
+        dep = catalog.deployments.get(dep_id)
+        return dep.status if dep is not None and dep.status is not DeploymentStatus.active else None
+
+    for cat_id, cat in catalog.choosers.items():
+        for index, pick in enumerate(cat.picks):
+            if status := inactive(pick.deployment):
+                yield Violation(
+                    "choosers", cat_id, ("picks", index, "deployment"),
+                    f"deployment `{pick.deployment}` is {status.value}, and only active deployments can be picks",
+                    "move it to `unavailable:`",
+                )
+    for folder, entity_id, path, rec in _recommendations(catalog):
+        if rec.deployment is not None and (status := inactive(rec.deployment)):
+            yield Violation(
+                folder, entity_id, (*path, "deployment"),
+                f"deployment `{rec.deployment}` is {status.value}, and only active deployments can be recommended",
+                "recommend an active deployment, or set this one's status to active",
+            )
+
+
+def tree_nodes_connect(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    for tree_id, tree in catalog.trees.items():
+        if tree.root not in tree.nodes:
+            yield Violation("trees", tree_id, ("root",), f"root `{tree.root}` is not a node of this tree",
+                            did_you_mean(tree.root, tree.nodes))
+            continue
+        for node_id, node in tree.nodes.items():
+            for index, option in enumerate(node.options):
+                if option.next is not None and option.next not in tree.nodes:
+                    yield Violation("trees", tree_id, ("nodes", node_id, "options", index, "next"),
+                                    f"unknown node `{option.next}`", did_you_mean(option.next, tree.nodes))
+        seen: set[str] = set()
+        stack = [tree.root]
+        while stack:
+            node_id = stack.pop()
+            if node_id in seen or node_id not in tree.nodes:
+                continue
+            seen.add(node_id)
+            stack.extend(o.next for o in tree.nodes[node_id].options if o.next)
+        for node_id in sorted(set(tree.nodes) - seen):
+            yield Violation("trees", tree_id, ("nodes", node_id),
+                            f"node `{node_id}` cannot be reached from the root", "link to it from an option, or remove it")
+        yield from _cycles(tree_id, tree.root, tree.nodes)
+
+
+def _cycles(tree_id: str, root: str, nodes: dict[str, object]) -> Iterator[Violation]:
+    from catalog.schema import TreeNode
+
+    typed: dict[str, TreeNode] = {k: v for k, v in nodes.items() if isinstance(v, TreeNode)}
+    done: set[str] = set()
+
+    def visit(node_id: str, path: tuple[str, ...]) -> Iterator[Violation]:
+        if node_id in path:
+            yield Violation("trees", tree_id, ("nodes", node_id),
+                            f"questions loop back: {' -> '.join((*path, node_id))}", "every path must end in a recommendation")
+            return
+        if node_id in done or node_id not in typed:
+            return
+        for option in typed[node_id].options:
+            if option.next:
+                yield from visit(option.next, (*path, node_id))
+        done.add(node_id)
+
+    yield from visit(root, ())
+
+
+def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    for dep_id, dep in catalog.deployments.items():
+        model = catalog.models.get(dep.model)
+        backend = catalog.backends.get(dep.backend)
+        where = ("deployments", dep_id)
+        if model is not None:
+            if EndpointKind.fim in dep.endpoints and model.kind is not ModelKind.base:
+                yield Violation(*where, ("endpoints", dep.endpoints.index(EndpointKind.fim)),
+                                f"FIM is claimed but model `{dep.model}` is `{model.kind.value}`, not `base`",
+                                "instruct models mangle FIM control tokens; serve the base model for FIM")
+            if EndpointKind.embeddings in dep.endpoints and model.kind is not ModelKind.embedding:
+                yield Violation(*where, ("endpoints", dep.endpoints.index(EndpointKind.embeddings)),
+                                f"embeddings are claimed but model `{dep.model}` is `{model.kind.value}`",
+                                "serve an embedding model for `/v1/embeddings`")
+            if Capability.vision in dep.capabilities and Modality.image not in model.input_modalities:
+                yield Violation(*where, ("capabilities", dep.capabilities.index(Capability.vision)),
+                                f"vision is claimed but model `{dep.model}` does not take image input",
+                                "add `image` to the model's `input_modalities`, or drop the claim")
+            native = model.native_context
+            served = dep.serving.max_model_len
+            if native is not None and served is not None and served > native:
+                yield Violation(*where, ("serving", "max_model_len"),
+                                f"served context {served} exceeds the model's native context {native}",
+                                f"set `max_model_len` to at most {native}")
+        if backend is not None and backend.kind is BackendKind.vllm:
+            if Capability.tools in dep.capabilities and not dep.serving.tool_call_parser:
+                yield Violation(*where, ("capabilities", dep.capabilities.index(Capability.tools)),
+                                "tool calling on vLLM needs a tool-call parser",
+                                "set `serving.tool_call_parser` (e.g. `hermes`) and `enable_auto_tool_choice: true`")
+
+
+def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    first: dict[str, str] = {}
+    for dep_id, dep in catalog.deployments.items():
+        alias = dep.gateway_alias
+        if alias is None:
+            continue
+        if alias in first:
+            yield Violation("deployments", dep_id, ("gateway_alias",),
+                            f"gateway alias `{alias}` is already used by deployment `{first[alias]}`",
+                            "aliases must be unique across the catalog; rename one")
+        else:
+            first[alias] = dep_id
+
+
+RULES: tuple[Rule, ...] = (
+    references_resolve,
+    recommendations_are_active,
+    tree_nodes_connect,
+    claims_match_model,
+    aliases_are_unique,
+)
+
+
+def check_rules(catalog: Catalog, known: Known) -> list[Violation]:
+    return [violation for rule in RULES for violation in rule(catalog, known)]
