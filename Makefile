@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CATALOG_DIR ?= catalog
 export CATALOG_DIR
+# Material 9.8 prints a long banner about MkDocs 2 on every build; it is not about this project.
+export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 
 .PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench clean
 

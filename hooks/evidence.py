@@ -1,0 +1,170 @@
+"""Reading probe evidence and turning it into one badge state per claim.
+
+Probes write `evidence/<deployment>.json` and `evidence/history.jsonl` (see
+`probes/evidence.py` for the writer). The site only reads them: a missing,
+unreadable or half-written file means "never probed", never a broken build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from catalog.schema import Deployment
+
+BadgeState = Literal["verified", "failing", "stale", "reported", "unverified"]
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    run_id: str
+    date: str
+    status: str
+    reason: str | None = None
+    ttft_p95_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    """What the site says about one claim of one deployment."""
+
+    claim: str
+    state: BadgeState
+    date: str | None = None
+    """ISO date of the probe result, or of the reported figure when the source gives one."""
+    reason: str | None = None
+    """Why it fails, or the reported figure."""
+    source: str | None = None
+    """Source id, for reported evidence."""
+    since: str | None = None
+    """Date since which the claim has had its current probe status."""
+    history: tuple[HistoryPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeploymentEvidence:
+    """The latest probe run of one deployment, as written by the probes."""
+
+    run_id: str
+    finished_at: str
+    records: dict[str, dict[str, Any]]
+    latency: dict[str, Any] | None
+    evals: list[dict[str, Any]]
+    server: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    latest: dict[str, DeploymentEvidence] = field(default_factory=dict)
+    history: dict[tuple[str, str], list[HistoryPoint]] = field(default_factory=dict)
+    """(deployment, claim) -> points, oldest first."""
+    problems: list[str] = field(default_factory=list)
+    """Evidence files that could not be read; shown to maintainers, never fatal."""
+
+
+def load_evidence(directory: Path) -> Evidence:
+    """Read every evidence file under `directory`; unreadable files are reported, not raised."""
+    if not directory.is_dir():
+        return Evidence()
+    latest: dict[str, DeploymentEvidence] = {}
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            records = {r["claim"]: r for r in data.get("records", [])}
+            latest[data["deployment"]] = DeploymentEvidence(
+                run_id=str(data["run_id"]),
+                finished_at=str(data.get("finished_at") or data["run_id"]),
+                records=records,
+                latency=data.get("latency"),
+                evals=list(data.get("evals") or []),
+                server=dict(data.get("server") or {}),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            problems.append(f"{path}: {exc}")
+    history: dict[tuple[str, str], list[HistoryPoint]] = defaultdict(list)
+    history_file = directory / "history.jsonl"
+    if history_file.exists():
+        for line in history_file.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                history[(row["deployment"], row["claim"])].append(
+                    HistoryPoint(row["run_id"], row["date"], row["status"], row.get("reason"), row.get("ttft_p95_ms"))
+                )
+            except (ValueError, KeyError, TypeError):
+                continue  # a run aborted mid-write leaves at most one partial last line
+    for points in history.values():
+        points.sort(key=lambda p: (p.date, p.run_id))
+    return Evidence(latest, dict(history), problems)
+
+
+def claimed(deployment: Deployment) -> list[str]:
+    """Every claim a deployment makes, in the probes' vocabulary, in display order."""
+    claims = []
+    if deployment.endpoint and deployment.endpoint.base_url:
+        claims += ["health", "served-name"]
+        if deployment.serving.max_model_len:
+            claims.append("context-length")
+    claims += [f"endpoint:{e.value}" for e in deployment.endpoints]
+    claims += [f"capability:{c.value}" for c in deployment.capabilities]
+    if deployment.slo and any((deployment.slo.ttft_p95_ms, deployment.slo.itl_p95_ms, deployment.slo.e2e_p95_ms)):
+        claims.append("latency")
+    claims += sorted({r.claim for r in deployment.reported} - set(claims))
+    return claims
+
+
+def _day(timestamp: str) -> str:
+    return timestamp[:10]
+
+
+def claim_states(
+    deployment_id: str, deployment: Deployment, evidence: Evidence, today: dt.date, *, history_length: int = 10
+) -> list[ClaimState]:
+    """The badge state of every claim: probe evidence wins over reported figures."""
+    run = evidence.latest.get(deployment_id)
+    reported = {r.claim: r for r in deployment.reported}
+    states = []
+    for claim in claimed(deployment):
+        points = tuple(evidence.history.get((deployment_id, claim), [])[-history_length:])
+        record = run.records.get(claim) if run else None
+        if record is not None and record.get("status") in ("pass", "fail", "error"):
+            date = str(record.get("date") or (run.finished_at if run else ""))
+            since = _streak_start(points, record["status"]) or _day(date)
+            if record["status"] == "pass":
+                age = (today - dt.date.fromisoformat(_day(date))).days
+                state: BadgeState = "stale" if age > deployment.stale_after_days else "verified"
+                states.append(ClaimState(claim, state, _day(date), None, None, since, points))
+            else:
+                states.append(ClaimState(claim, "failing", _day(date), record.get("reason"), None, since, points))
+        elif claim in reported:
+            figure = reported[claim]
+            states.append(ClaimState(
+                claim, "reported", figure.date.isoformat() if figure.date else None, figure.summary,
+                figure.source.source, None, points,
+            ))
+        else:
+            states.append(ClaimState(claim, "unverified", history=points))
+    return states
+
+
+def _streak_start(points: tuple[HistoryPoint, ...], status: str) -> str | None:
+    """Date of the first run in the latest unbroken run of `status`."""
+    start = None
+    for point in reversed(points):
+        if point.status != status:
+            break
+        start = _day(point.date)
+    return start
+
+
+def last_verified(deployment_id: str, evidence: Evidence) -> str | None:
+    """Date of the latest run in which every probed claim passed, for sorting the catalog table."""
+    run = evidence.latest.get(deployment_id)
+    if run is None or not run.records:
+        return None
+    passed = [r for r in run.records.values() if r.get("status") == "pass"]
+    return _day(run.finished_at) if passed else None

@@ -1,0 +1,99 @@
+"""MkDocs entry points. They only adapt MkDocs events; the work happens in `hooks.render`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from catalog import CatalogInvalid
+from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
+from hooks.render.agents import PageEntry, markdown_url, render_catalog_json, render_llms_full, render_llms_txt
+from hooks.render.markers import MarkerError, expand_markers
+from hooks.render.templating import Links
+from hooks.site_context import current, load_site_context
+
+#: src_uri -> (title, url, markdown after marker expansion), captured for the agent files.
+_pages: dict[str, tuple[str, str, str]] = {}
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    repo_root = Path(config.config_file_path).resolve().parent
+    catalog_dir = Path(os.environ.get("CATALOG_DIR") or repo_root / "catalog")
+    evidence_dir = Path(os.environ.get("EVIDENCE_DIR") or repo_root / "evidence")
+    if not catalog_dir.is_absolute():
+        catalog_dir = repo_root / catalog_dir
+    if not evidence_dir.is_absolute():
+        evidence_dir = repo_root / evidence_dir
+    try:
+        ctx = load_site_context(catalog_dir, evidence_dir, repo_root)
+    except CatalogInvalid as exc:
+        # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
+        raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None
+    config.site_name = ctx.catalog.site.title
+    config.site_description = ctx.catalog.site.tagline
+    if ctx.catalog.site.repo_url:
+        config.repo_url = ctx.catalog.site.repo_url
+        config.edit_uri = ctx.catalog.site.edit_uri
+    for path in (catalog_dir, evidence_dir):
+        if path.is_dir() and str(path) not in config.watch:
+            config.watch.append(str(path))
+    _pages.clear()
+    return config
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    try:
+        expanded = expand_markers(markdown, current(), Links(page.url), page=page.file.src_uri)
+    except MarkerError as exc:
+        raise PluginError(str(exc)) from None
+    _pages[page.file.src_uri] = (page.title or page.file.name, page.url, expanded)
+    return expanded
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    ctx = current()
+    site_dir = Path(config.site_dir)
+    nav_order = {src: index for index, src in enumerate(_nav_files(config.nav or []))}
+    ordered = sorted(_pages.items(), key=lambda item: (nav_order.get(item[0], len(nav_order)), item[0]))
+    for _src, (_title, url, markdown) in ordered:
+        _write(site_dir / markdown_url(url), markdown)
+    guide_pages = [(t, u) for s, (t, u, _m) in ordered if not s.startswith("deployments/")]
+    guides = [PageEntry(title, markdown_url(url), _page_note(config, url)) for title, url in guide_pages]
+    optional = [
+        PageEntry("llms-full.txt", "llms-full.txt", "every page of this site in one markdown file"),
+        PageEntry("catalog.json", "catalog.json", "the whole catalog with evidence states, as JSON"),
+        PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
+    ]
+    _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
+    _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered]))
+    _write(site_dir / "catalog.json", render_catalog_json(ctx))
+    shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
+    shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
+
+
+def _nav_files(nav: Any) -> list[str]:
+    """Markdown files in navigation order, flattening sections."""
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [f for value in nav.values() for f in _nav_files(value)]
+    if isinstance(nav, list):
+        return [f for item in nav for f in _nav_files(item)]
+    return []
+
+
+def _page_note(config: MkDocsConfig, url: str) -> str:
+    notes: dict[str, Any] = config.extra.get("page_notes", {})
+    return str(notes.get(url or "/", "part of the guide"))
+
+
+def _write(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")

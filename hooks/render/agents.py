@@ -1,0 +1,96 @@
+"""Files for LLM agents: llms.txt (llmstxt.org format), llms-full.txt, and the catalog.json export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from hooks.evidence import claim_states
+from hooks.render.snippets import client_target
+from hooks.render.templating import render_code
+from hooks.site_context import SiteContext
+
+CATALOG_EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """A built page as agents see it: title, the URL of its markdown copy, and one line about it."""
+
+    title: str
+    markdown_url: str
+    note: str
+
+
+def markdown_url(page_url: str) -> str:
+    """Where the markdown copy of a page lives: `catalog/` -> `catalog/index.md`."""
+    return f"{page_url}index.md" if page_url.endswith("/") or not page_url else page_url.removesuffix(".html") + ".md"
+
+
+def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[PageEntry]) -> str:
+    catalog = ctx.catalog
+    choosers = []
+    for category_id, category in sorted(catalog.choosers.items(), key=lambda item: (item[1].order, item[0])):
+        picks = []
+        for pick in category.picks:
+            dep = catalog.deployments[pick.deployment]
+            target = client_target(catalog, dep)
+            picks.append({"id": pick.deployment, "d": dep, "reason": pick.reason, "target": target,
+                          "url": markdown_url(f"deployments/{pick.deployment}/")})
+        choosers.append({"id": category_id, "c": category, "picks": picks})
+    deployments = []
+    for dep_id, dep in catalog.deployments.items():
+        states = claim_states(dep_id, dep, ctx.evidence, ctx.today)
+        verified = [s.claim for s in states if s.state == "verified"]
+        deployments.append({"id": dep_id, "d": dep, "target": client_target(catalog, dep), "verified": verified,
+                            "url": markdown_url(f"deployments/{dep_id}/")})
+    return render_code("llms.txt.j2", site=catalog.site, choosers=choosers, deployments=deployments,
+                       guides=guides, optional=optional)
+
+
+def render_llms_full(ctx: SiteContext, pages: list[tuple[str, str, str]]) -> str:
+    """Every page's markdown in navigation order, each under a header naming its URL."""
+    parts = [f"# {ctx.catalog.site.title}\n\n> {ctx.catalog.site.tagline}\n"]
+    for title, url, markdown in pages:
+        parts.append(f"\n---\n\n<!-- page: {url or './'} ({title}) -->\n\n{markdown.strip()}\n")
+    return "".join(parts)
+
+
+def catalog_export(ctx: SiteContext) -> dict[str, Any]:
+    """The whole catalog as JSON, with each deployment's evidence state per claim."""
+    catalog = ctx.catalog
+
+    def dump(entities: dict[str, Any]) -> dict[str, Any]:
+        return {key: value.model_dump(mode="json", exclude_defaults=False) for key, value in entities.items()}
+
+    deployments = dump(catalog.deployments)
+    for dep_id, dep in catalog.deployments.items():
+        deployments[dep_id]["evidence"] = {
+            s.claim: {"state": s.state, "date": s.date, "reason": s.reason, "source": s.source}
+            for s in claim_states(dep_id, dep, ctx.evidence, ctx.today)
+        }
+        target = client_target(catalog, dep)
+        deployments[dep_id]["client"] = (
+            {"base_url": target.base_url, "model": target.model, "api_key_env": target.api_key_env,
+             "via_gateway": target.via_gateway} if target else None
+        )
+    return {
+        "export_version": CATALOG_EXPORT_VERSION,
+        "site": catalog.site.model_dump(mode="json"),
+        "sources": dump(catalog.sources),
+        "hubs": dump(catalog.hubs),
+        "glossary": dump(catalog.glossary),
+        "backends": dump(catalog.backends),
+        "models": dump(catalog.models),
+        "deployments": deployments,
+        "choosers": dump(catalog.choosers),
+        "trees": dump(catalog.trees),
+        "use_cases": dump(catalog.use_cases),
+        "workloads": dump(catalog.workloads),
+        "migrations": dump(catalog.migrations),
+    }
+
+
+def render_catalog_json(ctx: SiteContext) -> str:
+    return json.dumps(catalog_export(ctx), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

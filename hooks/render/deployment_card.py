@@ -1,0 +1,92 @@
+"""One card per deployment: identity, hardware, serving, claims with evidence, examples, guidance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hooks.evidence import claim_states
+from hooks.render.snippets import client_target, examples_for
+from hooks.render.templating import Links, render
+from hooks.site_context import SiteContext
+
+CLAIM_LABELS = {
+    "health": "Health check answers",
+    "served-name": "Lists its served name",
+    "context-length": "Served context matches",
+    "latency": "Latency within SLO",
+    "endpoint:responses": "Responses API (`/v1/responses`)",
+    "endpoint:chat": "Chat completions (`/v1/chat/completions`)",
+    "endpoint:completions": "Completions (`/v1/completions`)",
+    "endpoint:fim": "Fill in the middle (`/v1/completions`)",
+    "endpoint:embeddings": "Embeddings (`/v1/embeddings`)",
+    "capability:streaming": "Streaming (SSE)",
+    "capability:tools": "Tool calling",
+    "capability:structured_output": "Structured output (JSON schema)",
+    "capability:vision": "Vision input",
+    "capability:reasoning": "Reasoning output",
+    "capability:audio_input": "Audio input",
+}
+
+
+def claim_label(claim: str) -> str:
+    """Reader-facing name of a claim; evals and unknown claims show their id."""
+    return CLAIM_LABELS.get(claim, claim)
+
+
+def _params(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value * 1000:g}M" if value < 1 else f"{value:g}B"
+
+
+def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, Any]:
+    catalog = ctx.catalog
+    deployment = catalog.deployments[deployment_id]
+    model = catalog.models[deployment.model]
+    backend = catalog.backends[deployment.backend]
+    hub = catalog.hubs.get(model.hub.hub) if model.hub else None
+    run = ctx.evidence.latest.get(deployment_id)
+    arch = model.architecture
+    return {
+        "id": deployment_id,
+        "d": deployment,
+        "model_id": deployment.model,
+        "model": model,
+        "backend": backend,
+        "hub": hub,
+        "hub_url": f"{hub.url.rstrip('/')}/{model.hub.repo_id}" if hub and model.hub else None,
+        "total_params": _params(arch.total_params_b) if arch else None,
+        "active_params": _params(arch.active_params_b) if arch else None,
+        "claims": [
+            {"label": claim_label(s.claim), "state": s} for s in claim_states(deployment_id, deployment, ctx.evidence,
+                                                                                ctx.today)
+        ],
+        "target": client_target(catalog, deployment),
+        "examples": examples_for(catalog, deployment),
+        "latency": run.latency if run else None,
+        "evals": run.evals if run else [],
+        "server": run.server if run else {},
+        "run_date": run.finished_at[:10] if run else None,
+        "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
+        "source_titles": {k: v.title for k, v in catalog.sources.items()},
+        "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),
+        "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),
+        "links": links,
+        "catalog_href": links.page("catalog"),
+        "glossary_href": links.page("glossary"),
+    }
+
+
+def _relative(ctx: SiteContext, path: object) -> str:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    try:
+        return path.relative_to(ctx.repo_root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def render_deployment_card(ctx: SiteContext, deployment_id: str) -> str:
+    links = Links(f"deployments/{deployment_id}/")
+    return render("deployment_card.md.j2", **card_data(ctx, deployment_id, links))

@@ -1,0 +1,77 @@
+"""Copy-paste examples, in curl and in Python (the `openai` client), for each claimed endpoint.
+
+Values come from the catalog and are restricted by the schema's patterns
+(served names, URLs, env-var names), so they can be placed in shell and Python
+strings without quoting tricks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.model import Catalog
+from catalog.schema import Deployment
+from catalog.types import Capability, EndpointKind
+from hooks.render.templating import render_code
+
+#: Endpoint -> template stem and the title shown above the tabs.
+EXAMPLES: dict[str, str] = {
+    "responses": "Responses API",
+    "chat": "Chat completions",
+    "completions": "Completions",
+    "fim": "Fill in the middle (FIM)",
+    "embeddings": "Embeddings",
+    "tools": "Tool call",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a client sends requests for one deployment."""
+
+    base_url: str
+    model: str
+    api_key_env: str
+    via_gateway: bool
+
+
+@dataclass(frozen=True)
+class Example:
+    kind: str
+    title: str
+    curl: str
+    python: str
+
+
+def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
+    """Direct endpoint when the catalog has one, else the gateway with the alias; None when neither is known."""
+    endpoint = deployment.endpoint
+    if endpoint is not None and endpoint.base_url:
+        return Target(endpoint.base_url.rstrip("/"), deployment.served_name, endpoint.api_key_env or "OPENAI_API_KEY",
+                      False)
+    site = catalog.site
+    if site.gateway_base_url:
+        return Target(site.gateway_base_url.rstrip("/"), deployment.gateway_alias or deployment.served_name,
+                      site.gateway_api_key_env or "OPENAI_API_KEY", True)
+    return None
+
+
+def examples_for(catalog: Catalog, deployment: Deployment) -> list[Example]:
+    """One example per claimed endpoint, plus a tool call when tools are claimed."""
+    target = client_target(catalog, deployment)
+    if target is None:
+        return []
+    kinds = [e.value for e in EndpointKind if e in deployment.endpoints]
+    if Capability.tools in deployment.capabilities:
+        kinds.append("tools")
+    fim = deployment.fim
+    examples = []
+    for kind in kinds:
+        data = {"t": target, "fim": fim}
+        examples.append(Example(
+            kind=kind,
+            title=EXAMPLES[kind],
+            curl=render_code(f"snippets/{kind}.sh.j2", **data).rstrip() + "\n",
+            python=render_code(f"snippets/{kind}.py.j2", **data).rstrip() + "\n",
+        ))
+    return examples

@@ -1,0 +1,107 @@
+"""Tables across deployments: the filterable catalog, the context table and the served-models table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.model import Catalog
+from catalog.types import BackendKind
+from hooks.evidence import last_verified
+from hooks.render.chooser import proven_summary
+from hooks.render.templating import Links, render
+from hooks.site_context import SiteContext
+
+
+def _token(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in text.lower()).strip("-") or "none"
+
+
+def deployment_tasks(catalog: Catalog) -> dict[str, list[str]]:
+    """Deployment id -> task tokens: the chooser categories that list it, plus its model kind."""
+    tasks: dict[str, set[str]] = {dep_id: set() for dep_id in catalog.deployments}
+    for category_id, category in catalog.choosers.items():
+        for pick in [*category.picks, *category.unavailable]:
+            tasks[pick.deployment].add(category_id)
+    for dep_id, dep in catalog.deployments.items():
+        tasks[dep_id].add(catalog.models[dep.model].kind.value)
+    return {dep_id: sorted(values) for dep_id, values in tasks.items()}
+
+
+def task_labels(catalog: Catalog) -> dict[str, str]:
+    labels = {kind.value: f"{kind.value} models" for kind in {m.kind for m in catalog.models.values()}}
+    labels.update({cid: c.title for cid, c in catalog.choosers.items()})
+    return dict(sorted(labels.items(), key=lambda item: item[1].lower()))
+
+
+def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
+    catalog = ctx.catalog
+    tasks = deployment_tasks(catalog)
+    rows = []
+    for dep_id, dep in catalog.deployments.items():
+        model = catalog.models[dep.model]
+        backend = catalog.backends[dep.backend]
+        context = dep.serving.max_model_len or model.native_context
+        modalities = sorted({m.value for m in [*model.input_modalities, *model.output_modalities]})
+        rows.append({
+            "id": dep_id,
+            "d": dep,
+            "model": model,
+            "backend": backend,
+            "href": links.deployment(dep_id),
+            "tasks": tasks[dep_id],
+            "modalities": modalities,
+            "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "none",
+            "context": context,
+            "evidence": proven_summary(ctx, dep_id),
+            "last_verified": last_verified(dep_id, ctx.evidence),
+        })
+    return rows
+
+
+def render_deployment_table(ctx: SiteContext, links: Links) -> str:
+    rows = catalog_rows(ctx, links)
+    catalog = ctx.catalog
+    filters = {
+        "task": task_labels(catalog),
+        "modality": {m: m for m in sorted({m for r in rows for m in r["modalities"]})},
+        "backend": {b: catalog.backends[b].name for b in sorted({r["d"].backend for r in rows})},
+        "gpu": {r["gpu_token"]: (r["d"].hardware.gpu or "none (CPU or external)") for r in rows},
+        "status": {s: s for s in sorted({r["d"].status.value for r in rows})},
+    }
+    filters["gpu"] = dict(sorted(filters["gpu"].items()))
+    return render("deployment_table.md.j2", rows=rows, filters=filters)
+
+
+def render_context_table(ctx: SiteContext, links: Links) -> str:
+    """Served context per deployment, grouped by backend; backends without fixed limits show their note."""
+    catalog = ctx.catalog
+    groups = []
+    for backend_id, backend in catalog.backends.items():
+        deployments = [
+            (dep_id, dep) for dep_id, dep in catalog.deployments.items()
+            if dep.backend == backend_id and (dep.serving.max_model_len or catalog.models[dep.model].native_context)
+        ]
+        if deployments or backend.context_note:
+            groups.append({"backend": backend, "rows": [
+                {"id": dep_id, "d": dep, "href": links.deployment(dep_id),
+                 "served": dep.serving.max_model_len, "native": catalog.models[dep.model].native_context}
+                for dep_id, dep in deployments
+            ]})
+    return render("context_table.md.j2", groups=groups, notes=catalog.site.context_notes)
+
+
+def render_served_models(ctx: SiteContext, links: Links) -> str:
+    """The seed-003 style table: alias, model, backend, GPU, context, cost, SLO and eval status."""
+    catalog = ctx.catalog
+    rows = []
+    for dep_id, dep in catalog.deployments.items():
+        if dep.gateway_alias is None:
+            continue
+        backend = catalog.backends[dep.backend]
+        rows.append({
+            "id": dep_id, "d": dep, "model": catalog.models[dep.model], "backend": backend,
+            "href": links.deployment(dep_id), "evidence": proven_summary(ctx, dep_id),
+            "external": backend.kind is BackendKind.gateway,
+        })
+    rows.sort(key=lambda r: r["d"].gateway_alias)
+    return render("served_models.md.j2", rows=rows, guide=catalog.site.column_guide, notes=catalog.site.fleet_notes)

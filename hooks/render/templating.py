@@ -1,0 +1,94 @@
+"""The Jinja environments and the small filters every template shares.
+
+Catalog text goes into markdown pages that may also hold raw HTML, so every
+value is HTML-escaped on the way in: a `<script>` in a catalog field shows up
+as text. Code snippets use a separate environment without escaping, because
+inside a fenced code block entities would show literally; their values are
+restricted by the schema's patterns instead.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def cell(value: object) -> Markup:
+    """Escape for a markdown table cell: HTML-escaped, pipes and line breaks neutralised."""
+    if value is None or value == "":
+        return Markup("—")
+    text = str(escape(str(value)))
+    return Markup(text.replace("|", "&#124;").replace("\n", " "))
+
+
+def inline(value: object) -> Markup:
+    """Escape catalog prose for inline markdown: HTML-escaped, markdown emphasis and links disarmed."""
+    text = str(escape(str(value)))
+    for char in ("*", "_", "[", "]", "`"):
+        text = text.replace(char, f"&#{ord(char)};")
+    return Markup(text)
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON that is safe inside `<script type="application/json">` (no `</script>` break-out)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def mermaid_label(value: object) -> str:
+    """Text for a quoted Mermaid label; quotes and brackets become Mermaid entities."""
+    return str(value).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(cell=cell, inline=inline, json_for_script=json_for_script, mermaid_label=mermaid_label)
+    return env
+
+
+markdown_env = _environment(autoescape=True)
+code_env = _environment(autoescape=False)
+
+
+def render(template: str, **data: Any) -> str:
+    return markdown_env.get_template(template).render(**data)
+
+
+def render_code(template: str, **data: Any) -> str:
+    return code_env.get_template(template).render(**data)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Relative URLs from one page, so links work under any site prefix and offline."""
+
+    page_url: str
+    """The page's own URL, e.g. `catalog/` or `` for the home page."""
+
+    def to(self, target: str) -> str:
+        start = self.page_url if self.page_url.endswith("/") or not self.page_url else posixpath.dirname(self.page_url)
+        relative = posixpath.relpath(target or ".", start or ".")
+        if target.endswith("/") and not relative.endswith("/"):
+            relative += "/"
+        return "./" if relative == "./" or relative == "." else relative
+
+    def deployment(self, deployment_id: str) -> str:
+        return self.to(f"deployments/{deployment_id}/")
+
+    def page(self, name: str) -> str:
+        return self.to(f"{name}/")

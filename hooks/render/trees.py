@@ -1,0 +1,93 @@
+"""Decision trees, stored once and drawn three ways: Mermaid, a nested list, and a step-through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.model import Catalog
+from catalog.schema import DecisionTree, Recommendation
+from hooks.render.templating import Links, render
+from hooks.site_context import SiteContext
+
+
+def recommendation_view(catalog: Catalog, rec: Recommendation, links: Links) -> dict[str, Any]:
+    """A recommendation as plain data: title, link, backend name, label and note."""
+    deployment = catalog.deployments.get(rec.deployment) if rec.deployment else None
+    backend_id = rec.backend or (deployment.backend if deployment else None)
+    backend = catalog.backends[backend_id].name if backend_id else None
+    return {
+        "title": deployment.served_name if deployment else backend,
+        "href": links.deployment(rec.deployment) if rec.deployment else None,
+        "backend": backend,
+        "label": rec.label,
+        "note": rec.note,
+    }
+
+
+def tree_data(catalog: Catalog, tree: DecisionTree, links: Links) -> dict[str, Any]:
+    """The tree as JSON-ready data for the step-through script."""
+    return {
+        "title": tree.title,
+        "root": tree.root,
+        "nodes": {
+            node_id: {
+                "question": node.question,
+                "options": [
+                    {
+                        "label": option.label,
+                        "next": option.next,
+                        "recommend": [recommendation_view(catalog, r, links) for r in option.recommend],
+                    }
+                    for option in node.options
+                ],
+            }
+            for node_id, node in tree.nodes.items()
+        },
+    }
+
+
+def mermaid_lines(tree_data_: dict[str, Any]) -> list[str]:
+    """Mermaid flowchart: question nodes, option edges, recommendation leaves."""
+    lines = ["flowchart TD"]
+    counter = 0
+    for node_id, node in tree_data_["nodes"].items():
+        lines.append(f'    {_mid(node_id)}{{"{_label(node["question"])}"}}')
+        for option in node["options"]:
+            target = _mid(option["next"]) if option["next"] else None
+            if option["recommend"]:
+                counter += 1
+                leaf = f"rec{counter}"
+                text = "<br/>".join(_label(_rec_text(r)) for r in option["recommend"])
+                lines.append(f'    {_mid(node_id)} -->|"{_label(option["label"])}"| {leaf}["{text}"]')
+                if target:
+                    lines.append(f"    {leaf} --> {target}")
+            elif target:
+                lines.append(f'    {_mid(node_id)} -->|"{_label(option["label"])}"| {target}')
+    return lines
+
+
+def _rec_text(rec: dict[str, Any]) -> str:
+    parts = [f"{rec['backend']}: {rec['title']}" if rec["title"] != rec["backend"] else str(rec["backend"])]
+    if rec["label"]:
+        parts.insert(0, f"{rec['label']}:")
+    if rec["note"]:
+        parts.append(f"({rec['note']})")
+    return " ".join(parts)
+
+
+def _mid(node_id: str) -> str:
+    return "n_" + "".join(c if c.isalnum() else "_" for c in node_id)
+
+
+def _label(text: str) -> str:
+    # Mermaid reads quotes and angle brackets itself; entity codes keep them as text.
+    return str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
+
+
+def render_decision_trees(ctx: SiteContext, links: Links) -> str:
+    catalog = ctx.catalog
+    trees = []
+    for tree_id, tree in sorted(catalog.trees.items(), key=lambda item: (item[1].order, item[0])):
+        data = tree_data(catalog, tree, links)
+        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": mermaid_lines(data)})
+    return render("decision_trees.md.j2", trees=trees)

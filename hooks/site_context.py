@@ -1,0 +1,48 @@
+"""Everything a build renders from, loaded once per build and shared by the hooks and gen-files.
+
+MkDocs loads hook files and gen-files scripts as separate modules, so the
+loaded catalog lives here, in an ordinary importable module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog import Catalog, load_catalog
+from hooks.evidence import Evidence, load_evidence
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    catalog: Catalog
+    evidence: Evidence
+    today: dt.date
+    """"Now" for staleness; from SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
+    repo_root: Path
+    """Directory edit paths are relative to."""
+
+
+_current: SiteContext | None = None
+
+
+def build_date() -> dt.date:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    seconds = float(epoch) if epoch else time.time()
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
+
+
+def load_site_context(catalog_dir: Path, evidence_dir: Path, repo_root: Path) -> SiteContext:
+    """Load and remember the context for this build; raises `CatalogInvalid` on a bad catalog."""
+    global _current
+    _current = SiteContext(load_catalog(catalog_dir), load_evidence(evidence_dir), build_date(), repo_root)
+    return _current
+
+
+def current() -> SiteContext:
+    if _current is None:
+        raise RuntimeError("the site context is loaded by hooks/mkdocs_hooks.py on_config; is the hook configured?")
+    return _current
