@@ -43,11 +43,6 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def mermaid_label(value: object) -> str:
-    """Text for a quoted Mermaid label; quotes and brackets become Mermaid entities."""
-    return str(value).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-
-
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -57,7 +52,7 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cell=cell, inline=inline, json_for_script=json_for_script, mermaid_label=mermaid_label)
+    env.filters.update(cell=cell, inline=inline, json_for_script=json_for_script)
     return env
 
 

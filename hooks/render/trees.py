@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from catalog.model import Catalog
 from catalog.schema import DecisionTree, Recommendation
 from hooks.render.templating import Links, render
@@ -81,7 +83,10 @@ def _mid(node_id: str) -> str:
 
 def _label(text: str) -> str:
     # Mermaid reads quotes and angle brackets itself; entity codes keep them as text.
-    return str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
+    return (
+        str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
+        .replace("`", "#96;")
+    )
 
 
 def render_decision_trees(ctx: SiteContext, links: Links) -> str:
@@ -89,5 +94,7 @@ def render_decision_trees(ctx: SiteContext, links: Links) -> str:
     trees = []
     for tree_id, tree in sorted(catalog.trees.items(), key=lambda item: (item[1].order, item[0])):
         data = tree_data(catalog, tree, links)
-        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": mermaid_lines(data)})
+        # Safe to skip HTML escaping: labels are entity-encoded for Mermaid and sit inside a code fence.
+        diagram = [Markup(line) for line in mermaid_lines(data)]
+        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": diagram})
     return render("decision_trees.md.j2", trees=trees)
