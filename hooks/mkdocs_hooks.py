@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
@@ -36,8 +37,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except CatalogInvalid as exc:
         # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
         raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None
-    config.site_name = ctx.catalog.site.title
-    config.site_description = ctx.catalog.site.tagline
+    # The theme inserts these without escaping; catalog text must never become markup.
+    config.site_name = html.escape(ctx.catalog.site.title)
+    config.site_description = html.escape(ctx.catalog.site.tagline)
     if ctx.catalog.site.repo_url:
         config.repo_url = ctx.catalog.site.repo_url
         config.edit_uri = ctx.catalog.site.edit_uri

@@ -1,0 +1,53 @@
+"""Building the real site in a temporary directory, as `make build` does, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    returncode: int
+    output: str
+    site_dir: Path
+
+
+def build_site(tmp: Path, catalog: Path, evidence: Path | None = None, *, docs: Path | None = None,
+               extra_env: dict[str, str] | None = None) -> BuildResult:
+    """Run `mkdocs build --strict` with the project's config, pointed at `catalog` (and optionally other docs)."""
+    config = REPO_ROOT / "mkdocs.yml"
+    if docs is not None:
+        text = config.read_text(encoding="utf-8")
+        text = text.replace("docs_dir: docs", f"docs_dir: {docs}")
+        text = text.replace("hooks/mkdocs_hooks.py", str(REPO_ROOT / "hooks/mkdocs_hooks.py"))
+        text = text.replace("hooks/gen_pages.py", str(REPO_ROOT / "hooks/gen_pages.py"))
+        config = tmp / "mkdocs.yml"
+        config.write_text(text, encoding="utf-8")
+    site_dir = tmp / "site"
+    env = {
+        **os.environ,
+        "CATALOG_DIR": str(catalog.resolve()),
+        "EVIDENCE_DIR": str((evidence or tmp / "no-evidence").resolve()),
+        "SOURCE_DATE_EPOCH": "1795305600",  # 2026-11-21, so evidence ages are fixed
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+        **(extra_env or {}),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    return BuildResult(proc.returncode, proc.stdout + proc.stderr, site_dir)
+
+
+def copy_docs(tmp: Path) -> Path:
+    target = tmp / "docs"
+    shutil.copytree(REPO_ROOT / "docs", target)
+    return target

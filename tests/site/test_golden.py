@@ -1,0 +1,45 @@
+"""Golden files: each renderer's whole output for the small catalog, compared byte for byte.
+
+After an intended change, regenerate with `UPDATE_GOLDEN=1 make test-fast` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hooks.render.agents import PageEntry, render_catalog_json, render_llms_txt
+from hooks.render.deployment_card import render_deployment_card
+from hooks.render.deployment_index import render_deployment_index
+from hooks.render.markers import MARKERS
+from hooks.render.templating import Links
+from hooks.site_context import SiteContext
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+RENDERERS: dict[str, Callable[[SiteContext], str]] = {
+    **{f"marker-{name}.md": (lambda ctx, fn=fn: fn(ctx, Links("page/"))) for name, fn in MARKERS.items()},
+    "card-coder-chat.md": lambda ctx: render_deployment_card(ctx, "coder-chat"),
+    "card-coder-fim.md": lambda ctx: render_deployment_card(ctx, "coder-fim"),
+    "deployments-index.md": render_deployment_index,
+    "llms.txt": lambda ctx: render_llms_txt(ctx, [PageEntry("Catalog", "catalog/index.md", "the table")],
+                                            [PageEntry("catalog.json", "catalog.json", "all of it")]),
+    "catalog.json": render_catalog_json,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENDERERS))
+def test_renderer_matches_golden_file(name: str, site_ctx: SiteContext) -> None:
+    output = RENDERERS[name](site_ctx)
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(output, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 to create it"
+    assert output == golden.read_text(encoding="utf-8"), f"{name} changed; UPDATE_GOLDEN=1 regenerates it"
+
+
+def test_every_marker_has_a_golden_file() -> None:
+    assert {f"marker-{name}.md" for name in MARKERS} <= set(RENDERERS)
