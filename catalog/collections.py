@@ -42,6 +42,7 @@ SINGLETONS: dict[str, type[Strict]] = {
     "site.yaml": SiteInfo,
 }
 
+
 #: The schema file each YAML names on its first line, relative to the YAML file.
 def schema_ref(folder: str | None) -> str:
     """Return the `$schema` path a YAML file in `folder` (None = catalog root) must name."""

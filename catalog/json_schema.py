@@ -29,8 +29,10 @@ def schema_files() -> dict[Path, str]:
         "type": "object",
         "properties": {},
     }
-    kinds = {**{f"{folder}/<id>.yaml": (folder, model) for folder, model in COLLECTIONS.items()},
-             **{name: (Path(name).stem, model) for name, model in SINGLETONS.items()}}
+    kinds = {
+        **{f"{folder}/<id>.yaml": (folder, model) for folder, model in COLLECTIONS.items()},
+        **{name: (Path(name).stem, model) for name, model in SINGLETONS.items()},
+    }
     for pattern, (name, model) in kinds.items():
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -44,8 +44,16 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
     """Validate a catalog; return it (when valid) and every error found."""
     root = (root or default_catalog_dir()).resolve()
     if not root.is_dir():
-        return None, [CatalogError(str(root), 1, 1, "<file>", "catalog directory does not exist",
-                                   "pass --catalog DIR or set CATALOG_DIR")]
+        return None, [
+            CatalogError(
+                str(root),
+                1,
+                1,
+                "<file>",
+                "catalog directory does not exist",
+                "pass --catalog DIR or set CATALOG_DIR",
+            )
+        ]
     errors: list[CatalogError] = []
     entities: dict[str, dict[str, BaseModel]] = {folder: {} for folder in COLLECTIONS}
     origins: dict[tuple[str, str], Origin] = {}
@@ -78,8 +86,16 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
 
     if site is None:
         if not any(e.file.endswith("site.yaml") for e in errors):
-            errors.append(CatalogError(_display(root, root / "site.yaml"), 1, 1, "<file>",
-                                       "the catalog has no site.yaml", "add site.yaml with at least `title` and `tagline`"))
+            errors.append(
+                CatalogError(
+                    _display(root, root / "site.yaml"),
+                    1,
+                    1,
+                    "<file>",
+                    "the catalog has no site.yaml",
+                    "add site.yaml with at least `title` and `tagline`",
+                )
+            )
         return None, errors
 
     catalog = Catalog(
@@ -91,8 +107,16 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
     for violation in check_rules(catalog, Known(known)):
         origin = origins[(violation.folder, violation.entity_id)]
         line, column = origin.locator.locate(violation.path)
-        errors.append(CatalogError(_display(root, origin.path), line, column,
-                                   format_path(violation.path), violation.message, violation.hint))
+        errors.append(
+            CatalogError(
+                _display(root, origin.path),
+                line,
+                column,
+                format_path(violation.path),
+                violation.message,
+                violation.hint,
+            )
+        )
     return (None if errors else catalog), sorted(errors)
 
 
@@ -117,33 +141,59 @@ def _placement(root: Path, path: Path, errors: list[CatalogError]) -> tuple[str,
     shown = _display(root, path)
     relative = path.relative_to(root)
     if path.suffix == ".yml":
-        errors.append(CatalogError(shown, 1, 1, "<file>", "catalog files end in `.yaml`",
-                                   f"rename it to `{path.stem}.yaml`"))
+        errors.append(
+            CatalogError(shown, 1, 1, "<file>", "catalog files end in `.yaml`", f"rename it to `{path.stem}.yaml`")
+        )
         return None
     folders = ", ".join(f"{f}/" for f in COLLECTIONS)
     if len(relative.parts) == 1:
         if relative.name in SINGLETONS:
             return "", relative.stem
-        errors.append(CatalogError(shown, 1, 1, "<file>", "file in the wrong folder: only site.yaml sits at the catalog root",
-                                   f"move it into one of {folders}"))
+        errors.append(
+            CatalogError(
+                shown,
+                1,
+                1,
+                "<file>",
+                "file in the wrong folder: only site.yaml sits at the catalog root",
+                f"move it into one of {folders}",
+            )
+        )
         return None
     folder = relative.parts[0]
     if len(relative.parts) > 2 or folder not in COLLECTIONS:
         guess = did_you_mean(folder, COLLECTIONS)
-        errors.append(CatalogError(shown, 1, 1, "<file>", f"file in the wrong folder: `{relative.parent}/` is not a catalog folder",
-                                   guess or f"move it into one of {folders}"))
+        errors.append(
+            CatalogError(
+                shown,
+                1,
+                1,
+                "<file>",
+                f"file in the wrong folder: `{relative.parent}/` is not a catalog folder",
+                guess or f"move it into one of {folders}",
+            )
+        )
         return None
     entity_id = path.stem
     if not _ID.match(entity_id):
         suggestion = re.sub(r"[^a-z0-9._-]+", "-", entity_id.lower()).strip("-._")
-        errors.append(CatalogError(shown, 1, 1, "<file>",
-                                   f"file name `{path.name}` is not a valid id (lower-case letters, digits, '.', '_', '-')",
-                                   f"rename it to `{suggestion}.yaml`"))
+        errors.append(
+            CatalogError(
+                shown,
+                1,
+                1,
+                "<file>",
+                f"file name `{path.name}` is not a valid id (lower-case letters, digits, '.', '_', '-')",
+                f"rename it to `{suggestion}.yaml`",
+            )
+        )
         return None
     return folder, entity_id
 
 
-def _read(root: Path, path: Path, folder: str | None, errors: list[CatalogError]) -> tuple[dict[str, Any], Locator] | None:
+def _read(
+    root: Path, path: Path, folder: str | None, errors: list[CatalogError]
+) -> tuple[dict[str, Any], Locator] | None:
     shown = _display(root, path)
     raw = path.read_bytes()
     try:
@@ -154,12 +204,22 @@ def _read(root: Path, path: Path, folder: str | None, errors: list[CatalogError]
     expected = f"# yaml-language-server: $schema={schema_ref(folder)}"
     first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
     if first_line != expected:
-        errors.append(CatalogError(shown, 1, 1, "<file>", "the first line must name the JSON Schema for editors",
-                                   f"make line 1 `{expected}`"))
+        errors.append(
+            CatalogError(
+                shown,
+                1,
+                1,
+                "<file>",
+                "the first line must name the JSON Schema for editors",
+                f"make line 1 `{expected}`",
+            )
+        )
     return data, locator
 
 
-def _pydantic_errors(shown: str, exc: ValidationError, locator: Locator, model_type: type[BaseModel]) -> Iterable[CatalogError]:
+def _pydantic_errors(
+    shown: str, exc: ValidationError, locator: Locator, model_type: type[BaseModel]
+) -> Iterable[CatalogError]:
     for err in exc.errors(include_url=False):
         loc: FieldPath = tuple(err["loc"])
         line, column = locator.locate(loc)

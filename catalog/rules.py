@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from catalog.errors import FieldPath, did_you_mean
 from catalog.model import Catalog
-from catalog.schema import Recommendation, SourceRef
+from catalog.schema import Recommendation, SourceRef, TreeNode
 from catalog.types import BackendKind, Capability, DeploymentStatus, EndpointKind, Modality, ModelKind
 
 
@@ -31,9 +31,7 @@ class Known:
 
     ids: dict[str, set[str]]
 
-    def check(
-        self, folder: str, wanted: str, where: tuple[str, str, FieldPath], what: str
-    ) -> Iterator[Violation]:
+    def check(self, folder: str, wanted: str, where: tuple[str, str, FieldPath], what: str) -> Iterator[Violation]:
         if wanted not in self.ids.get(folder, set()):
             hint = did_you_mean(wanted, self.ids.get(folder, set())) or f"add `{folder}/{wanted}.yaml`"
             yield Violation(*where, f"unknown {what} `{wanted}`", hint)
@@ -84,12 +82,16 @@ def references_resolve(catalog: Catalog, known: Known) -> Iterator[Violation]:
         for field_name in ("picks", "unavailable"):
             for index, pick in enumerate(getattr(cat, field_name)):
                 yield from known.check(
-                    "deployments", pick.deployment, ("choosers", cat_id, (field_name, index, "deployment")),
+                    "deployments",
+                    pick.deployment,
+                    ("choosers", cat_id, (field_name, index, "deployment")),
                     "deployment",
                 )
     for folder, entity_id, path, rec in _recommendations(catalog):
         if rec.deployment is not None:
-            yield from known.check("deployments", rec.deployment, (folder, entity_id, (*path, "deployment")), "deployment")
+            yield from known.check(
+                "deployments", rec.deployment, (folder, entity_id, (*path, "deployment")), "deployment"
+            )
         if rec.backend is not None:
             yield from known.check("backends", rec.backend, (folder, entity_id, (*path, "backend")), "backend")
 
@@ -119,14 +121,18 @@ def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Viola
         for index, pick in enumerate(cat.picks):
             if status := inactive(pick.deployment):
                 yield Violation(
-                    "choosers", cat_id, ("picks", index, "deployment"),
+                    "choosers",
+                    cat_id,
+                    ("picks", index, "deployment"),
                     f"deployment `{pick.deployment}` is {status.value}, and only active deployments can be picks",
                     "move it to `unavailable:`",
                 )
     for folder, entity_id, path, rec in _recommendations(catalog):
         if rec.deployment is not None and (status := inactive(rec.deployment)):
             yield Violation(
-                folder, entity_id, (*path, "deployment"),
+                folder,
+                entity_id,
+                (*path, "deployment"),
                 f"deployment `{rec.deployment}` is {status.value}, and only active deployments can be recommended",
                 "recommend an active deployment, or set this one's status to active",
             )
@@ -135,14 +141,24 @@ def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Viola
 def tree_nodes_connect(catalog: Catalog, known: Known) -> Iterator[Violation]:
     for tree_id, tree in catalog.trees.items():
         if tree.root not in tree.nodes:
-            yield Violation("trees", tree_id, ("root",), f"root `{tree.root}` is not a node of this tree",
-                            did_you_mean(tree.root, tree.nodes))
+            yield Violation(
+                "trees",
+                tree_id,
+                ("root",),
+                f"root `{tree.root}` is not a node of this tree",
+                did_you_mean(tree.root, tree.nodes),
+            )
             continue
         for node_id, node in tree.nodes.items():
             for index, option in enumerate(node.options):
                 if option.next is not None and option.next not in tree.nodes:
-                    yield Violation("trees", tree_id, ("nodes", node_id, "options", index, "next"),
-                                    f"unknown node `{option.next}`", did_you_mean(option.next, tree.nodes))
+                    yield Violation(
+                        "trees",
+                        tree_id,
+                        ("nodes", node_id, "options", index, "next"),
+                        f"unknown node `{option.next}`",
+                        did_you_mean(option.next, tree.nodes),
+                    )
         seen: set[str] = set()
         stack = [tree.root]
         while stack:
@@ -152,25 +168,33 @@ def tree_nodes_connect(catalog: Catalog, known: Known) -> Iterator[Violation]:
             seen.add(node_id)
             stack.extend(o.next for o in tree.nodes[node_id].options if o.next)
         for node_id in sorted(set(tree.nodes) - seen):
-            yield Violation("trees", tree_id, ("nodes", node_id),
-                            f"node `{node_id}` cannot be reached from the root", "link to it from an option, or remove it")
+            yield Violation(
+                "trees",
+                tree_id,
+                ("nodes", node_id),
+                f"node `{node_id}` cannot be reached from the root",
+                "link to it from an option, or remove it",
+            )
         yield from _cycles(tree_id, tree.root, tree.nodes)
 
 
-def _cycles(tree_id: str, root: str, nodes: dict[str, object]) -> Iterator[Violation]:
-    from catalog.schema import TreeNode
-
-    typed: dict[str, TreeNode] = {k: v for k, v in nodes.items() if isinstance(v, TreeNode)}
+def _cycles(tree_id: str, root: str, nodes: dict[str, TreeNode]) -> Iterator[Violation]:
+    """A question that can be reached from itself would let a reader loop forever."""
     done: set[str] = set()
 
     def visit(node_id: str, path: tuple[str, ...]) -> Iterator[Violation]:
         if node_id in path:
-            yield Violation("trees", tree_id, ("nodes", node_id),
-                            f"questions loop back: {' -> '.join((*path, node_id))}", "every path must end in a recommendation")
+            yield Violation(
+                "trees",
+                tree_id,
+                ("nodes", node_id),
+                f"questions loop back: {' -> '.join((*path, node_id))}",
+                "every path must end in a recommendation",
+            )
             return
-        if node_id in done or node_id not in typed:
+        if node_id in done or node_id not in nodes:
             return
-        for option in typed[node_id].options:
+        for option in nodes[node_id].options:
             if option.next:
                 yield from visit(option.next, (*path, node_id))
         done.add(node_id)
@@ -185,28 +209,43 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
         where = ("deployments", dep_id)
         if model is not None:
             if EndpointKind.fim in dep.endpoints and model.kind is not ModelKind.base:
-                yield Violation(*where, ("endpoints", dep.endpoints.index(EndpointKind.fim)),
-                                f"FIM is claimed but model `{dep.model}` is `{model.kind.value}`, not `base`",
-                                "instruct models mangle FIM control tokens; serve the base model for FIM")
+                yield Violation(
+                    *where,
+                    ("endpoints", dep.endpoints.index(EndpointKind.fim)),
+                    f"FIM is claimed but model `{dep.model}` is `{model.kind.value}`, not `base`",
+                    "instruct models mangle FIM control tokens; serve the base model for FIM",
+                )
             if EndpointKind.embeddings in dep.endpoints and model.kind is not ModelKind.embedding:
-                yield Violation(*where, ("endpoints", dep.endpoints.index(EndpointKind.embeddings)),
-                                f"embeddings are claimed but model `{dep.model}` is `{model.kind.value}`",
-                                "serve an embedding model for `/v1/embeddings`")
+                yield Violation(
+                    *where,
+                    ("endpoints", dep.endpoints.index(EndpointKind.embeddings)),
+                    f"embeddings are claimed but model `{dep.model}` is `{model.kind.value}`",
+                    "serve an embedding model for `/v1/embeddings`",
+                )
             if Capability.vision in dep.capabilities and Modality.image not in model.input_modalities:
-                yield Violation(*where, ("capabilities", dep.capabilities.index(Capability.vision)),
-                                f"vision is claimed but model `{dep.model}` does not take image input",
-                                "add `image` to the model's `input_modalities`, or drop the claim")
+                yield Violation(
+                    *where,
+                    ("capabilities", dep.capabilities.index(Capability.vision)),
+                    f"vision is claimed but model `{dep.model}` does not take image input",
+                    "add `image` to the model's `input_modalities`, or drop the claim",
+                )
             native = model.native_context
             served = dep.serving.max_model_len
             if native is not None and served is not None and served > native:
-                yield Violation(*where, ("serving", "max_model_len"),
-                                f"served context {served} exceeds the model's native context {native}",
-                                f"set `max_model_len` to at most {native}")
-        if backend is not None and backend.kind is BackendKind.vllm:
-            if Capability.tools in dep.capabilities and not dep.serving.tool_call_parser:
-                yield Violation(*where, ("capabilities", dep.capabilities.index(Capability.tools)),
-                                "tool calling on vLLM needs a tool-call parser",
-                                "set `serving.tool_call_parser` (e.g. `hermes`) and `enable_auto_tool_choice: true`")
+                yield Violation(
+                    *where,
+                    ("serving", "max_model_len"),
+                    f"served context {served} exceeds the model's native context {native}",
+                    f"set `max_model_len` to at most {native}",
+                )
+        vllm = backend is not None and backend.kind is BackendKind.vllm
+        if vllm and Capability.tools in dep.capabilities and not dep.serving.tool_call_parser:
+            yield Violation(
+                *where,
+                ("capabilities", dep.capabilities.index(Capability.tools)),
+                "tool calling on vLLM needs a tool-call parser",
+                "set `serving.tool_call_parser` (e.g. `hermes`) and `enable_auto_tool_choice: true`",
+            )
 
 
 def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
@@ -216,9 +255,13 @@ def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
         if alias is None:
             continue
         if alias in first:
-            yield Violation("deployments", dep_id, ("gateway_alias",),
-                            f"gateway alias `{alias}` is already used by deployment `{first[alias]}`",
-                            "aliases must be unique across the catalog; rename one")
+            yield Violation(
+                "deployments",
+                dep_id,
+                ("gateway_alias",),
+                f"gateway alias `{alias}` is already used by deployment `{first[alias]}`",
+                "aliases must be unique across the catalog; rename one",
+            )
         else:
             first[alias] = dep_id
 

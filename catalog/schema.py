@@ -334,7 +334,9 @@ class SloTargets(Strict):
 class ReportedEvidence(Strict):
     """A figure someone else measured. Shown apart from what our probes verified."""
 
-    claim: str = Field(pattern=r"^(health|served-name|context-length|endpoint:[a-z_]+|capability:[a-z_]+|latency|eval:[a-z0-9-]+)$")
+    claim: str = Field(
+        pattern=r"^(health|served-name|context-length|endpoint:[a-z_]+|capability:[a-z_]+|latency|eval:[a-z0-9-]+)$"
+    )
     """The claim it supports, in the probes' vocabulary, e.g. `endpoint:fim` or `eval:smoke-5`."""
     summary: OneLine
     """The figure exactly as the source states it, e.g. `5/5 passed (74s)`."""

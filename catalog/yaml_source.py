@@ -87,7 +87,10 @@ def read_catalog_yaml(raw: bytes) -> tuple[dict[str, Any], Locator]:
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
         line, column = _position(root)
         raise YamlProblem(
-            line, column, f"the file holds {kind}, not a mapping", "write `field: value` lines at the top level"
+            line,
+            column,
+            f"the file holds {kind}, not a mapping",
+            "write `field: value` lines at the top level",
         )
     budget = [MAX_EXPANDED_NODES]
     data = _to_python(root, budget)
@@ -114,7 +117,10 @@ def _reject_tabs(text: str) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
         if "\t" in line:
             raise YamlProblem(
-                number, line.index("\t") + 1, "tab character in the file", "YAML indents with spaces; replace tabs"
+                number,
+                line.index("\t") + 1,
+                "tab character in the file",
+                "YAML indents with spaces; replace tabs",
             )
 
 

@@ -122,7 +122,12 @@ def _day(timestamp: str) -> str:
 
 
 def claim_states(
-    deployment_id: str, deployment: Deployment, evidence: Evidence, today: dt.date, *, history_length: int = 10
+    deployment_id: str,
+    deployment: Deployment,
+    evidence: Evidence,
+    today: dt.date,
+    *,
+    history_length: int = 10,
 ) -> list[ClaimState]:
     """The badge state of every claim: probe evidence wins over reported figures."""
     run = evidence.latest.get(deployment_id)
@@ -142,10 +147,17 @@ def claim_states(
                 states.append(ClaimState(claim, "failing", _day(date), record.get("reason"), None, since, points))
         elif claim in reported:
             figure = reported[claim]
-            states.append(ClaimState(
-                claim, "reported", figure.date.isoformat() if figure.date else None, figure.summary,
-                figure.source.source, None, points,
-            ))
+            states.append(
+                ClaimState(
+                    claim,
+                    "reported",
+                    figure.date.isoformat() if figure.date else None,
+                    figure.summary,
+                    figure.source.source,
+                    None,
+                    points,
+                )
+            )
         else:
             states.append(ClaimState(claim, "unverified", history=points))
     return states

@@ -17,10 +17,9 @@ for deployment_id in ctx.catalog.deployments:
     with mkdocs_gen_files.open(path, "w") as page:
         page.write(render_deployment_card(ctx, deployment_id))
     source = ctx.catalog.source_file("deployments", deployment_id)
-    try:
+    # A catalog outside the repository has nothing to edit online.
+    if source.is_relative_to(ctx.repo_root):
         mkdocs_gen_files.set_edit_path(path, source.relative_to(ctx.repo_root).as_posix())
-    except ValueError:
-        pass  # a catalog outside the repository has nothing to edit online
 
 with mkdocs_gen_files.open("deployments/index.md", "w") as page:
     page.write(render_deployment_index(ctx))

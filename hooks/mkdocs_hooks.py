@@ -15,7 +15,13 @@ from mkdocs.structure.pages import Page
 
 from catalog import CatalogInvalid
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
-from hooks.render.agents import PageEntry, markdown_url, render_catalog_json, render_llms_full, render_llms_txt
+from hooks.render.agents import (
+    PageEntry,
+    markdown_url,
+    render_catalog_json,
+    render_llms_full,
+    render_llms_txt,
+)
 from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
 from hooks.site_context import current, load_site_context

@@ -36,17 +36,37 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
         for pick in category.picks:
             dep = catalog.deployments[pick.deployment]
             target = client_target(catalog, dep)
-            picks.append({"id": pick.deployment, "d": dep, "reason": pick.reason, "target": target,
-                          "url": markdown_url(f"deployments/{pick.deployment}/")})
+            picks.append(
+                {
+                    "id": pick.deployment,
+                    "d": dep,
+                    "reason": pick.reason,
+                    "target": target,
+                    "url": markdown_url(f"deployments/{pick.deployment}/"),
+                }
+            )
         choosers.append({"id": category_id, "c": category, "picks": picks})
     deployments = []
     for dep_id, dep in catalog.deployments.items():
         states = claim_states(dep_id, dep, ctx.evidence, ctx.today)
         verified = [s.claim for s in states if s.state == "verified"]
-        deployments.append({"id": dep_id, "d": dep, "target": client_target(catalog, dep), "verified": verified,
-                            "url": markdown_url(f"deployments/{dep_id}/")})
-    return render_code("llms.txt.j2", site=catalog.site, choosers=choosers, deployments=deployments,
-                       guides=guides, optional=optional)
+        deployments.append(
+            {
+                "id": dep_id,
+                "d": dep,
+                "target": client_target(catalog, dep),
+                "verified": verified,
+                "url": markdown_url(f"deployments/{dep_id}/"),
+            }
+        )
+    return render_code(
+        "llms.txt.j2",
+        site=catalog.site,
+        choosers=choosers,
+        deployments=deployments,
+        guides=guides,
+        optional=optional,
+    )
 
 
 def render_llms_full(ctx: SiteContext, pages: list[tuple[str, str, str]]) -> str:
@@ -72,8 +92,14 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
         }
         target = client_target(catalog, dep)
         deployments[dep_id]["client"] = (
-            {"base_url": target.base_url, "model": target.model, "api_key_env": target.api_key_env,
-             "via_gateway": target.via_gateway} if target else None
+            {
+                "base_url": target.base_url,
+                "model": target.model,
+                "api_key_env": target.api_key_env,
+                "via_gateway": target.via_gateway,
+            }
+            if target
+            else None
         )
     return {
         "export_version": CATALOG_EXPORT_VERSION,

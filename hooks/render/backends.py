@@ -26,16 +26,24 @@ PERFORMANCE_ROWS = {
 def render_backend_comparison(ctx: SiteContext, links: Links) -> str:
     rated = [(bid, b) for bid, b in ctx.catalog.backends.items() if b.ratings]
     performance = [(bid, b) for bid, b in ctx.catalog.backends.items() if b.performance]
-    return render("backend_comparison.md.j2", rated=rated, rating_rows=RATING_ROWS,
-                  performance=performance, performance_rows=PERFORMANCE_ROWS)
+    return render(
+        "backend_comparison.md.j2",
+        rated=rated,
+        rating_rows=RATING_ROWS,
+        performance=performance,
+        performance_rows=PERFORMANCE_ROWS,
+    )
 
 
 def render_backend_details(ctx: SiteContext, links: Links) -> str:
     catalog = ctx.catalog
     backends = []
     for backend_id, backend in catalog.backends.items():
-        deployments = [(dep_id, dep, links.deployment(dep_id)) for dep_id, dep in catalog.deployments.items()
-                       if dep.backend == backend_id]
+        deployments = [
+            (dep_id, dep, links.deployment(dep_id))
+            for dep_id, dep in catalog.deployments.items()
+            if dep.backend == backend_id
+        ]
         backends.append({"id": backend_id, "b": backend, "deployments": deployments})
     return render("backend_details.md.j2", backends=backends)
 

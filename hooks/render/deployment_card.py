@@ -58,8 +58,8 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "total_params": _params(arch.total_params_b) if arch else None,
         "active_params": _params(arch.active_params_b) if arch else None,
         "claims": [
-            {"label": claim_label(s.claim), "state": s} for s in claim_states(deployment_id, deployment, ctx.evidence,
-                                                                                ctx.today)
+            {"label": claim_label(s.claim), "state": s}
+            for s in claim_states(deployment_id, deployment, ctx.evidence, ctx.today)
         ],
         "target": client_target(catalog, deployment),
         "examples": examples_for(catalog, deployment),

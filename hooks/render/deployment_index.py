@@ -13,8 +13,16 @@ def render_deployment_index(ctx: SiteContext) -> str:
     for dep_id, dep in catalog.deployments.items():
         model = catalog.models[dep.model]
         families.setdefault(model.family, []).append(
-            {"id": dep_id, "name": dep.served_name, "href": links.deployment(dep_id), "summary": dep.summary,
-             "status": dep.status.value}
+            {
+                "id": dep_id,
+                "name": dep.served_name,
+                "href": links.deployment(dep_id),
+                "summary": dep.summary,
+                "status": dep.status.value,
+            }
         )
-    return render("deployment_index.md.j2", families=dict(sorted(families.items(), key=lambda i: i[0].lower())),
-                  catalog_href=links.page("catalog"))
+    return render(
+        "deployment_index.md.j2",
+        families=dict(sorted(families.items(), key=lambda i: i[0].lower())),
+        catalog_href=links.page("catalog"),
+    )

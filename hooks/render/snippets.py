@@ -47,12 +47,20 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
     """Direct endpoint when the catalog has one, else the gateway with the alias; None when neither is known."""
     endpoint = deployment.endpoint
     if endpoint is not None and endpoint.base_url:
-        return Target(endpoint.base_url.rstrip("/"), deployment.served_name, endpoint.api_key_env or "OPENAI_API_KEY",
-                      False)
+        return Target(
+            endpoint.base_url.rstrip("/"),
+            deployment.served_name,
+            endpoint.api_key_env or "OPENAI_API_KEY",
+            False,
+        )
     site = catalog.site
     if site.gateway_base_url:
-        return Target(site.gateway_base_url.rstrip("/"), deployment.gateway_alias or deployment.served_name,
-                      site.gateway_api_key_env or "OPENAI_API_KEY", True)
+        return Target(
+            site.gateway_base_url.rstrip("/"),
+            deployment.gateway_alias or deployment.served_name,
+            site.gateway_api_key_env or "OPENAI_API_KEY",
+            True,
+        )
     return None
 
 
@@ -68,10 +76,12 @@ def examples_for(catalog: Catalog, deployment: Deployment) -> list[Example]:
     examples = []
     for kind in kinds:
         data = {"t": target, "fim": fim}
-        examples.append(Example(
-            kind=kind,
-            title=EXAMPLES[kind],
-            curl=render_code(f"snippets/{kind}.sh.j2", **data).rstrip() + "\n",
-            python=render_code(f"snippets/{kind}.py.j2", **data).rstrip() + "\n",
-        ))
+        examples.append(
+            Example(
+                kind=kind,
+                title=EXAMPLES[kind],
+                curl=render_code(f"snippets/{kind}.sh.j2", **data).rstrip() + "\n",
+                python=render_code(f"snippets/{kind}.py.j2", **data).rstrip() + "\n",
+            )
+        )
     return examples

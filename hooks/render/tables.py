@@ -42,19 +42,21 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
         backend = catalog.backends[dep.backend]
         context = dep.serving.max_model_len or model.native_context
         modalities = sorted({m.value for m in [*model.input_modalities, *model.output_modalities]})
-        rows.append({
-            "id": dep_id,
-            "d": dep,
-            "model": model,
-            "backend": backend,
-            "href": links.deployment(dep_id),
-            "tasks": tasks[dep_id],
-            "modalities": modalities,
-            "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "none",
-            "context": context,
-            "evidence": proven_summary(ctx, dep_id),
-            "last_verified": last_verified(dep_id, ctx.evidence),
-        })
+        rows.append(
+            {
+                "id": dep_id,
+                "d": dep,
+                "model": model,
+                "backend": backend,
+                "href": links.deployment(dep_id),
+                "tasks": tasks[dep_id],
+                "modalities": modalities,
+                "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "none",
+                "context": context,
+                "evidence": proven_summary(ctx, dep_id),
+                "last_verified": last_verified(dep_id, ctx.evidence),
+            }
+        )
     return rows
 
 
@@ -78,30 +80,47 @@ def render_context_table(ctx: SiteContext, links: Links) -> str:
     groups = []
     for backend_id, backend in catalog.backends.items():
         deployments = [
-            (dep_id, dep) for dep_id, dep in catalog.deployments.items()
+            (dep_id, dep)
+            for dep_id, dep in catalog.deployments.items()
             if dep.backend == backend_id and (dep.serving.max_model_len or catalog.models[dep.model].native_context)
         ]
         if deployments or backend.context_note:
-            groups.append({"backend": backend, "rows": [
-                {"id": dep_id, "d": dep, "href": links.deployment(dep_id),
-                 "served": dep.serving.max_model_len, "native": catalog.models[dep.model].native_context}
-                for dep_id, dep in deployments
-            ]})
+            groups.append(
+                {
+                    "backend": backend,
+                    "rows": [
+                        {
+                            "id": dep_id,
+                            "d": dep,
+                            "href": links.deployment(dep_id),
+                            "served": dep.serving.max_model_len,
+                            "native": catalog.models[dep.model].native_context,
+                        }
+                        for dep_id, dep in deployments
+                    ],
+                }
+            )
     return render("context_table.md.j2", groups=groups, notes=catalog.site.context_notes)
 
 
 def render_served_models(ctx: SiteContext, links: Links) -> str:
     """The seed-003 style table: alias, model, backend, GPU, context, cost, SLO and eval status."""
     catalog = ctx.catalog
-    rows = []
+    rows: list[dict[str, Any]] = []
     for dep_id, dep in catalog.deployments.items():
         if dep.gateway_alias is None:
             continue
         backend = catalog.backends[dep.backend]
-        rows.append({
-            "id": dep_id, "d": dep, "model": catalog.models[dep.model], "backend": backend,
-            "href": links.deployment(dep_id), "evidence": proven_summary(ctx, dep_id),
-            "external": backend.kind is BackendKind.gateway,
-        })
-    rows.sort(key=lambda r: r["d"].gateway_alias)
+        rows.append(
+            {
+                "id": dep_id,
+                "d": dep,
+                "model": catalog.models[dep.model],
+                "backend": backend,
+                "href": links.deployment(dep_id),
+                "evidence": proven_summary(ctx, dep_id),
+                "external": backend.kind is BackendKind.gateway,
+            }
+        )
+    rows.sort(key=lambda r: str(r["d"].gateway_alias))
     return render("served_models.md.j2", rows=rows, guide=catalog.site.column_guide, notes=catalog.site.fleet_notes)

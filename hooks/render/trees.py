@@ -84,7 +84,11 @@ def _mid(node_id: str) -> str:
 def _label(text: str) -> str:
     # Mermaid reads quotes and angle brackets itself; entity codes keep them as text.
     return (
-        str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
+        str(text)
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
+        .replace("|", "#124;")
         .replace("`", "#96;")
     )
 

@@ -40,8 +40,11 @@ def test_duplicate_key_names_both_lines(small_catalog: Path) -> None:
 
 def test_alias_expansion_bomb_is_refused(small_catalog: Path) -> None:
     lines = [HEADER, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"]
-    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
-              f"*a{i - 1}, *a{i - 1}]\n" for i in range(1, 9)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}]\n"
+        for i in range(1, 9)
+    ]
     write(small_catalog, "deployments/bomb.yaml", "".join(lines))
     found = errors(small_catalog)
     assert len(found) == 1
@@ -114,8 +117,10 @@ def test_unknown_nested_field(small_catalog: Path) -> None:
     path = small_catalog / "deployments/coder-chat.yaml"
     path.write_text(path.read_text().replace("gpu_count: 1", "gpu_cnt: 1"))
     found = errors(small_catalog)
-    assert "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_cnt: unknown field `gpu_cnt`" \
+    assert (
+        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_cnt: unknown field `gpu_cnt`"
         " (hint: did you mean `gpu_count`?)" in found
+    )
 
 
 def test_bad_enum_value_suggests_a_valid_one(small_catalog: Path) -> None:
@@ -130,12 +135,15 @@ def test_bad_enum_value_suggests_a_valid_one(small_catalog: Path) -> None:
 def test_filename_that_is_not_an_id(small_catalog: Path) -> None:
     source = small_catalog / "deployments/old-llama.yaml"
     source.rename(small_catalog / "deployments/Old Llama.yaml")
-    assert errors(small_catalog) == [
-        "cat/deployments/Old Llama.yaml:1:1: <file>: file name `Old Llama.yaml` is not a valid id"
-        " (lower-case letters, digits, '.', '_', '-') (hint: rename it to `old-llama.yaml`)",
-        "cat/choosers/chat.yaml:7:6: unavailable[0].deployment: unknown deployment `old-llama`"
-        " (hint: add `deployments/old-llama.yaml`)",
-    ][::-1]
+    assert (
+        errors(small_catalog)
+        == [
+            "cat/deployments/Old Llama.yaml:1:1: <file>: file name `Old Llama.yaml` is not a valid id"
+            " (lower-case letters, digits, '.', '_', '-') (hint: rename it to `old-llama.yaml`)",
+            "cat/choosers/chat.yaml:7:6: unavailable[0].deployment: unknown deployment `old-llama`"
+            " (hint: add `deployments/old-llama.yaml`)",
+        ][::-1]
+    )
 
 
 def test_files_in_the_wrong_folder(small_catalog: Path) -> None:

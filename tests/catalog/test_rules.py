@@ -28,8 +28,12 @@ def test_fim_needs_a_base_model(small_catalog: Path) -> None:
 
 
 def test_fim_claim_needs_its_prompt_format(small_catalog: Path) -> None:
-    edit(small_catalog, "deployments/coder-fim.yaml",
-         'fim: {prefix: "<|fim_prefix|>", suffix: "<|fim_suffix|>", middle: "<|fim_middle|>"}\n', "")
+    edit(
+        small_catalog,
+        "deployments/coder-fim.yaml",
+        'fim: {prefix: "<|fim_prefix|>", suffix: "<|fim_suffix|>", middle: "<|fim_middle|>"}\n',
+        "",
+    )
     assert errors(small_catalog) == [
         "cat/deployments/coder-fim.yaml:2:1: <file>: `fim` is claimed in `endpoints` but the `fim` prompt format"
         " is missing; add `fim:`"
@@ -86,8 +90,7 @@ def test_unknown_backend_and_source(small_catalog: Path) -> None:
     edit(small_catalog, "migrations/scale-up.yaml", "to_backend: vllm", "to_backend: sglang")
     edit(small_catalog, "backends/vllm.yaml", "source: test-guide", "source: seed-9")
     assert errors(small_catalog) == [
-        "cat/backends/vllm.yaml:15:12: sources[0].source: unknown source `seed-9`"
-        " (hint: add `sources/seed-9.yaml`)",
+        "cat/backends/vllm.yaml:15:12: sources[0].source: unknown source `seed-9` (hint: add `sources/seed-9.yaml`)",
         "cat/migrations/scale-up.yaml:5:1: to_backend: unknown backend `sglang` (hint: add `backends/sglang.yaml`)",
     ]
 
@@ -120,8 +123,12 @@ def test_tree_nodes_must_exist_and_be_reachable(small_catalog: Path) -> None:
 
 
 def test_tree_cycles_are_reported(small_catalog: Path) -> None:
-    edit(small_catalog, "trees/use-case.yaml", "- label: Many\n        recommend: [{deployment: coder-chat, note: batching}]",
-         "- label: Many\n        next: use-case")
+    edit(
+        small_catalog,
+        "trees/use-case.yaml",
+        "- label: Many\n        recommend: [{deployment: coder-chat, note: batching}]",
+        "- label: Many\n        next: use-case",
+    )
     assert errors(small_catalog) == [
         "cat/trees/use-case.yaml:6:3: nodes.use-case: questions loop back: use-case -> concurrency -> use-case"
         " (hint: every path must end in a recommendation)"
@@ -129,7 +136,12 @@ def test_tree_cycles_are_reported(small_catalog: Path) -> None:
 
 
 def test_embeddings_need_an_embedding_model(small_catalog: Path) -> None:
-    edit(small_catalog, "deployments/ollama-llama3.1-8b.yaml", "endpoints: [chat]", "endpoints: [chat, embeddings]")
+    edit(
+        small_catalog,
+        "deployments/ollama-llama3.1-8b.yaml",
+        "endpoints: [chat]",
+        "endpoints: [chat, embeddings]",
+    )
     assert errors(small_catalog) == [
         "cat/deployments/ollama-llama3.1-8b.yaml:7:19: endpoints[1]: embeddings are claimed but model"
         " `llama3.1-8b` is `instruct` (hint: serve an embedding model for `/v1/embeddings`)"
@@ -137,8 +149,12 @@ def test_embeddings_need_an_embedding_model(small_catalog: Path) -> None:
 
 
 def test_vision_needs_image_input(small_catalog: Path) -> None:
-    edit(small_catalog, "deployments/coder-chat.yaml", "capabilities: [tools, streaming]",
-         "capabilities: [tools, streaming, vision]")
+    edit(
+        small_catalog,
+        "deployments/coder-chat.yaml",
+        "capabilities: [tools, streaming]",
+        "capabilities: [tools, streaming, vision]",
+    )
     assert errors(small_catalog) == [
         "cat/deployments/coder-chat.yaml:11:34: capabilities[2]: vision is claimed but model"
         " `qwen2.5-coder-7b-instruct-awq` does not take image input (hint: add `image` to the model's"

@@ -19,8 +19,14 @@ class BuildResult:
     site_dir: Path
 
 
-def build_site(tmp: Path, catalog: Path, evidence: Path | None = None, *, docs: Path | None = None,
-               extra_env: dict[str, str] | None = None) -> BuildResult:
+def build_site(
+    tmp: Path,
+    catalog: Path,
+    evidence: Path | None = None,
+    *,
+    docs: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> BuildResult:
     """Run `mkdocs build --strict` with the project's config, pointed at `catalog` (and optionally other docs)."""
     config = REPO_ROOT / "mkdocs.yml"
     if docs is not None:
@@ -42,7 +48,12 @@ def build_site(tmp: Path, catalog: Path, evidence: Path | None = None, *, docs: 
     }
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     return BuildResult(proc.returncode, proc.stdout + proc.stderr, site_dir)
 

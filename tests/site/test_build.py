@@ -24,13 +24,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 def test_card_html_shows_identity_evidence_and_examples(built: BuildResult) -> None:
     html = (built.site_dir / "deployments/coder-chat/index.html").read_text(encoding="utf-8")
-    assert "<h1 id=\"coder-chat\">qwen2.5-coder-7b-instruct" in html
-    assert "mc-badge--verified\">verified</span> 2026-11-20" in html
+    assert '<h1 id="coder-chat">qwen2.5-coder-7b-instruct' in html
+    assert 'mc-badge--verified">verified</span> 2026-11-20' in html
     assert "server max_model_len 8192 != catalog 16384 (failing since 2026-11-20)" in html
     assert "HumanEval 18/20 = 90% (≥70% gate)" in html
     assert "http://127.0.0.1:9/v1/chat/completions" in html
-    assert 'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/deployments/' \
+    assert (
+        'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/deployments/'
         'coder-chat.yaml"' in html
+    )
 
 
 def test_every_page_has_a_markdown_copy(built: BuildResult) -> None:
@@ -55,8 +57,11 @@ def test_llms_txt_follows_the_llmstxt_format(built: BuildResult) -> None:
 
 def test_an_agent_can_go_from_llms_txt_to_an_example(built: BuildResult) -> None:
     text = (built.site_dir / "llms.txt").read_text(encoding="utf-8")
-    pick = re.search(r"^- \[Coding: ([^\]]+)\]\(([^)]+)\): pick 1 .*base_url (\S+), model `([^`]+)`", text,
-                     flags=re.MULTILINE)
+    pick = re.search(
+        r"^- \[Coding: ([^\]]+)\]\(([^)]+)\): pick 1 .*base_url (\S+), model `([^`]+)`",
+        text,
+        flags=re.MULTILINE,
+    )
     assert pick, text
     card = (built.site_dir / pick.group(2)).read_text(encoding="utf-8")
     assert f"{pick.group(3)}/chat/completions" in card
@@ -67,11 +72,19 @@ def test_catalog_json_export(built: BuildResult) -> None:
     data = json.loads((built.site_dir / "catalog.json").read_text(encoding="utf-8"))
     assert sorted(data["deployments"]) == ["coder-chat", "coder-fim", "old-llama", "ollama-llama3.1-8b"]
     chat = data["deployments"]["coder-chat"]
-    assert chat["evidence"]["endpoint:chat"] == {"date": "2026-11-20", "reason": None, "source": None,
-                                                 "state": "verified"}
+    assert chat["evidence"]["endpoint:chat"] == {
+        "date": "2026-11-20",
+        "reason": None,
+        "source": None,
+        "state": "verified",
+    }
     assert chat["evidence"]["eval:code-20"]["state"] == "reported"
-    assert chat["client"] == {"api_key_env": "CODER_KEY", "base_url": "http://127.0.0.1:9/v1",
-                              "model": "qwen2.5-coder-7b-instruct", "via_gateway": False}
+    assert chat["client"] == {
+        "api_key_env": "CODER_KEY",
+        "base_url": "http://127.0.0.1:9/v1",
+        "model": "qwen2.5-coder-7b-instruct",
+        "via_gateway": False,
+    }
     schema = json.loads((built.site_dir / "schema.json").read_text(encoding="utf-8"))
     assert "deployments/<id>.yaml" in schema["properties"]
 
@@ -93,8 +106,10 @@ def test_invalid_catalog_fails_with_loader_messages_and_writes_nothing(tmp_path:
     path.write_text(path.read_text().replace("model: qwen2.5-coder-1.5b", "model: qwen2.5-coder-1.5"))
     result = build_site(tmp_path, catalog)
     assert result.returncode != 0
-    assert "coder-fim.yaml:2:1: model: unknown model `qwen2.5-coder-1.5` (hint: did you mean " \
-           "`qwen2.5-coder-1.5b`?)" in result.output
+    assert (
+        "coder-fim.yaml:2:1: model: unknown model `qwen2.5-coder-1.5` (hint: did you mean "
+        "`qwen2.5-coder-1.5b`?)" in result.output
+    )
     assert "Traceback" not in result.output
     assert not result.site_dir.exists()
 

@@ -25,8 +25,11 @@ RENDERERS: dict[str, Callable[[SiteContext], str]] = {
     "card-coder-chat.md": lambda ctx: render_deployment_card(ctx, "coder-chat"),
     "card-coder-fim.md": lambda ctx: render_deployment_card(ctx, "coder-fim"),
     "deployments-index.md": render_deployment_index,
-    "llms.txt": lambda ctx: render_llms_txt(ctx, [PageEntry("Catalog", "catalog/index.md", "the table")],
-                                            [PageEntry("catalog.json", "catalog.json", "all of it")]),
+    "llms.txt": lambda ctx: render_llms_txt(
+        ctx,
+        [PageEntry("Catalog", "catalog/index.md", "the table")],
+        [PageEntry("catalog.json", "catalog.json", "all of it")],
+    ),
     "catalog.json": render_catalog_json,
 }
 
