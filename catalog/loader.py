@@ -6,6 +6,7 @@ holding every problem of every file, so a maintainer fixes them all in one go.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Iterable
@@ -42,6 +43,18 @@ def load_catalog(root: Path | None = None) -> Catalog:
 
 def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[CatalogError]]:
     """Validate a catalog; return it (when valid) and every error found."""
+    # Loading creates hundreds of thousands of small, acyclic objects; the cyclic garbage
+    # collector would rescan them again and again (two thirds of the time for 3000 models).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_catalog(root)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check_catalog(root: Path | None) -> tuple[Catalog | None, list[CatalogError]]:
     root = (root or default_catalog_dir()).resolve()
     if not root.is_dir():
         return None, [
@@ -130,10 +143,7 @@ def _yaml_files(root: Path) -> Iterable[Path]:
 
 def _display(root: Path, path: Path) -> str:
     """File names in messages are relative to the working directory when possible."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return os.path.relpath(path) if str(path).startswith(os.getcwd() + os.sep) else str(path)
 
 
 def _placement(root: Path, path: Path, errors: list[CatalogError]) -> tuple[str, str] | None:
