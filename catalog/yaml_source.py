@@ -19,6 +19,7 @@ from catalog.errors import FieldPath
 # The C parser keeps marks too and is several times faster on large catalogs.
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+_scalar_constructor = yaml.constructor.SafeConstructor()
 
 #: Values an anchor/alias expansion may produce per file before it counts as a "billion laughs" attack.
 MAX_EXPANDED_NODES = 20_000
