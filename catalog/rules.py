@@ -70,6 +70,17 @@ def references_resolve(catalog: Catalog, known: Known) -> Iterator[Violation]:
         if model.hub:
             yield from known.check("hubs", model.hub.hub, ("models", model_id, ("hub", "hub")), "hub")
     for dep_id, dep in catalog.deployments.items():
+        if dep.gateway is not None and dep.gateway not in catalog.site.gateways:
+            hint = did_you_mean(dep.gateway, catalog.site.gateways) or "add it under `gateways:` in site.yaml"
+            yield Violation("deployments", dep_id, ("gateway",), f"unknown gateway `{dep.gateway}`", hint)
+        if dep.gateway is not None and dep.gateway_alias is None:
+            yield Violation(
+                "deployments",
+                dep_id,
+                ("gateway",),
+                "a gateway is set but `gateway_alias` is missing",
+                "add the alias clients send to that gateway",
+            )
         yield from known.check("models", dep.model, ("deployments", dep_id, ("model",)), "model")
         yield from known.check("backends", dep.backend, ("deployments", dep_id, ("backend",)), "backend")
     for term_id, term in catalog.glossary.items():

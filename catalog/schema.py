@@ -354,6 +354,8 @@ class Deployment(Strict):
     """Id of the file in `backends/` that serves it."""
     served_name: ServedName
     gateway_alias: GatewayAlias | None = None
+    gateway: EntityId | None = None
+    """Id of the gateway in `site.yaml` `gateways:` that routes `gateway_alias` here."""
     status: DeploymentStatus
     endpoint: Endpoint | None = None
     hardware: Hardware = Field(default_factory=Hardware)
@@ -541,6 +543,17 @@ class QuickReferenceRow(Strict):
     why: OneLine
 
 
+class Gateway(Strict):
+    """An OpenAI-compatible proxy (e.g. LiteLLM) that routes aliases to deployments."""
+
+    name: OneLine
+    base_url: HttpUrl | None = None
+    """Where clients send requests, including `/v1`; absent when the guides do not publish it."""
+    api_key_env: EnvVarName | None = None
+    """Environment variable with the client's (virtual) key."""
+    description: Prose | None = None
+
+
 class SiteInfo(Strict):
     """Site-wide text and facts that belong to no single entity (`site.yaml`)."""
 
@@ -549,9 +562,8 @@ class SiteInfo(Strict):
     repo_url: HttpUrl | None = None
     """Repository the edit links point at."""
     edit_uri: str = "edit/main/"
-    gateway_base_url: HttpUrl | None = None
-    """The unified gateway clients use for every model."""
-    gateway_api_key_env: EnvVarName | None = None
+    gateways: dict[EntityId, Gateway] = Field(default_factory=dict)
+    """Gateways (e.g. LiteLLM proxies) that deployments sit behind, by id."""
     fleet_notes: list[Prose] = Field(default_factory=list)
     """Caveats that apply to every deployment."""
     quick_reference: list[QuickReferenceRow] = Field(default_factory=list)

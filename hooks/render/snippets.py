@@ -44,7 +44,7 @@ class Example:
 
 
 def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
-    """Direct endpoint when the catalog has one, else the gateway with the alias; None when neither is known."""
+    """Direct endpoint when the catalog has one, else its gateway with the alias; None when neither is published."""
     endpoint = deployment.endpoint
     if endpoint is not None and endpoint.base_url:
         return Target(
@@ -53,13 +53,10 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
             endpoint.api_key_env or "OPENAI_API_KEY",
             False,
         )
-    site = catalog.site
-    if site.gateway_base_url:
+    gateway = catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None
+    if gateway is not None and gateway.base_url and deployment.gateway_alias:
         return Target(
-            site.gateway_base_url.rstrip("/"),
-            deployment.gateway_alias or deployment.served_name,
-            site.gateway_api_key_env or "OPENAI_API_KEY",
-            True,
+            gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env or "OPENAI_API_KEY", True
         )
     return None
 

@@ -30,9 +30,12 @@ def cell(value: object) -> Markup:
 
 
 def inline(value: object) -> Markup:
-    """Escape catalog prose for inline markdown: HTML-escaped, markdown emphasis and links disarmed."""
+    """Escape catalog prose for markdown: HTML-escaped and links disarmed, emphasis and `code` kept.
+
+    Links are disarmed because Python-Markdown passes `javascript:` URLs through.
+    """
     text = str(escape(str(value)))
-    for char in ("*", "_", "[", "]", "`"):
+    for char in ("[", "]"):
         text = text.replace(char, f"&#{ord(char)};")
     return Markup(text)
 

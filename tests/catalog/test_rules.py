@@ -184,3 +184,13 @@ def test_pick_of_unknown_deployment_in_chooser(small_catalog: Path) -> None:
         "cat/choosers/coding.yaml:6:6: picks[1].deployment: unknown deployment `coder-film`"
         " (hint: did you mean `coder-fim`?)"
     ]
+
+
+def test_gateway_must_exist_and_needs_an_alias(small_catalog: Path) -> None:
+    edit(small_catalog, "deployments/coder-chat.yaml", "gateway: unified", "gateway: unifed")
+    edit(small_catalog, "deployments/ollama-llama3.1-8b.yaml", "status: active", "status: active\ngateway: unified")
+    assert errors(small_catalog) == [
+        "cat/deployments/coder-chat.yaml:20:1: gateway: unknown gateway `unifed` (hint: did you mean `unified`?)",
+        "cat/deployments/ollama-llama3.1-8b.yaml:6:1: gateway: a gateway is set but `gateway_alias` is missing"
+        " (hint: add the alias clients send to that gateway)",
+    ]
