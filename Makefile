@@ -52,6 +52,7 @@ lint: install ## ruff, mypy (strict) and the schema staleness check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m catalog schema --check
+	$(PY) -m catalog export litellm --check
 
 clean: ## Remove build outputs (keeps the virtual environments)
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from catalog.json_schema import stale_schemas, write_schemas
+from catalog.litellm import render_configs
 from catalog.loader import check_catalog, default_catalog_dir
 
 
@@ -29,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _catalog_arg(validate)
     schema = commands.add_parser("schema", help="regenerate catalog/schema.json and catalog/schemas/*.json")
     schema.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
+    export = commands.add_parser("export", help="write generated files from the catalog")
+    export.add_argument("format", choices=["litellm"], help="litellm: the gateway's model_list")
+    _catalog_arg(export)
+    export.add_argument(
+        "--output", type=Path, default=None, help="directory to write (default: gateway/ beside the catalog)"
+    )
+    export.add_argument("--check", action="store_true", help="fail if the file differs from what the catalog gives")
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -58,4 +66,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_schemas():
             print(f"wrote {path}")
         return 0
+    if args.command == "export":
+        return _export_litellm(args.catalog or default_catalog_dir(), args.output, check=args.check)
     return 2
+
+
+def _export_litellm(root: Path, output: Path | None, *, check: bool) -> int:
+    catalog, errors = check_catalog(root)
+    if catalog is None:
+        for error in errors:
+            print(error.format())
+        return 1
+    target = output or catalog.root.parent / "gateway"
+    wanted = render_configs(catalog)
+    present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.yaml")} if target.is_dir() else {}
+    if check:
+        stale = sorted(set(wanted) ^ set(present) | {n for n in wanted if present.get(n) != wanted[n]})
+        for name in stale:
+            print(f"{target / name}: stale LiteLLM config", file=sys.stderr)
+        if stale:
+            print("run `python -m catalog export litellm` to regenerate it", file=sys.stderr)
+            return 1
+        print(f"{target}: LiteLLM configs are up to date")
+        return 0
+    target.mkdir(parents=True, exist_ok=True)
+    for name in sorted(set(present) - set(wanted)):
+        (target / name).unlink()
+        print(f"removed {target / name}")
+    for name, content in wanted.items():
+        if present.get(name) != content:
+            (target / name).write_text(content, encoding="utf-8")
+            print(f"wrote {target / name} ({content.count('- model_name:')} models)")
+    return 0

@@ -91,6 +91,13 @@ class Architecture(Strict):
     """Key/value heads per layer (`num_key_value_heads`)."""
     head_dim: int | None = Field(default=None, gt=0)
     """Dimension of one attention head."""
+    hidden_size: int | None = Field(default=None, gt=0)
+    """Width of the residual stream (`hidden_size`)."""
+    vocab_size: int | None = Field(default=None, gt=0)
+    """Tokenizer vocabulary (`vocab_size`); with `hidden_size` it sizes the embeddings, which
+    4-bit quantizers usually leave in 16-bit."""
+    tied_embeddings: bool = False
+    """True when the input embedding and the output head share weights (`tie_word_embeddings`)."""
 
     @model_validator(mode="after")
     def _moe_needs_active(self) -> Architecture:
@@ -198,6 +205,9 @@ class Backend(Strict):
     description: Prose
     production_label: str | None = None
     """Short label the guides attach, e.g. `Production`."""
+    litellm_provider: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
+    """LiteLLM provider prefix for `litellm_params.model`, e.g. `hosted_vllm`, `ollama`, `anthropic`;
+    by default derived from `kind`."""
     ports: list[Port] = Field(default_factory=list)
     """Default ports."""
     ratings: BackendRatings | None = None

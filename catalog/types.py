@@ -142,18 +142,24 @@ class Quantization(StrEnum):
     fp8 = "fp8"
     mxfp4 = "mxfp4"
     gguf_q4 = "gguf-q4"
+    """GGUF Q4_K_M, the usual 4-bit default of Ollama and llama.cpp."""
+    gguf_q8 = "gguf-q8"
+    """GGUF Q8_0."""
     gguf = "gguf"
     """GGUF at a level chosen per model (Q2_K to Q8_0)."""
 
 
-#: Bytes per parameter of each quantization, used by the VRAM estimate.
-#: 4-bit formats carry scales, hence slightly more than 0.5.
+#: Bytes per parameter of each quantization, used by the VRAM estimate. 4-bit formats carry
+#: scales: AWQ stores a 16-bit scale and a 4-bit zero point per group of 128 weights (4.16 bits),
+#: NVFP4 an 8-bit scale per 16 (4.5 bits), MXFP4 an 8-bit scale per 32 (4.25 bits); GGUF
+#: Q4_K_M averages about 4.85 bits and Q8_0 8.5 bits.
 BYTES_PER_PARAM: dict[Quantization, float] = {
     Quantization.none: 2.0,
-    Quantization.awq_4bit: 0.5625,
+    Quantization.awq_4bit: 0.52,
     Quantization.nvfp4: 0.5625,
     Quantization.fp8: 1.0,
-    Quantization.mxfp4: 0.53,
-    Quantization.gguf_q4: 0.5625,
-    Quantization.gguf: 0.5625,
+    Quantization.mxfp4: 0.53125,
+    Quantization.gguf_q4: 0.606,
+    Quantization.gguf_q8: 1.0625,
+    Quantization.gguf: 0.606,
 }

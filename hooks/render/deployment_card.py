@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.litellm import model_entry, render_entry
+from catalog.types import DeploymentStatus
+from catalog.vram import estimate
 from hooks.evidence import claim_states
 from hooks.render.snippets import client_target, examples_for
 from hooks.render.templating import Links, render
@@ -47,8 +50,24 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
     hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     run = ctx.evidence.latest.get(deployment_id)
     arch = model.architecture
+    context = deployment.serving.max_model_len or model.native_context
+    vram = estimate(model)
+    gateway_entry = (
+        render_entry(model_entry(catalog, deployment_id, deployment))
+        if deployment.gateway_alias and deployment.status is DeploymentStatus.active
+        else None
+    )
     return {
         "id": deployment_id,
+        "gateway_entry": gateway_entry,
+        "gateway": catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
+        "vram": vram,
+        "vram_context": context,
+        "vram_rows": [
+            {"sequences": n, "kv": vram.kv_gib(context, n), "total": vram.total_gib(context, n)} for n in (1, 8, 32)
+        ]
+        if vram and context
+        else [],
         "d": deployment,
         "model_id": deployment.model,
         "model": model,
