@@ -92,6 +92,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),
         "links": links,
         "catalog_href": links.page("catalog"),
+        "compare_href": links.page("compare"),
         "glossary_href": links.page("glossary"),
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hooks.render.backends import render_backend_comparison, render_backend_details, render_migrations
 from hooks.render.chooser import render_quick_chooser
+from hooks.render.compare import render_compare
 from hooks.render.guidance import render_quick_reference, render_use_cases, render_workloads
 from hooks.render.reference import render_glossary, render_hubs
 from hooks.render.tables import render_context_table, render_deployment_table, render_served_models
@@ -30,6 +31,7 @@ MARKERS: dict[str, Renderer] = {
     "quick-reference": render_quick_reference,
     "glossary": render_glossary,
     "hubs": render_hubs,
+    "compare": render_compare,
 }
 
 MARKER = re.compile(r"<!--\s*catalog:([A-Za-z0-9_-]*)\s*-->")
