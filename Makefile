@@ -54,5 +54,8 @@ lint: install ## ruff, mypy (strict) and the schema staleness check
 	$(PY) -m catalog schema --check
 	$(PY) -m catalog export litellm --check
 
+bench: install ## Time validate and build on synthetic 30/300/3000-model catalogs; writes bench/results.json
+	$(PY) -m bench.run_bench
+
 clean: ## Remove build outputs (keeps the virtual environments)
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

@@ -39,7 +39,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if not evidence_dir.is_absolute():
         evidence_dir = repo_root / evidence_dir
     try:
-        ctx = load_site_context(catalog_dir, evidence_dir, repo_root)
+        ctx = load_site_context(catalog_dir, evidence_dir, repo_root, repo_root / "bench" / "results.json")
     except CatalogInvalid as exc:
         # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
         raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None

@@ -7,10 +7,12 @@ loaded catalog lives here, in an ordinary importable module.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from catalog import Catalog, load_catalog
 from hooks.evidence import Evidence, load_evidence
@@ -24,6 +26,8 @@ class SiteContext:
     """"Now" for staleness; from SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
     repo_root: Path
     """Directory edit paths are relative to."""
+    benchmark: dict[str, Any] | None = None
+    """`make bench` results (bench/results.json), for the Performance page."""
 
 
 _current: SiteContext | None = None
@@ -35,10 +39,15 @@ def build_date() -> dt.date:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
 
 
-def load_site_context(catalog_dir: Path, evidence_dir: Path, repo_root: Path) -> SiteContext:
+def load_site_context(
+    catalog_dir: Path, evidence_dir: Path, repo_root: Path, benchmark_file: Path | None = None
+) -> SiteContext:
     """Load and remember the context for this build; raises `CatalogInvalid` on a bad catalog."""
     global _current
-    _current = SiteContext(load_catalog(catalog_dir), load_evidence(evidence_dir), build_date(), repo_root)
+    benchmark = None
+    if benchmark_file is not None and benchmark_file.is_file():
+        benchmark = json.loads(benchmark_file.read_text(encoding="utf-8"))
+    _current = SiteContext(load_catalog(catalog_dir), load_evidence(evidence_dir), build_date(), repo_root, benchmark)
     return _current
 
 

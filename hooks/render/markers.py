@@ -9,6 +9,7 @@ from hooks.render.backends import render_backend_comparison, render_backend_deta
 from hooks.render.chooser import render_quick_chooser
 from hooks.render.compare import render_compare
 from hooks.render.guidance import render_quick_reference, render_use_cases, render_workloads
+from hooks.render.performance import render_performance
 from hooks.render.reference import render_glossary, render_hubs
 from hooks.render.tables import render_context_table, render_deployment_table, render_served_models
 from hooks.render.templating import Links
@@ -32,6 +33,7 @@ MARKERS: dict[str, Renderer] = {
     "glossary": render_glossary,
     "hubs": render_hubs,
     "compare": render_compare,
+    "performance": render_performance,
 }
 
 MARKER = re.compile(r"<!--\s*catalog:([A-Za-z0-9_-]*)\s*-->")
