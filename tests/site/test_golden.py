@@ -5,6 +5,8 @@ After an intended change, regenerate with `UPDATE_GOLDEN=1 make test-fast` and r
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -15,10 +17,12 @@ from hooks.render.agents import PageEntry, render_catalog_json, render_llms_txt
 from hooks.render.deployment_card import render_deployment_card
 from hooks.render.deployment_index import render_deployment_index
 from hooks.render.markers import MARKERS
+from hooks.render.performance import render_performance
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 RENDERERS: dict[str, Callable[[SiteContext], str]] = {
     **{f"marker-{name}.md": (lambda ctx, fn=fn: fn(ctx, Links("page/"))) for name, fn in MARKERS.items()},
@@ -31,6 +35,9 @@ RENDERERS: dict[str, Callable[[SiteContext], str]] = {
         [PageEntry("catalog.json", "catalog.json", "all of it")],
     ),
     "catalog.json": render_catalog_json,
+    "performance-with-results.md": lambda ctx: render_performance(
+        dataclasses.replace(ctx, benchmark=json.loads((FIXTURES / "bench-results.json").read_text())), Links("page/")
+    ),
 }
 
 

@@ -1,0 +1,161 @@
+"""Fixtures for the headless-Chromium tests: the real site built once, served locally, and a browser.
+
+The site is built from the repository's own catalog with `mkdocs build --strict`, exactly as `make build`
+does, into a temporary directory. A hand-written page that follows the same HTML contract (with hostile
+catalog text and dates the real catalog may not have) is copied next to it as /_contract/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent.parent
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built with the project's mkdocs.yml, hooks and catalog."""
+    out = tmp_path_factory.mktemp("browser") / "site"
+    mkdocs = REPO_ROOT / ".venv" / "bin" / "mkdocs"
+    command = [str(mkdocs) if mkdocs.exists() else "mkdocs", "build", "--strict", "-d", str(out)]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"`{' '.join(command)}` failed with exit code {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+    contract = out / "_contract"
+    contract.mkdir()
+    for page in (HERE / "fixtures").glob("*.html"):
+        shutil.copyfile(page, contract / page.name)
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir: Path) -> Iterator[str]:
+    """http://127.0.0.1:PORT/ serving the built site (a free port, one thread per request)."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    _point_sitemap_at(site_dir, url)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _point_sitemap_at(site_dir: Path, url: str) -> None:
+    """Rewrite sitemap.xml from site_url to `url`.
+
+    Material's instant navigation only intercepts links to pages listed in sitemap.xml, matching protocol,
+    host *and port*; with the site_url port it would fall back to full page loads and never exercise the
+    document$ path that instant navigation takes.
+    """
+    sitemap = site_dir / "sitemap.xml"
+    text = sitemap.read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", text)
+    if not locs:
+        return
+    root = os.path.commonprefix(locs)
+    root = root[: root.rfind("/") + 1]
+    sitemap.write_text(text.replace(f"<loc>{root}", f"<loc>{url}"), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium. `launch` gives it a fresh temporary profile (user data dir) every session."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (as root) to install Debian's Chromium")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def _external(text: str) -> bool:
+    """Whether an error is about a resource outside the local server (test_offline.py reports those)."""
+    return any(not url.startswith(LOCAL) for url in re.findall(r"https?://[^\s'\"]+", text))
+
+
+LOCAL = "http://127.0.0.1:"
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    """Script errors and console.error messages of the test's page; a test that expects some clears them."""
+    return []
+
+
+def _page(browser: Browser, errors: list[str], *, javascript: bool) -> Iterator[Page]:
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+
+    def on_error(exc: Exception) -> None:
+        if not _external(str(exc)):
+            errors.append(f"uncaught exception: {exc}")
+
+    def on_console(msg: ConsoleMessage) -> None:
+        where = msg.location.get("url", "") if msg.location else ""
+        if msg.type == "error" and not _external(f"{msg.text} {where}"):
+            errors.append(f"console.error: {msg.text} ({where})")
+
+    page.on("pageerror", on_error)
+    page.on("console", on_console)
+    try:
+        yield page
+    finally:
+        url = page.url
+        context.close()
+    assert not errors, f"JavaScript errors on {url}:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
+    """A page in a fresh browser context; the test fails if a script error or console.error happened on it
+    (errors about resources outside the local server are left to test_offline.py)."""
+    yield from _page(browser, page_errors, javascript=True)
+
+
+@pytest.fixture
+def nojs_page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
+    """A page with JavaScript switched off."""
+    yield from _page(browser, page_errors, javascript=False)

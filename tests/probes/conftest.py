@@ -1,0 +1,114 @@
+"""Fixtures for the probe tests: a real tiny vLLM server (started once per session) and targets on it.
+
+Tests that need the server are marked ``vllm``. When ``.venv-vllm`` is missing they fail, naming the
+command that installs it; they never skip, because CI installs it and a skipped probe test proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from probes.target import ProbeTarget
+from tests.support.fault_proxy import FaultProxy
+from tests.support.tiny_model import FIM_TOKENS, ensure_tiny_model
+from tests.support.vllm_server import INSTALL_HINT, VllmServer, launch_vllm, require_vllm_venv
+
+API_KEY_ENV = "PROBES_TEST_API_KEY"
+# Recognizable, so a test can grep every output for it.
+API_KEY = f"sk-probe-test-{secrets.token_hex(12)}"
+SERVED_NAME = "tiny"
+MAX_MODEL_LEN = 1024
+DOOMED_FIXTURE = "doomed_vllm_server"
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir() -> Path:
+    try:
+        require_vllm_venv()
+        return ensure_tiny_model()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}\n({INSTALL_HINT})", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def vllm_launches(
+    request: pytest.FixtureRequest, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, VllmServer]]:
+    """Launch the shared server, and the one a test kills mid-run if any collected test needs it.
+
+    Both start together: vLLM's start-up is mostly waiting, so two overlap well even on 2 cores.
+    """
+    logs = tmp_path_factory.mktemp("vllm-logs")
+    previous = os.environ.get(API_KEY_ENV)
+    os.environ[API_KEY_ENV] = API_KEY
+    launches = {
+        "shared": launch_vllm(tiny_model_dir, log_path=logs / "shared.log", served_name=SERVED_NAME, api_key=API_KEY)
+    }
+    if any(DOOMED_FIXTURE in getattr(item, "fixturenames", ()) for item in request.session.items):
+        launches["doomed"] = launch_vllm(
+            tiny_model_dir, log_path=logs / "doomed.log", served_name=SERVED_NAME, api_key=API_KEY
+        )
+    try:
+        yield launches
+    finally:
+        for server in launches.values():
+            server.stop()
+        if previous is None:
+            os.environ.pop(API_KEY_ENV, None)
+        else:
+            os.environ[API_KEY_ENV] = previous
+
+
+def _ready(server: VllmServer) -> VllmServer:
+    try:
+        return server.wait_ready()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def vllm_server(vllm_launches: dict[str, VllmServer]) -> VllmServer:
+    """The shared real vLLM server (API key in ``$PROBES_TEST_API_KEY``)."""
+    return _ready(vllm_launches["shared"])
+
+
+@pytest.fixture
+def doomed_vllm_server(vllm_launches: dict[str, VllmServer]) -> VllmServer:
+    """A second, separate real server that the test may kill; the shared one is never touched."""
+    return _ready(vllm_launches["doomed"])
+
+
+def target_for(server_base_url: str, deployment_id: str = "tiny", **overrides: Any) -> ProbeTarget:
+    """A target on the tiny model, claiming what that model really offers unless overridden."""
+    target = ProbeTarget(
+        deployment_id=deployment_id,
+        base_url=server_base_url,
+        health_url=None,
+        served_name=SERVED_NAME,
+        api_key_env=API_KEY_ENV,
+        endpoints=frozenset({"chat", "completions", "responses", "fim"}),
+        capabilities=frozenset({"streaming", "tools", "structured_output"}),
+        served_context=MAX_MODEL_LEN,
+        fim_tokens=FIM_TOKENS,
+        slo={},
+    )
+    return replace(target, **overrides)
+
+
+@pytest.fixture
+def tiny_target(vllm_server: VllmServer) -> ProbeTarget:
+    return target_for(vllm_server.base_url)
+
+
+@pytest.fixture
+def fault_proxy(vllm_server: VllmServer) -> Iterator[FaultProxy]:
+    """A fault-injecting proxy in front of the shared server; set ``proxy.faults`` per path."""
+    with FaultProxy(vllm_server.port) as proxy:
+        yield proxy

@@ -1,0 +1,127 @@
+"""``python -m probes run`` end to end, as a subprocess: exit codes, the summary table, and no leaked key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from probes.cli import main
+from probes.target import ProbeTarget, dump_target_json
+from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
+from tests.support.fault_proxy import Fault, FaultProxy
+from tests.support.tiny_model import REPO_ROOT
+from tests.support.vllm_server import VllmServer, free_port
+
+
+def run_cli(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "probes", "run", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def write_targets(path: Path, targets: Sequence[ProbeTarget]) -> Path:
+    dump_target_json(targets, path)
+    return path
+
+
+# -- usage errors: no server needed -------------------------------------------------------------------------
+def test_usage_errors_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--concurrency", "0"])
+    assert info.value.code == 3
+    assert "--concurrency: 0 must be at least 1" in capsys.readouterr().err
+
+    missing = tmp_path / "nope.json"
+    assert main(["run", "--target-json", str(missing)]) == 3
+    assert f"{missing}: cannot read" in capsys.readouterr().err
+
+    targets = write_targets(tmp_path / "t.json", [target_for("http://127.0.0.1:9/v1", "only-one")])
+    assert main(["run", "--target-json", str(targets), "--only", "other"]) == 3
+    assert "--only names unknown deployments ['other']; known: ['only-one']" in capsys.readouterr().err
+    assert main(["run", "--target-json", str(targets), "--eval", "humaneval"]) == 3
+    assert "--eval names unknown tasks ['humaneval']" in capsys.readouterr().err
+    assert main(["run", "--catalog", str(tmp_path / "no-catalog")]) == 3
+
+
+def test_catalog_loader_is_pluggable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[Path] = []
+
+    def loader(catalog_dir: Path) -> list[ProbeTarget]:
+        seen.append(catalog_dir)
+        return [target_for(f"http://127.0.0.1:{free_port()}/v1", "from-catalog", endpoints=frozenset({"chat"}))]
+
+    code = main(
+        ["run", "--catalog", str(tmp_path), "--evidence", str(tmp_path / "ev"), "--no-evals", "--no-latency"],
+        catalog_loader=loader,
+    )
+    assert seen == [tmp_path]
+    assert code == 2, "a closed port is unreachable"
+    out = capsys.readouterr().out
+    assert "from-catalog" in out and "connection refused" in out
+
+
+# -- against the real server --------------------------------------------------------------------------------
+@pytest.mark.vllm
+def test_exit_codes_and_summary_table(vllm_server: VllmServer, tmp_path: Path) -> None:
+    good = target_for(vllm_server.base_url, "good", slo={"e2e_p95_ms": 60_000})
+    targets = write_targets(tmp_path / "good.json", [good])
+    common = ["--evidence", str(tmp_path / "ev"), "--no-evals", "--requests", "4", "--output-tokens", "4"]
+    ok = run_cli(["--target-json", str(targets), *common], tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "│ good" in ok.stdout and "capability:tools" in ok.stdout
+    assert "exit 0: every claim holds" in ok.stdout
+    assert "probed good: 11 pass" in ok.stderr
+
+    failing = write_targets(
+        tmp_path / "failing.json", [target_for(vllm_server.base_url, "embeds", endpoints=frozenset({"embeddings"}))]
+    )
+    failed = run_cli(["--target-json", str(failing), *common], tmp_path)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "HTTP 404 from POST /v1/embeddings: Not Found" in failed.stdout
+
+    both = write_targets(tmp_path / "both.json", [target_for(f"http://127.0.0.1:{free_port()}/v1", "gone"), good])
+    unreachable = run_cli(["--target-json", str(both), *common, "--only", "gone", "good"], tmp_path)
+    assert unreachable.returncode == 2, unreachable.stdout + unreachable.stderr
+    assert {p.name for p in (tmp_path / "ev").iterdir()} == {"good.json", "embeds.json", "gone.json", "history.jsonl"}
+
+
+@pytest.mark.vllm
+def test_api_key_never_appears_in_output_or_evidence(vllm_server: VllmServer, tmp_path: Path) -> None:
+    assert os.environ[API_KEY_ENV] == API_KEY
+    with FaultProxy(vllm_server.port) as proxy:
+        # A careless server that repeats the Authorization header back in its error message.
+        proxy.faults = {"/v1/chat/completions": Fault("echo-auth")}
+        targets = write_targets(
+            tmp_path / "t.json",
+            [
+                target_for(vllm_server.base_url, "keyed", slo={"ttft_p95_ms": 60_000}),
+                target_for(proxy.base_url, "leaky", endpoints=frozenset({"chat"}), capabilities=frozenset()),
+            ],
+        )
+        result = run_cli(
+            ["--target-json", str(targets), "--evidence", str(tmp_path / "ev"), "--requests", "4"], tmp_path
+        )
+        assert ("/v1/chat/completions", "echo-auth") in proxy.log
+    assert result.returncode == 1, result.stdout + result.stderr
+    evidence = {p.name: p.read_text() for p in (tmp_path / "ev").iterdir()}
+    for name, text in {"stdout": result.stdout, "stderr": result.stderr, **evidence}.items():
+        assert API_KEY not in text, f"the API key leaked into {name}"
+    leaky = json.loads(evidence["leaky.json"])
+    chat = next(r for r in leaky["records"] if r["claim"] == "endpoint:chat")
+    # Proof that the key really went out and came back, and was scrubbed on the way in.
+    assert chat["reason"] == "HTTP 500 from POST /v1/chat/completions: invalid credentials: Bearer [REDACTED]"
+    keyed = json.loads(evidence["keyed.json"])
+    assert all(r["status"] in ("pass", "fail") for r in keyed["records"])
+    assert [r["claim"] for r in keyed["records"] if r["status"] == "fail"] == ["eval:code-small", "eval:json-format"]

@@ -1,0 +1,211 @@
+"""Pure parts of the probes: targets, planning, percentiles, schema checks, eval scoring, error text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from probes.client import Timeouts, describe_transport_error, error_message, scrub
+from probes.evals import (
+    CodeItem,
+    JsonItem,
+    SuiteError,
+    bundled_suites,
+    code_program,
+    first_json_object,
+    load_suite,
+    score_json,
+)
+from probes.latency import Workload, percentile
+from probes.runner import RunSummary, plan
+from probes.schema_check import validate
+from probes.target import ProbeTarget, TargetFileError, dump_target_json, load_target_json
+
+
+def _target(**kw: object) -> ProbeTarget:
+    base: dict[str, object] = {
+        "deployment_id": "d",
+        "base_url": "http://127.0.0.1:8000/v1",
+        "health_url": None,
+        "served_name": "m",
+        "api_key_env": None,
+        "endpoints": frozenset({"chat"}),
+        "capabilities": frozenset(),
+        "served_context": None,
+        "fim_tokens": None,
+        "slo": {},
+    }
+    base.update(kw)
+    return ProbeTarget(**base)  # type: ignore[arg-type]
+
+
+def test_health_url_defaults_to_the_server_root() -> None:
+    target = _target(base_url="https://llm.example:8443/v1")
+    assert target.health_endpoint == "https://llm.example:8443/health"
+    assert target.server_root == "https://llm.example:8443"
+    assert _target(health_url="http://h/ready").health_endpoint == "http://h/ready"
+
+
+def test_target_rejects_unknown_claims() -> None:
+    with pytest.raises(ValueError, match=r"unknown endpoints \['chats'\].*unknown SLO keys \['ttft'\]"):
+        _target(endpoints=frozenset({"chats"}), slo={"ttft": 1.0})
+
+
+def test_target_json_round_trip_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "targets.json"
+    target = _target(endpoints=frozenset({"chat", "fim"}), fim_tokens=("<a>", "<b>", "<c>"), slo={"ttft_p95_ms": 250})
+    dump_target_json([target], path)
+    assert load_target_json(path) == [target]
+
+    path.write_text(json.dumps([{"deployment_id": "x", "base_url": "ftp://h", "served_name": "m", "colour": 1}, 3]))
+    with pytest.raises(TargetFileError) as info:
+        load_target_json(path)
+    assert str(info.value) == (f"{path}: [0] (x): unknown keys ['colour']\n{path}: [1]: expected an object")
+
+
+def test_plan_follows_the_claims() -> None:
+    suites = bundled_suites()
+    claims = [c.claim for c in plan(_target(), Workload(), suites)]
+    assert claims == ["health", "served-name", "endpoint:chat", "latency", "eval:code-small", "eval:json-format"]
+    everything = _target(
+        endpoints=frozenset({"chat", "completions", "responses", "embeddings", "fim"}),
+        capabilities=frozenset({"streaming", "tools", "structured_output", "vision", "reasoning"}),
+        served_context=1024,
+    )
+    assert [c.claim for c in plan(everything, None, [])] == [
+        "health",
+        "served-name",
+        "context-length",
+        "endpoint:chat",
+        "endpoint:completions",
+        "endpoint:responses",
+        "endpoint:embeddings",
+        "endpoint:fim",
+        "capability:streaming",
+        "capability:tools",
+        "capability:structured-output",
+        "capability:vision",
+        "capability:reasoning",
+    ]
+    # An embeddings-only deployment generates nothing to time or grade.
+    assert [c.claim for c in plan(_target(endpoints=frozenset({"embeddings"})), Workload(), suites)] == [
+        "health",
+        "served-name",
+        "endpoint:embeddings",
+    ]
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    values = [10.0, 20.0, 30.0, 40.0]
+    assert percentile(values, 50) == 25.0
+    assert percentile(values, 95) == pytest.approx(38.5)
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_schema_check() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "string", "enum": ["x"]}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    assert validate({"a": 1, "b": "x"}, schema) == []
+    assert validate({"a": True, "b": "y", "c": 0}, schema) == [
+        "$.a: expected integer, got bool",
+        "$.b: 'y' is not one of ['x']",
+        "$: unexpected key 'c'",
+    ]
+    assert validate([], schema) == ["$: expected object, got list"]
+    with pytest.raises(ValueError, match="does not support"):
+        validate({}, {"type": "object", "patternProperties": {}})
+
+
+def test_json_scoring() -> None:
+    item = JsonItem(id="p", prompt="", keys={"name": "string", "age": "integer"}, equals={"age": 36})
+    assert score_json(item, 'Sure! ```json\n{"name": "Ada", "age": 36}\n```')
+    assert not score_json(item, '{"name": "Ada", "age": "36"}')
+    assert not score_json(item, '{"name": "Ada", "age": 37}')
+    assert not score_json(item, '{"name": "Ada"}')
+    assert not score_json(item, "no json here {")
+    assert first_json_object('x {bad} {"ok": 1}') == {"ok": 1}
+
+
+def test_code_program_accepts_a_full_function_or_a_bare_body() -> None:
+    item = CodeItem(id="add", prompt="def add(a, b):\n", entry_point="add", tests="assert add(1, 2) == 3\n")
+    full = code_program(item, "Here:\n```python\ndef add(a, b):\n    return a + b\n```\nDone.", chat=True)
+    assert full.startswith("def add(a, b):\n    return a + b\n") and "assert add(1, 2) == 3" in full
+    body = code_program(item, "    return a + b\n", chat=True)
+    assert body.startswith("def add(a, b):\n    return a + b")
+    completion = code_program(item, "    return a + b", chat=False)
+    assert completion.startswith("def add(a, b):\n    return a + b")
+
+
+def test_bundled_suites_load_and_are_not_named_after_benchmarks() -> None:
+    suites = bundled_suites()
+    assert {s.task for s in suites} == {"json-format", "code-small"}
+    for suite in suites:
+        assert "humaneval" not in suite.task.lower() and "mbpp" not in suite.task.lower()
+        assert len(suite.items) >= 8
+
+
+def test_broken_suite_names_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("task: x\nversion: '1'\nkind: json\ngate: 2\nmax_tokens: 5\nitems: [{id: a}]\n")
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(info.value) == f"{path}: gate: Input should be less than or equal to 1"
+    path.write_text("task: x\nversion: '1'\nkind: json\ngate: 1\nmax_tokens: 5\nitems: [{id: a, keys: {}}]\n")
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(info.value) == f"{path}: (suite): Value error, items[0].prompt: Field required"
+
+
+def test_error_message_extraction() -> None:
+    assert error_message(b'{"error": {"message": "model x does not exist", "code": 404}}') == "model x does not exist"
+    assert error_message(b'{"detail": "Not Found"}') == "Not Found"
+    assert error_message(b"<html>  bad\n gateway </html>") == "<html> bad gateway </html>"
+    assert error_message(b"") == "(empty body)"
+
+
+def test_scrub_ignores_trivially_short_secrets() -> None:
+    assert scrub("key sk-abc123 leaked", ("sk-abc123",)) == "key [REDACTED] leaked"
+    assert scrub("a b c", ("a",)) == "a b c"
+
+
+def test_transport_errors_are_named() -> None:
+    timeouts = Timeouts(connect=1.5, read=2, request=9)
+    refused = httpx.ConnectError("All connection attempts failed")
+    refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
+    assert describe_transport_error(refused, "GET /health", timeouts, "h:1").reason == (
+        "GET /health: connection refused (h:1)"
+    )
+    assert describe_transport_error(httpx.ConnectTimeout("x"), "GET /x", timeouts).reason == (
+        "GET /x: connect timeout after 1.5 s"
+    )
+    assert describe_transport_error(httpx.ReadTimeout("x"), "GET /x", timeouts).reason == (
+        "GET /x: read timeout, no data for 2 s"
+    )
+    assert describe_transport_error(TimeoutError(), "POST /v1/x", timeouts).reason == (
+        "POST /v1/x: no complete response within the 9 s request deadline"
+    )
+    truncated = describe_transport_error(httpx.RemoteProtocolError("incomplete chunked read"), "POST /y", timeouts)
+    assert truncated.reason.startswith("POST /y: response truncated") and not truncated.connect_phase
+
+
+def test_exit_code_precedence() -> None:
+    from probes.evidence import DeploymentEvidence, Record
+    from probes.runner import DeploymentResult
+
+    def result(*statuses: str) -> DeploymentResult:
+        ev = DeploymentEvidence("d", "r", "s")
+        ev.records = [Record("c", s, "t") for s in statuses]  # type: ignore[arg-type]
+        return DeploymentResult(_target(), ev, None)
+
+    assert RunSummary("r", "s", "f", [result("pass", "info")]).exit_code == 0
+    assert RunSummary("r", "s", "f", [result("pass", "fail")]).exit_code == 1
+    assert RunSummary("r", "s", "f", [result("fail"), result("error")]).exit_code == 2

@@ -1,0 +1,187 @@
+"""Probes against a real vLLM server serving the tiny random-weight model.
+
+Outcomes asserted here are what that server really does: the claims it can honour pass, the ones it
+cannot fail with the server's own words, and the evals fail their gates because the weights are random.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from probes.evals import bundled_suites
+from probes.evidence import Record, read_history
+from probes.latency import Workload
+from probes.runner import run_probes
+from probes.target import ProbeTarget
+from tests.probes.conftest import API_KEY_ENV, target_for
+from tests.support.vllm_server import VllmServer
+
+pytestmark = pytest.mark.vllm
+
+SMALL_LOAD = Workload(requests=8, prompt_tokens=48, output_tokens=8, concurrency=2)
+
+
+def by_claim(records: list[Record]) -> dict[str, Record]:
+    return {r.claim: r for r in records}
+
+
+async def test_claims_the_tiny_server_honours_pass(tiny_target: ProbeTarget, tmp_path: Path) -> None:
+    summary = await run_probes([tiny_target], evidence_dir=tmp_path, concurrency=1, workload=SMALL_LOAD)
+    records = by_claim(summary.results[0].records)
+    must_pass = [
+        "health",
+        "served-name",
+        "context-length",
+        "endpoint:chat",
+        "endpoint:completions",
+        "endpoint:responses",
+        "endpoint:fim",
+        "capability:streaming",
+        "capability:tools",
+        "capability:structured-output",
+    ]
+    assert {c: (records[c].status, records[c].reason) for c in must_pass} == dict.fromkeys(must_pass, ("pass", None))
+    assert records["context-length"].value == 1024
+    tools_value = records["capability:tools"].value
+    assert isinstance(tools_value, dict) and tools_value["arguments"]["city"] in ("Paris", "Berlin", "Tokyo")
+
+    latency = records["latency"]
+    assert latency.status == "info" and latency.reason is None, "no SLO targets: measured, not judged"
+    assert isinstance(latency.details, dict) and latency.details["requests_ok"] == SMALL_LOAD.requests
+    assert latency.value == latency.details["ttft_p95_ms"] and latency.unit == "ms"
+    # The prompt was sized through the server's own token counts; ignore_eos held every answer to length.
+    assert abs(latency.details["prompt_tokens_measured"] - SMALL_LOAD.prompt_tokens) <= 4
+    assert latency.details["output_tokens_measured"] == SMALL_LOAD.output_tokens
+
+    for suite in bundled_suites():
+        record = records[f"eval:{suite.task}"]
+        assert record.status == "fail", "random weights cannot pass an eval gate"
+        assert record.reason is not None and "below the gate" in record.reason
+
+    data = json.loads((tmp_path / "tiny.json").read_text())
+    assert data["server"]["max_model_len"] == 1024
+    assert data["server"]["version"].startswith("vllm-0.32.0")
+    lat = data["latency"]
+    assert lat["workload"] == {"requests": 8, "prompt_tokens": 48, "output_tokens": 8, "concurrency": 2}
+    for metric in ("ttft_ms", "itl_ms", "e2e_ms"):
+        assert 0 < lat[metric]["p50"] <= lat[metric]["p95"]
+    assert lat["ttft_ms"]["p95"] < lat["e2e_ms"]["p95"]
+    assert lat["attainment"] == {} and lat["targets"] == {}
+    assert {e["task"] for e in data["evals"]} == {"json-format", "code-small"}
+    assert all(e["passed"] is False and e["n"] >= 8 for e in data["evals"])
+    assert [r["verified"] for r in data["records"]] == [r["status"] == "pass" for r in data["records"]]
+    history = list(read_history(tmp_path / "history.jsonl"))
+    assert len(history) == len(data["records"])
+    assert summary.exit_code == 1, "the failed eval gates are failed claims"
+
+
+async def test_false_claims_fail_with_the_servers_reason(vllm_server: VllmServer, tmp_path: Path) -> None:
+    target = target_for(
+        vllm_server.base_url,
+        "overclaimed",
+        endpoints=frozenset({"chat", "embeddings"}),
+        capabilities=frozenset({"vision", "reasoning"}),
+        served_context=2048,
+    )
+    summary = await run_probes([target], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
+    records = by_claim(summary.results[0].records)
+    assert records["endpoint:chat"].status == "pass"
+    assert (records["endpoint:embeddings"].status, records["endpoint:embeddings"].reason) == (
+        "fail",
+        "HTTP 404 from POST /v1/embeddings: Not Found",
+    )
+    context = records["context-length"]
+    assert (context.status, context.reason, context.value) == (
+        "fail",
+        "catalog claims a context of 2048 tokens but the server's max_model_len is 1024",
+        1024,
+    )
+    assert (records["capability:vision"].status, records["capability:vision"].reason) == (
+        "fail",
+        "HTTP 400 from POST /v1/chat/completions: tiny is not a multimodal model",
+    )
+    assert records["capability:reasoning"].status == "fail"
+    assert "no reasoning content" in (records["capability:reasoning"].reason or "")
+    assert summary.exit_code == 1
+
+
+async def test_wrong_model_name_and_foreign_fim_tokens(vllm_server: VllmServer, tmp_path: Path) -> None:
+    wrong_name = target_for(vllm_server.base_url, "wrong-name", served_name="qwen-local", endpoints=frozenset({"chat"}))
+    foreign_fim = target_for(
+        vllm_server.base_url,
+        "codellama-style-fim",
+        endpoints=frozenset({"fim"}),
+        fim_tokens=("<PRE>", "<SUF>", "<MID>"),
+    )
+    summary = await run_probes(
+        [wrong_name, foreign_fim], evidence_dir=tmp_path, concurrency=2, workload=None, suites=[]
+    )
+    first = by_claim(summary.results[0].records)
+    assert first["served-name"].reason == "GET /v1/models lists ['tiny'], not 'qwen-local'"
+    assert first["context-length"].reason == "cannot compare context length: 'qwen-local' is not served"
+    assert first["endpoint:chat"].status == "fail"
+    assert (first["endpoint:chat"].reason or "").startswith(
+        "HTTP 404 from POST /v1/chat/completions: The model `qwen-local` does not exist."
+    )
+    fim = by_claim(summary.results[1].records)["endpoint:fim"]
+    assert fim.status == "fail"
+    assert fim.reason is not None and fim.reason.startswith(
+        "the served tokenizer does not know the FIM tokens: '<PRE>' ->"
+    )
+
+
+async def test_slo_targets_are_judged_on_p95(vllm_server: VllmServer, tmp_path: Path) -> None:
+    loose = target_for(
+        vllm_server.base_url,
+        "loose-slo",
+        endpoints=frozenset({"completions"}),
+        capabilities=frozenset(),
+        slo={"ttft_p95_ms": 60_000, "itl_p95_ms": 60_000, "e2e_p95_ms": 60_000},
+    )
+    # No real server answers in a microsecond: this target cannot be met.
+    tight = target_for(
+        vllm_server.base_url,
+        "tight-slo",
+        endpoints=frozenset({"chat"}),
+        capabilities=frozenset(),
+        slo={"ttft_p95_ms": 0.001},
+    )
+    summary = await run_probes([loose, tight], evidence_dir=tmp_path, concurrency=1, workload=SMALL_LOAD, suites=[])
+    loose_latency = by_claim(summary.results[0].records)["latency"]
+    tight_latency = by_claim(summary.results[1].records)["latency"]
+    assert loose_latency.status == "pass" and loose_latency.reason is None
+    assert isinstance(loose_latency.details, dict) and loose_latency.details["endpoint"] == "completions"
+    assert tight_latency.status == "fail"
+    assert tight_latency.reason is not None and tight_latency.reason.startswith("ttft p95 ")
+    assert tight_latency.reason.endswith(" ms > target 0.001 ms")
+    assert isinstance(tight_latency.details, dict) and tight_latency.details["endpoint"] == "chat/completions"
+    loose_data = json.loads((tmp_path / "loose-slo.json").read_text())["latency"]
+    tight_data = json.loads((tmp_path / "tight-slo.json").read_text())["latency"]
+    assert loose_data["attainment"] == {"ttft_p95_ms": 1.0, "itl_p95_ms": 1.0, "e2e_p95_ms": 1.0}
+    assert tight_data["attainment"] == {"ttft_p95_ms": 0.0}
+    assert tight_data["targets"] == {"ttft_p95_ms": 0.001}
+
+
+async def test_api_key_is_enforced_and_checked(
+    vllm_server: VllmServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROBES_WRONG_KEY", "sk-wrong-key-0000")
+    monkeypatch.delenv("PROBES_UNSET_KEY", raising=False)
+    wrong = target_for(vllm_server.base_url, "wrong-key", api_key_env="PROBES_WRONG_KEY", endpoints=frozenset({"chat"}))
+    unset = target_for(vllm_server.base_url, "unset-key", api_key_env="PROBES_UNSET_KEY", endpoints=frozenset({"chat"}))
+    right = target_for(vllm_server.base_url, "right-key", api_key_env=API_KEY_ENV, endpoints=frozenset({"chat"}))
+    summary = await run_probes([wrong, unset, right], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
+    wrong_records, unset_records, right_records = (by_claim(r.records) for r in summary.results)
+    assert wrong_records["health"].status == "pass", "/health is not behind the key"
+    assert wrong_records["endpoint:chat"].status == "fail"
+    assert (wrong_records["endpoint:chat"].reason or "").startswith("HTTP 401 from POST /v1/chat/completions")
+    assert unset_records["health"].status == "pass"
+    assert unset_records["served-name"].status == "error"
+    assert unset_records["served-name"].reason == "environment variable PROBES_UNSET_KEY (the API key) is not set"
+    assert unset_records["endpoint:chat"].reason == (
+        "not attempted: environment variable PROBES_UNSET_KEY (the API key) is not set"
+    )
+    assert all(r.status == "pass" for r in right_records.values())
