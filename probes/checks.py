@@ -1,0 +1,382 @@
+"""One check per claim: each sends the smallest request that exercises the claim and judges the answer.
+
+A check returns a ``CheckResult`` when it reached a verdict it can state positively, and raises
+``ClaimFailed`` / ``Unreachable`` (see ``probes.client``) otherwise. Checks never retry: a flaky server
+is evidence too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from probes.client import ClaimFailed, Client, ProbeOutcome
+from probes.evidence import Status
+from probes.schema_check import validate
+from probes.target import ProbeTarget
+
+# A 1x1 PNG: the smallest image any vision encoder accepts, so the probe measures the endpoint, not upload.
+TINY_PNG = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city.",
+        # strict: servers that support it (vLLM does) constrain the arguments to the schema, which is
+        # what an agent relies on; a server that ignores it is still judged by the same schema below.
+        "strict": True,
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "enum": ["Paris", "Berlin", "Tokyo"]}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string", "enum": ["yes", "no"]},
+        "sure": {"type": "boolean"},
+    },
+    "required": ["answer", "sure"],
+    "additionalProperties": False,
+}
+
+
+@dataclass
+class CheckResult:
+    status: Status = "pass"
+    reason: str | None = None
+    value: float | int | dict[str, Any] | None = None
+    unit: str | None = None
+    workload: dict[str, Any] | None = None
+    details: dict[str, Any] | None = None
+    """Shown in the summary and kept on the in-memory record; not written to the evidence file."""
+
+
+@dataclass
+class Context:
+    """What checks of one deployment share: the client and what earlier checks learned."""
+
+    client: Client
+    target: ProbeTarget
+    max_model_len: int | None = None
+    _models: dict[str, Any] | None = None
+    _models_error: ProbeOutcome | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def models(self) -> dict[str, Any]:
+        """``GET /models``, fetched once; a failure is remembered and raised again for later checks."""
+        if self._models is None and self._models_error is None:
+            try:
+                self._models = await self.client.json("GET", "/models")
+            except ProbeOutcome as exc:
+                self._models_error = exc
+        if self._models_error is not None:
+            raise self._models_error
+        assert self._models is not None
+        return self._models
+
+    async def model_entry(self) -> dict[str, Any] | None:
+        data = (await self.models()).get("data")
+        if not isinstance(data, list):
+            raise ClaimFailed("GET /models: no 'data' list in the response")
+        for entry in data:
+            if isinstance(entry, dict) and entry.get("id") == self.target.served_name:
+                max_len = entry.get("max_model_len")
+                if isinstance(max_len, int):
+                    self.max_model_len = max_len
+                return entry
+        return None
+
+    def listed(self, models: dict[str, Any]) -> list[str]:
+        data = models.get("data")
+        return [str(m.get("id")) for m in data if isinstance(m, dict)] if isinstance(data, list) else []
+
+
+Check = Callable[[Context], Awaitable[CheckResult]]
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _first_choice(data: dict[str, Any], what: str) -> dict[str, Any]:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise ClaimFailed(f"{what}: no choices in the response")
+    choice: dict[str, Any] = choices[0]
+    return choice
+
+
+def _message(data: dict[str, Any], what: str) -> dict[str, Any]:
+    message = _first_choice(data, what).get("message")
+    if not isinstance(message, dict) or message.get("role") != "assistant":
+        raise ClaimFailed(f"{what}: choices[0].message is not an assistant message")
+    return message
+
+
+async def _chat(ctx: Context, messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": ctx.target.served_name, "messages": messages, "max_tokens": 16}
+    body.update(extra)
+    return await ctx.client.post("/chat/completions", body)
+
+
+def _user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": text}]
+
+
+# -- server-level claims ---------------------------------------------------------------------------------
+async def check_health(ctx: Context) -> CheckResult:
+    # Health endpoints are unauthenticated (vLLM's is): sending no key also keeps a health URL on
+    # another host from ever seeing it.
+    response = await ctx.client.get(ctx.target.health_endpoint, auth=False)
+    if response.status_code != 200:
+        raise ClaimFailed(f"GET {ctx.target.health_endpoint} answered HTTP {response.status_code}")
+    return CheckResult()
+
+
+async def check_served_name(ctx: Context) -> CheckResult:
+    if await ctx.model_entry() is None:
+        listed = ctx.listed(await ctx.models())
+        raise ClaimFailed(f"GET /v1/models lists {listed}, not {ctx.target.served_name!r}")
+    return CheckResult()
+
+
+async def check_context_length(ctx: Context) -> CheckResult:
+    claimed = ctx.target.served_context
+    entry = await ctx.model_entry()
+    if entry is None:
+        raise ClaimFailed(f"cannot compare context length: {ctx.target.served_name!r} is not served")
+    served = entry.get("max_model_len")
+    if not isinstance(served, int):
+        return CheckResult("info", f"the server does not report max_model_len, so the claimed {claimed} is unverified")
+    if served != claimed:
+        return CheckResult(
+            "fail",
+            f"catalog claims a context of {claimed} tokens but the server's max_model_len is {served}",
+            value=served,
+            unit="tokens",
+        )
+    return CheckResult(value=served, unit="tokens")
+
+
+# -- endpoints ---------------------------------------------------------------------------------------------
+async def check_chat(ctx: Context) -> CheckResult:
+    message = _message(await _chat(ctx, _user("Say hello.")), "POST /v1/chat/completions")
+    if not isinstance(message.get("content"), str):
+        raise ClaimFailed("POST /v1/chat/completions: the assistant message has no text content")
+    return CheckResult()
+
+
+async def check_completions(ctx: Context) -> CheckResult:
+    data = await ctx.client.post(
+        "/completions", {"model": ctx.target.served_name, "prompt": "Once upon a time", "max_tokens": 16}
+    )
+    if not isinstance(_first_choice(data, "POST /v1/completions").get("text"), str):
+        raise ClaimFailed("POST /v1/completions: choices[0].text is missing")
+    return CheckResult()
+
+
+async def check_responses(ctx: Context) -> CheckResult:
+    data = await ctx.client.post(
+        "/responses", {"model": ctx.target.served_name, "input": "Say hello.", "max_output_tokens": 16}
+    )
+    if data.get("object") != "response":
+        raise ClaimFailed(f"POST /v1/responses: object is {data.get('object')!r}, expected 'response'")
+    output = data.get("output")
+    texts = [
+        part.get("text")
+        for item in (output if isinstance(output, list) else [])
+        if isinstance(item, dict) and item.get("type") == "message"
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    ]
+    if not any(isinstance(t, str) for t in texts):
+        raise ClaimFailed("POST /v1/responses: no output message with output_text")
+    return CheckResult()
+
+
+async def check_embeddings(ctx: Context) -> CheckResult:
+    data = await ctx.client.post("/embeddings", {"model": ctx.target.served_name, "input": ["hello world"]})
+    items = data.get("data")
+    vector = items[0].get("embedding") if isinstance(items, list) and items and isinstance(items[0], dict) else None
+    if not isinstance(vector, list) or not vector or not all(isinstance(x, int | float) for x in vector):
+        raise ClaimFailed("POST /v1/embeddings: data[0].embedding is not a list of numbers")
+    return CheckResult(value=len(vector), unit="dimensions")
+
+
+async def _token_count(ctx: Context, text: str) -> int | None:
+    """How many tokens the served tokenizer makes of ``text``, via vLLM's ``/tokenize``; None elsewhere."""
+    response = await ctx.client.request(
+        "POST", f"{ctx.target.server_root}/tokenize", {"model": ctx.target.served_name, "prompt": text}
+    )
+    if response.status_code != 200:
+        return None
+    try:
+        count = response.json().get("count")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return count if isinstance(count, int) else None
+
+
+async def check_fim(ctx: Context) -> CheckResult:
+    if ctx.target.fim_tokens is None:
+        raise ClaimFailed("fim is claimed but the catalog names no FIM tokens to send")
+    prefix, suffix, middle = ctx.target.fim_tokens
+    # A FIM prompt only means something if each control token is one token of the model's vocabulary;
+    # an instruct tokenizer that splits "<|fim_prefix|>" into pieces answers 200 and still cannot do FIM.
+    split: dict[str, int] = {}
+    for token in (prefix, suffix, middle):
+        count = await _token_count(ctx, token)
+        if count is None:
+            split = {}
+            break
+        if count != 1:
+            split[token] = count
+    if split:
+        detail = ", ".join(f"{t!r} -> {n} tokens" for t, n in split.items())
+        raise ClaimFailed(f"the served tokenizer does not know the FIM tokens: {detail}")
+    prompt = f"{prefix}def add(a, b):\n    {suffix}\n\nprint(add(2, 3))\n{middle}"
+    data = await ctx.client.post("/completions", {"model": ctx.target.served_name, "prompt": prompt, "max_tokens": 16})
+    if not isinstance(_first_choice(data, "POST /v1/completions (FIM)").get("text"), str):
+        raise ClaimFailed("POST /v1/completions (FIM): choices[0].text is missing")
+    return CheckResult()
+
+
+# -- capabilities ------------------------------------------------------------------------------------------
+async def check_streaming(ctx: Context) -> CheckResult:
+    body: dict[str, Any] = {"model": ctx.target.served_name, "max_tokens": 16, "stream": True}
+    if "chat" in ctx.target.endpoints or "completions" not in ctx.target.endpoints:
+        path, body["messages"] = "/chat/completions", _user("Count to five.")
+    else:
+        path, body["prompt"] = "/completions", "One, two,"
+    result = await ctx.client.stream(path, body)
+    chunks = result.chunks()
+    problems = list(result.problems)
+    if not chunks:
+        problems.append("no JSON chunks")
+    if not result.done:
+        problems.append("the stream ended without data: [DONE]")
+    elif result.events[-1].data != "[DONE]":
+        problems.append("data: [DONE] is not the last event")
+    if problems:
+        raise ClaimFailed(f"POST /v1{path} stream is malformed: " + "; ".join(dict.fromkeys(problems)))
+    return CheckResult(value=len(chunks), unit="chunks")
+
+
+async def check_tools(ctx: Context) -> CheckResult:
+    what = "tool call"
+    messages = _user("What is the weather in Paris? Use the tool.")
+    data = await _chat(
+        ctx,
+        messages,
+        tools=[WEATHER_TOOL],
+        tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        max_tokens=320,
+    )
+    message = _message(data, what)
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list) or not calls:
+        content = message.get("content")
+        raise ClaimFailed(f"named tool_choice returned no tool_calls (content: {str(content)[:120]!r})")
+    call = calls[0]
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or function.get("name") != "get_weather":
+        raise ClaimFailed(f"tool call names {function.get('name') if isinstance(function, dict) else None!r}")
+    raw_args = function.get("arguments")
+    try:
+        args = json.loads(raw_args) if isinstance(raw_args, str) else None
+    except json.JSONDecodeError:
+        args = None
+    if not isinstance(args, dict):
+        raise ClaimFailed(f"tool call arguments are not a JSON object: {str(raw_args)[:120]!r}")
+    if errors := validate(args, WEATHER_TOOL["function"]["parameters"]):
+        raise ClaimFailed("tool call arguments do not match the tool's schema: " + "; ".join(errors))
+
+    # Step two of the loop: the tool's result goes back and the model must answer in prose. tool_choice
+    # "none" keeps the tools in the prompt but asks for the final answer, so this judges whether the
+    # server accepts assistant tool_calls and a tool message, not the model's appetite for tools.
+    follow_up = [
+        *messages,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call.get("id") or "call_0", "content": '{"temp_c": 21, "sky": "clear"}'},
+    ]
+    final = _message(
+        await _chat(ctx, follow_up, tools=[WEATHER_TOOL], tool_choice="none", max_tokens=32), "tool loop step 2"
+    )
+    if final.get("tool_calls"):
+        raise ClaimFailed("tool loop step 2 answered with another tool call instead of a final answer")
+    content = final.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise ClaimFailed("tool loop step 2 returned no final answer text")
+    return CheckResult(value={"arguments": args})
+
+
+async def check_structured_output(ctx: Context) -> CheckResult:
+    data = await _chat(
+        ctx,
+        _user("Is the sky blue? Answer in JSON."),
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": ANSWER_SCHEMA, "strict": True},
+        },
+        max_tokens=320,
+    )
+    content = _message(data, "structured output").get("content")
+    try:
+        value = json.loads(content) if isinstance(content, str) else None
+    except json.JSONDecodeError:
+        raise ClaimFailed(
+            f"response_format json_schema returned text that is not JSON: {str(content)[:120]!r}"
+        ) from None
+    if errors := validate(value, ANSWER_SCHEMA):
+        raise ClaimFailed("structured output does not match the schema: " + "; ".join(errors))
+    return CheckResult()
+
+
+async def check_vision(ctx: Context) -> CheckResult:
+    content = [
+        {"type": "text", "text": "What colour is this image?"},
+        {"type": "image_url", "image_url": {"url": TINY_PNG}},
+    ]
+    message = _message(await _chat(ctx, [{"role": "user", "content": content}]), "image input")
+    if not isinstance(message.get("content"), str):
+        raise ClaimFailed("image input: the assistant message has no text content")
+    return CheckResult()
+
+
+async def check_reasoning(ctx: Context) -> CheckResult:
+    message = _message(await _chat(ctx, _user("What is 17 * 3? Think step by step."), max_tokens=128), "reasoning")
+    # vLLM's reasoning parsers fill `reasoning` (newer) or `reasoning_content` (older releases).
+    for key in ("reasoning", "reasoning_content"):
+        text = message.get(key)
+        if isinstance(text, str) and text.strip():
+            return CheckResult(value={"field": key})
+    raise ClaimFailed("the response carries no reasoning content (message.reasoning / reasoning_content empty)")
+
+
+ENDPOINT_CHECKS: dict[str, Check] = {
+    "chat": check_chat,
+    "completions": check_completions,
+    "responses": check_responses,
+    "embeddings": check_embeddings,
+    "fim": check_fim,
+}
+CAPABILITY_CHECKS: dict[str, Check] = {
+    "streaming": check_streaming,
+    "tools": check_tools,
+    "structured_output": check_structured_output,
+    "vision": check_vision,
+    "reasoning": check_reasoning,
+}
+
+
+def capability_claim(name: str) -> str:
+    """``structured_output`` -> ``capability:structured-output`` (claim keys use hyphens)."""
+    return "capability:" + name.replace("_", "-")

@@ -1,0 +1,298 @@
+"""``python -m probes run``: probe deployments and write evidence.
+
+Exit codes: 0 every claim holds; 1 some claim failed; 2 some endpoint could not be reached (or probing
+crashed); 3 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from probes.client import Timeouts
+from probes.evals import SuiteError, bundled_suites
+from probes.evidence import Record
+from probes.latency import Workload
+from probes.runner import DeploymentResult, RunSummary, run_probes
+from probes.target import ProbeTarget, TargetFileError, load_target_json
+
+EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2, 3
+
+CatalogLoader = Callable[[Path], Sequence[ProbeTarget]]
+
+
+class UsageError(Exception):
+    """Bad arguments or inputs; exits 3 with the message."""
+
+
+def load_catalog_targets(catalog_dir: Path) -> Sequence[ProbeTarget]:
+    """The default catalog loader: ``probes.from_catalog.targets_from_catalog(catalog_dir)``.
+
+    Imported by name so this module does not depend on the catalog package until a run needs it.
+    """
+    try:
+        module = importlib.import_module("probes.from_catalog")
+    except ModuleNotFoundError as exc:
+        if exc.name != "probes.from_catalog":
+            raise
+        raise UsageError(
+            "reading targets from the catalog is not available yet (probes/from_catalog.py); pass --target-json FILE"
+        ) from None
+    loader: CatalogLoader = module.targets_from_catalog
+    return loader(catalog_dir)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be more than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m probes", description="Probe the deployments a catalog names.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="check every claim of every deployment and write evidence")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument(
+        "--catalog",
+        type=Path,
+        default=Path(os.environ.get("CATALOG_DIR", "catalog")),
+        help="catalog folder to read deployments from (default: $CATALOG_DIR or ./catalog)",
+    )
+    source.add_argument("--target-json", type=Path, help="read targets from this JSON list instead of a catalog")
+    run.add_argument("--only", nargs="+", action="extend", metavar="ID", help="probe only these deployment ids")
+    run.add_argument("--concurrency", type=_positive_int, default=1, help="deployments probed at once (default 1)")
+    run.add_argument("--evidence", type=Path, default=Path("evidence"), help="evidence folder (default ./evidence)")
+    load = run.add_argument_group("latency workload")
+    load.add_argument("--requests", type=_positive_int, default=Workload.requests)
+    load.add_argument("--prompt-tokens", type=_positive_int, default=Workload.prompt_tokens)
+    load.add_argument("--output-tokens", type=_positive_int, default=Workload.output_tokens)
+    load.add_argument(
+        "--load-concurrency", type=_positive_int, default=Workload.concurrency, help="requests in flight at once"
+    )
+    load.add_argument("--no-latency", action="store_true", help="skip the latency check")
+    evals = run.add_argument_group("evals")
+    evals.add_argument("--eval", dest="evals", action="append", metavar="TASK", help="run only these eval tasks")
+    evals.add_argument("--no-evals", action="store_true", help="skip the evals")
+    limits = run.add_argument_group("timeouts (seconds)")
+    limits.add_argument("--connect-timeout", type=_positive_float, default=Timeouts.connect)
+    limits.add_argument("--read-timeout", type=_positive_float, default=Timeouts.read)
+    limits.add_argument(
+        "--request-timeout", type=_positive_float, default=Timeouts.request, help="deadline for a whole request"
+    )
+    return parser
+
+
+def _select(targets: Sequence[ProbeTarget], only: Sequence[str] | None) -> list[ProbeTarget]:
+    if not only:
+        return list(targets)
+    known = {t.deployment_id for t in targets}
+    if unknown := sorted(set(only) - known):
+        raise UsageError(f"--only names unknown deployments {unknown}; known: {sorted(known)}")
+    return [t for t in targets if t.deployment_id in set(only)]
+
+
+# -- display ------------------------------------------------------------------------------------------------
+STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "info": "cyan"}
+
+
+class RichProgress:
+    """A bar per deployment, advanced as each check finishes (only on a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None:
+        self._tasks[target.deployment_id] = self._progress.add_task(target.deployment_id, total=len(claims), last="")
+
+    def record_done(self, target: ProbeTarget, record: Record) -> None:
+        style = STATUS_STYLE.get(record.status, "")
+        self._progress.update(
+            self._tasks[target.deployment_id], advance=1, last=f"{record.claim} [{style}]{record.status}[/]"
+        )
+
+    def deployment_finished(self, result: DeploymentResult) -> None:
+        task = self._tasks[result.target.deployment_id]
+        self._progress.update(task, last="crashed" if result.crash else "done")
+
+
+class LineProgress:
+    """One line per finished deployment on stderr, for logs (CI) where a live display would be noise."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None:
+        print(f"probing {target.deployment_id}: {len(claims)} checks", file=self._stream, flush=True)
+
+    def record_done(self, target: ProbeTarget, record: Record) -> None:
+        pass
+
+    def deployment_finished(self, result: DeploymentResult) -> None:
+        counts: dict[str, int] = {}
+        for record in result.records:
+            counts[record.status] = counts.get(record.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        note = f" ({result.crash})" if result.crash else ""
+        print(f"probed {result.target.deployment_id}: {summary}{note}", file=self._stream, flush=True)
+
+
+def format_value(record: Record) -> str:
+    value = record.value
+    if record.claim == "latency" and isinstance(record.details, dict):
+        value = record.details
+    if value is None:
+        return ""
+    if record.claim == "latency" and isinstance(value, dict):
+        parts = [
+            f"{k.split('_')[0]} p95 {value[k]:.0f} ms"
+            for k in ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
+            if isinstance(value.get(k), int | float)
+        ]
+        return " · ".join(parts)
+    if record.claim.startswith("eval:") and isinstance(value, int | float):
+        return f"score {value:.2f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return f"{value} {record.unit}" if record.unit else str(value)
+
+
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title=f"probe run {summary.run_id}", show_lines=False)
+    table.add_column("deployment", no_wrap=True)
+    table.add_column("claim", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("value")
+    table.add_column("reason", overflow="fold")
+    for result in summary.results:
+        name = result.target.deployment_id
+        for record in result.records:
+            style = STATUS_STYLE.get(record.status, "")
+            table.add_row(name, record.claim, f"[{style}]{record.status}[/]", format_value(record), record.reason or "")
+            name = ""
+        if result.crash:
+            table.add_row(name or result.target.deployment_id, "run", "[magenta]error[/]", "", result.crash)
+    return table
+
+
+# -- entry point --------------------------------------------------------------------------------------------
+def _targets(args: argparse.Namespace, catalog_loader: CatalogLoader) -> list[ProbeTarget]:
+    if args.target_json is not None:
+        try:
+            loaded: Sequence[ProbeTarget] = load_target_json(args.target_json)
+        except TargetFileError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        if not args.catalog.is_dir():
+            raise UsageError(f"catalog folder {args.catalog} does not exist (use --catalog DIR or --target-json FILE)")
+        loaded = catalog_loader(args.catalog)
+    selected = _select(loaded, args.only)
+    if not selected:
+        raise UsageError("no deployments to probe")
+    return selected
+
+
+def _suites(args: argparse.Namespace) -> list[Any]:
+    if args.no_evals:
+        return []
+    try:
+        suites = bundled_suites()
+    except SuiteError as exc:
+        raise UsageError(str(exc)) from None
+    if args.evals:
+        known = {s.task for s in suites}
+        if unknown := sorted(set(args.evals) - known):
+            raise UsageError(f"--eval names unknown tasks {unknown}; known: {sorted(known)}")
+        suites = [s for s in suites if s.task in set(args.evals)]
+    return suites
+
+
+def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = load_catalog_targets) -> int:
+    """Parse ``argv``, run, print the summary, return the exit code. ``catalog_loader`` is pluggable."""
+    args = build_parser().parse_args(argv)
+    stdout_tty = sys.stdout.isatty()
+    console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
+    try:
+        targets = _targets(args, catalog_loader)
+        suites = _suites(args)
+        workload = (
+            None
+            if args.no_latency
+            else Workload(args.requests, args.prompt_tokens, args.output_tokens, args.load_concurrency)
+        )
+    except UsageError as exc:
+        print(f"python -m probes: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout, request=args.request_timeout)
+
+    async def go(progress: RichProgress | LineProgress) -> RunSummary:
+        return await run_probes(
+            targets,
+            evidence_dir=args.evidence,
+            concurrency=args.concurrency,
+            workload=workload,
+            progress=progress,
+            suites=suites,
+            timeouts=timeouts,
+        )
+
+    if stdout_tty:
+        with RichProgress(console) as rich_progress:
+            summary = asyncio.run(go(rich_progress))
+    else:
+        summary = asyncio.run(go(LineProgress(sys.stderr)))
+    console.print(summary_table(summary))
+    code = summary.exit_code
+    meaning = {
+        EXIT_OK: "every claim holds",
+        EXIT_FAILED: "some claims do not hold",
+        EXIT_UNREACHABLE: "some endpoints could not be reached",
+    }[code]
+    console.print(f"evidence in {args.evidence}/ · exit {code}: {meaning}")
+    return code

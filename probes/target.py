@@ -1,0 +1,169 @@
+"""What a probe run is pointed at: one deployment's endpoint and the claims the catalog makes about it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+ENDPOINTS = ("chat", "completions", "responses", "embeddings", "fim")
+CAPABILITIES = ("streaming", "tools", "structured_output", "vision", "reasoning")
+SLO_KEYS = ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """One deployment as the probes see it; built from the catalog by ``probes.from_catalog``."""
+
+    deployment_id: str
+    base_url: str
+    """OpenAI-compatible base including ``/v1``, e.g. ``http://127.0.0.1:8123/v1``."""
+    health_url: str | None
+    """``None`` means ``scheme://host:port/health`` of ``base_url`` (see ``health_endpoint``)."""
+    served_name: str
+    """The model name the server lists in ``/v1/models``."""
+    api_key_env: str | None
+    """Name of the environment variable holding the API key; the key itself is read at request time."""
+    endpoints: frozenset[str]
+    capabilities: frozenset[str]
+    served_context: int | None
+    fim_tokens: tuple[str, str, str] | None
+    """(prefix, suffix, middle) control tokens, e.g. ``("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")``."""
+    slo: Mapping[str, float]
+    stale_after_days: int = 14
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if unknown := sorted(set(self.endpoints) - set(ENDPOINTS)):
+            problems.append(f"unknown endpoints {unknown} (known: {list(ENDPOINTS)})")
+        if unknown := sorted(set(self.capabilities) - set(CAPABILITIES)):
+            problems.append(f"unknown capabilities {unknown} (known: {list(CAPABILITIES)})")
+        if unknown := sorted(set(self.slo) - set(SLO_KEYS)):
+            problems.append(f"unknown SLO keys {unknown} (known: {list(SLO_KEYS)})")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if self.fim_tokens is not None and len(self.fim_tokens) != 3:
+            problems.append("fim_tokens must be (prefix, suffix, middle)")
+        if problems:
+            raise ValueError(f"deployment {self.deployment_id!r}: " + "; ".join(problems))
+        # A Mapping handed in by the caller could be mutated after the fact; freeze a copy.
+        object.__setattr__(self, "slo", MappingProxyType(dict(self.slo)))
+
+    @property
+    def health_endpoint(self) -> str:
+        """``health_url``, or ``/health`` at the root of ``base_url``'s host."""
+        if self.health_url is not None:
+            return self.health_url
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}/health"
+
+    @property
+    def server_root(self) -> str:
+        """``base_url`` without its trailing ``/v1``: where vLLM serves ``/tokenize`` and ``/version``."""
+        base = self.base_url.rstrip("/")
+        return base[: -len("/v1")] if base.endswith("/v1") else base
+
+    def api_key(self) -> str | None:
+        """The API key, read from the environment now (never stored on the target)."""
+        if self.api_key_env is None:
+            return None
+        return os.environ.get(self.api_key_env)
+
+
+class TargetFileError(Exception):
+    """A ``--target-json`` file that cannot be turned into targets; the message names file and entry."""
+
+
+_FIELDS = {
+    "deployment_id",
+    "base_url",
+    "health_url",
+    "served_name",
+    "api_key_env",
+    "endpoints",
+    "capabilities",
+    "served_context",
+    "fim_tokens",
+    "slo",
+    "stale_after_days",
+}
+_REQUIRED = {"deployment_id", "base_url", "served_name"}
+
+
+def target_from_dict(data: Mapping[str, Any]) -> ProbeTarget:
+    """Build a target from JSON-shaped data (lists for sets and tuples); raises ValueError."""
+    if unknown := sorted(set(data) - _FIELDS):
+        raise ValueError(f"unknown keys {unknown}")
+    if missing := sorted(_REQUIRED - set(data)):
+        raise ValueError(f"missing keys {missing}")
+    fim = data.get("fim_tokens")
+    return ProbeTarget(
+        deployment_id=str(data["deployment_id"]),
+        base_url=str(data["base_url"]),
+        health_url=data.get("health_url"),
+        served_name=str(data["served_name"]),
+        api_key_env=data.get("api_key_env"),
+        endpoints=frozenset(data.get("endpoints", ())),
+        capabilities=frozenset(data.get("capabilities", ())),
+        served_context=data.get("served_context"),
+        fim_tokens=(str(fim[0]), str(fim[1]), str(fim[2])) if fim else None,
+        slo={str(k): float(v) for k, v in dict(data.get("slo", {})).items()},
+        stale_after_days=int(data.get("stale_after_days", 14)),
+    )
+
+
+def target_to_dict(target: ProbeTarget) -> dict[str, Any]:
+    """The JSON shape ``target_from_dict`` reads, with sorted lists so output is deterministic."""
+    return {
+        "deployment_id": target.deployment_id,
+        "base_url": target.base_url,
+        "health_url": target.health_url,
+        "served_name": target.served_name,
+        "api_key_env": target.api_key_env,
+        "endpoints": sorted(target.endpoints),
+        "capabilities": sorted(target.capabilities),
+        "served_context": target.served_context,
+        "fim_tokens": list(target.fim_tokens) if target.fim_tokens else None,
+        "slo": dict(target.slo),
+        "stale_after_days": target.stale_after_days,
+    }
+
+
+def load_target_json(path: Path) -> list[ProbeTarget]:
+    """Read a JSON list of targets (``--target-json``); every problem is collected and reported at once."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TargetFileError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise TargetFileError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(raw, list):
+        raise TargetFileError(f"{path}: expected a JSON list of targets, got {type(raw).__name__}")
+    targets: list[ProbeTarget] = []
+    errors: list[str] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            errors.append(f"{path}: [{index}]: expected an object")
+            continue
+        try:
+            targets.append(target_from_dict(item))
+        except (ValueError, TypeError, KeyError) as exc:
+            name = item.get("deployment_id", "?")
+            errors.append(f"{path}: [{index}] ({name}): {exc}")
+    ids = [t.deployment_id for t in targets]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        errors.append(f"{path}: duplicate deployment_id {dupes}")
+    if errors:
+        raise TargetFileError("\n".join(errors))
+    return targets
+
+
+def dump_target_json(targets: Sequence[ProbeTarget], path: Path) -> None:
+    """Write targets in the ``--target-json`` format."""
+    path.write_text(json.dumps([target_to_dict(t) for t in targets], indent=2) + "\n", encoding="utf-8")

