@@ -54,8 +54,9 @@ def main() -> None:
             "NO_MKDOCS_2_WARNING": "1",
             "DISABLE_MKDOCS_2_WARNING": "true",
         }
+        log = (Path(tmp) / "serve.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--no-livereload"],
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -79,11 +80,15 @@ def main() -> None:
                 written = time.perf_counter()
                 while marker not in _fetch(url):
                     if time.perf_counter() - written > 120:
-                        raise SystemExit("the edit did not show within 120 s")
+                        log.flush()
+                        tail = (Path(tmp) / "serve.log").read_text()[-2000:]
+                        raise SystemExit(f"the edit did not show within 120 s; server log ends:\n{tail}")
                     time.sleep(0.05)
                 delays.append(time.perf_counter() - written)
                 target.write_text(text, encoding="utf-8")
-                time.sleep(3)  # let the rebuild for the revert finish before the next edit
+                # Wait until the revert is served, so the next edit does not land mid-rebuild.
+                while marker in _fetch(url):
+                    time.sleep(0.2)
             print(
                 f"edit -> page shows it: median {statistics.median(delays):.2f} s over {len(delays)} edits "
                 f"({', '.join(f'{d:.2f}' for d in delays)}) with {args.models} models"
