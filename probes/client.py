@@ -292,6 +292,7 @@ class Client:
         headers = self._headers(url) | {"Accept": "text/event-stream"}
         events: list[SseEvent] = []
         problems: list[str] = []
+        not_json: list[str] = []
         done = False
         started = time.perf_counter()
         try:
@@ -313,22 +314,26 @@ class Client:
                         events.append(SseEvent(now, data))
                         if data == "[DONE]":
                             done = True
-                        else:
-                            self._check_sse_json(data, problems)
+                        elif not self._sse_json_ok(data):
+                            not_json.append(data)
                     elif not line.startswith(("event:", "id:", "retry:")):
                         problems.append(f"not an SSE field: {_excerpt(line)!r}")
         except (httpx.TransportError, TimeoutError) as exc:
             raise describe_transport_error(exc, what, self.timeouts, urlsplit(url).netloc) from None
-        return StreamResult(events, started, time.perf_counter(), done, problems)
+        if not_json:
+            problems.insert(
+                0, f"{len(not_json)} of {len(events)} data lines are not JSON, first: {_excerpt(not_json[0])[:80]!r}"
+            )
+        return StreamResult(events, started, time.perf_counter(), done, list(dict.fromkeys(problems)))
 
-    def _check_sse_json(self, data: str, problems: list[str]) -> None:
+    def _sse_json_ok(self, data: str) -> bool:
         try:
             value = json.loads(data)
         except json.JSONDecodeError:
-            problems.append(f"data line is not JSON: {_excerpt(data)!r}")
-            return
+            return False
         if isinstance(value, dict):
             self._note_version(value)
+        return True
 
     def _note_version(self, data: Mapping[str, Any]) -> None:
         fingerprint = data.get("system_fingerprint")

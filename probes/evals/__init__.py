@@ -41,6 +41,8 @@ class CodeItem(BaseModel):
     prompt: str
     entry_point: str
     tests: str
+    reference: str
+    """A body known to pass the tests: proves the item can be passed. Never sent to the model."""
 
 
 class Suite(BaseModel):

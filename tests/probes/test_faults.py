@@ -133,6 +133,18 @@ PROXY_CASES = [
         "error",
         r"POST /v1/chat/completions: response truncated, server closed the connection \(.*incomplete chunked read.*\)",
     ),
+    Case(
+        "corrupt-sse-event",
+        "capability:streaming",
+        "fail",
+        r"POST /v1/chat/completions stream is malformed: \d+ of \d+ data lines are not JSON, first: '\[\"id\".*",
+    ),
+    Case(
+        "stream-without-done",
+        "capability:streaming",
+        "fail",
+        r"POST /v1/chat/completions stream is malformed: the stream ended without data: \[DONE\]",
+    ),
     Case("read-timeout", "endpoint:chat", "error", r"POST /v1/chat/completions: read timeout, no data for 1\.5 s"),
     Case(
         "drip",
@@ -148,6 +160,10 @@ PROXY_FAULTS = {
     "malformed-json": {"/v1/chat/completions": Fault("malformed-json")},
     "truncated-body": {"/v1/chat/completions": Fault("truncate", after_bytes=100)},
     "truncated-stream": {"/v1/chat/completions": Fault("truncate", after_bytes=300)},
+    # Same-length rewrites of the real stream: the first event's JSON opens with "[", and the final
+    # "data: [DONE]" becomes an SSE comment line, which a client must ignore.
+    "corrupt-sse-event": {"/v1/chat/completions": Fault("rewrite", old=b'data: {"id"', new=b'data: ["id"')},
+    "stream-without-done": {"/v1/chat/completions": Fault("rewrite", old=b"data: [DONE]", new=b": no [DONE] ")},
     "read-timeout": {"/v1/chat/completions": Fault("hang")},
     "drip": {"/v1/chat/completions": Fault("drip", chunk=8, interval=0.2)},
 }
@@ -158,7 +174,7 @@ async def test_faults_injected_into_real_responses(
     case: Case, vllm_server: VllmServer, fault_proxy: FaultProxy, tmp_path: Path
 ) -> None:
     fault_proxy.faults = PROXY_FAULTS[case.name]
-    claims = {"streaming"} if case.name == "truncated-stream" else set()
+    claims = {"streaming"} if case.claim == "capability:streaming" else set()
     faulty = target_for(
         fault_proxy.base_url,
         case.name,

@@ -136,7 +136,9 @@ def test_json_scoring() -> None:
 
 
 def test_code_program_accepts_a_full_function_or_a_bare_body() -> None:
-    item = CodeItem(id="add", prompt="def add(a, b):\n", entry_point="add", tests="assert add(1, 2) == 3\n")
+    item = CodeItem(
+        id="add", prompt="def add(a, b):\n", entry_point="add", tests="assert add(1, 2) == 3\n", reference=""
+    )
     full = code_program(item, "Here:\n```python\ndef add(a, b):\n    return a + b\n```\nDone.", chat=True)
     assert full.startswith("def add(a, b):\n    return a + b\n") and "assert add(1, 2) == 3" in full
     body = code_program(item, "    return a + b\n", chat=True)

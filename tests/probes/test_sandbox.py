@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 
+from probes.evals import bundled_suites, code_program, score_json
 from probes.sandbox import Limits, network_namespace_available, run_python
 
 FAST = Limits(wall_s=5, cpu_s=2, memory_mb=256)
@@ -85,3 +87,18 @@ async def test_network_is_blocked(listener: int) -> None:
 def test_reports_whether_a_network_namespace_is_used() -> None:
     # Not an assertion about the machine: a record, in the test log, of which layer is active here.
     print(f"unshare --net available: {network_namespace_available()}")
+
+
+async def test_every_bundled_item_can_be_passed() -> None:
+    """A gate is only meaningful if each item is passable: reference answers must score."""
+    suites = {s.task: s for s in bundled_suites()}
+    for item in suites["code-small"].code_items():
+        completion = await run_python(code_program(item, item.reference, chat=False), FAST)
+        assert completion.ok, (item.id, completion.output_tail)
+        fenced = f"Sure:\n```python\n{item.prompt}{item.reference}```\n"
+        assert (await run_python(code_program(item, fenced, chat=True), FAST)).ok, item.id
+        # And the tests bite: an empty body fails.
+        assert not (await run_python(code_program(item, "    pass\n", chat=False), FAST)).ok, item.id
+    for json_item in suites["json-format"].json_items():
+        assert set(json_item.equals) == set(json_item.keys), json_item.id
+        assert score_json(json_item, json.dumps(json_item.equals)), json_item.id

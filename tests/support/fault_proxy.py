@@ -8,6 +8,8 @@ unlisted paths pass through untouched. Each fault acts on the *real* response fr
 * ``malformed-json``: relay the real body with its second half replaced by garbage (length kept honest).
 * ``truncate``: relay the headers and the first ``after_bytes`` of the body, then drop the connection.
 * ``drip``: relay the real response ``chunk`` bytes every ``interval`` seconds.
+* ``rewrite``: relay the real response with ``old`` replaced by ``new`` (same length, so chunk sizes
+  and content-length stay right), e.g. to corrupt one SSE event or hide ``data: [DONE]``.
 * ``hang``: read the request and never answer.
 * ``echo-auth``: answer 500 with the request's Authorization header in the message, as a careless
   server might; the probes must keep that key out of everything they record.
@@ -26,7 +28,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["pass", "status", "malformed-json", "truncate", "drip", "hang", "echo-auth"]
+FaultKind = Literal["pass", "status", "malformed-json", "truncate", "drip", "hang", "echo-auth", "rewrite"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Fault:
     after_bytes: int = 120
     chunk: int = 8
     interval: float = 0.2
+    old: bytes = b""
+    new: bytes = b""
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes:
@@ -158,9 +162,11 @@ class FaultProxy:
             up_writer.close()
 
     async def _relay(self, fault: Fault, up: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if fault.kind == "pass":
+        if fault.kind in ("pass", "rewrite"):
+            if len(fault.old) != len(fault.new):
+                raise ValueError("rewrite needs old and new of the same length")
             while data := await up.read(65536):
-                writer.write(data)
+                writer.write(data.replace(fault.old, fault.new) if fault.kind == "rewrite" else data)
                 await writer.drain()
             return
         if fault.kind in ("truncate", "drip"):
