@@ -53,7 +53,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -87,8 +87,9 @@ def _point_sitemap_at(site_dir: Path, url: str) -> None:
     locs = re.findall(r"<loc>([^<]+)</loc>", text)
     if not locs:
         return
-    root = os.path.commonprefix(locs)
-    root = root[: root.rfind("/") + 1]
+    root = min(locs, key=len)  # the home page; every other page lies under it
+    if not all(loc.startswith(root) for loc in locs):
+        return
     sitemap.write_text(text.replace(f"<loc>{root}", f"<loc>{url}"), encoding="utf-8")
 
 

@@ -24,11 +24,12 @@ _MEASURE = """(states) => {
         span.textContent = state;
         box.appendChild(span);
         const style = getComputedStyle(span);
-        const bg = over(rgb(style.backgroundColor), page.length ? page : [255, 255, 255]);
-        const fg = over(rgb(style.color), bg);
-        const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+        const [color, background] = [style.color, style.backgroundColor];
         span.remove();
-        return {state, fg: style.color, bg: style.backgroundColor, contrast: (hi + 0.05) / (lo + 0.05)};
+        const bg = over(rgb(background), page.length ? page : [255, 255, 255]);
+        const fg = over(rgb(color), bg);
+        const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+        return {state, fg: color, bg: background, contrast: (hi + 0.05) / (lo + 0.05)};
     });
 }"""
 

@@ -183,7 +183,9 @@ def test_clearing_filters_restores_all_rows(page: Page, base_url: str) -> None:
 
 
 def column(page: Page, heading: str) -> int:
-    headings: list[str] = page.eval_on_selector_all(f"{TABLE} thead th", "(ths) => ths.map((th) => th.textContent.trim())")
+    headings: list[str] = page.eval_on_selector_all(
+        f"{TABLE} thead th", "(ths) => ths.map((th) => th.textContent.trim())"
+    )
     assert heading in headings, f"no {heading!r} column in {headings}"
     return headings.index(heading)
 

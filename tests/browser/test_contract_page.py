@@ -44,6 +44,10 @@ def test_filters_match_whole_tokens_and_and(page: Page, base_url: str) -> None:
     assert page.inner_text(".mc-filter-count") == "2 of 5 deployments"
     select_filter(page, "task", "chat")  # "chat" must not match inside another token
     assert [r["cells"][0] for r in shown(page)] == ["alpha-coder", "delta"]
+    select_filter(page, "task", "")
+    select_filter(page, "status", "")
+    page.fill(".mc-filters input[data-filter-text]", "bEtA-c")  # data-name here has capitals: "Beta-Chat beta"
+    assert [r["cells"][0] for r in shown(page)] == ["Beta-Chat"], "the name filter is not case-insensitive"
 
 
 def test_init_twice_changes_nothing(page: Page, base_url: str) -> None:

@@ -92,7 +92,9 @@ def test_every_tree_walks_to_a_result_listing_all_recommendations(page: Page, ba
         for rec, item in zip(expected, got, strict=True):
             for field in ("backend", "label", "note"):
                 if rec[field]:
-                    assert rec[field] in item["text"], f"{rec['title']}: {field} {rec[field]!r} missing in {item['text']!r}"
+                    assert rec[field] in item["text"], (
+                        f"{rec['title']}: {field} {rec[field]!r} missing in {item['text']!r}"
+                    )
         answers = [t.strip() for t in box.locator(".mc-step-path .mc-step-path-answer").all_inner_texts()]
         labels = [step["option"]["label"] for step in path]
         assert [a.removeprefix("→").strip() for a in answers] == labels, f"tree {tree['_id']}: answers taken"

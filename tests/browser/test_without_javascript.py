@@ -56,6 +56,8 @@ def test_catalog_page_without_javascript(nojs_page: Page, base_url: str) -> None
     rows = page.locator(f"{TABLE} tbody tr")
     total = rows.count()
     assert total > 0
-    visible = page.eval_on_selector(TABLE, "(t) => [...t.tBodies[0].rows].filter((r) => r.getClientRects().length).length")
+    visible = page.eval_on_selector(
+        TABLE, "(t) => [...t.tBodies[0].rows].filter((r) => r.getClientRects().length).length"
+    )
     assert visible == total, f"{total - visible} rows hidden without JavaScript"
     assert page.locator("th button.mc-sort, .mc-filter-reset").count() == 0
