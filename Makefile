@@ -54,6 +54,9 @@ lint: install ## ruff, mypy (strict) and the schema staleness check
 	$(PY) -m catalog schema --check
 	$(PY) -m catalog export litellm --check
 
+demo: install vllm-env ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
+	$(PY) -m tools.demo
+
 bench: install ## Time validate and build on synthetic 30/300/3000-model catalogs; writes bench/results.json
 	$(PY) -m bench.run_bench
 

@@ -36,14 +36,9 @@ def target_for(deployment_id: str, deployment: Deployment) -> ProbeTarget | None
 
 def targets_in(catalog: Catalog) -> list[ProbeTarget]:
     """Every active deployment with a base URL, in id order; disabled or planned ones are not expected to answer."""
-    return [
-        t
-        for dep_id, dep in catalog.active_deployments().items()
-        if (t := target_for(dep_id, dep)) is not None
-    ]
+    return [t for dep_id, dep in catalog.active_deployments().items() if (t := target_for(dep_id, dep)) is not None]
 
 
 def targets_from_catalog(catalog_dir: Path) -> Sequence[ProbeTarget]:
     """Load the catalog (raising its full error report when invalid) and return its probe targets."""
     return targets_in(load_catalog(catalog_dir))
-

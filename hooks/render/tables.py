@@ -71,7 +71,8 @@ def render_deployment_table(ctx: SiteContext, links: Links) -> str:
         "status": {s: s for s in sorted({r["d"].status.value for r in rows})},
     }
     filters["gpu"] = dict(sorted(filters["gpu"].items()))
-    return render("deployment_table.md.j2", rows=rows, filters=filters)
+    labels = {"task": "Task", "modality": "Modality", "backend": "Backend", "gpu": "GPU", "status": "Status"}
+    return render("deployment_table.md.j2", rows=rows, filters=filters, labels=labels)
 
 
 def render_context_table(ctx: SiteContext, links: Links) -> str:

@@ -40,10 +40,13 @@ def inline(value: object) -> Markup:
     return Markup(text)
 
 
-def json_for_script(value: Any) -> Markup:
-    """JSON that is safe inside `<script type="application/json">` (no `</script>` break-out)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+def to_json(value: Any) -> str:
+    """Compact, sorted JSON as plain text; autoescaping makes it safe inside an HTML attribute.
+
+    Data for scripts travels in `data-` attributes rather than inline `<script>` blocks, because
+    Material's instant navigation re-creates inline scripts without their `type` and runs them.
+    """
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _environment(autoescape: bool) -> Environment:
@@ -55,7 +58,7 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cell=cell, inline=inline, json_for_script=json_for_script)
+    env.filters.update(cell=cell, inline=inline, to_json=to_json)
     return env
 
 

@@ -48,6 +48,16 @@ def tree_data(catalog: Catalog, tree: DecisionTree, links: Links) -> dict[str, A
     }
 
 
+def question_order(tree: DecisionTree) -> list[str]:
+    """Node ids breadth-first from the root, so the outline lists each question once, in reading order."""
+    order = [tree.root]
+    for node_id in order:
+        for option in tree.nodes[node_id].options:
+            if option.next and option.next not in order:
+                order.append(option.next)
+    return order
+
+
 def mermaid_lines(tree_data_: dict[str, Any]) -> list[str]:
     """Mermaid flowchart: question nodes, option edges, recommendation leaves."""
     lines = ["flowchart TD"]
@@ -100,5 +110,5 @@ def render_decision_trees(ctx: SiteContext, links: Links) -> str:
         data = tree_data(catalog, tree, links)
         # Safe to skip HTML escaping: labels are entity-encoded for Mermaid and sit inside a code fence.
         diagram = [Markup(line) for line in mermaid_lines(data)]
-        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": diagram})
+        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": diagram, "order": question_order(tree)})
     return render("decision_trees.md.j2", trees=trees)

@@ -49,15 +49,4 @@ def test_stepper_works_after_instant_navigation(page: Page, base_url: str, page_
     first.locator(".mc-step-option").first.click()
     assert first.locator(".mc-step-back").is_enabled(), "the stepper does not respond after instant navigation"
     errors, page_errors[:] = list(page_errors), []
-    carried_in_script = page.locator(".mc-stepper > script").count() > 0
-    if errors and carried_in_script and all("Unexpected token ':'" in e for e in errors):
-        pytest.xfail(SCRIPT_CARRIER)
     assert not errors, "errors after instant navigation to /decide/:\n" + "\n".join(errors)
-
-
-SCRIPT_CARRIER = (
-    "known contract issue: Material's instant navigation re-creates every inline <script> of the new content "
-    "without its attributes, so <script type=application/json class=mc-tree-data> loses its type and class and "
-    "runs as JavaScript (SyntaxError). catalog.js still finds the tree, but the page logs errors; carry the tree "
-    "in a data-tree attribute on .mc-stepper instead (catalog.js reads it first)."
-)

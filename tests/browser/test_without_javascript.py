@@ -31,7 +31,7 @@ def test_decide_page_without_javascript(nojs_page: Page, base_url: str) -> None:
         tree = json.loads(data)
         around = box.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' tabbed-set ')][1]")
         scope = around if around.count() else page.locator("article")
-        outline = scope.locator("ul ul")
+        outline = scope.locator("li ul")
         assert outline.count() > 0, f"{tree_id}: no nested list near the stepper"
         text = " ".join(outline.all_text_contents())
         wanted = [n["question"] for n in tree["nodes"].values()]

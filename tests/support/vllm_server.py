@@ -111,11 +111,12 @@ def launch_vllm(
     served_name: str = "tiny",
     api_key: str | None = None,
     max_model_len: int = 1024,
+    port: int | None = None,
     extra_args: Sequence[str] = (),
 ) -> VllmServer:
-    """Start the server and return at once; call ``wait_ready()`` before using it."""
+    """Start the server (on ``port``, or a free one) and return at once; call ``wait_ready()`` before using it."""
     require_vllm_venv()
-    port = free_port()
+    port = port or free_port()
     args = [
         str(VLLM_PYTHON),
         "-m",

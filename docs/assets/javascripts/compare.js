@@ -4,9 +4,9 @@
   "use strict";
 
   function setUp(root) {
-    if (root.dataset.ready) return;
-    root.dataset.ready = "1";
-    const data = JSON.parse(root.querySelector(".mc-compare-data").textContent);
+    if (root.dataset.mcReady) return;
+    root.dataset.mcReady = "1";
+    const data = JSON.parse(root.dataset.compare);
     const max = parseInt(root.dataset.max || "4", 10);
     const table = root.querySelector(".mc-compare-table");
     const add = root.querySelector(".mc-compare-add");

@@ -5,8 +5,8 @@
   const GIB = 1024 * 1024 * 1024;
 
   function setUp(box) {
-    if (box.dataset.ready) return;
-    box.dataset.ready = "1";
+    if (box.dataset.mcReady) return;
+    box.dataset.mcReady = "1";
     const weights = parseFloat(box.dataset.weightsGib);
     const kvPerToken = parseFloat(box.dataset.kvBytesPerToken);
     const overhead = parseFloat(box.dataset.overheadGib);
