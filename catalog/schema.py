@@ -345,7 +345,7 @@ class ReportedEvidence(Strict):
     """A figure someone else measured. Shown apart from what our probes verified."""
 
     claim: str = Field(
-        pattern=r"^(health|served-name|context-length|endpoint:[a-z_]+|capability:[a-z_]+|latency|eval:[a-z0-9-]+)$"
+        pattern=r"^(health|served-name|context-length|endpoint:[a-z]+|capability:[a-z-]+|latency|eval:[a-z0-9-]+)$"
     )
     """The claim it supports, in the probes' vocabulary, e.g. `endpoint:fim` or `eval:smoke-5`."""
     summary: OneLine

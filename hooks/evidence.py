@@ -110,7 +110,8 @@ def claimed(deployment: Deployment) -> list[str]:
         if deployment.serving.max_model_len:
             claims.append("context-length")
     claims += [f"endpoint:{e.value}" for e in deployment.endpoints]
-    claims += [f"capability:{c.value}" for c in deployment.capabilities]
+    # The probes name claims with hyphens (`capability:structured-output`); the enum uses underscores.
+    claims += [f"capability:{c.value.replace('_', '-')}" for c in deployment.capabilities]
     if deployment.slo and any((deployment.slo.ttft_p95_ms, deployment.slo.itl_p95_ms, deployment.slo.e2e_p95_ms)):
         claims.append("latency")
     claims += sorted({r.claim for r in deployment.reported} - set(claims))
@@ -133,7 +134,10 @@ def claim_states(
     run = evidence.latest.get(deployment_id)
     reported = {r.claim: r for r in deployment.reported}
     states = []
-    for claim in claimed(deployment):
+    claims = claimed(deployment)
+    # Evals are not claimed in the catalog, but a probed eval that missed its gate is worth showing.
+    claims += sorted(c for c in (run.records if run else {}) if c.startswith("eval:") and c not in claims)
+    for claim in claims:
         points = tuple(evidence.history.get((deployment_id, claim), [])[-history_length:])
         record = run.records.get(claim) if run else None
         if record is not None and record.get("status") in ("pass", "fail", "error"):

@@ -24,10 +24,10 @@ CLAIM_LABELS = {
     "endpoint:embeddings": "Embeddings (`/v1/embeddings`)",
     "capability:streaming": "Streaming (SSE)",
     "capability:tools": "Tool calling",
-    "capability:structured_output": "Structured output (JSON schema)",
+    "capability:structured-output": "Structured output (JSON schema)",
     "capability:vision": "Vision input",
     "capability:reasoning": "Reasoning output",
-    "capability:audio_input": "Audio input",
+    "capability:audio-input": "Audio input",
 }
 
 
