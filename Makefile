@@ -60,5 +60,11 @@ demo: install vllm-env ## Start a real tiny vLLM server, probe it, and serve the
 bench: install ## Time validate and build on synthetic 30/300/3000-model catalogs; writes bench/results.json
 	$(PY) -m bench.run_bench
 
+bench-probes: install vllm-env ## Probe TTFT vs the server's /metrics histogram, and K deployments at once vs one
+	$(PY) -m bench.probe_accuracy
+
+bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models)
+	$(PY) -m bench.edit_loop
+
 clean: ## Remove build outputs (keeps the virtual environments)
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

@@ -161,7 +161,13 @@ class _Endpoint:
 def _stats(values: Sequence[float]) -> dict[str, float] | None:
     if not values:
         return None
-    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
+    return {
+        "p50": round(percentile(values, 50), 2),
+        "p95": round(percentile(values, 95), 2),
+        # The mean is what a server's own histogram (sum / count) can be compared with exactly.
+        "mean": round(sum(values) / len(values), 2),
+        "n": len(values),
+    }
 
 
 _METRIC_OF = {"ttft_p95_ms": "ttft_ms", "itl_p95_ms": "itl_ms", "e2e_p95_ms": "e2e_ms"}

@@ -78,8 +78,9 @@ def _response(code: int, reason: str, body: bytes, content_type: str = "applicat
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
+    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1", *, delay_s: float = 0.0) -> None:
         self.upstream = (upstream_host, upstream_port)
+        self.delay_s = delay_s
         self.faults: dict[str, Fault] = {}
         self.log: list[tuple[str, str]] = []
         self.port = 0
@@ -139,6 +140,9 @@ class FaultProxy:
         path = request_line.split(" ")[1].split("?")[0]
         fault = self.faults.get(path, Fault())
         self.log.append((path, fault.kind))
+        if self.delay_s:
+            # A fixed wait per request stands in for a remote server's network and queueing time.
+            await asyncio.sleep(self.delay_s)
 
         if fault.kind == "hang":
             await asyncio.sleep(3600)

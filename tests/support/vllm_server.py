@@ -112,6 +112,7 @@ def launch_vllm(
     api_key: str | None = None,
     max_model_len: int = 1024,
     port: int | None = None,
+    log_stats: bool = False,
     extra_args: Sequence[str] = (),
 ) -> VllmServer:
     """Start the server (on ``port``, or a free one) and return at once; call ``wait_ready()`` before using it."""
@@ -140,7 +141,8 @@ def launch_vllm(
         # answer can wander for hundreds of tokens of indentation before closing its braces.
         "--structured-outputs-config",
         '{"backend": "xgrammar", "disable_any_whitespace": true}',
-        "--disable-log-stats",
+        # Stats feed /metrics; off by default to keep test logs quiet, on where a benchmark reads them.
+        *([] if log_stats else ["--disable-log-stats"]),
         *extra_args,
     ]
     env = {
