@@ -177,6 +177,40 @@ def _streak_start(points: tuple[HistoryPoint, ...], status: str) -> str | None:
     return start
 
 
+@dataclass(frozen=True)
+class RunPoint:
+    """One probe run of one deployment, summarised for the card's history."""
+
+    run_id: str
+    date: str
+    passed: int
+    failed: int
+    ttft_p95_ms: float | None
+
+
+def run_history(deployment_id: str, evidence: Evidence, *, last: int = 10) -> list[RunPoint]:
+    """The deployment's last `last` runs, oldest first, from history.jsonl."""
+    runs: dict[str, list[HistoryPoint]] = defaultdict(list)
+    for (dep, _claim), points in evidence.history.items():
+        if dep == deployment_id:
+            for point in points:
+                runs[point.run_id].append(point)
+    summary = []
+    for run_id, points in runs.items():
+        ttft = next((p.ttft_p95_ms for p in points if p.ttft_p95_ms is not None), None)
+        summary.append(
+            RunPoint(
+                run_id,
+                _day(min(p.date for p in points)),
+                sum(p.status == "pass" for p in points),
+                sum(p.status in ("fail", "error") for p in points),
+                ttft,
+            )
+        )
+    summary.sort(key=lambda r: r.run_id)
+    return summary[-last:]
+
+
 def last_verified(deployment_id: str, evidence: Evidence) -> str | None:
     """Date of the latest run in which every probed claim passed, for sorting the catalog table."""
     run = evidence.latest.get(deployment_id)

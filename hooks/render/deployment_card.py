@@ -7,7 +7,7 @@ from typing import Any
 from catalog.litellm import model_entry, render_entry
 from catalog.types import DeploymentStatus
 from catalog.vram import estimate
-from hooks.evidence import claim_states
+from hooks.evidence import claim_states, run_history
 from hooks.render.snippets import client_target, examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
@@ -83,6 +83,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "target": client_target(catalog, deployment),
         "examples": examples_for(catalog, deployment),
         "latency": run.latency if run else None,
+        "runs": run_history(deployment_id, ctx.evidence),
         "evals": run.evals if run else [],
         "server": run.server if run else {},
         "run_date": run.finished_at[:10] if run else None,
