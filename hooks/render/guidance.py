@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from catalog.schema import UseCase, Workload
 from hooks.render.templating import Links, render
 from hooks.render.trees import recommendation_view
 from hooks.site_context import SiteContext
 
 
-def render_use_cases(ctx: SiteContext, links: Links) -> str:
-    catalog = ctx.catalog
-    items = [
-        {"id": uc_id, "uc": uc, "recs": [recommendation_view(catalog, r, links) for r in uc.recommendations]}
-        for uc_id, uc in sorted(catalog.use_cases.items(), key=lambda item: (item[1].order, item[0]))
+def _ordered_with_recommendations(
+    ctx: SiteContext, links: Links, entities: Mapping[str, UseCase | Workload]
+) -> list[dict[str, Any]]:
+    """Entities by their `order`, each with its recommendations resolved to titles and links."""
+    return [
+        {
+            "id": key,
+            "entity": entity,
+            "recs": [recommendation_view(ctx.catalog, r, links) for r in entity.recommendations],
+        }
+        for key, entity in sorted(entities.items(), key=lambda item: (item[1].order, item[0]))
     ]
-    return render("use_cases.md.j2", items=items)
+
+
+def render_use_cases(ctx: SiteContext, links: Links) -> str:
+    return render("use_cases.md.j2", items=_ordered_with_recommendations(ctx, links, ctx.catalog.use_cases))
 
 
 def render_workloads(ctx: SiteContext, links: Links) -> str:
-    catalog = ctx.catalog
-    items = [
-        {"id": wl_id, "wl": wl, "recs": [recommendation_view(catalog, r, links) for r in wl.recommendations]}
-        for wl_id, wl in sorted(catalog.workloads.items(), key=lambda item: (item[1].order, item[0]))
-    ]
-    return render("workloads.md.j2", items=items)
+    return render("workloads.md.j2", items=_ordered_with_recommendations(ctx, links, ctx.catalog.workloads))
 
 
 def render_quick_reference(ctx: SiteContext, links: Links) -> str:
