@@ -93,13 +93,15 @@ def _point_sitemap_at(site_dir: Path, url: str) -> None:
     sitemap.write_text(text.replace(f"<loc>{root}", f"<loc>{url}"), encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+# while it is alive, and the async probe tests that run later in the same session need that thread free.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium. `launch` gives it a fresh temporary profile (user data dir) every session."""
     if not CHROMIUM.exists():
