@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from catalog.json_schema import stale_schemas, write_schemas
-from catalog.litellm import render_configs
+from catalog.litellm import GENERATED_HEADER, render_configs
 from catalog.loader import check_catalog, default_catalog_dir
 
 
@@ -79,7 +79,12 @@ def _export_litellm(root: Path, output: Path | None, *, check: bool) -> int:
         return 1
     target = output or catalog.root.parent / "gateway"
     wanted = render_configs(catalog)
-    present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.yaml")} if target.is_dir() else {}
+    # Only files this command wrote (they start with its header) are compared or removed; others are left alone.
+    present = {
+        p.name: text
+        for p in (sorted(target.glob("*.yaml")) if target.is_dir() else [])
+        if (text := p.read_text(encoding="utf-8")).startswith(GENERATED_HEADER)
+    }
     if check:
         stale = sorted(set(wanted) ^ set(present) | {n for n in wanted if present.get(n) != wanted[n]})
         for name in stale:

@@ -47,7 +47,7 @@ class CatalogInvalid(Exception):
 
     def report(self) -> str:
         lines = [e.format() for e in self.errors]
-        lines.append(f"{len(self.errors)} error(s) in the catalog; nothing was built.")
+        lines.append(f"{len(self.errors)} error(s) in the catalog.")
         return "\n".join(lines)
 
 

@@ -18,6 +18,9 @@ from catalog.model import Catalog
 from catalog.schema import Deployment
 from catalog.types import BackendKind, DeploymentStatus, EndpointKind
 
+#: First words of every file the export writes; the export only ever replaces or removes such files.
+GENERATED_HEADER = "# LiteLLM model_list for gateway"
+
 #: LiteLLM provider prefix per backend kind, unless the backend names its own `litellm_provider`.
 DEFAULT_PROVIDER = {
     BackendKind.vllm: "hosted_vllm",
@@ -84,7 +87,7 @@ def render_configs(catalog: Catalog) -> dict[str, str]:
             continue
         name = gateway or "no-gateway"
         header = (
-            f"# LiteLLM model_list for gateway `{name}`, generated from the catalog by\n"
+            f"{GENERATED_HEADER} `{name}`, generated from the catalog by\n"
             "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.\n"
         )
         body = yaml.safe_dump({"model_list": entries}, sort_keys=False, allow_unicode=True, width=120)

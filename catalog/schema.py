@@ -134,8 +134,8 @@ class Model(Strict):
     """Where the weights are published; absent for closed models reached through a provider."""
     license: str | None = None
     """Licence of the weights (SPDX id where one exists)."""
-    gated: bool = False
-    """True when the hub requires accepting terms and a token before download."""
+    gated: bool | None = None
+    """True when the hub requires accepting terms and a token before download; absent when not stated."""
     architecture: Architecture | None = None
     """Dense or mixture-of-experts, with parameter counts."""
     input_modalities: list[Modality] = Field(min_length=1)
@@ -144,8 +144,8 @@ class Model(Strict):
     """What the model produces."""
     native_context: Tokens | None = None
     """Context window the model was trained for, in tokens."""
-    quantization: Quantization = Quantization.none
-    """How these weights are stored."""
+    quantization: Quantization | None = None
+    """How these weights are stored (`none` = original precision); absent when no source states it."""
     description: Prose
     """What the model is, in this catalog's words."""
     sources: list[SourceRef] = Field(default_factory=list)

@@ -53,11 +53,11 @@ def weight_bytes(arch: Architecture, quantization: Quantization) -> float:
 
 
 def estimate(model: Model, quantization: Quantization | None = None) -> VramEstimate | None:
-    """The estimate for a model at its own (or another) quantization; None without parameter counts."""
+    """The estimate at the model's own (or another) quantization; None without parameter counts or quantization."""
     arch = model.architecture
-    if arch is None:
-        return None
     quant = quantization or model.quantization
+    if arch is None or quant is None:
+        return None
     kv = (
         arch.layers * arch.kv_heads * arch.head_dim * 2 * KV_BYTES
         if arch.layers and arch.kv_heads and arch.head_dim

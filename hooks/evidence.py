@@ -213,8 +213,10 @@ def run_history(deployment_id: str, evidence: Evidence, *, last: int = 10) -> li
 
 def last_verified(deployment_id: str, evidence: Evidence) -> str | None:
     """Date of the latest run in which every probed claim passed, for sorting the catalog table."""
+    clean = [r.date for r in run_history(deployment_id, evidence, last=1000) if r.passed and not r.failed]
     run = evidence.latest.get(deployment_id)
-    if run is None or not run.records:
-        return None
-    passed = [r for r in run.records.values() if r.get("status") == "pass"]
-    return _day(run.finished_at) if passed else None
+    if run is not None:
+        probed = [r for r in run.records.values() if r.get("status") in ("pass", "fail", "error")]
+        if probed and all(r["status"] == "pass" for r in probed):
+            clean.append(_day(run.finished_at))
+    return max(clean, default=None)

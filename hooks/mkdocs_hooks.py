@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -26,6 +27,8 @@ from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
 from hooks.site_context import current, load_site_context
 
+log = logging.getLogger("mkdocs.hooks.catalog")
+
 #: src_uri -> (title, url, markdown after marker expansion), captured for the agent files.
 _pages: dict[str, tuple[str, str, str]] = {}
 
@@ -44,6 +47,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
         raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None
     # The theme inserts these without escaping; catalog text must never become markup.
+    for problem in ctx.evidence.problems:
+        # Unreadable evidence shows as "never probed"; say so, since --strict turns this into a failure.
+        log.warning("evidence file ignored: %s", problem)
     config.site_name = html.escape(ctx.catalog.site.title)
     config.site_description = html.escape(ctx.catalog.site.tagline)
     if ctx.catalog.site.repo_url:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,9 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from catalog import CatalogInvalid
 from probes.client import Timeouts
 from probes.evals import SuiteError, bundled_suites
 from probes.evidence import Record
+from probes.from_catalog import targets_from_catalog
 from probes.latency import Workload
 from probes.runner import DeploymentResult, RunSummary, run_probes
 from probes.target import ProbeTarget, TargetFileError, load_target_json
@@ -36,20 +37,11 @@ class UsageError(Exception):
 
 
 def load_catalog_targets(catalog_dir: Path) -> Sequence[ProbeTarget]:
-    """The default catalog loader: ``probes.from_catalog.targets_from_catalog(catalog_dir)``.
-
-    Imported by name so this module does not depend on the catalog package until a run needs it.
-    """
+    """The default loader: the catalog's active deployments with a base URL; an invalid catalog is a usage error."""
     try:
-        module = importlib.import_module("probes.from_catalog")
-    except ModuleNotFoundError as exc:
-        if exc.name != "probes.from_catalog":
-            raise
-        raise UsageError(
-            "reading targets from the catalog is not available yet (probes/from_catalog.py); pass --target-json FILE"
-        ) from None
-    loader: CatalogLoader = module.targets_from_catalog
-    return loader(catalog_dir)
+        return targets_from_catalog(catalog_dir)
+    except CatalogInvalid as exc:
+        raise UsageError(f"the catalog is invalid:\n{exc.report()}") from None
 
 
 class _Parser(argparse.ArgumentParser):

@@ -56,6 +56,7 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
                 "d": dep,
                 "target": client_target(catalog, dep),
                 "verified": verified,
+                "failing": [s.claim for s in states if s.state == "failing"],
                 "url": markdown_url(f"deployments/{dep_id}/"),
             }
         )

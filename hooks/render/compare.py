@@ -11,6 +11,7 @@ from typing import Any
 from catalog.vram import estimate
 from hooks.evidence import last_verified
 from hooks.render.chooser import proven_summary
+from hooks.render.format import gpu_text, quantization_text
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -62,10 +63,10 @@ def compare_values(ctx: SiteContext, deployment_id: str) -> list[str]:
         if arch is None
         else f"{arch.type}, {arch.total_params_b:g}B"
         + (f" ({arch.active_params_b:g}B active)" if arch.active_params_b else ""),
-        model.quantization.value,
+        quantization_text(model),
         _num(model.native_context),
         _num(d.serving.max_model_len),
-        f"{d.hardware.gpu_count}× {d.hardware.gpu}" if d.hardware.gpu else "none",
+        gpu_text(d.hardware),
         "—" if vram is None else f"{vram.weights_gib:.1f} GiB",
         ", ".join(e.value for e in d.endpoints) or "—",
         ", ".join(c.value for c in d.capabilities) or "—",

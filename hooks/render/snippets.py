@@ -31,7 +31,8 @@ class Target:
 
     base_url: str
     model: str
-    api_key_env: str
+    api_key_env: str | None
+    """None when the catalog names no key: the examples then send none."""
     via_gateway: bool
 
 
@@ -50,14 +51,12 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
         return Target(
             endpoint.base_url.rstrip("/"),
             deployment.served_name,
-            endpoint.api_key_env or "OPENAI_API_KEY",
+            endpoint.api_key_env,
             False,
         )
     gateway = catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None
     if gateway is not None and gateway.base_url and deployment.gateway_alias:
-        return Target(
-            gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env or "OPENAI_API_KEY", True
-        )
+        return Target(gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env, True)
     return None
 
 

@@ -51,7 +51,7 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "href": links.deployment(dep_id),
                 "tasks": tasks[dep_id],
                 "modalities": modalities,
-                "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "none",
+                "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "not-stated",
                 "context": context,
                 "evidence": proven_summary(ctx, dep_id),
                 "last_verified": last_verified(dep_id, ctx.evidence),
@@ -67,7 +67,7 @@ def render_deployment_table(ctx: SiteContext, links: Links) -> str:
         "task": task_labels(catalog),
         "modality": {m: m for m in sorted({m for r in rows for m in r["modalities"]})},
         "backend": {b: catalog.backends[b].name for b in sorted({r["d"].backend for r in rows})},
-        "gpu": {r["gpu_token"]: (r["d"].hardware.gpu or "none (CPU or external)") for r in rows},
+        "gpu": {r["gpu_token"]: (r["d"].hardware.gpu or "no GPU stated (CPU, external or unknown)") for r in rows},
         "status": {s: s for s in sorted({r["d"].status.value for r in rows})},
     }
     filters["gpu"] = dict(sorted(filters["gpu"].items()))

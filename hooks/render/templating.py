@@ -18,6 +18,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from hooks.render.format import cost_text, gated_text, gpu_text, quantization_text, recommended_text
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -59,6 +61,13 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(cell=cell, inline=inline, to_json=to_json)
+    env.globals.update(
+        gpu_text=gpu_text,
+        quantization_text=quantization_text,
+        gated_text=gated_text,
+        cost_text=cost_text,
+        recommended_text=recommended_text,
+    )
     return env
 
 

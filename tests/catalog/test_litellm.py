@@ -57,3 +57,12 @@ def test_secrets_are_references_never_values() -> None:
         for entry in yaml.safe_load(content)["model_list"]:
             key = entry["litellm_params"].get("api_key")
             assert key is None or key.startswith("os.environ/")
+
+
+def test_export_leaves_files_it_did_not_write(small_catalog: Path) -> None:
+    out = small_catalog.parent / "gw"
+    out.mkdir()
+    (out / "hand-written.yaml").write_text("model_list: []\n")
+    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
+    assert (out / "hand-written.yaml").read_text() == "model_list: []\n"
+    assert (out / "unified.yaml").exists()
