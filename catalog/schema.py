@@ -71,6 +71,8 @@ class Source(Strict):
     """What the document covers, in this catalog's own words."""
     retrieved: dt.date | None = None
     """When the facts were last copied from it."""
+    caveat: OneLine | None = None
+    """A warning readers should see wherever facts from this document appear."""
 
 
 # --------------------------------------------------------------------------- models

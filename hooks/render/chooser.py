@@ -8,13 +8,18 @@ from hooks.site_context import SiteContext
 
 
 def proven_summary(ctx: SiteContext, deployment_id: str) -> str:
-    """`verified`, `failing`, `reported` or `unverified`: the weakest state worth a reader's attention."""
+    """One word for a deployment's evidence: failing or stale if any claim is; verified only if every
+    claim is; `partial` when some are verified and others were never probed; else reported or unverified."""
     deployment = ctx.catalog.deployments[deployment_id]
-    states = {s.state for s in claim_states(deployment_id, deployment, ctx.evidence, ctx.today)}
-    for state in ("failing", "stale", "verified", "reported"):
-        if state in states:
-            return state
-    return "unverified"
+    states = [s.state for s in claim_states(deployment_id, deployment, ctx.evidence, ctx.today)]
+    for worst in ("failing", "stale"):
+        if worst in states:
+            return worst
+    if states and all(s == "verified" for s in states):
+        return "verified"
+    if "verified" in states:
+        return "partial"
+    return "reported" if "reported" in states else "unverified"
 
 
 def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
@@ -45,4 +50,7 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
             for pick in category.unavailable
         ]
         rows.append({"id": category_id, "category": category, "picks": picks, "unavailable": unavailable})
-    return render("quick_chooser.md.j2", categories=rows)
+    caveats = sorted(
+        {c for _, category in categories for ref in category.sources if (c := catalog.sources[ref.source].caveat)}
+    )
+    return render("quick_chooser.md.j2", categories=rows, caveats=caveats)

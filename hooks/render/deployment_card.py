@@ -93,6 +93,9 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "server": run.server if run else {},
         "run_date": run.finished_at[:10] if run else None,
         "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
+        "caveats": sorted(
+            {c for ref in [*deployment.sources, *model.sources] if (c := catalog.sources[ref.source].caveat)}
+        ),
         "source_titles": {k: v.title for k, v in catalog.sources.items()},
         "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),
         "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),

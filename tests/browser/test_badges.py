@@ -9,7 +9,18 @@ from .helpers import FILTERS, open_page
 
 pytestmark = pytest.mark.browser
 
-STATES = ["verified", "failing", "stale", "reported", "unverified", "active", "disabled", "planned", "code-ready"]
+STATES = [
+    "verified",
+    "partial",
+    "failing",
+    "stale",
+    "reported",
+    "unverified",
+    "active",
+    "disabled",
+    "planned",
+    "code-ready",
+]
 
 _MEASURE = """(states) => {
     const box = document.querySelector("article") || document.body;
