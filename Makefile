@@ -10,7 +10,7 @@ export CATALOG_DIR
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench clean
+.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ test: install browser vllm-env ## Run every test: unit, end-to-end builds, headl
 test-fast: install ## Run the tests that need neither Chromium nor vLLM
 	$(PY) -m pytest -q -m "not vllm and not browser"
 
-lint: install ## ruff, mypy (strict) and the schema staleness check
+lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
