@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.synth_catalog import generate
 
@@ -53,7 +54,7 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def measure(size: int, runs: int, work: Path) -> dict[str, object]:
+def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
     catalog = work / f"catalog-{size}"
     generate(catalog, size)
     env = {
@@ -87,9 +88,9 @@ def measure(size: int, runs: int, work: Path) -> dict[str, object]:
     }
 
 
-def exponent(small: dict[str, object], large: dict[str, object], key: str) -> float:
-    ratio = float(large[key]) / float(small[key])  # type: ignore[arg-type]
-    return round(math.log(ratio) / math.log(int(large["models"]) / int(small["models"])), 3)  # type: ignore[call-overload]
+def exponent(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
+    ratio = float(large[key]) / float(small[key])
+    return round(math.log(ratio) / math.log(int(large["models"]) / int(small["models"])), 3)
 
 
 def main() -> None:
