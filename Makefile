@@ -23,8 +23,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv with the project and its dev tools
 
-serve: install ## Serve the site on http://127.0.0.1:8000 from the catalog (live reload)
-	$(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+serve: install ## Serve the site on http://127.0.0.1:8000 (live reload); CARDS='qwen*' builds only those cards
+	$(if $(CARDS),CARDS='$(CARDS)') $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
 
 build: install ## Build the site into site/ with mkdocs build --strict
 	$(VENV)/bin/mkdocs build --strict

@@ -41,11 +41,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", type=int, default=300)
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--cards", default=None, help="CARDS glob for mkdocs serve (only those cards are built)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="edit-loop-") as tmp:
         catalog = Path(tmp) / "catalog"
         generate(catalog, args.models)
-        target = sorted((catalog / "deployments").glob("*.yaml"))[0]
+        target = sorted((catalog / "deployments").glob(f"{args.cards or '*'}.yaml"))[0]
         port = _free_port()
         env = {
             **os.environ,
@@ -92,6 +93,7 @@ def main() -> None:
             print(
                 f"edit -> page shows it: median {statistics.median(delays):.2f} s over {len(delays)} edits "
                 f"({', '.join(f'{d:.2f}' for d in delays)}) with {args.models} models"
+                + (f", CARDS={args.cards}" if args.cards else "")
             )
         finally:
             server.terminate()

@@ -1,9 +1,17 @@
 """mkdocs-gen-files script: one virtual page per deployment, plus a family index.
 
 Pages are never written into docs/; each card's "edit" link points at its catalog YAML.
+
+`CARDS=<glob>` (e.g. `make serve CARDS='qwen*'`) generates only the matching cards. MkDocs rebuilds
+every page on any change, so on a large catalog this is what keeps the edit loop short; the other
+pages still show every deployment, but links to cards left out lead nowhere. Never set it for a build
+you publish.
 """
 
 from __future__ import annotations
+
+import fnmatch
+import os
 
 import mkdocs_gen_files
 
@@ -12,7 +20,10 @@ from hooks.render.deployment_index import render_deployment_index
 from hooks.site_context import current
 
 ctx = current()
+only = os.environ.get("CARDS")
 for deployment_id in ctx.catalog.deployments:
+    if only and not fnmatch.fnmatch(deployment_id, only):
+        continue
     path = f"deployments/{deployment_id}.md"
     with mkdocs_gen_files.open(path, "w") as page:
         page.write(render_deployment_card(ctx, deployment_id))
