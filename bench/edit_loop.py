@@ -54,6 +54,7 @@ def main() -> None:
             "EVIDENCE_DIR": str(Path(tmp) / "none"),
             "NO_MKDOCS_2_WARNING": "1",
             "DISABLE_MKDOCS_2_WARNING": "true",
+            **({"CARDS": args.cards} if args.cards else {}),
         }
         log = (Path(tmp) / "serve.log").open("w")
         server = subprocess.Popen(
