@@ -14,6 +14,7 @@ from catalog.errors import FieldPath, did_you_mean
 from catalog.model import Catalog
 from catalog.schema import Recommendation, SourceRef, TreeNode
 from catalog.types import BackendKind, Capability, DeploymentStatus, EndpointKind, Modality, ModelKind
+from catalog.vram import estimate
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,18 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
                     ("serving", "max_model_len"),
                     f"served context {served} exceeds the model's native context {native}",
                     f"set `max_model_len` to at most {native}",
+                )
+        hw = dep.hardware
+        weights = estimate(model) if model is not None else None
+        if weights is not None and hw.gpu_count and hw.gpu_memory_gb:
+            capacity_gib = hw.gpu_count * hw.gpu_memory_gb * 1e9 / 2**30
+            if weights.weights_gib > capacity_gib:
+                yield Violation(
+                    *where,
+                    ("hardware",),
+                    f"the weights alone need about {weights.weights_gib:.1f} GiB but {hw.gpu_count}× "
+                    f"{hw.gpu_memory_gb:g} GB holds {capacity_gib:.1f} GiB",
+                    "check the GPU count, the GPU memory or the model's quantization",
                 )
         vllm = backend is not None and backend.kind is BackendKind.vllm
         if vllm and Capability.tools in dep.capabilities and not dep.serving.tool_call_parser:

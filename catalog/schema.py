@@ -240,17 +240,15 @@ class Backend(Strict):
 class Hardware(Strict):
     gpu: str | None = None
     """GPU model one replica requests, e.g. `L4`, `H100`; none for CPU or external."""
-    gpu_count: int = Field(default=0, ge=0)
-    """GPUs per replica."""
+    gpu_count: int | None = Field(default=None, ge=1)
+    """GPUs per replica, when a source states it."""
     gpu_memory_gb: float | None = Field(default=None, gt=0)
     """Memory of one GPU, in GB."""
     note: str | None = None
 
     @model_validator(mode="after")
-    def _gpu_and_count(self) -> Hardware:
-        if self.gpu is not None and self.gpu_count == 0:
-            raise ValueError(f"`gpu` is {self.gpu!r} but `gpu_count` is 0; set `gpu_count` to at least 1")
-        if self.gpu is None and self.gpu_count > 0:
+    def _count_needs_gpu(self) -> Hardware:
+        if self.gpu is None and self.gpu_count is not None:
             raise ValueError("`gpu_count` is set but `gpu` is missing; name the GPU model")
         return self
 

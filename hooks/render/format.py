@@ -11,9 +11,9 @@ NOT_STATED = "not stated"
 
 
 def gpu_text(hardware: Hardware) -> str:
-    """`1× L4`, or the hardware note (e.g. CPU only), or "not stated"."""
+    """`1× L4`, `A10G (count not stated)`, the hardware note (e.g. CPU only), or "not stated"."""
     if hardware.gpu:
-        return f"{hardware.gpu_count}× {hardware.gpu}"
+        return f"{hardware.gpu_count}× {hardware.gpu}" if hardware.gpu_count else f"{hardware.gpu} (count not stated)"
     return hardware.note or NOT_STATED
 
 

@@ -170,11 +170,26 @@ def test_moe_needs_active_parameters(small_catalog: Path) -> None:
     ]
 
 
-def test_gpu_count_must_match_gpu(small_catalog: Path) -> None:
+def test_gpu_count_needs_a_gpu_and_is_at_least_one(small_catalog: Path) -> None:
     edit(small_catalog, "deployments/coder-chat.yaml", "gpu_count: 1", "gpu_count: 0")
+    edit(
+        small_catalog,
+        "deployments/ollama-llama3.1-8b.yaml",
+        "status: active",
+        "status: active\nhardware: {gpu_count: 2}",
+    )
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:8:1: hardware: `gpu` is 'L4' but `gpu_count` is 0; set `gpu_count` to"
-        " at least 1"
+        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_count: Input should be greater than or equal to 1",
+        "cat/deployments/ollama-llama3.1-8b.yaml:6:1: hardware: `gpu_count` is set but `gpu` is missing; name the"
+        " GPU model",
+    ]
+
+
+def test_weights_must_fit_the_stated_gpus(small_catalog: Path) -> None:
+    edit(small_catalog, "deployments/coder-chat.yaml", "gpu_count: 1}", "gpu_count: 1, gpu_memory_gb: 2}")
+    assert errors(small_catalog) == [
+        "cat/deployments/coder-chat.yaml:8:1: hardware: the weights alone need about 3.7 GiB but 1× 2 GB holds"
+        " 1.9 GiB (hint: check the GPU count, the GPU memory or the model's quantization)"
     ]
 
 
