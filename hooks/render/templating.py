@@ -16,30 +16,41 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from hooks.render.format import cost_text, gated_text, gpu_text, quantization_text, recommended_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+def _text(value: object) -> str:
+    """Escape for HTML *text* (not attributes): `&`, `<`, `>`. Quotes stay readable in the markdown copies."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def cell(value: object) -> Markup:
     """Escape for a markdown table cell: HTML-escaped, pipes and line breaks neutralised."""
     if value is None or value == "":
         return Markup("—")
-    text = str(escape(str(value)))
+    text = _text(value)
     return Markup(text.replace("|", "&#124;").replace("\n", " "))
 
 
 def inline(value: object) -> Markup:
     """Escape catalog prose for markdown: HTML-escaped and links disarmed, emphasis and `code` kept.
 
-    Links are disarmed because Python-Markdown passes `javascript:` URLs through.
+    Links are disarmed because Python-Markdown passes `javascript:` URLs through. Only for text:
+    attribute values go through Jinja's autoescape, which also escapes quotes.
     """
-    text = str(escape(str(value)))
+    text = _text(value)
     for char in ("[", "]"):
         text = text.replace(char, f"&#{ord(char)};")
     return Markup(text)
+
+
+def quoted_title(value: object) -> Markup:
+    """Text for inside a double-quoted admonition title."""
+    return Markup(_text(value).replace('"', "&quot;"))
 
 
 def to_json(value: Any) -> str:
@@ -60,7 +71,7 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cell=cell, inline=inline, to_json=to_json)
+    env.filters.update(cell=cell, inline=inline, to_json=to_json, quoted_title=quoted_title)
     env.globals.update(
         gpu_text=gpu_text,
         quantization_text=quantization_text,
