@@ -1,8 +1,8 @@
 """The catalog: schema, loader and command line (`python -m catalog`)."""
 
+from catalog.catalog import Catalog
 from catalog.errors import CatalogError, CatalogInvalid
 from catalog.loader import check_catalog, default_catalog_dir, load_catalog
-from catalog.model import Catalog
 
 __all__ = [
     "Catalog",

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from catalog.model import Catalog
+from catalog.catalog import Catalog
 from catalog.schema import Deployment
 from catalog.types import BackendKind, DeploymentStatus, EndpointKind
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from catalog.catalog import Catalog, Origin
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path
-from catalog.model import Catalog, Origin
 from catalog.rules import Known, check_rules
 from catalog.schema import SiteInfo
 from catalog.yaml_source import Locator, YamlProblem, read_catalog_yaml

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from catalog.catalog import Catalog
 from catalog.errors import FieldPath, did_you_mean
-from catalog.model import Catalog
 from catalog.schema import Recommendation, SourceRef, TreeNode
 from catalog.types import BackendKind, Capability, DeploymentStatus, EndpointKind, Modality, ModelKind
 from catalog.vram import estimate

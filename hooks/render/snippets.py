@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.model import Catalog
+from catalog.catalog import Catalog
 from catalog.schema import Deployment
 from catalog.types import Capability, EndpointKind
 from hooks.render.templating import render_code

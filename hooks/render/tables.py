@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.model import Catalog
+from catalog.catalog import Catalog
 from catalog.types import BackendKind
 from hooks.evidence import last_verified
 from hooks.render.chooser import proven_summary

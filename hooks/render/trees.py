@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from catalog.model import Catalog
+from catalog.catalog import Catalog
 from catalog.schema import DecisionTree, Recommendation
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
