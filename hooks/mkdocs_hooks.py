@@ -86,7 +86,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
     ]
     _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
-    _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered]))
+    _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered], config.site_url or ""))
     _write(site_dir / "catalog.json", render_catalog_json(ctx))
     shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
     shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)

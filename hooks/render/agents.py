@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,11 +72,29 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
     )
 
 
-def render_llms_full(ctx: SiteContext, pages: list[tuple[str, str, str]]) -> str:
-    """Every page's markdown in navigation order, each under a header naming its URL."""
+_RELATIVE_LINK = re.compile(r'(\]\(|href=")(?![a-z][a-z0-9+.-]*:|/|#)([^)"\s]+)')
+
+
+def absolute_links(markdown: str, page_url: str, base_url: str) -> str:
+    """Rewrite the page's relative links against its own URL, so they still work once pages are joined."""
+
+    def resolve(match: re.Match[str]) -> str:
+        target = match.group(2)
+        path, hash_, fragment = target.partition("#")
+        joined = posixpath.normpath(posixpath.join("/" + page_url, path)) if path else "/" + page_url
+        if path.endswith("/") and not joined.endswith("/"):
+            joined += "/"
+        return f"{match.group(1)}{base_url.rstrip('/')}{joined}{hash_}{fragment}"
+
+    return _RELATIVE_LINK.sub(resolve, markdown)
+
+
+def render_llms_full(ctx: SiteContext, pages: list[tuple[str, str, str]], base_url: str = "") -> str:
+    """Every page's markdown in navigation order, each under a header naming its URL; links made absolute."""
     parts = [f"# {ctx.catalog.site.title}\n\n> {ctx.catalog.site.tagline}\n"]
     for title, url, markdown in pages:
-        parts.append(f"\n---\n\n<!-- page: {url or './'} ({title}) -->\n\n{markdown.strip()}\n")
+        body = absolute_links(markdown.strip(), url, base_url)
+        parts.append(f"\n---\n\n<!-- page: {base_url.rstrip('/')}/{url} ({title}) -->\n\n{body}\n")
     return "".join(parts)
 
 

@@ -128,3 +128,10 @@ def test_malformed_marker_fails_the_build(tmp_path: Path) -> None:
     result = build_site(tmp_path, FIXTURES / "small-catalog", docs=docs)
     assert result.returncode != 0
     assert "hubs.md:3: malformed catalog marker; write it as `<!-- catalog:NAME -->`" in result.output
+
+
+def test_llms_full_links_are_absolute(built: BuildResult) -> None:
+    text = (built.site_dir / "llms-full.txt").read_text(encoding="utf-8")
+    assert "](../" not in text and 'href="../' not in text
+    assert "](http://127.0.0.1:8000/deployments/coder-chat/)" in text
+    assert "<!-- page: http://127.0.0.1:8000/catalog/ (Catalog) -->" in text
