@@ -98,6 +98,10 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         ),
         "source_titles": {k: v.title for k, v in catalog.sources.items()},
         "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),
+        # Edit links for both files the card is built from (the theme's button covers only one).
+        "edit_base": f"{site.repo_url.rstrip('/')}/{site.edit_uri.strip('/')}/"
+        if (site := catalog.site).repo_url
+        else None,
         "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),
         "links": links,
         "catalog_href": links.page("catalog"),
