@@ -32,8 +32,10 @@ def test_card_html_shows_identity_evidence_and_examples(built: BuildResult) -> N
     assert (
         'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/deployments/'
         'coder-chat.yaml"' in html
+    )
     # The card is built from two files; the model's YAML gets an edit link too.
-    assert 'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/models/' \
+    assert (
+        'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/models/'
         'qwen2.5-coder-7b-instruct-awq.yaml"' in html
     )
 
