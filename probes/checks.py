@@ -313,7 +313,10 @@ async def check_tools(ctx: Context) -> CheckResult:
     if final.get("tool_calls"):
         raise ClaimFailed("tool loop step 2 answered with another tool call instead of a final answer")
     content = final.get("content")
-    if not isinstance(content, str) or not content.strip():
+    # The loop holds when the server takes the tool result and answers with a message. The answer's
+    # wording is the model's business: a model may stop at once (random test weights do, about one
+    # time in 500), and an empty string is still an answer, while a missing one is not.
+    if not isinstance(content, str):
         raise ClaimFailed("tool loop step 2 returned no final answer text")
     return CheckResult(value={"arguments": args})
 
