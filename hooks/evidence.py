@@ -60,8 +60,9 @@ class DeploymentEvidence:
 @dataclass(frozen=True)
 class Evidence:
     latest: dict[str, DeploymentEvidence] = field(default_factory=dict)
-    history: dict[tuple[str, str], list[HistoryPoint]] = field(default_factory=dict)
-    """(deployment, claim) -> points, oldest first."""
+    history: dict[str, dict[str, list[HistoryPoint]]] = field(default_factory=dict)
+    """deployment -> claim -> points, oldest first. Nested by deployment, so one card's history is
+    found without scanning every other deployment's (that scan made the build quadratic)."""
     problems: list[str] = field(default_factory=list)
     """Evidence files that could not be read; shown to maintainers, never fatal."""
 
@@ -86,20 +87,21 @@ def load_evidence(directory: Path) -> Evidence:
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append(f"{path}: {exc}")
-    history: dict[tuple[str, str], list[HistoryPoint]] = defaultdict(list)
+    history: dict[str, dict[str, list[HistoryPoint]]] = defaultdict(lambda: defaultdict(list))
     history_file = directory / "history.jsonl"
     if history_file.exists():
         for line in history_file.read_text(encoding="utf-8").splitlines():
             try:
                 row = json.loads(line)
-                history[(row["deployment"], row["claim"])].append(
+                history[row["deployment"]][row["claim"]].append(
                     HistoryPoint(row["run_id"], row["date"], row["status"], row.get("reason"), row.get("ttft_p95_ms"))
                 )
             except (ValueError, KeyError, TypeError):
                 continue  # a run aborted mid-write leaves at most one partial last line
-    for points in history.values():
-        points.sort(key=lambda p: (p.date, p.run_id))
-    return Evidence(latest, dict(history), problems)
+    for claims in history.values():
+        for points in claims.values():
+            points.sort(key=lambda p: (p.date, p.run_id))
+    return Evidence(latest, {dep: dict(claims) for dep, claims in history.items()}, problems)
 
 
 def claimed(deployment: Deployment) -> list[str]:
@@ -138,7 +140,7 @@ def claim_states(
     # Evals are not claimed in the catalog, but a probed eval that missed its gate is worth showing.
     claims += sorted(c for c in (run.records if run else {}) if c.startswith("eval:") and c not in claims)
     for claim in claims:
-        points = tuple(evidence.history.get((deployment_id, claim), [])[-history_length:])
+        points = tuple(evidence.history.get(deployment_id, {}).get(claim, [])[-history_length:])
         record = run.records.get(claim) if run else None
         if record is not None and record.get("status") in ("pass", "fail", "error"):
             date = str(record.get("date") or (run.finished_at if run else ""))
@@ -191,10 +193,9 @@ class RunPoint:
 def run_history(deployment_id: str, evidence: Evidence, *, last: int = 10) -> list[RunPoint]:
     """The deployment's last `last` runs, oldest first, from history.jsonl."""
     runs: dict[str, list[HistoryPoint]] = defaultdict(list)
-    for (dep, _claim), points in evidence.history.items():
-        if dep == deployment_id:
-            for point in points:
-                runs[point.run_id].append(point)
+    for points in evidence.history.get(deployment_id, {}).values():
+        for point in points:
+            runs[point.run_id].append(point)
     summary = []
     for run_id, points in runs.items():
         ttft = next((p.ttft_p95_ms for p in points if p.ttft_p95_ms is not None), None)
