@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from catalog.schema import (
@@ -58,8 +60,7 @@ class Catalog:
     def active_deployments(self) -> dict[str, Deployment]:
         return {k: d for k, d in self.deployments.items() if d.status is DeploymentStatus.active}
 
-    def model_of(self, deployment: Deployment) -> Model:
-        return self.models[deployment.model]
-
-    def backend_of(self, deployment: Deployment) -> Backend:
-        return self.backends[deployment.backend]
+    @cached_property
+    def served_name_counts(self) -> Counter[str]:
+        """How many deployments serve each name; counted once, not once per card."""
+        return Counter(d.served_name for d in self.deployments.values())

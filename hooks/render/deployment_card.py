@@ -57,12 +57,13 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         if deployment.gateway_alias and deployment.status is DeploymentStatus.active
         else None
     )
-    namesakes = sum(d.served_name == deployment.served_name for d in catalog.deployments.values())
     kind_terms = sorted(k for k, g in catalog.glossary.items() if g.model_kind is model.kind)
     return {
         "id": deployment_id,
         # Several deployments can serve the same name (raw, KServe and CPU variants); the id tells them apart.
-        "title": deployment.served_name if namesakes == 1 else f"{deployment.served_name} ({deployment_id})",
+        "title": deployment.served_name
+        if catalog.served_name_counts[deployment.served_name] == 1
+        else f"{deployment.served_name} ({deployment_id})",
         "kind_anchor": f"#{kind_terms[0]}" if kind_terms else "",
         "gateway_entry": gateway_entry,
         "gateway": catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
