@@ -343,11 +343,5 @@
 
   window.mcCatalog = { init };
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(() => init());
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", () => init());
-  } else {
-    init();
-  }
+  window.mcOnEveryPage(() => init());
 })();

@@ -90,11 +90,5 @@
     document.querySelectorAll(".mc-compare").forEach(setUp);
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.mcOnEveryPage(() => init());
 })();

@@ -9,11 +9,5 @@
       new Tablesort(table); // eslint-disable-line no-new
     });
   }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.mcOnEveryPage(() => init());
 })();

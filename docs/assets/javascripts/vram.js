@@ -31,11 +31,5 @@
     document.querySelectorAll(".mc-vram").forEach(setUp);
   }
 
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.mcOnEveryPage(() => init());
 })();
