@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from catalog.claims import Capability, EndpointKind
 from probes.latency import Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
@@ -54,8 +55,12 @@ def target(base_url: str, deployment_id: str, served_name: str, *, claims: bool 
         served_name=served_name,
         api_key_env=None,
         # Latency needs a generating endpoint; with claims=False only the completions check joins it.
-        endpoints=frozenset({"chat", "completions", "responses"} if claims else {"completions"}),
-        capabilities=frozenset({"streaming"} if claims else ()),
+        endpoints=frozenset(
+            {EndpointKind.chat, EndpointKind.completions, EndpointKind.responses}
+            if claims
+            else {EndpointKind.completions}
+        ),
+        capabilities=frozenset({Capability.streaming} if claims else ()),
         served_context=1024,
         fim_tokens=None,
         slo={"ttft_p95_ms": 250.0},
@@ -92,11 +97,14 @@ async def main_async(requests: int, k: int, delay_s: float) -> dict[str, object]
             if after[1] == 0:
                 ttft_lines = [line for line in metrics_text.splitlines() if "first_token" in line][:5]
                 raise SystemExit(f"no {TTFT} histogram in /metrics; lines mentioning first_token: {ttft_lines}")
-            latency = summary.results[0].evidence.latency or {}
+            written = summary.results[0].evidence
+            latency = written.latency if written else None
+            if latency is None or latency.ttft_ms is None:
+                raise SystemExit(f"the probe measured no TTFT: {summary.results[0].records}")
             served = after[1] - before[1]
             # Calibration and the other checks also send requests; the histogram sees them all.
             server_mean_ms = (after[0] - before[0]) / served * 1000 if served else float("nan")
-            probe_mean_ms = float(latency["ttft_ms"]["mean"])
+            probe_mean_ms = latency.ttft_ms.mean
             gap_ms = probe_mean_ms - server_mean_ms
             allowed = max(2.0, 0.05 * server_mean_ms)
 
@@ -118,7 +126,7 @@ async def main_async(requests: int, k: int, delay_s: float) -> dict[str, object]
         return {
             "ttft_probe_mean_ms": round(probe_mean_ms, 2),
             "ttft_server_mean_ms": round(server_mean_ms, 2),
-            "ttft_requests_probe": latency["ttft_ms"]["n"],
+            "ttft_requests_probe": latency.ttft_ms.n,
             "ttft_requests_server_histogram": int(served),
             "ttft_gap_ms": round(gap_ms, 2),
             "ttft_allowed_gap_ms": round(allowed, 2),

@@ -81,7 +81,7 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
         )
         dep_id = f"dep-{model_id}"
         endpoints = ["completions", "fim"] if kind == "base" else ["chat", "completions", "responses"]
-        capabilities = ["streaming"] if kind == "base" else ["streaming", "tools", "structured_output"]
+        capabilities = ["streaming"] if kind == "base" else ["streaming", "tools", "structured-output"]
         if kind == "vision-language":
             capabilities.append("vision")
         deployment: dict[str, object] = {

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from catalog.evidence import default_evidence_dir, evidence_today, load_evidence
 from catalog.json_schema import stale_schemas, write_schemas
-from catalog.litellm import GENERATED_HEADER, render_configs
+from catalog.litellm import GENERATED_HEADER, render_configs, without_evidence_comments
 from catalog.loader import check_catalog, default_catalog_dir
 
 
@@ -36,7 +37,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument(
         "--output", type=Path, default=None, help="directory to write (default: gateway/ beside the catalog)"
     )
-    export.add_argument("--check", action="store_true", help="fail if the file differs from what the catalog gives")
+    export.add_argument(
+        "--evidence",
+        type=Path,
+        default=None,
+        help="evidence folder for the comments on each entry (default: $EVIDENCE_DIR, else evidence/)",
+    )
+    export.add_argument(
+        "--check",
+        action="store_true",
+        help="fail if the routing differs from what the catalog gives (evidence comments are not compared)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -67,18 +78,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path}")
         return 0
     if args.command == "export":
-        return _export_litellm(args.catalog or default_catalog_dir(), args.output, check=args.check)
+        evidence_dir = args.evidence or default_evidence_dir()
+        return _export_litellm(args.catalog or default_catalog_dir(), evidence_dir, args.output, check=args.check)
     return 2
 
 
-def _export_litellm(root: Path, output: Path | None, *, check: bool) -> int:
+def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, check: bool) -> int:
     catalog, errors = check_catalog(root)
     if catalog is None:
         for error in errors:
             print(error.format())
         return 1
     target = output or catalog.root.parent / "gateway"
-    wanted = render_configs(catalog)
+    evidence = load_evidence(evidence_dir)
+    for problem in evidence.problems:
+        print(f"evidence ignored: {problem}", file=sys.stderr)
+    wanted = render_configs(catalog, evidence, evidence_today())
     # Only files this command wrote (they start with its header) are compared or removed; others are left alone.
     present = {
         p.name: text
@@ -86,7 +101,10 @@ def _export_litellm(root: Path, output: Path | None, *, check: bool) -> int:
         if (text := p.read_text(encoding="utf-8")).startswith(GENERATED_HEADER)
     }
     if check:
-        stale = sorted(set(wanted) ^ set(present) | {n for n in wanted if present.get(n) != wanted[n]})
+        routing = {name: without_evidence_comments(text) for name, text in present.items()}
+        stale = sorted(
+            set(wanted) ^ set(present) | {n for n in wanted if routing.get(n) != without_evidence_comments(wanted[n])}
+        )
         for name in stale:
             print(f"{target / name}: stale LiteLLM config", file=sys.stderr)
         if stale:

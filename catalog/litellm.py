@@ -9,17 +9,24 @@ are written as LiteLLM's `os.environ/NAME` references.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import yaml
 
 from catalog.catalog import Catalog
+from catalog.claims import EndpointKind
+from catalog.evidence import Evidence
 from catalog.schema import Deployment
-from catalog.types import BackendKind, DeploymentStatus, EndpointKind
+from catalog.types import BackendKind, DeploymentStatus
+from catalog.verdicts import judge
 
 #: First words of every file the export writes; the export only ever replaces or removes such files.
 GENERATED_HEADER = "# LiteLLM model_list for gateway"
+#: First words of the comment above each entry that says what the probes proved about it. It changes with
+#: every probe run and with the calendar (stale evidence), so `--check` looks past these lines.
+EVIDENCE_COMMENT = "# evidence on "
 
 #: LiteLLM provider prefix per backend kind, unless the backend names its own `litellm_provider`.
 DEFAULT_PROVIDER = {
@@ -78,18 +85,31 @@ def render_entry(entry: dict[str, Any]) -> str:
     return yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=120)
 
 
-def render_configs(catalog: Catalog) -> dict[str, str]:
-    """File name -> content: `<gateway-id>.yaml` per gateway, `no-gateway.yaml` for aliases without one."""
+def render_configs(catalog: Catalog, evidence: Evidence, today: dt.date) -> dict[str, str]:
+    """File name -> content: `<gateway-id>.yaml` per gateway, `no-gateway.yaml` for aliases without one.
+
+    Each entry is preceded by the evidence summary the site shows for that deployment on `today`.
+    """
     files = {}
     for gateway in [*sorted(catalog.site.gateways), None]:
         entries = model_list(catalog, gateway)
         if gateway is None and not entries:
             continue
         name = gateway or "no-gateway"
-        header = (
+        parts = [
             f"{GENERATED_HEADER} `{name}`, generated from the catalog by\n"
-            "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.\n"
-        )
-        body = yaml.safe_dump({"model_list": entries}, sort_keys=False, allow_unicode=True, width=120)
-        files[f"{name}.yaml"] = header + body
+            "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.\n",
+            "model_list:" + (" []\n" if not entries else "\n"),
+        ]
+        for entry in entries:
+            dep_id = entry["model_info"]["id"]
+            verdict = judge(dep_id, catalog.deployments[dep_id], evidence, today, history_length=0)
+            parts.append(f"{EVIDENCE_COMMENT}{today.isoformat()}: {verdict.summary_line()}\n")
+            parts.append(render_entry(entry))
+        files[f"{name}.yaml"] = "".join(parts)
     return files
+
+
+def without_evidence_comments(text: str) -> str:
+    """The config with its evidence comments taken out: what `--check` compares."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(EVIDENCE_COMMENT))

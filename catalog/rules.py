@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from catalog.catalog import Catalog
+from catalog.claims import Capability, EndpointKind
 from catalog.errors import FieldPath, did_you_mean
 from catalog.schema import Recommendation, SourceRef, TreeNode
-from catalog.types import BackendKind, Capability, DeploymentStatus, EndpointKind, Modality, ModelKind
+from catalog.types import BackendKind, DeploymentStatus, Modality, ModelKind
 from catalog.vram import estimate
 
 

@@ -13,11 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from catalog.claims import CLAIM_NAME_PATTERN, Capability, EndpointKind
 from catalog.types import (
     BackendKind,
-    Capability,
     DeploymentStatus,
-    EndpointKind,
     EntityId,
     EnvVarName,
     GatewayAlias,
@@ -344,10 +343,8 @@ class SloTargets(Strict):
 class ReportedEvidence(Strict):
     """A figure someone else measured. Shown apart from what our probes verified."""
 
-    claim: str = Field(
-        pattern=r"^(health|served-name|context-length|endpoint:[a-z]+|capability:[a-z-]+|latency|eval:[a-z0-9-]+)$"
-    )
-    """The claim it supports, in the probes' vocabulary, e.g. `endpoint:fim` or `eval:smoke-5`."""
+    claim: str = Field(pattern=CLAIM_NAME_PATTERN)
+    """The claim it supports, as `catalog/claims.py` names it, e.g. `endpoint:fim` or `eval:smoke-5`."""
     summary: OneLine
     """The figure exactly as the source states it, e.g. `5/5 passed (74s)`."""
     source: SourceRef

@@ -95,27 +95,6 @@ class Modality(StrEnum):
     embedding = "embedding"
 
 
-class EndpointKind(StrEnum):
-    """An OpenAI-compatible API surface a deployment can claim."""
-
-    responses = "responses"
-    chat = "chat"
-    completions = "completions"
-    fim = "fim"
-    embeddings = "embeddings"
-
-
-class Capability(StrEnum):
-    """A behaviour on top of an endpoint that a deployment can claim."""
-
-    streaming = "streaming"
-    tools = "tools"
-    structured_output = "structured_output"
-    vision = "vision"
-    reasoning = "reasoning"
-    audio_input = "audio_input"
-
-
 class DeploymentStatus(StrEnum):
     active = "active"
     disabled = "disabled"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from catalog import CatalogInvalid
+from catalog import CatalogInvalid, default_catalog_dir
+from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
 from hooks.render.agents import (
     PageEntry,
@@ -35,12 +35,9 @@ _pages: dict[str, tuple[str, str, str]] = {}
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     repo_root = Path(config.config_file_path).resolve().parent
-    catalog_dir = Path(os.environ.get("CATALOG_DIR") or repo_root / "catalog")
-    evidence_dir = Path(os.environ.get("EVIDENCE_DIR") or repo_root / "evidence")
-    if not catalog_dir.is_absolute():
-        catalog_dir = repo_root / catalog_dir
-    if not evidence_dir.is_absolute():
-        evidence_dir = repo_root / evidence_dir
+    # The same defaults as `python -m catalog` and `python -m probes`: $CATALOG_DIR / $EVIDENCE_DIR, else the repo's.
+    catalog_dir = default_catalog_dir().resolve()
+    evidence_dir = default_evidence_dir().resolve()
     try:
         ctx = load_site_context(catalog_dir, evidence_dir, repo_root, repo_root / "bench" / "results.json")
     except CatalogInvalid as exc:

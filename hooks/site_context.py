@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from catalog import Catalog, load_catalog
-from hooks.evidence import Evidence, load_evidence
+from catalog.evidence import Evidence, evidence_today, load_evidence
+from catalog.verdicts import DeploymentVerdict, judge
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,15 @@ class SiteContext:
     benchmark: dict[str, Any] | None = None
     """`make bench` results (bench/results.json), for the Performance page."""
 
+    @cached_property
+    def verdicts(self) -> dict[str, DeploymentVerdict]:
+        """Every deployment's verdict, judged once per build; every page reads its states from here."""
+        return {
+            dep_id: judge(dep_id, dep, self.evidence, self.today) for dep_id, dep in self.catalog.deployments.items()
+        }
+
 
 _current: SiteContext | None = None
-
-
-def build_date() -> dt.date:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    seconds = float(epoch) if epoch else time.time()
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
 
 
 def load_site_context(
@@ -47,7 +48,9 @@ def load_site_context(
     benchmark = None
     if benchmark_file is not None and benchmark_file.is_file():
         benchmark = json.loads(benchmark_file.read_text(encoding="utf-8"))
-    _current = SiteContext(load_catalog(catalog_dir), load_evidence(evidence_dir), build_date(), repo_root, benchmark)
+    _current = SiteContext(
+        load_catalog(catalog_dir), load_evidence(evidence_dir), evidence_today(), repo_root, benchmark
+    )
     return _current
 
 

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.evidence import Status
 from probes.client import ClaimFailed, Client, ProbeOutcome
-from probes.evidence import Status
 from probes.schema_check import validate
 from probes.target import ProbeTarget
 
@@ -364,22 +364,20 @@ async def check_reasoning(ctx: Context) -> CheckResult:
     raise ClaimFailed("the response carries no reasoning content (message.reasoning / reasoning_content empty)")
 
 
-ENDPOINT_CHECKS: dict[str, Check] = {
-    "chat": check_chat,
-    "completions": check_completions,
-    "responses": check_responses,
-    "embeddings": check_embeddings,
-    "fim": check_fim,
+#: The check that proves each claim, by its name in `catalog/claims.py`. Latency and evals take
+#: parameters (a workload, a suite) and are planned by `probes.runner.plan`.
+CLAIM_CHECKS: dict[str, Check] = {
+    "health": check_health,
+    "served-name": check_served_name,
+    "context-length": check_context_length,
+    "endpoint:chat": check_chat,
+    "endpoint:completions": check_completions,
+    "endpoint:responses": check_responses,
+    "endpoint:embeddings": check_embeddings,
+    "endpoint:fim": check_fim,
+    "capability:streaming": check_streaming,
+    "capability:tools": check_tools,
+    "capability:structured-output": check_structured_output,
+    "capability:vision": check_vision,
+    "capability:reasoning": check_reasoning,
 }
-CAPABILITY_CHECKS: dict[str, Check] = {
-    "streaming": check_streaming,
-    "tools": check_tools,
-    "structured_output": check_structured_output,
-    "vision": check_vision,
-    "reasoning": check_reasoning,
-}
-
-
-def capability_claim(name: str) -> str:
-    """``structured_output`` -> ``capability:structured-output`` (claim keys use hyphens)."""
-    return "capability:" + name.replace("_", "-")

@@ -19,9 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from catalog import CatalogInvalid
+from catalog.evidence import ClaimRecord, default_evidence_dir
 from probes.client import Timeouts
 from probes.evals import SuiteError, bundled_suites
-from probes.evidence import Record
 from probes.from_catalog import targets_from_catalog
 from probes.latency import Workload
 from probes.runner import DeploymentResult, RunSummary, run_probes
@@ -84,7 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--target-json", type=Path, help="read targets from this JSON list instead of a catalog")
     run.add_argument("--only", nargs="+", action="extend", metavar="ID", help="probe only these deployment ids")
     run.add_argument("--concurrency", type=_positive_int, default=1, help="deployments probed at once (default 1)")
-    run.add_argument("--evidence", type=Path, default=Path("evidence"), help="evidence folder (default ./evidence)")
+    run.add_argument(
+        "--evidence",
+        type=Path,
+        default=None,
+        help="evidence folder (default: $EVIDENCE_DIR, else the repository's evidence/)",
+    )
     load = run.add_argument_group("latency workload")
     load.add_argument("--requests", type=_positive_int, default=Workload.requests)
     load.add_argument("--prompt-tokens", type=_positive_int, default=Workload.prompt_tokens)
@@ -143,7 +148,7 @@ class RichProgress:
     def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None:
         self._tasks[target.deployment_id] = self._progress.add_task(target.deployment_id, total=len(claims), last="")
 
-    def record_done(self, target: ProbeTarget, record: Record) -> None:
+    def record_done(self, target: ProbeTarget, record: ClaimRecord) -> None:
         style = STATUS_STYLE.get(record.status, "")
         self._progress.update(
             self._tasks[target.deployment_id], advance=1, last=f"{record.claim} [{style}]{record.status}[/]"
@@ -163,7 +168,7 @@ class LineProgress:
     def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None:
         print(f"probing {target.deployment_id}: {len(claims)} checks", file=self._stream, flush=True)
 
-    def record_done(self, target: ProbeTarget, record: Record) -> None:
+    def record_done(self, target: ProbeTarget, record: ClaimRecord) -> None:
         pass
 
     def deployment_finished(self, result: DeploymentResult) -> None:
@@ -175,7 +180,7 @@ class LineProgress:
         print(f"probed {result.target.deployment_id}: {summary}{note}", file=self._stream, flush=True)
 
 
-def format_value(record: Record) -> str:
+def format_value(record: ClaimRecord) -> str:
     value = record.value
     if record.claim == "latency" and isinstance(record.details, dict):
         value = record.details
@@ -262,11 +267,12 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         print(f"python -m probes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout, request=args.request_timeout)
+    evidence_dir: Path = args.evidence or default_evidence_dir()
 
     async def go(progress: RichProgress | LineProgress) -> RunSummary:
         return await run_probes(
             targets,
-            evidence_dir=args.evidence,
+            evidence_dir=evidence_dir,
             concurrency=args.concurrency,
             workload=workload,
             progress=progress,
@@ -286,5 +292,5 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         EXIT_FAILED: "some claims do not hold",
         EXIT_UNREACHABLE: "some endpoints could not be reached",
     }[code]
-    console.print(f"evidence in {args.evidence}/ · exit {code}: {meaning}")
+    console.print(f"evidence in {evidence_dir}/ · exit {code}: {meaning}")
     return code

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from catalog import Catalog, load_catalog
 from catalog.schema import Deployment
-from probes.target import CAPABILITIES, SLO_KEYS, ProbeTarget
+from probes.target import SLO_KEYS, ProbeTarget
 
 
 def target_for(deployment_id: str, deployment: Deployment) -> ProbeTarget | None:
@@ -24,9 +24,9 @@ def target_for(deployment_id: str, deployment: Deployment) -> ProbeTarget | None
         health_url=endpoint.health_url,
         served_name=deployment.served_name,
         api_key_env=endpoint.api_key_env,
-        endpoints=frozenset(e.value for e in deployment.endpoints),
-        # Audio input has no probe yet; it stays "never probed" on the site rather than failing here.
-        capabilities=frozenset(c.value for c in deployment.capabilities if c.value in CAPABILITIES),
+        endpoints=frozenset(deployment.endpoints),
+        # A claim without a probe (audio input) is kept: `plan` skips it, and the site shows it unverified.
+        capabilities=frozenset(deployment.capabilities),
         served_context=deployment.serving.max_model_len,
         fim_tokens=(fim.prefix, fim.suffix, fim.middle) if fim else None,
         slo=targets,

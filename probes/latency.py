@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from catalog.evidence import Status
 from probes.checks import CheckResult, Context
 from probes.client import ClaimFailed, ProbeOutcome, Unreachable
-from probes.evidence import Status
 
 _WORDS = [
     "the",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,30 +12,14 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from probes.checks import (
-    CAPABILITY_CHECKS,
-    ENDPOINT_CHECKS,
-    CheckResult,
-    Context,
-    capability_claim,
-    check_context_length,
-    check_health,
-    check_served_name,
-)
+from catalog.claims import EndpointKind, eval_claim
+from catalog.evidence import RUN_CRASHED, ClaimRecord, EvalResult, EvidenceFile, HistoryLine, LatencySection, ServerInfo
+from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, scrub
 from probes.evals import Suite, bundled_suites, run_suite
-from probes.evidence import (
-    DeploymentEvidence,
-    EvalResult,
-    Record,
-    append_history,
-    history_lines,
-    iso,
-    utc_now,
-    write_evidence,
-)
+from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
 from probes.latency import Workload, measure
-from probes.target import CAPABILITIES, ENDPOINTS, ProbeTarget
+from probes.target import ProbeTarget
 
 
 class Progress(Protocol):
@@ -42,7 +27,7 @@ class Progress(Protocol):
 
     def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None: ...
 
-    def record_done(self, target: ProbeTarget, record: Record) -> None: ...
+    def record_done(self, target: ProbeTarget, record: ClaimRecord) -> None: ...
 
     def deployment_finished(self, result: DeploymentResult) -> None: ...
 
@@ -50,14 +35,11 @@ class Progress(Protocol):
 @dataclass
 class DeploymentResult:
     target: ProbeTarget
-    evidence: DeploymentEvidence
+    records: list[ClaimRecord]
+    evidence: EvidenceFile | None
+    """What was written; None when probing crashed and the previous file was kept."""
     evidence_file: Path | None
-    """None when probing crashed and the previous file was kept."""
     crash: str | None = None
-
-    @property
-    def records(self) -> list[Record]:
-        return self.evidence.records
 
 
 @dataclass
@@ -85,19 +67,17 @@ class PlannedCheck:
 
 
 def plan(target: ProbeTarget, workload: Workload | None, suites: Sequence[Suite]) -> list[PlannedCheck]:
-    """The checks a target's claims call for, in the order they run (and appear in the evidence)."""
-    checks = [PlannedCheck("health", check_health), PlannedCheck("served-name", check_served_name)]
-    if target.served_context is not None:
-        checks.append(PlannedCheck("context-length", check_context_length))
-    checks += [PlannedCheck(f"endpoint:{e}", ENDPOINT_CHECKS[e]) for e in ENDPOINTS if e in target.endpoints]
-    checks += [
-        PlannedCheck(capability_claim(c), CAPABILITY_CHECKS[c]) for c in CAPABILITIES if c in target.capabilities
-    ]
-    generates = bool({"chat", "completions"} & target.endpoints)
+    """The checks a target's claims call for, in registry order (the order of the evidence too).
+
+    Latency is measured for every deployment that generates text, with or without SLO targets (without
+    them the record is `info`: measured, nothing to hold it against); evals run on the same ones.
+    """
+    checks = [PlannedCheck(claim, CLAIM_CHECKS[claim]) for claim in target.claims if claim in CLAIM_CHECKS]
+    generates = bool({EndpointKind.chat, EndpointKind.completions} & target.endpoints)
     if generates and workload is not None:
         checks.append(PlannedCheck("latency", _latency_check(workload)))
     if generates:
-        checks += [PlannedCheck(f"eval:{s.task}", _eval_check(s)) for s in suites]
+        checks += [PlannedCheck(eval_claim(s.task), _eval_check(s)) for s in suites]
     return checks
 
 
@@ -121,7 +101,7 @@ def _eval_check(suite: Suite) -> Callable[[Context], Awaitable[CheckResult]]:
 
 async def _run_one(
     planned: PlannedCheck, ctx: Context, unreachable: Unreachable | None
-) -> tuple[Record, Unreachable | None]:
+) -> tuple[ClaimRecord, Unreachable | None]:
     started = time.perf_counter()
     if unreachable is not None:
         # The connection itself failed for an earlier check: say so instead of waiting out every timeout.
@@ -137,10 +117,10 @@ async def _run_one(
         except ProbeOutcome as exc:
             result = CheckResult("fail", exc.reason)
     reason = ctx.client.scrub(result.reason) if result.reason is not None else None
-    record = Record(
+    record = ClaimRecord(
         claim=planned.claim,
         status=result.status,
-        date=iso(utc_now()),
+        date=utc_now(),
         reason=reason,
         value=result.value,
         unit=result.unit,
@@ -167,7 +147,8 @@ async def probe_deployment(
     (a bug) leaves the previous evidence file in place and is recorded in the history instead.
     """
     checks = plan(target, workload, suites)
-    evidence = DeploymentEvidence(deployment=target.deployment_id, run_id=run_id, started_at=iso(utc_now()))
+    started_at = utc_now()
+    records: list[ClaimRecord] = []
     if progress:
         progress.deployment_started(target, [c.claim for c in checks])
     max_connections = max(2, workload.concurrency if workload else 2)
@@ -177,37 +158,38 @@ async def probe_deployment(
             unreachable: Unreachable | None = None
             for planned in checks:
                 record, unreachable = await _run_one(planned, ctx, unreachable)
-                evidence.records.append(record)
+                records.append(record)
                 if progress:
                     progress.record_done(target, record)
-            evidence.server_version = client.server_version
-            evidence.max_model_len = ctx.max_model_len
-            evidence.latency = ctx.extras.get("latency")
+            latency = ctx.extras.get("latency")
             evals: list[EvalResult] = ctx.extras.get("evals", [])
-            evidence.evals = evals
-        evidence.finished_at = iso(utc_now())
+            evidence = EvidenceFile(
+                deployment=target.deployment_id,
+                run_id=run_id,
+                started_at=started_at,
+                finished_at=utc_now(),
+                server=ServerInfo(version=client.server_version, max_model_len=ctx.max_model_len),
+                records=records,
+                latency=LatencySection.model_validate(latency) if latency else None,
+                evals=evals,
+            )
         path = write_evidence(evidence_dir, evidence, client.secrets())
         append_history(evidence_dir, history_lines(evidence), client.secrets())
-        result = DeploymentResult(target, evidence, path)
+        result = DeploymentResult(target, records, evidence, path)
     except Exception as exc:  # a bug in one deployment's probing must not stop the others
         secrets = (key,) if (key := target.api_key()) else ()
         detail = scrub("".join(traceback.format_exception_only(exc)).strip(), secrets)
         crash = f"probing crashed, previous evidence kept: {detail}"
-        evidence.finished_at = iso(utc_now())
-        append_history(
-            evidence_dir,
-            [
-                {
-                    "run_id": run_id,
-                    "deployment": target.deployment_id,
-                    "claim": "run",
-                    "status": "error",
-                    "date": evidence.finished_at,
-                    "reason": crash,
-                }
-            ],
+        crashed = HistoryLine(
+            run_id=run_id,
+            deployment=target.deployment_id,
+            claim=RUN_CRASHED,
+            status="error",
+            date=utc_now(),
+            reason=crash,
         )
-        result = DeploymentResult(target, evidence, None, crash=crash)
+        append_history(evidence_dir, [crashed])
+        result = DeploymentResult(target, records, None, None, crash=crash)
     if progress:
         progress.deployment_finished(result)
     return result
@@ -232,7 +214,8 @@ async def run_probes(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     started = utc_now()
-    run_id = run_id or iso(started)
+    # The second alone is not unique: two runs started in the same second must not share an id.
+    run_id = run_id or f"{iso(started)}-{secrets.token_hex(3)}"
     chosen_suites = bundled_suites() if suites is None else list(suites)
     semaphore = asyncio.Semaphore(concurrency)
 

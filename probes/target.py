@@ -11,8 +11,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-ENDPOINTS = ("chat", "completions", "responses", "embeddings", "fim")
-CAPABILITIES = ("streaming", "tools", "structured_output", "vision", "reasoning")
+from catalog.claims import Capability, ClaimFacts, EndpointKind, claims_made
+
 SLO_KEYS = ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
 
 
@@ -29,8 +29,9 @@ class ProbeTarget:
     """The model name the server lists in ``/v1/models``."""
     api_key_env: str | None
     """Name of the environment variable holding the API key; the key itself is read at request time."""
-    endpoints: frozenset[str]
-    capabilities: frozenset[str]
+    endpoints: frozenset[EndpointKind]
+    """Endpoints the catalog claims (plain strings are accepted and turned into the enum)."""
+    capabilities: frozenset[Capability]
     served_context: int | None
     fim_tokens: tuple[str, str, str] | None
     """(prefix, suffix, middle) control tokens, e.g. ``("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")``."""
@@ -39,10 +40,10 @@ class ProbeTarget:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        if unknown := sorted(set(self.endpoints) - set(ENDPOINTS)):
-            problems.append(f"unknown endpoints {unknown} (known: {list(ENDPOINTS)})")
-        if unknown := sorted(set(self.capabilities) - set(CAPABILITIES)):
-            problems.append(f"unknown capabilities {unknown} (known: {list(CAPABILITIES)})")
+        if unknown := sorted({str(e) for e in self.endpoints} - set(EndpointKind)):
+            problems.append(f"unknown endpoints {unknown} (known: {[e.value for e in EndpointKind]})")
+        if unknown := sorted({str(c) for c in self.capabilities} - set(Capability)):
+            problems.append(f"unknown capabilities {unknown} (known: {[c.value for c in Capability]})")
         if unknown := sorted(set(self.slo) - set(SLO_KEYS)):
             problems.append(f"unknown SLO keys {unknown} (known: {list(SLO_KEYS)})")
         parts = urlsplit(self.base_url)
@@ -54,6 +55,20 @@ class ProbeTarget:
             raise ValueError(f"deployment {self.deployment_id!r}: " + "; ".join(problems))
         # A Mapping handed in by the caller could be mutated after the fact; freeze a copy.
         object.__setattr__(self, "slo", MappingProxyType(dict(self.slo)))
+        object.__setattr__(self, "endpoints", frozenset(EndpointKind(e) for e in self.endpoints))
+        object.__setattr__(self, "capabilities", frozenset(Capability(c) for c in self.capabilities))
+
+    @property
+    def claims(self) -> list[str]:
+        """The claims this target makes, by the same rule the site uses for the catalog's deployments."""
+        facts = ClaimFacts(
+            reachable=True,
+            endpoints=self.endpoints,
+            capabilities=self.capabilities,
+            served_context=self.served_context,
+            has_slo=bool(self.slo),
+        )
+        return claims_made(facts)
 
     @property
     def health_endpoint(self) -> str:

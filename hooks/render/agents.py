@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hooks.evidence import claim_states
 from hooks.render.snippets import client_target
 from hooks.render.templating import render_code
 from hooks.site_context import SiteContext
@@ -50,15 +49,12 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
         choosers.append({"id": category_id, "c": category, "picks": picks})
     deployments = []
     for dep_id, dep in catalog.deployments.items():
-        states = claim_states(dep_id, dep, ctx.evidence, ctx.today)
-        verified = [s.claim for s in states if s.state == "verified"]
         deployments.append(
             {
                 "id": dep_id,
                 "d": dep,
                 "target": client_target(catalog, dep),
-                "verified": verified,
-                "failing": [s.claim for s in states if s.state == "failing"],
+                "verdict": ctx.verdicts[dep_id],
                 "url": markdown_url(f"deployments/{dep_id}/"),
             }
         )
@@ -107,9 +103,19 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
 
     deployments = dump(catalog.deployments)
     for dep_id, dep in catalog.deployments.items():
+        verdict = ctx.verdicts[dep_id]
         deployments[dep_id]["evidence"] = {
-            s.claim: {"state": s.state, "date": s.date, "reason": s.reason, "source": s.source}
-            for s in claim_states(dep_id, dep, ctx.evidence, ctx.today)
+            c.claim: {
+                "state": c.state.value,
+                "date": c.date.isoformat() if c.date else None,
+                "reason": c.reason,
+                "source": c.source,
+            }
+            for c in verdict.claims
+        }
+        deployments[dep_id]["evidence_summary"] = {
+            "state": verdict.summary.value,
+            "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
         }
         target = client_target(catalog, dep)
         deployments[dep_id]["client"] = (

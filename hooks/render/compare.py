@@ -9,82 +9,70 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.vram import estimate
-from hooks.evidence import last_verified
-from hooks.render.chooser import proven_summary
 from hooks.render.format import gpu_text, quantization_text
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
-
-ROWS = [
-    "Status",
-    "Evidence",
-    "Last verified",
-    "Backend",
-    "Model",
-    "Kind",
-    "Architecture",
-    "Quantization",
-    "Native context",
-    "Served context",
-    "GPU",
-    "Weights (VRAM estimate)",
-    "Endpoints",
-    "Capabilities",
-    "Tool-call parser",
-    "Reasoning parser",
-    "Engine version",
-    "Cost in / out per MTok",
-    "GPU cost per hour",
-    "SLO TTFT p95",
-    "Gateway alias",
-]
 
 
 def _num(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{value:g}{unit}"
 
 
-def compare_values(ctx: SiteContext, deployment_id: str) -> list[str]:
-    """The deployment's value for each of ROWS, as display strings."""
+def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
+    """The deployment's comparable facts as (row label, display value), in page order."""
     catalog = ctx.catalog
     d = catalog.deployments[deployment_id]
+    verdict = ctx.verdicts[deployment_id]
     model = catalog.models[d.model]
     arch = model.architecture
     vram = estimate(model)
     cost = d.cost
     return [
-        d.status.value,
-        proven_summary(ctx, deployment_id),
-        last_verified(deployment_id, ctx.evidence) or "never",
-        catalog.backends[d.backend].name,
-        model.name,
-        model.kind.value,
-        "—"
-        if arch is None
-        else f"{arch.type}, {arch.total_params_b:g}B"
-        + (f" ({arch.active_params_b:g}B active)" if arch.active_params_b else ""),
-        quantization_text(model),
-        _num(model.native_context),
-        _num(d.serving.max_model_len),
-        gpu_text(d.hardware),
-        "—" if vram is None else f"{vram.weights_gib:.1f} GiB",
-        ", ".join(e.value for e in d.endpoints) or "—",
-        ", ".join(c.value for c in d.capabilities) or "—",
-        d.serving.tool_call_parser or "—",
-        d.serving.reasoning_parser or "—",
-        d.serving.engine_version or "—",
-        "—" if cost is None else f"{_num(cost.input_usd_per_mtok, '')} / {_num(cost.output_usd_per_mtok, '')}",
-        "—" if cost is None else _num(cost.gpu_usd_per_hour),
-        "—" if d.slo is None else _num(d.slo.ttft_p95_ms, " ms"),
-        d.gateway_alias or "—",
+        ("Status", d.status.value),
+        ("Evidence", verdict.summary.value),
+        ("Last verified", verdict.last_verified.isoformat() if verdict.last_verified else "never"),
+        ("Backend", catalog.backends[d.backend].name),
+        ("Model", model.name),
+        ("Kind", model.kind.value),
+        (
+            "Architecture",
+            "—"
+            if arch is None
+            else f"{arch.type}, {arch.total_params_b:g}B"
+            + (f" ({arch.active_params_b:g}B active)" if arch.active_params_b else ""),
+        ),
+        ("Quantization", quantization_text(model)),
+        ("Native context", _num(model.native_context)),
+        ("Served context", _num(d.serving.max_model_len)),
+        ("GPU", gpu_text(d.hardware)),
+        ("Weights (VRAM estimate)", "—" if vram is None else f"{vram.weights_gib:.1f} GiB"),
+        ("Endpoints", ", ".join(e.value for e in d.endpoints) or "—"),
+        ("Capabilities", ", ".join(c.value for c in d.capabilities) or "—"),
+        ("Tool-call parser", d.serving.tool_call_parser or "—"),
+        ("Reasoning parser", d.serving.reasoning_parser or "—"),
+        ("Engine version", d.serving.engine_version or "—"),
+        (
+            "Cost in / out per MTok",
+            "—" if cost is None else f"{_num(cost.input_usd_per_mtok, '')} / {_num(cost.output_usd_per_mtok, '')}",
+        ),
+        ("GPU cost per hour", "—" if cost is None else _num(cost.gpu_usd_per_hour)),
+        ("SLO TTFT p95", "—" if d.slo is None else _num(d.slo.ttft_p95_ms, " ms")),
+        ("Gateway alias", d.gateway_alias or "—"),
     ]
 
 
 def compare_data(ctx: SiteContext, links: Links) -> dict[str, Any]:
+    """Row labels once, and each deployment's values in the same order (the page holds every deployment)."""
+    rows = {dep_id: compare_rows(ctx, dep_id) for dep_id in ctx.catalog.deployments}
+    labels = [label for label, _value in next(iter(rows.values()), [])]
     return {
-        "rows": ROWS,
+        "rows": labels,
         "deployments": {
-            dep_id: {"name": dep.served_name, "href": links.deployment(dep_id), "values": compare_values(ctx, dep_id)}
+            dep_id: {
+                "name": dep.served_name,
+                "href": links.deployment(dep_id),
+                "values": [value for _label, value in rows[dep_id]],
+            }
             for dep_id, dep in ctx.catalog.deployments.items()
         },
     }

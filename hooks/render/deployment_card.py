@@ -6,34 +6,11 @@ from typing import Any
 
 from catalog.litellm import model_entry, render_entry
 from catalog.types import DeploymentStatus
+from catalog.verdicts import summary_rule
 from catalog.vram import estimate
-from hooks.evidence import claim_states, run_history
 from hooks.render.snippets import client_target, examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
-
-CLAIM_LABELS = {
-    "health": "Health check answers",
-    "served-name": "Lists its served name",
-    "context-length": "Served context matches",
-    "latency": "Latency within SLO",
-    "endpoint:responses": "Responses API (`/v1/responses`)",
-    "endpoint:chat": "Chat completions (`/v1/chat/completions`)",
-    "endpoint:completions": "Completions (`/v1/completions`)",
-    "endpoint:fim": "Fill in the middle (`/v1/completions`)",
-    "endpoint:embeddings": "Embeddings (`/v1/embeddings`)",
-    "capability:streaming": "Streaming (SSE)",
-    "capability:tools": "Tool calling",
-    "capability:structured-output": "Structured output (JSON schema)",
-    "capability:vision": "Vision input",
-    "capability:reasoning": "Reasoning output",
-    "capability:audio-input": "Audio input",
-}
-
-
-def claim_label(claim: str) -> str:
-    """Reader-facing name of a claim; evals and unknown claims show their id."""
-    return CLAIM_LABELS.get(claim, claim)
 
 
 def _params(value: float | None) -> str | None:
@@ -49,6 +26,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
     backend = catalog.backends[deployment.backend]
     hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     run = ctx.evidence.latest.get(deployment_id)
+    verdict = ctx.verdicts[deployment_id]
     arch = model.architecture
     context = deployment.serving.max_model_len or model.native_context
     vram = estimate(model)
@@ -82,17 +60,16 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "hub_url": f"{hub.url.rstrip('/')}/{model.hub.repo_id}" if hub and model.hub else None,
         "total_params": _params(arch.total_params_b) if arch else None,
         "active_params": _params(arch.active_params_b) if arch else None,
-        "claims": [
-            {"label": claim_label(s.claim), "state": s}
-            for s in claim_states(deployment_id, deployment, ctx.evidence, ctx.today)
-        ],
+        "verdict": verdict,
+        "summary_rule": summary_rule(verdict.summary),
+        "claims": verdict.claims,
         "target": client_target(catalog, deployment),
         "examples": examples_for(catalog, deployment),
         "latency": run.latency if run else None,
-        "runs": run_history(deployment_id, ctx.evidence),
+        "runs": verdict.runs,
         "evals": run.evals if run else [],
-        "server": run.server if run else {},
-        "run_date": run.finished_at[:10] if run else None,
+        "server": run.server if run else None,
+        "run_date": run.finished_at.date() if run else None,
         "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
         "caveats": sorted(
             {c for ref in [*deployment.sources, *model.sources] if (c := catalog.sources[ref.source].caveat)}
@@ -108,6 +85,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "catalog_href": links.page("catalog"),
         "compare_href": links.page("compare"),
         "glossary_href": links.page("glossary"),
+        "badges_href": links.page("badges"),
     }
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from hooks.render.backends import render_backend_comparison, render_backend_details, render_migrations
+from hooks.render.badges import render_badge_rules
 from hooks.render.chooser import render_quick_chooser
 from hooks.render.compare import render_compare
 from hooks.render.guidance import render_quick_reference, render_use_cases, render_workloads
@@ -34,6 +35,7 @@ MARKERS: dict[str, Renderer] = {
     "hubs": render_hubs,
     "compare": render_compare,
     "performance": render_performance,
+    "badge-rules": render_badge_rules,
 }
 
 MARKER = re.compile(r"<!--\s*catalog:([A-Za-z0-9_-]*)\s*-->")

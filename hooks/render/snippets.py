@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog.catalog import Catalog
+from catalog.claims import Capability, EndpointKind
 from catalog.schema import Deployment
-from catalog.types import Capability, EndpointKind
 from hooks.render.templating import render_code
 
 #: Endpoint -> template stem and the title shown above the tabs.

@@ -6,8 +6,6 @@ from typing import Any
 
 from catalog.catalog import Catalog
 from catalog.types import BackendKind
-from hooks.evidence import last_verified
-from hooks.render.chooser import proven_summary
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -53,8 +51,7 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "modalities": modalities,
                 "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "not-stated",
                 "context": context,
-                "evidence": proven_summary(ctx, dep_id),
-                "last_verified": last_verified(dep_id, ctx.evidence),
+                "verdict": ctx.verdicts[dep_id],
             }
         )
     return rows
@@ -119,7 +116,7 @@ def render_served_models(ctx: SiteContext, links: Links) -> str:
                 "model": catalog.models[dep.model],
                 "backend": backend,
                 "href": links.deployment(dep_id),
-                "evidence": proven_summary(ctx, dep_id),
+                "verdict": ctx.verdicts[dep_id],
                 "external": backend.kind is BackendKind.gateway,
             }
         )

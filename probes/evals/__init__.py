@@ -16,9 +16,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog.evidence import EvalResult, Status
 from probes.checks import CheckResult, Context
 from probes.client import ClaimFailed
-from probes.evidence import EvalResult, Status, iso, utc_now
+from probes.evidence import utc_now
 from probes.sandbox import Limits, run_python
 from probes.schema_check import validate
 
@@ -186,7 +187,7 @@ async def run_suite(ctx: Context, suite: Suite, limits: Limits | None = None) ->
             passed += result.ok
         n = len(suite.items)
     score = passed / n
-    outcome = EvalResult(suite.task, suite.version, n, score, suite.gate, iso(utc_now()))
+    outcome = EvalResult(task=suite.task, version=suite.version, n=n, score=score, gate=suite.gate, date=utc_now())
     reasons = []
     if not outcome.passed:
         reasons.append(f"score {score:.2f} ({passed}/{n}) is below the gate {suite.gate:.2f}")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
 
 from catalog import load_catalog
 from catalog.cli import main
+from catalog.evidence import Evidence, load_evidence
 from catalog.litellm import render_configs
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DAY = dt.date(2026, 11, 21)
 
 
 def test_entries_for_aliased_active_deployments(small_catalog: Path) -> None:
-    files = render_configs(load_catalog(small_catalog))
+    files = render_configs(load_catalog(small_catalog), Evidence(), DAY)
     assert sorted(files) == ["unified.yaml"]
     config = yaml.safe_load(files["unified.yaml"])
     assert config["model_list"] == [
@@ -53,7 +58,7 @@ def test_committed_gateway_configs_are_current() -> None:
 
 
 def test_secrets_are_references_never_values() -> None:
-    for content in render_configs(load_catalog()).values():
+    for content in render_configs(load_catalog(), Evidence(), DAY).values():
         for entry in yaml.safe_load(content)["model_list"]:
             key = entry["litellm_params"].get("api_key")
             assert key is None or key.startswith("os.environ/")
@@ -66,3 +71,13 @@ def test_export_leaves_files_it_did_not_write(small_catalog: Path) -> None:
     assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
     assert (out / "hand-written.yaml").read_text() == "model_list: []\n"
     assert (out / "unified.yaml").exists()
+
+
+def test_each_entry_says_what_the_evidence_proved(small_catalog: Path) -> None:
+    files = render_configs(load_catalog(small_catalog), load_evidence(FIXTURES / "small-evidence"), DAY)
+    comments = [line for line in files["unified.yaml"].splitlines() if line.startswith("# evidence on ")]
+    assert comments == [
+        "# evidence on 2026-11-21: failing: 4 of 9 claims verified;"
+        " failing context-length, endpoint:completions, latency; last verified 2026-11-20",
+        "# evidence on 2026-11-21: unverified: 0 of 1 claims verified; last verified never",
+    ]

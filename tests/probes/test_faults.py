@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from catalog.evidence import ClaimRecord as Record
+from catalog.evidence import read_history
 from probes import checks
 from probes.client import Timeouts
-from probes.evidence import Record, read_history
 from probes.latency import Workload
 from probes.runner import DeploymentResult, run_probes
 from probes.target import ProbeTarget
@@ -257,24 +258,17 @@ async def test_a_crash_in_the_probes_keeps_previous_evidence(
     async def buggy_check(ctx: checks.Context) -> checks.CheckResult:
         raise KeyError("a bug in a check")
 
-    monkeypatch.setitem(checks.ENDPOINT_CHECKS, "chat", buggy_check)
+    monkeypatch.setitem(checks.CLAIM_CHECKS, "endpoint:chat", buggy_check)
     second = await run_probes([target, neighbour], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
     assert second.results[0].crash == "probing crashed, previous evidence kept: KeyError: 'a bug in a check'"
     assert second.results[0].evidence_file is None
     assert (tmp_path / "crashy.json").read_bytes() == previous
     assert second.results[1].crash is None and (tmp_path / "neighbour.json").exists(), "the run went on"
     assert second.exit_code == 2
-    last = list(read_history(tmp_path / "history.jsonl"))
-    crash_lines = [e for e in last if e["claim"] == "run"]
-    assert crash_lines == [
-        {
-            "run_id": second.run_id,
-            "deployment": "crashy",
-            "claim": "run",
-            "status": "error",
-            "date": crash_lines[0]["date"],
-            "reason": "probing crashed, previous evidence kept: KeyError: 'a bug in a check'",
-        }
+    last = read_history(tmp_path / "history.jsonl").lines
+    crash_lines = [line for line in last if line.claim == "run"]
+    assert [(c.run_id, c.deployment, c.status, c.reason) for c in crash_lines] == [
+        (second.run_id, "crashy", "error", "probing crashed, previous evidence kept: KeyError: 'a bug in a check'")
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -72,18 +73,18 @@ def test_plan_follows_the_claims() -> None:
     assert claims == ["health", "served-name", "endpoint:chat", "latency", "eval:code-small", "eval:json-format"]
     everything = _target(
         endpoints=frozenset({"chat", "completions", "responses", "embeddings", "fim"}),
-        capabilities=frozenset({"streaming", "tools", "structured_output", "vision", "reasoning"}),
+        capabilities=frozenset({"streaming", "tools", "structured-output", "vision", "reasoning"}),
         served_context=1024,
     )
     assert [c.claim for c in plan(everything, None, [])] == [
         "health",
         "served-name",
         "context-length",
+        "endpoint:responses",
         "endpoint:chat",
         "endpoint:completions",
-        "endpoint:responses",
-        "endpoint:embeddings",
         "endpoint:fim",
+        "endpoint:embeddings",
         "capability:streaming",
         "capability:tools",
         "capability:structured-output",
@@ -200,13 +201,14 @@ def test_transport_errors_are_named() -> None:
 
 
 def test_exit_code_precedence() -> None:
-    from probes.evidence import DeploymentEvidence, Record
+    from catalog.evidence import ClaimRecord, Status
     from probes.runner import DeploymentResult
 
-    def result(*statuses: str) -> DeploymentResult:
-        ev = DeploymentEvidence("d", "r", "s")
-        ev.records = [Record("c", s, "t") for s in statuses]  # type: ignore[arg-type]
-        return DeploymentResult(_target(), ev, None)
+    def result(*statuses: Status) -> DeploymentResult:
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+        return DeploymentResult(
+            _target(), [ClaimRecord(claim="health", status=s, date=now) for s in statuses], None, None
+        )
 
     assert RunSummary("r", "s", "f", [result("pass", "info")]).exit_code == 0
     assert RunSummary("r", "s", "f", [result("pass", "fail")]).exit_code == 1

@@ -1,0 +1,211 @@
+"""Every claim a deployment can make, defined once.
+
+A *claim* is something the catalog says a deployment does ("it serves /v1/chat/completions", "its
+context is 1024 tokens") that a probe can prove or refute. Each kind of claim is one `ClaimKind` in
+`CLAIM_KINDS`: its name (the key in evidence files), the label readers see, what a deployment's YAML
+declares to make it, and what the probe does to prove it. Everything else derives from this table:
+
+* the catalog's validation (`endpoints:`/`capabilities:` accept the enums below; `reported:` accepts
+  only claim names this module knows),
+* the probes (`probes/checks.py` registers one check per claim name; a test fails when a probed claim
+  has no check or a check has no claim),
+* the site (card labels, badges, llms.txt, catalog.json, the "How to read the badges" page).
+
+Adding a claim kind: add the enum member (for an endpoint or capability) and its `ClaimKind` here,
+and its check in `probes/checks.py`. That is all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the schema imports this module for its enums; only type hints go the other way
+    from catalog.schema import Deployment
+
+
+class EndpointKind(StrEnum):
+    """An OpenAI-compatible API surface a deployment can claim."""
+
+    responses = "responses"
+    chat = "chat"
+    completions = "completions"
+    fim = "fim"
+    embeddings = "embeddings"
+
+
+class Capability(StrEnum):
+    """A behaviour on top of an endpoint that a deployment can claim."""
+
+    streaming = "streaming"
+    tools = "tools"
+    structured_output = "structured-output"
+    vision = "vision"
+    reasoning = "reasoning"
+    audio_input = "audio-input"
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What a deployment states that decides which claims it makes.
+
+    The catalog's `Deployment` and the probes' target both reduce to this, so "which claims does this
+    deployment make" is answered by one function (`claims_made`) for the site and the probes alike.
+    """
+
+    reachable: bool
+    """It names a base URL to call."""
+    endpoints: frozenset[EndpointKind]
+    capabilities: frozenset[Capability]
+    served_context: int | None
+    """`serving.max_model_len`, the context the catalog says the server accepts."""
+    has_slo: bool
+    """It sets at least one latency target."""
+
+
+@dataclass(frozen=True)
+class ClaimKind:
+    """One kind of claim: everything the catalog, the probes and the site need to know about it."""
+
+    name: str
+    """Key in evidence files and `reported:` entries, e.g. `endpoint:chat`."""
+    label: str
+    """What readers see on cards and in agent files (Markdown: may hold code spans)."""
+    declared_by: str
+    """Which YAML field of a deployment makes the claim (Markdown)."""
+    proof: str
+    """What the probe does to prove it (Markdown), or why nothing does yet."""
+    declared: Callable[[ClaimFacts], bool]
+    probed: bool = True
+    """False when no probe exists yet: the claim then stays unverified unless someone reports a figure."""
+
+
+def _endpoint(kind: EndpointKind, label: str, proof: str) -> ClaimKind:
+    return ClaimKind(
+        f"endpoint:{kind.value}", label, f"`endpoints: [{kind.value}]`", proof, lambda f: kind in f.endpoints
+    )
+
+
+def _capability(kind: Capability, label: str, proof: str, *, probed: bool = True) -> ClaimKind:
+    return ClaimKind(
+        f"capability:{kind.value}",
+        label,
+        f"`capabilities: [{kind.value}]`",
+        proof,
+        lambda f: kind in f.capabilities,
+        probed,
+    )
+
+
+#: Every claim kind, in the order cards list them and probes check them.
+CLAIM_KINDS: tuple[ClaimKind, ...] = (
+    ClaimKind(
+        "health",
+        "Health check answers",
+        "`endpoint.base_url`",
+        "`GET /health` answers with status 200",
+        lambda f: f.reachable,
+    ),
+    ClaimKind(
+        "served-name",
+        "Lists its served name",
+        "`served_name` with `endpoint.base_url`",
+        "`GET /v1/models` lists the served name",
+        lambda f: f.reachable,
+    ),
+    ClaimKind(
+        "context-length",
+        "Served context matches",
+        "`serving.max_model_len`",
+        "the server's `max_model_len` in `/v1/models` equals the claimed context",
+        lambda f: f.reachable and f.served_context is not None,
+    ),
+    _endpoint(EndpointKind.responses, "Responses API (`/v1/responses`)", "a request to `/v1/responses` returns text"),
+    _endpoint(
+        EndpointKind.chat, "Chat completions (`/v1/chat/completions`)", "a chat request returns an assistant message"
+    ),
+    _endpoint(EndpointKind.completions, "Completions (`/v1/completions`)", "a completion request returns text"),
+    _endpoint(
+        EndpointKind.fim,
+        "Fill in the middle (`/v1/completions`)",
+        "a prompt in the model's prefix/suffix/middle format returns a completion",
+    ),
+    _endpoint(
+        EndpointKind.embeddings, "Embeddings (`/v1/embeddings`)", "an embeddings request returns a vector of numbers"
+    ),
+    _capability(
+        Capability.streaming, "Streaming (SSE)", "a streamed request sends well-formed events ending in `[DONE]`"
+    ),
+    _capability(
+        Capability.tools,
+        "Tool calling",
+        "a named tool call returns arguments that match the tool's schema, and a tool result gets a final answer",
+    ),
+    _capability(
+        Capability.structured_output,
+        "Structured output (JSON schema)",
+        "a request with a JSON schema returns JSON that validates against it",
+    ),
+    _capability(Capability.vision, "Vision input", "a chat request with an image returns text"),
+    _capability(Capability.reasoning, "Reasoning output", "the answer carries separate reasoning content"),
+    _capability(Capability.audio_input, "Audio input", "no probe yet: stays unverified", probed=False),
+    ClaimKind(
+        "latency",
+        "Latency within SLO",
+        "`slo:` with at least one p95 target",
+        "a fixed streamed workload meets every p95 target",
+        lambda f: f.reachable and f.has_slo,
+    ),
+)
+
+BY_NAME: dict[str, ClaimKind] = {kind.name: kind for kind in CLAIM_KINDS}
+
+#: Evals are claims too, one per task: `eval:<task>`. They are made by running a suite, not declared.
+EVAL_PREFIX = "eval:"
+
+#: Every valid claim name as one pattern, for the JSON Schema (editors complete and check it) and validation.
+CLAIM_NAME_PATTERN = "^(" + "|".join(re.escape(kind.name) for kind in CLAIM_KINDS) + r"|eval:[a-z0-9]+(-[a-z0-9]+)*)$"
+_CLAIM_NAME = re.compile(CLAIM_NAME_PATTERN)
+
+
+def is_claim_name(name: str) -> bool:
+    """A name evidence or a `reported:` entry may use: a registered kind or `eval:<task>`."""
+    return bool(_CLAIM_NAME.match(name))
+
+
+def eval_claim(task: str) -> str:
+    return f"{EVAL_PREFIX}{task}"
+
+
+def claim_label(name: str) -> str:
+    """Reader-facing label of a claim; evals name their task."""
+    if kind := BY_NAME.get(name):
+        return kind.label
+    if name.startswith(EVAL_PREFIX):
+        return f"Eval `{name.removeprefix(EVAL_PREFIX)}`"
+    return name
+
+
+def claims_made(facts: ClaimFacts) -> list[str]:
+    """The claims these facts make, in registry order."""
+    return [kind.name for kind in CLAIM_KINDS if kind.declared(facts)]
+
+
+def facts_of(deployment: Deployment) -> ClaimFacts:
+    slo = deployment.slo
+    return ClaimFacts(
+        reachable=bool(deployment.endpoint and deployment.endpoint.base_url),
+        endpoints=frozenset(deployment.endpoints),
+        capabilities=frozenset(deployment.capabilities),
+        served_context=deployment.serving.max_model_len,
+        has_slo=bool(slo and any((slo.ttft_p95_ms, slo.itl_p95_ms, slo.e2e_p95_ms))),
+    )
+
+
+def display_order(names: Iterable[str]) -> list[str]:
+    """Registered claims in registry order, then evals and anything else by name."""
+    position = {kind.name: index for index, kind in enumerate(CLAIM_KINDS)}
+    return sorted(set(names), key=lambda n: (position.get(n, len(position)), n))

@@ -1,0 +1,317 @@
+"""The evidence contract: the shape of what the probes write and the site reads, defined once.
+
+The probes write (`probes/evidence.py`, atomically) and the site, the MCP server and the gateway export
+read (`load_evidence` here), all through the models below, so the two sides cannot drift apart.
+
+`<evidence_dir>/<deployment>.json` holds the latest run of one deployment (`EvidenceFile`).
+`<evidence_dir>/history.jsonl` holds one `HistoryLine` per probed claim per run, appended, never rewritten.
+
+Both carry `format_version`. A file of another version is refused with a message that says how to fix
+it, never half-read: its deployment then shows as never probed, and the build names the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
+
+from catalog.claims import is_claim_name
+
+FORMAT_VERSION: Final = 2
+HISTORY_FILE = "history.jsonl"
+#: The repository's evidence folder, beside the bundled catalog package.
+BUNDLED_EVIDENCE = Path(__file__).resolve().parent.parent / "evidence"
+
+
+def default_evidence_dir() -> Path:
+    """`$EVIDENCE_DIR` if set, else the repository's `evidence/` (the one default every command shares)."""
+    return Path(os.environ["EVIDENCE_DIR"]) if os.environ.get("EVIDENCE_DIR") else BUNDLED_EVIDENCE
+
+
+def evidence_today() -> dt.date:
+    """ "Today" for staleness: from `SOURCE_DATE_EPOCH` when set, so a rebuild says what the first build said."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    seconds = float(epoch) if epoch else time.time()
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
+
+
+#: `pass` the claim holds; `fail` the server answered but the claim does not hold; `error` it could not be
+#: checked (refused, DNS, timeouts, truncated answer); `info` measured with nothing to hold it against.
+Status = Literal["pass", "fail", "error", "info"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "info")
+
+#: The history's claim name for a run whose probing crashed (a bug in the probes, not a server fault).
+RUN_CRASHED = "run"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp needs a time zone; write UTC as 2026-11-23T01:30:00Z")
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+#: A moment in UTC, written `2026-11-23T01:30:00Z` (second precision; an impossible date is refused).
+Timestamp = Annotated[
+    dt.datetime,
+    AfterValidator(_utc),
+    PlainSerializer(lambda m: m.strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
+]
+
+
+def _claim_name(name: str) -> str:
+    if not is_claim_name(name):
+        raise ValueError(f"unknown claim {name!r}; known claims are listed in catalog/claims.py")
+    return name
+
+
+ClaimName = Annotated[str, AfterValidator(_claim_name)]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClaimRecord(Contract):
+    """The outcome of one check of one claim."""
+
+    claim: ClaimName
+    status: Status
+    date: Timestamp
+    """When the check finished."""
+    reason: str | None = None
+    """Why it failed or could not be checked, in the server's words where it gave any."""
+    value: int | float | dict[str, Any] | None = None
+    """What was measured: context-length the served limit; latency the TTFT p95; an eval its score."""
+    unit: str | None = None
+    workload: dict[str, int] | None = None
+    """Latency only: the workload the value was measured under."""
+    duration_ms: float = Field(default=0.0, ge=0)
+    details: dict[str, Any] | None = Field(default=None, exclude=True)
+    """In memory only (the probe's summary table, tests): never written."""
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "pass"
+
+
+class LatencyStats(Contract):
+    p50: float
+    p95: float
+    mean: float
+    n: int = Field(ge=1)
+
+
+class LatencySection(Contract):
+    workload: dict[str, int]
+    ttft_ms: LatencyStats | None
+    itl_ms: LatencyStats | None
+    e2e_ms: LatencyStats | None
+    attainment: dict[str, float]
+    """Share of requests within each SLO target (a failed request meets none)."""
+    targets: dict[str, float]
+
+
+class EvalResult(Contract):
+    task: str
+    version: str
+    n: int = Field(ge=1)
+    score: float = Field(ge=0, le=1)
+    gate: float = Field(ge=0, le=1)
+    date: Timestamp
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.gate
+
+
+class ServerInfo(Contract):
+    version: str | None = None
+    """`system_fingerprint` as the server sent it."""
+    max_model_len: int | None = None
+    """From `GET /v1/models`."""
+
+
+class EvidenceFile(Contract):
+    """`<evidence_dir>/<deployment>.json`: the latest run of one deployment."""
+
+    format_version: Literal[2] = FORMAT_VERSION
+    deployment: str
+    run_id: str
+    """The run's id, shared by every deployment probed in it."""
+    started_at: Timestamp
+    finished_at: Timestamp
+    server: ServerInfo = Field(default_factory=ServerInfo)
+    records: list[ClaimRecord] = Field(default_factory=list)
+    """One per probed claim, in probe order."""
+    latency: LatencySection | None = None
+    evals: list[EvalResult] = Field(default_factory=list)
+
+    def record(self, claim: str) -> ClaimRecord | None:
+        return next((r for r in self.records if r.claim == claim), None)
+
+
+class HistoryLine(Contract):
+    """One line of `history.jsonl`: one claim of one deployment in one run."""
+
+    format_version: Literal[2] = FORMAT_VERSION
+    run_id: str
+    deployment: str
+    claim: str
+    """A claim name, or `run` for a run whose probing crashed."""
+    status: Status
+    date: Timestamp
+    reason: str | None = None
+    ttft_p95_ms: float | None = None
+    """Latency lines only, so a card can chart TTFT over runs without the old JSON files."""
+
+    @classmethod
+    def from_record(cls, run_id: str, deployment: str, record: ClaimRecord) -> HistoryLine:
+        ttft = record.value if record.claim == "latency" and isinstance(record.value, int | float) else None
+        return cls(
+            run_id=run_id,
+            deployment=deployment,
+            claim=record.claim,
+            status=record.status,
+            date=record.date,
+            reason=record.reason,
+            ttft_p95_ms=ttft,
+        )
+
+
+def dumps(model: BaseModel) -> str:
+    """The canonical text of an evidence file: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(model.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def history_text(lines: list[HistoryLine]) -> str:
+    return "".join(
+        json.dumps(line.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n" for line in lines
+    )
+
+
+class EvidenceError(ValueError):
+    """An evidence file this code cannot read; the message names the file and the fix."""
+
+
+def _version_problem(data: object, where: str) -> str | None:
+    version = data.get("format_version", data.get("schema_version", 1)) if isinstance(data, dict) else None
+    if version == FORMAT_VERSION:
+        return None
+    return (
+        f"{where}: evidence format version {version}, but this code reads version {FORMAT_VERSION} "
+        f"(hint: re-run `python -m probes run` to write it anew, or delete the file)"
+    )
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    path = ".".join(str(p) for p in error["loc"]) or "<file>"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{path}: {error['msg']}{more}"
+
+
+def read_evidence_file(path: Path) -> EvidenceFile:
+    """Read and check one `<deployment>.json`; raise `EvidenceError` naming the file and the problem."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvidenceError(f"{path}: not JSON: {exc}") from None
+    if problem := _version_problem(data, str(path)):
+        raise EvidenceError(problem)
+    try:
+        evidence = EvidenceFile.model_validate(data)
+    except ValidationError as exc:
+        raise EvidenceError(f"{path}: {_first_error(exc)}") from None
+    if evidence.deployment != path.stem:
+        raise EvidenceError(f"{path}: holds deployment {evidence.deployment!r}; the file must be named after it")
+    return evidence
+
+
+@dataclass
+class HistoryRead:
+    lines: list[HistoryLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Lines that are JSON but break the contract (another version, a bad field): worth a maintainer's look."""
+    damaged: int = 0
+    """Lines that are not JSON at all: what an append cut short by a killed run leaves behind."""
+
+
+def read_history(path: Path) -> HistoryRead:
+    """Every readable line of a history file, in file order, and a note for each line that is not.
+
+    A line that is not JSON (or a last line without its newline) is what an aborted append leaves; it is
+    skipped and counted. A JSON line that breaks the contract is skipped and named, so it is noticed
+    without hiding the rest of the history.
+    """
+    result = HistoryRead()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return result
+    except OSError as exc:
+        result.problems.append(f"{path}: cannot read: {exc.strerror}")
+        return result
+    lines = text.split("\n")
+    # split() leaves "" after a final newline, or the unterminated tail of an aborted append.
+    result.damaged += bool(lines[-1].strip())
+    for number, line in enumerate(lines[:-1], start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            result.damaged += 1
+            continue
+        if problem := _version_problem(data, where):
+            result.problems.append(problem)
+            continue
+        try:
+            result.lines.append(HistoryLine.model_validate(data))
+        except ValidationError as exc:
+            result.problems.append(f"{where}: {_first_error(exc)}")
+    return result
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything in an evidence folder, arranged for lookups by deployment."""
+
+    latest: dict[str, EvidenceFile] = field(default_factory=dict)
+    history: dict[str, dict[str, list[HistoryLine]]] = field(default_factory=dict)
+    """deployment -> claim -> lines, oldest first. Nested by deployment, so one card's history is
+    found without scanning every other deployment's (that scan made the build quadratic)."""
+    problems: list[str] = field(default_factory=list)
+    """Files or lines that could not be read; the build names them, the deployment shows as never probed."""
+
+
+def load_evidence(directory: Path) -> Evidence:
+    """Read every evidence file under `directory`; unreadable ones become problems, never exceptions."""
+    if not directory.is_dir():
+        return Evidence()
+    latest: dict[str, EvidenceFile] = {}
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            latest[path.stem] = read_evidence_file(path)
+        except EvidenceError as exc:
+            problems.append(str(exc))
+    read = read_history(directory / HISTORY_FILE)
+    problems += read.problems
+    history: dict[str, dict[str, list[HistoryLine]]] = defaultdict(lambda: defaultdict(list))
+    for line in read.lines:
+        history[line.deployment][line.claim].append(line)
+    for claims in history.values():
+        for lines in claims.values():
+            lines.sort(key=lambda line: (line.date, line.run_id))
+    return Evidence(latest, {dep: dict(claims) for dep, claims in history.items()}, problems)

@@ -1,0 +1,289 @@
+"""What the evidence says about each claim and each deployment: the one place badge states are decided.
+
+The rules are data (`CLAIM_RULES`, `SUMMARY_RULES`): an ordered table of (when, state) rows, the first
+row that applies wins. The functions below apply them, and the site's "How to read the badges" page
+renders the same rows, so the page cannot describe rules the code does not follow.
+
+Every surface (card, catalog table, compare, quick chooser, served models, llms.txt, catalog.json, the
+gateway export) takes its states from `judge`, and from nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
+from catalog.evidence import Evidence, HistoryLine, Status
+
+if TYPE_CHECKING:
+    from catalog.schema import Deployment
+
+
+class ClaimState(StrEnum):
+    verified = "verified"
+    failing = "failing"
+    stale = "stale"
+    reported = "reported"
+    unverified = "unverified"
+
+
+class SummaryState(StrEnum):
+    verified = "verified"
+    partial = "partial"
+    failing = "failing"
+    unverified = "unverified"
+
+
+@dataclass(frozen=True)
+class ClaimInputs:
+    """What the rules look at for one claim."""
+
+    probe_status: Status | None
+    """The claim's status in the deployment's latest probe run; None when that run did not check it."""
+    age_days: int | None
+    """Days from that check to today."""
+    stale_after_days: int
+    reported: bool
+    """The catalog records a figure someone else measured for this claim."""
+
+
+State = TypeVar("State", ClaimState, SummaryState)
+Inputs = TypeVar("Inputs")
+
+
+@dataclass(frozen=True)
+class Rule(Generic[Inputs, State]):
+    when: str
+    """The condition in words, as the badges page shows it (Markdown)."""
+    state: State
+    applies: Callable[[Inputs], bool]
+
+
+def _fresh(facts: ClaimInputs) -> bool:
+    return facts.age_days is not None and facts.age_days <= facts.stale_after_days
+
+
+#: Ordered: the first rule that applies decides. A probe result comes before a reported figure, so a
+#: figure someone else measured can never hide what our probe saw.
+CLAIM_RULES: tuple[Rule[ClaimInputs, ClaimState], ...] = (
+    Rule(
+        "the latest probe run checked it and it failed, or the server could not be reached to check it",
+        ClaimState.failing,
+        lambda f: f.probe_status in ("fail", "error"),
+    ),
+    Rule(
+        "the latest probe run passed it, at most `stale_after_days` days ago (14 unless the deployment says)",
+        ClaimState.verified,
+        lambda f: f.probe_status == "pass" and _fresh(f),
+    ),
+    Rule(
+        "the latest probe run passed it, but longer ago than `stale_after_days`",
+        ClaimState.stale,
+        lambda f: f.probe_status == "pass",
+    ),
+    Rule(
+        "no probe has checked it, and the catalog records a figure someone else measured (`reported:`)",
+        ClaimState.reported,
+        lambda f: f.reported,
+    ),
+    Rule("no probe has checked it, and nothing is reported", ClaimState.unverified, lambda f: True),
+)
+
+#: Ordered like `CLAIM_RULES`; they look at the states of all of a deployment's claims.
+SUMMARY_RULES: tuple[Rule[Sequence[ClaimState], SummaryState], ...] = (
+    Rule("any claim is failing", SummaryState.failing, lambda states: ClaimState.failing in states),
+    Rule(
+        "every claim is verified",
+        SummaryState.verified,
+        lambda states: bool(states) and all(s is ClaimState.verified for s in states),
+    ),
+    Rule(
+        "some claims are verified and none is failing; the rest are stale, reported or never probed",
+        SummaryState.partial,
+        lambda states: ClaimState.verified in states,
+    ),
+    Rule(
+        "no claim is verified: every claim is stale, reported or never probed",
+        SummaryState.unverified,
+        lambda states: True,
+    ),
+)
+
+
+def _first(rules: Sequence[Rule[Inputs, State]], facts: Inputs) -> State:
+    for rule in rules:
+        if rule.applies(facts):
+            return rule.state
+    raise AssertionError("the last rule applies to everything")  # pragma: no cover
+
+
+def summary_rule(state: SummaryState) -> str:
+    """The condition under which a deployment's summary is `state`, in words."""
+    return next(rule.when for rule in SUMMARY_RULES if rule.state is state)
+
+
+def claim_state(facts: ClaimInputs) -> ClaimState:
+    return _first(CLAIM_RULES, facts)
+
+
+def summary_state(states: Sequence[ClaimState]) -> SummaryState:
+    return _first(SUMMARY_RULES, states)
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """What every page says about one claim of one deployment."""
+
+    claim: str
+    label: str
+    state: ClaimState
+    date: dt.date | None = None
+    """Day of the probe check that decided the state, or of the reported figure when its source says."""
+    reason: str | None = None
+    """Why it fails (the probe's words), or the reported figure itself."""
+    source: str | None = None
+    """Source id of a reported figure."""
+    since: dt.date | None = None
+    """First day of the current unbroken streak of passes (or of failures) in the history."""
+    last_passed: dt.date | None = None
+    """Latest day a probe passed it, in the latest run or the history."""
+    history: tuple[HistoryLine, ...] = ()
+    """The newest runs that checked it, oldest first."""
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One probe run of one deployment, summarised for the card's history."""
+
+    run_id: str
+    date: dt.date
+    passed: int
+    failed: int
+    ttft_p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class DeploymentVerdict:
+    claims: tuple[ClaimVerdict, ...]
+    summary: SummaryState
+    last_verified: dt.date | None
+    """Latest day any of its claims passed a probe; None when none ever did."""
+    runs: tuple[RunPoint, ...]
+    """The newest probe runs, oldest first."""
+
+    def of(self, state: ClaimState | str) -> list[str]:
+        """Names of the claims in `state`, in display order."""
+        return [c.claim for c in self.claims if c.state == state]
+
+    @property
+    def counts(self) -> dict[ClaimState, int]:
+        return {state: len(self.of(state)) for state in ClaimState}
+
+    def summary_line(self) -> str:
+        """One line for agents and comments, e.g. `partial: 10 of 12 claims verified, last verified 2026-11-23`."""
+        verified = len(self.of(ClaimState.verified))
+        parts = [f"{self.summary.value}: {verified} of {len(self.claims)} claims verified"]
+        if failing := self.of(ClaimState.failing):
+            parts.append("failing " + ", ".join(failing))
+        parts.append(f"last verified {self.last_verified.isoformat() if self.last_verified else 'never'}")
+        return "; ".join(parts)
+
+
+def _streak_start(lines: Sequence[HistoryLine], passing: bool) -> dt.date | None:
+    """Day of the first run in the newest unbroken streak of passes (`passing`) or of non-passes."""
+    start = None
+    for line in reversed(lines):
+        if (line.status == "pass") != passing:
+            break
+        start = line.date.date()
+    return start
+
+
+def judge(
+    deployment_id: str,
+    deployment: Deployment,
+    evidence: Evidence,
+    today: dt.date,
+    *,
+    history_length: int = 10,
+) -> DeploymentVerdict:
+    """The verdict on every claim of one deployment, and on the deployment as a whole."""
+    latest = evidence.latest.get(deployment_id)
+    history = evidence.history.get(deployment_id, {})
+    reported = {r.claim: r for r in deployment.reported}
+    made = claims_made(facts_of(deployment))
+    # Evals are not declared in the catalog; a suite the probe ran is a claim about the model's quality.
+    probed_evals = [r.claim for r in latest.records if r.claim.startswith(EVAL_PREFIX)] if latest else []
+    verdicts = []
+    for claim in display_order([*made, *reported, *probed_evals]):
+        record = latest.record(claim) if latest else None
+        lines = history.get(claim, [])
+        day = record.date.date() if record else None
+        facts = ClaimInputs(
+            probe_status=record.status if record else None,
+            age_days=(today - day).days if day else None,
+            stale_after_days=deployment.stale_after_days,
+            reported=claim in reported,
+        )
+        state = claim_state(facts)
+        passes = [line.date.date() for line in lines if line.status == "pass"]
+        if record is not None and record.status == "pass":
+            passes.append(record.date.date())
+        figure = reported.get(claim)
+        date: dt.date | None
+        reason: str | None
+        source: str | None
+        if state is ClaimState.reported and figure is not None:
+            date, reason, source = figure.date, figure.summary, figure.source.source
+        elif state in (ClaimState.failing, ClaimState.verified, ClaimState.stale):
+            date, reason, source = day, record.reason if record else None, None
+        else:
+            # Never decided by a probe: an `info` record (measured, nothing to hold it against) still says why.
+            date, reason, source = None, record.reason if record else None, None
+        since = None
+        if state in (ClaimState.failing, ClaimState.verified, ClaimState.stale):
+            since = _streak_start(lines, passing=state is not ClaimState.failing) or day
+        verdicts.append(
+            ClaimVerdict(
+                claim=claim,
+                label=claim_label(claim),
+                state=state,
+                date=date,
+                reason=reason,
+                source=source,
+                since=since,
+                last_passed=max(passes, default=None),
+                history=tuple(lines[-history_length:]) if history_length else (),
+            )
+        )
+    states = [v.state for v in verdicts]
+    return DeploymentVerdict(
+        claims=tuple(verdicts),
+        summary=summary_state(states),
+        last_verified=max((v.last_passed for v in verdicts if v.last_passed), default=None),
+        runs=_runs(history, history_length),
+    )
+
+
+def _runs(history: dict[str, list[HistoryLine]], last: int) -> tuple[RunPoint, ...]:
+    by_run: dict[str, list[HistoryLine]] = defaultdict(list)
+    for lines in history.values():
+        for line in lines:
+            by_run[line.run_id].append(line)
+    points = [
+        RunPoint(
+            run_id=run_id,
+            date=min(line.date for line in lines).date(),
+            passed=sum(line.status == "pass" for line in lines),
+            failed=sum(line.status in ("fail", "error") for line in lines),
+            ttft_p95_ms=next((line.ttft_p95_ms for line in lines if line.ttft_p95_ms is not None), None),
+        )
+        for run_id, lines in by_run.items()
+    ]
+    points.sort(key=lambda p: (min(line.date for line in by_run[p.run_id]), p.run_id))
+    return tuple(points[-last:]) if last else ()
