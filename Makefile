@@ -38,10 +38,14 @@ schema: install ## Regenerate catalog/schema.json and catalog/schemas/
 browser: ## Install Debian's headless Chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+.PHONY: sandbox-tools
+sandbox-tools: ## Install bubblewrap (bwrap), the sandbox that runs model-written eval code (needs root)
+	@command -v bwrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 vllm-env: ## Create .venv-vllm with the CPU build of vLLM (used only to run a real test server)
 	bash tools/install-vllm.sh
 
-test: install browser vllm-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+test: install browser vllm-env sandbox-tools ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
 test-fast: install ## Run the tests that need neither Chromium nor vLLM

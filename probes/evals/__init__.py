@@ -161,6 +161,7 @@ async def run_suite(ctx: Context, suite: Suite, limits: Limits | None = None) ->
     chat = "chat" in ctx.target.endpoints
     passed = 0
     http_failures: list[str] = []
+    not_run: list[str] = []
     if suite.kind == "json":
         for json_item in suite.json_items():
             try:
@@ -184,6 +185,8 @@ async def run_suite(ctx: Context, suite: Suite, limits: Limits | None = None) ->
                 http_failures.append(f"{code_item.id}: {exc.reason}")
                 continue
             result = await run_python(code_program(code_item, answer, chat=chat), limits)
+            if result.refused is not None:
+                not_run.append(f"{code_item.id}: {result.refused}")
             passed += result.ok
         n = len(suite.items)
     score = passed / n
@@ -193,6 +196,8 @@ async def run_suite(ctx: Context, suite: Suite, limits: Limits | None = None) ->
         reasons.append(f"score {score:.2f} ({passed}/{n}) is below the gate {suite.gate:.2f}")
     if http_failures:
         reasons.append(f"{len(http_failures)} requests failed, first: {http_failures[0]}")
+    if not_run:
+        reasons.append(f"{len(not_run)} programs were not run, first: {not_run[0]}")
     result_status: Status = "pass" if outcome.passed else "fail"
     return (
         CheckResult(result_status, "; ".join(reasons) or None, round(score, 4), None),
