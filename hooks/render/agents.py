@@ -43,6 +43,7 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
                     "d": dep,
                     "reason": pick.reason,
                     "target": target,
+                    "verdict": ctx.verdicts[pick.deployment],
                     "url": markdown_url(f"deployments/{pick.deployment}/"),
                 }
             )

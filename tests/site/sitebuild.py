@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: 2026-11-22 00:00 UTC: "today" for every test build, so evidence ages are fixed.
+SOURCE_DATE_EPOCH = "1795305600"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def build_site(
         **os.environ,
         "CATALOG_DIR": str(catalog.resolve()),
         "EVIDENCE_DIR": str((evidence or tmp / "no-evidence").resolve()),
-        "SOURCE_DATE_EPOCH": "1795305600",  # 2026-11-21, so evidence ages are fixed
+        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
         "NO_MKDOCS_2_WARNING": "1",
         "DISABLE_MKDOCS_2_WARNING": "true",
         **(extra_env or {}),

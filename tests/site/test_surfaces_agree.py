@@ -1,0 +1,176 @@
+"""Every surface says the same thing about the same claim on the same day.
+
+One real build of the small catalog with an evidence set holding every state (verified, failing, stale through
+SOURCE_DATE_EPOCH, reported, unverified; summaries verified, partial, failing, unverified). The expected states
+are written out below by hand, so a broken rule fails here as well as a surface that disagrees with the others.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from catalog.claims import claim_label
+from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH, BuildResult, build_site
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+EVIDENCE = FIXTURES / "every-state-evidence"
+
+#: deployment -> (summary, last verified, {claim: state}) as of 2026-11-22 (SOURCE_DATE_EPOCH in sitebuild).
+EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
+    "coder-chat": (
+        "failing",
+        "2026-11-20",
+        {
+            "health": "verified",
+            "served-name": "verified",
+            "context-length": "failing",
+            "endpoint:chat": "verified",
+            "endpoint:completions": "failing",
+            "capability:streaming": "verified",
+            "capability:tools": "unverified",
+            "latency": "failing",
+            "eval:code-20": "reported",
+        },
+    ),
+    "coder-fim": ("verified", "2026-11-20", {"endpoint:fim": "verified"}),
+    "ollama-llama3.1-8b": (
+        "partial",
+        "2026-11-20",
+        {
+            "health": "verified",
+            "served-name": "verified",
+            "context-length": "unverified",
+            "endpoint:chat": "verified",
+        },
+    ),
+    # Passed on 2026-10-01: 52 days before the build, past the 14-day limit.
+    "old-llama": ("unverified", "2026-10-01", {"endpoint:chat": "stale"}),
+}
+
+BADGE = re.compile(r'mc-badge mc-badge--([a-z-]+)"[^>]*>')
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    result = build_site(tmp_path_factory.mktemp("agree"), FIXTURES / "small-catalog", EVIDENCE)
+    assert result.returncode == 0, result.output
+    return result
+
+
+def _read(built: BuildResult, path: str) -> str:
+    return (built.site_dir / path).read_text(encoding="utf-8")
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+def _claims_in_card_table(card_html: str) -> dict[str, str]:
+    section = card_html.split('id="claims-and-evidence"', 1)[1].split("</table>", 1)[0]
+    states = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        states[_text(cells[0])] = BADGE.search(cells[1]).group(1)  # type: ignore[union-attr]
+    return states
+
+
+def _labels(claims: dict[str, str]) -> dict[str, str]:
+    return {_text(claim_label(claim).replace("`", "")): state for claim, state in claims.items()}
+
+
+@pytest.mark.parametrize("dep_id", sorted(EXPECTED))
+def test_card(built: BuildResult, dep_id: str) -> None:
+    summary, last, claims = EXPECTED[dep_id]
+    card = _read(built, f"deployments/{dep_id}/index.html")
+    head = card.split("Evidence:", 1)[1].split("</p>", 1)[0]
+    assert BADGE.search(head).group(1) == summary  # type: ignore[union-attr]
+    assert f"last verified {last}" in head
+    assert _claims_in_card_table(card) == _labels(claims)
+
+
+def test_catalog_table(built: BuildResult) -> None:
+    page = _read(built, "catalog/index.html")
+    seen = {}
+    for row in re.findall(r"<tr data-task.*?</tr>", page, re.S):
+        dep_id = re.search(r'href="\.\./deployments/([^/]+)/"', row).group(1)  # type: ignore[union-attr]
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        seen[dep_id] = (BADGE.search(cells[-2]).group(1), _text(cells[-1]))  # type: ignore[union-attr]
+    assert seen == {dep: (summary, last) for dep, (summary, last, _claims) in EXPECTED.items()}
+
+
+def test_compare(built: BuildResult) -> None:
+    page = _read(built, "compare/index.html")
+    data = json.loads(html.unescape(re.search(r'data-compare="([^"]*)"', page).group(1)))  # type: ignore[union-attr]
+    evidence, last = data["rows"].index("Evidence"), data["rows"].index("Last verified")
+    seen = {dep: (d["values"][evidence], d["values"][last]) for dep, d in data["deployments"].items()}
+    assert seen == {dep: (summary, last) for dep, (summary, last, _claims) in EXPECTED.items()}
+
+
+def test_quick_chooser(built: BuildResult) -> None:
+    page = _read(built, "index.html")
+    picks = re.findall(r'<li><a href="deployments/([^/]+)/">.*?</li>', page, re.S)
+    assert sorted(picks) == ["coder-chat", "coder-fim", "ollama-llama3.1-8b"]
+    for dep_id in picks:
+        item = re.search(rf'<li><a href="deployments/{re.escape(dep_id)}/">(.*?)</li>', page, re.S).group(1)  # type: ignore[union-attr]
+        _status, evidence = BADGE.findall(item)
+        assert evidence == EXPECTED[dep_id][0]
+
+
+def test_served_models(built: BuildResult) -> None:
+    page = _read(built, "served-models/index.html")
+    for dep_id in ("coder-chat", "coder-fim"):
+        row = re.search(rf'<tr>\s*<td><a href="\.\./deployments/{dep_id}/".*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+        assert BADGE.findall(row) == [EXPECTED[dep_id][0]]
+
+
+def test_llms_txt(built: BuildResult) -> None:
+    text = _read(built, "llms.txt")
+    for dep_id, (summary, last, claims) in EXPECTED.items():
+        line = next(x for x in text.splitlines() if x.startswith("- [") and f"(deployments/{dep_id}/index.md)" in x)
+        if " pick " in line:  # the "Pick by task" line comes first; the deployment line carries the detail
+            assert line.endswith(f"evidence {summary}")
+            line = [x for x in text.splitlines() if f"(deployments/{dep_id}/index.md)" in x][-1]
+        verified = [c for c, s in claims.items() if s == "verified"]
+        assert f"Evidence {summary}: {len(verified)} of {len(claims)} claims verified" in line
+        assert f"last verified {last}" in line
+        failing = [c for c, s in claims.items() if s == "failing"]
+        assert ("failing " + ", ".join(failing) in line) == bool(failing)
+
+
+def test_llms_full_txt(built: BuildResult) -> None:
+    text = _read(built, "llms-full.txt")
+    for dep_id, (_summary, _last, claims) in EXPECTED.items():
+        page = text.split(f"/deployments/{dep_id}/ (", 1)[1].split("<!-- page:", 1)[0]
+        for claim, state in claims.items():
+            label = claim_label(claim).replace("|", "&#124;")
+            assert re.search(rf"^\| {re.escape(label)} \| [^|]*mc-badge--{state}\"", page, re.M), (dep_id, claim)
+
+
+def test_catalog_json(built: BuildResult) -> None:
+    data = json.loads(_read(built, "catalog.json"))
+    for dep_id, (summary, last, claims) in EXPECTED.items():
+        dep = data["deployments"][dep_id]
+        assert dep["evidence_summary"] == {"state": summary, "last_verified": last}
+        assert {claim: e["state"] for claim, e in dep["evidence"].items()} == claims
+
+
+def test_gateway_export_comments(tmp_path: Path) -> None:
+    out = tmp_path / "gateway"
+    subprocess.run(
+        [sys.executable, "-m", "catalog", "export", "litellm", "--catalog", str(FIXTURES / "small-catalog")]
+        + ["--evidence", str(EVIDENCE), "--output", str(out)],
+        cwd=REPO_ROOT,
+        env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PATH": "/usr/bin:/bin"},
+        check=True,
+        capture_output=True,
+    )
+    text = (out / "unified.yaml").read_text()
+    comments = re.findall(r"^# evidence on 2026-11-22: (\w+): .*\n(?:.*\n)*?    id: (\S+)$", text, re.M)
+    assert comments == [(EXPECTED[dep][0], dep) for dep in ("coder-chat", "coder-fim")]
