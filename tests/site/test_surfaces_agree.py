@@ -163,9 +163,9 @@ def test_catalog_json(built: BuildResult) -> None:
 
 def test_gateway_export_comments(tmp_path: Path) -> None:
     out = tmp_path / "gateway"
+    command = [sys.executable, "-m", "catalog", "export", "litellm", "--catalog", str(FIXTURES / "small-catalog")]
     subprocess.run(
-        [sys.executable, "-m", "catalog", "export", "litellm", "--catalog", str(FIXTURES / "small-catalog")]
-        + ["--evidence", str(EVIDENCE), "--output", str(out)],
+        [*command, "--evidence", str(EVIDENCE), "--output", str(out)],
         cwd=REPO_ROOT,
         env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PATH": "/usr/bin:/bin"},
         check=True,
