@@ -4,8 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-CATALOG_DIR ?= catalog
-export CATALOG_DIR
+# CATALOG_DIR and EVIDENCE_DIR pass through from the environment; unset, every command uses the repo's
+# catalog/ and evidence/ (catalog.loader.default_catalog_dir, catalog.evidence.default_evidence_dir).
 # Material 9.8 prints a long banner about MkDocs 2 on every build; it is not about this project.
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true

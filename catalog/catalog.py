@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from catalog.schema import (
     Backend,
     ChooserCategory,
@@ -59,6 +61,13 @@ class Catalog:
 
     def active_deployments(self) -> dict[str, Deployment]:
         return {k: d for k, d in self.deployments.items() if d.status is DeploymentStatus.active}
+
+    def entities(self, folder: str) -> dict[str, BaseModel]:
+        """The entities of one kind by id, e.g. `entities("use-cases")`; `""` is the site file."""
+        if folder == "":
+            return {"site": self.site}
+        entities: dict[str, BaseModel] = getattr(self, folder.replace("-", "_"))
+        return entities
 
     @cached_property
     def served_name_counts(self) -> Counter[str]:

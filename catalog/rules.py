@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from catalog.catalog import Catalog
 from catalog.claims import Capability, EndpointKind
+from catalog.collections import ENTITY_KINDS
 from catalog.errors import FieldPath, did_you_mean
 from catalog.schema import Recommendation, SourceRef, TreeNode
 from catalog.types import BackendKind, DeploymentStatus, Modality, ModelKind
@@ -43,19 +44,8 @@ Rule = Callable[[Catalog, Known], Iterator[Violation]]
 
 
 def _source_refs(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, SourceRef]]:
-    groups: dict[str, dict[str, object]] = {
-        "hubs": dict(catalog.hubs),
-        "glossary": dict(catalog.glossary),
-        "backends": dict(catalog.backends),
-        "models": dict(catalog.models),
-        "deployments": dict(catalog.deployments),
-        "choosers": dict(catalog.choosers),
-        "trees": dict(catalog.trees),
-        "use-cases": dict(catalog.use_cases),
-        "workloads": dict(catalog.workloads),
-        "migrations": dict(catalog.migrations),
-        "": {"site": catalog.site},
-    }
+    groups = {kind.folder: catalog.entities(kind.folder) for kind in ENTITY_KINDS if kind.folder != "sources"}
+    groups[""] = catalog.entities("")
     for folder, entities in groups.items():
         for entity_id, entity in entities.items():
             for index, ref in enumerate(getattr(entity, "sources", [])):

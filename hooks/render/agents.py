@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.collections import ENTITY_KINDS
 from hooks.render.snippets import client_target
 from hooks.render.templating import render_code
 from hooks.site_context import SiteContext
@@ -129,20 +130,14 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
             if target
             else None
         )
+    exported: dict[str, Any] = {
+        kind.attribute: dump(catalog.entities(kind.folder)) for kind in ENTITY_KINDS if kind.folder != "deployments"
+    }
     return {
         "export_version": CATALOG_EXPORT_VERSION,
         "site": catalog.site.model_dump(mode="json"),
-        "sources": dump(catalog.sources),
-        "hubs": dump(catalog.hubs),
-        "glossary": dump(catalog.glossary),
-        "backends": dump(catalog.backends),
-        "models": dump(catalog.models),
+        **exported,
         "deployments": deployments,
-        "choosers": dump(catalog.choosers),
-        "trees": dump(catalog.trees),
-        "use_cases": dump(catalog.use_cases),
-        "workloads": dump(catalog.workloads),
-        "migrations": dump(catalog.migrations),
     }
 
 
