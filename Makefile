@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit clean
+.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -69,6 +69,35 @@ bench-probes: install vllm-env ## Probe TTFT vs the server's /metrics histogram,
 
 bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models)
 	$(PY) -m bench.edit_loop
+
+MUTATION_EQUIVALENTS := tests/catalog/mutation-equivalents.txt
+
+# mutmut's settings (what it mutates, which tests it runs) are [tool.mutmut] in pyproject.toml. A survivor
+# passes only when MUTATION_EQUIVALENTS lists its name and its mutated line still holds the listed text.
+mutation: install ## Mutation-test the badge rules and the evidence contract (mutmut); fails on an unexplained survivor
+	rm -rf mutants
+	set -o pipefail; $(VENV)/bin/mutmut run | tr '\r' '\n' | tail -n 2
+	@$(VENV)/bin/mutmut results --all true > mutants/results.txt
+	@total=0; killed=0; equivalent=0; unexplained=0; \
+	while read -r name status; do \
+	  name=$${name%:}; total=$$((total + 1)); \
+	  if [ "$$status" = killed ]; then killed=$$((killed + 1)); continue; fi; \
+	  if [ "$$status" = timeout ]; then killed=$$((killed + 1)); echo "  killed by a timeout: $$name"; continue; fi; \
+	  diff=$$($(VENV)/bin/mutmut show "$$name" 2>/dev/null </dev/null | grep '^[-+] '); \
+	  text=$$(awk -F'\t' -v n="$$name" '$$1 == n {print $$2}' $(MUTATION_EQUIVALENTS)); \
+	  if [ -n "$$text" ] && grep '^+ ' <<<"$$diff" | grep -qF -- "$$text"; then \
+	    equivalent=$$((equivalent + 1)); echo "  equivalent ($$status): $$name"; \
+	  else \
+	    unexplained=$$((unexplained + 1)); echo "  UNEXPLAINED ($$status): $$name"; \
+	  fi; \
+	  sed 's/^/      /' <<<"$$diff"; \
+	done < mutants/results.txt; \
+	for listed in $$(grep -v '^#' $(MUTATION_EQUIVALENTS) | cut -f1); do \
+	  grep -q "^ *$$listed: survived$$" mutants/results.txt || echo "  note: $$listed is listed as equivalent but did not survive"; \
+	done; \
+	echo "mutation: $$total mutants, $$killed killed, $$((total - killed)) survived:" \
+	  "$$equivalent equivalent (explained in $(MUTATION_EQUIVALENTS)), $$unexplained unexplained"; \
+	test $$unexplained -eq 0
 
 clean: ## Remove build outputs (keeps the virtual environments)
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

@@ -58,12 +58,12 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 #: A moment in UTC, written `2026-11-23T01:30:00Z` (second precision; an impossible date is refused).
-Timestamp = Annotated[
-    dt.datetime,
-    AfterValidator(_utc),
-    PlainSerializer(lambda m: m.strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
-]
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc), PlainSerializer(_iso, return_type=str)]
 
 
 def _claim_name(name: str) -> str:
@@ -186,15 +186,19 @@ class HistoryLine(Contract):
         )
 
 
+def _json_text(model: BaseModel, indent: int | None) -> str:
+    """`model` as JSON text: sorted keys, non-ASCII text as it is, a trailing newline."""
+    return json.dumps(model.model_dump(mode="json"), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
+
+
 def dumps(model: BaseModel) -> str:
     """The canonical text of an evidence file: sorted keys, 2-space indent, trailing newline."""
-    return json.dumps(model.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return _json_text(model, indent=2)
 
 
 def history_text(lines: list[HistoryLine]) -> str:
-    return "".join(
-        json.dumps(line.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n" for line in lines
-    )
+    """History lines as `history.jsonl` holds them: one JSON object per line."""
+    return "".join(_json_text(line, indent=None) for line in lines)
 
 
 class EvidenceError(ValueError):
@@ -261,10 +265,10 @@ def read_history(path: Path) -> HistoryRead:
     except OSError as exc:
         result.problems.append(f"{path}: cannot read: {exc.strerror}")
         return result
-    lines = text.split("\n")
-    # split() leaves "" after a final newline, or the unterminated tail of an aborted append.
-    result.damaged += bool(lines[-1].strip())
-    for number, line in enumerate(lines[:-1], start=1):
+    *lines, tail = text.split("\n")
+    # The text after the last newline: "" in a whole file, or the unterminated tail of an aborted append.
+    result.damaged = 1 if tail.strip() else 0
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"

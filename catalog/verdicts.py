@@ -64,8 +64,44 @@ class Rule(Generic[Inputs, State]):
     applies: Callable[[Inputs], bool]
 
 
+# The rules' tests are named functions rather than lambdas so that `make mutation` mutates them too (the
+# mutation tester only reaches code inside functions).
+
+
 def _fresh(facts: ClaimInputs) -> bool:
     return facts.age_days is not None and facts.age_days <= facts.stale_after_days
+
+
+def _probe_failed(facts: ClaimInputs) -> bool:
+    return facts.probe_status in ("fail", "error")
+
+
+def _passed_recently(facts: ClaimInputs) -> bool:
+    return facts.probe_status == "pass" and _fresh(facts)
+
+
+def _passed(facts: ClaimInputs) -> bool:
+    return facts.probe_status == "pass"
+
+
+def _has_figure(facts: ClaimInputs) -> bool:
+    return facts.reported
+
+
+def _any_failing(states: Sequence[ClaimState]) -> bool:
+    return ClaimState.failing in states
+
+
+def _all_verified(states: Sequence[ClaimState]) -> bool:
+    return bool(states) and all(s is ClaimState.verified for s in states)
+
+
+def _some_verified(states: Sequence[ClaimState]) -> bool:
+    return ClaimState.verified in states
+
+
+def _always(facts: object) -> bool:
+    return True
 
 
 #: Ordered: the first rule that applies decides. A probe result comes before a reported figure, so a
@@ -74,52 +110,46 @@ CLAIM_RULES: tuple[Rule[ClaimInputs, ClaimState], ...] = (
     Rule(
         "the latest probe run checked it and it failed, or the server could not be reached to check it",
         ClaimState.failing,
-        lambda f: f.probe_status in ("fail", "error"),
+        _probe_failed,
     ),
     Rule(
         "the latest probe run passed it, at most `stale_after_days` days ago (14 unless the deployment says)",
         ClaimState.verified,
-        lambda f: f.probe_status == "pass" and _fresh(f),
+        _passed_recently,
     ),
     Rule(
         "the latest probe run passed it, but longer ago than `stale_after_days`",
         ClaimState.stale,
-        lambda f: f.probe_status == "pass",
+        _passed,
     ),
     Rule(
         "no probe has checked it, and the catalog records a figure someone else measured (`reported:`)",
         ClaimState.reported,
-        lambda f: f.reported,
+        _has_figure,
     ),
-    Rule("no probe has checked it, and nothing is reported", ClaimState.unverified, lambda f: True),
+    Rule("no probe has checked it, and nothing is reported", ClaimState.unverified, _always),
 )
 
 #: Ordered like `CLAIM_RULES`; they look at the states of all of a deployment's claims.
 SUMMARY_RULES: tuple[Rule[Sequence[ClaimState], SummaryState], ...] = (
-    Rule("any claim is failing", SummaryState.failing, lambda states: ClaimState.failing in states),
-    Rule(
-        "every claim is verified",
-        SummaryState.verified,
-        lambda states: bool(states) and all(s is ClaimState.verified for s in states),
-    ),
+    Rule("any claim is failing", SummaryState.failing, _any_failing),
+    Rule("every claim is verified", SummaryState.verified, _all_verified),
     Rule(
         "some claims are verified and none is failing; the rest are stale, reported or never probed",
         SummaryState.partial,
-        lambda states: ClaimState.verified in states,
+        _some_verified,
     ),
     Rule(
         "no claim is verified: every claim is stale, reported or never probed",
         SummaryState.unverified,
-        lambda states: True,
+        _always,
     ),
 )
 
 
 def _first(rules: Sequence[Rule[Inputs, State]], facts: Inputs) -> State:
-    for rule in rules:
-        if rule.applies(facts):
-            return rule.state
-    raise AssertionError("the last rule applies to everything")  # pragma: no cover
+    # The last rule of each table applies to everything, so there is always a first.
+    return next(rule.state for rule in rules if rule.applies(facts))
 
 
 def summary_rule(state: SummaryState) -> str:
@@ -194,9 +224,13 @@ class DeploymentVerdict:
         return "; ".join(parts)
 
 
-def _streak_start(lines: Sequence[HistoryLine], passing: bool) -> dt.date | None:
-    """Day of the first run in the newest unbroken streak of passes (`passing`) or of non-passes."""
-    start = None
+def _streak_start(lines: Sequence[HistoryLine], passing: bool, latest: dt.date | None) -> dt.date | None:
+    """Day of the first run in the newest unbroken streak of passes (`passing`) or of non-passes.
+
+    `latest` (the day of the latest check) when the history's newest line already breaks the streak, as
+    when the latest run's history line was never appended.
+    """
+    start = latest
     for line in reversed(lines):
         if (line.status == "pass") != passing:
             break
@@ -238,16 +272,15 @@ def judge(
         date: dt.date | None
         reason: str | None
         source: str | None
+        decided_by_probe = state in (ClaimState.failing, ClaimState.verified, ClaimState.stale)
         if state is ClaimState.reported and figure is not None:
             date, reason, source = figure.date, figure.summary, figure.source.source
-        elif state in (ClaimState.failing, ClaimState.verified, ClaimState.stale):
-            date, reason, source = day, record.reason if record else None, None
         else:
-            # Never decided by a probe: an `info` record (measured, nothing to hold it against) still says why.
-            date, reason, source = None, record.reason if record else None, None
+            # When no probe decided it, an `info` record (measured, nothing to hold it against) still says why.
+            date, reason, source = day if decided_by_probe else None, record.reason if record else None, None
         since = None
-        if state in (ClaimState.failing, ClaimState.verified, ClaimState.stale):
-            since = _streak_start(lines, passing=state is not ClaimState.failing) or day
+        if decided_by_probe:
+            since = _streak_start(lines, passing=state is not ClaimState.failing, latest=day)
         verdicts.append(
             ClaimVerdict(
                 claim=claim,
