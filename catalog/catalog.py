@@ -14,12 +14,14 @@ from catalog.schema import (
     ChooserCategory,
     DecisionTree,
     Deployment,
+    Fleet,
     GlossaryTerm,
     Migration,
     Model,
     ModelHub,
     SiteInfo,
     Source,
+    Task,
     UseCase,
     Workload,
 )
@@ -42,6 +44,8 @@ class Catalog:
     root: Path
     site: SiteInfo
     sources: dict[str, Source]
+    tasks: dict[str, Task]
+    fleets: dict[str, Fleet]
     hubs: dict[str, ModelHub]
     glossary: dict[str, GlossaryTerm]
     backends: dict[str, Backend]

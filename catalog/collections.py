@@ -13,6 +13,7 @@ from catalog.schema import (
     ChooserCategory,
     DecisionTree,
     Deployment,
+    Fleet,
     GlossaryTerm,
     Migration,
     Model,
@@ -20,6 +21,7 @@ from catalog.schema import (
     SiteInfo,
     Source,
     Strict,
+    Task,
     UseCase,
     Workload,
 )
@@ -42,6 +44,8 @@ class EntityKind:
 #: Every kind of entity, in the order entities are loaded, checked and exported.
 ENTITY_KINDS: tuple[EntityKind, ...] = (
     EntityKind("sources", Source),
+    EntityKind("tasks", Task),
+    EntityKind("fleets", Fleet),
     EntityKind("hubs", ModelHub),
     EntityKind("glossary", GlossaryTerm),
     EntityKind("backends", Backend),

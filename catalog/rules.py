@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from catalog.advice import Answer, answers
 from catalog.catalog import Catalog
 from catalog.claims import Capability, EndpointKind
 from catalog.collections import ENTITY_KINDS
@@ -75,6 +76,31 @@ def references_resolve(catalog: Catalog, known: Known) -> Iterator[Violation]:
             )
         yield from known.check("models", dep.model, ("deployments", dep_id, ("model",)), "model")
         yield from known.check("backends", dep.backend, ("deployments", dep_id, ("backend",)), "backend")
+    for folder, entity_id, fleet_ref in _scoped(catalog):
+        yield from known.check("fleets", fleet_ref, (folder, entity_id, ("fleet",)), "fleet")
+    for cat_id, cat in catalog.choosers.items():
+        yield from known.check("tasks", cat.task, ("choosers", cat_id, ("task",)), "task")
+    for uc_id, uc in catalog.use_cases.items():
+        if uc.task is not None:
+            yield from known.check("tasks", uc.task, ("use-cases", uc_id, ("task",)), "task")
+    for fleet_id, fleet in catalog.fleets.items():
+        if fleet.gateway is not None and fleet.gateway not in catalog.site.gateways:
+            hint = did_you_mean(fleet.gateway, catalog.site.gateways) or "add it under `gateways:` in site.yaml"
+            yield Violation("fleets", fleet_id, ("gateway",), f"unknown gateway `{fleet.gateway}`", hint)
+        for index, server in enumerate(fleet.servers):
+            yield from known.check(
+                "backends", server.backend, ("fleets", fleet_id, ("servers", index, "backend")), "backend"
+            )
+        for index, row in enumerate(fleet.quick_reference):
+            if row.task is not None:
+                yield from known.check(
+                    "tasks", row.task, ("fleets", fleet_id, ("quick_reference", index, "task")), "task"
+                )
+        if fleet.gateway_example is not None:
+            for index, dep_id in enumerate(fleet.gateway_example.deployments):
+                yield from known.check(
+                    "deployments", dep_id, ("fleets", fleet_id, ("gateway_example", "deployments", index)), "deployment"
+                )
     for term_id, term in catalog.glossary.items():
         for index, other in enumerate(term.see_also):
             yield from known.check("glossary", other, ("glossary", term_id, ("see_also", index)), "glossary term")
@@ -111,8 +137,9 @@ def _recommendations(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, Re
     for wl_id, wl in catalog.workloads.items():
         for index, rec in enumerate(wl.recommendations):
             yield "workloads", wl_id, ("recommendations", index), rec
-    for index, row in enumerate(catalog.site.quick_reference):
-        yield "", "site", ("quick_reference", index, "recommendation"), row.recommendation
+    for fleet_id, fleet in catalog.fleets.items():
+        for index, row in enumerate(fleet.quick_reference):
+            yield "fleets", fleet_id, ("quick_reference", index, "recommendation"), row.recommendation
 
 
 def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Violation]:
@@ -281,8 +308,117 @@ def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
             first[alias] = dep_id
 
 
+def _scoped(catalog: Catalog) -> Iterator[tuple[str, str, str]]:
+    """(folder, id, fleet) of every entity that belongs to a fleet."""
+    for folder in ("deployments", "choosers", "trees", "use-cases", "workloads", "migrations"):
+        for entity_id, entity in catalog.entities(folder).items():
+            yield folder, entity_id, entity.fleet  # type: ignore[attr-defined]
+
+
+def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """A fleet's advice recommends that fleet's deployments: another team's server is not its answer."""
+
+    def foreign(dep_id: str | None, fleet: str) -> str | None:
+        """The other fleet a deployment belongs to; None when it is this one, or either fleet is unknown
+        (an unknown fleet is reported once, by `references_resolve`)."""
+        dep = catalog.deployments.get(dep_id) if dep_id else None
+        if dep is None or fleet not in catalog.fleets or dep.fleet not in catalog.fleets:
+            return None
+        return dep.fleet if dep.fleet != fleet else None
+
+    hint = "recommend a deployment of the same fleet, or move this advice to the other fleet"
+    for cat_id, cat in catalog.choosers.items():
+        for field_name in ("picks", "unavailable"):
+            for index, pick in enumerate(getattr(cat, field_name)):
+                if other := foreign(pick.deployment, cat.fleet):
+                    yield Violation(
+                        "choosers",
+                        cat_id,
+                        (field_name, index, "deployment"),
+                        f"deployment `{pick.deployment}` belongs to fleet `{other}`, not `{cat.fleet}`",
+                        hint,
+                    )
+    for folder, entity_id, path, rec in _recommendations(catalog):
+        fleet = catalog.entities(folder)[entity_id].fleet if folder != "fleets" else entity_id  # type: ignore[attr-defined]
+        if other := foreign(rec.deployment, fleet):
+            yield Violation(
+                folder,
+                entity_id,
+                (*path, "deployment"),
+                f"deployment `{rec.deployment}` belongs to fleet `{other}`, not `{fleet}`",
+                hint,
+            )
+    for fleet_id, fleet_entity in catalog.fleets.items():
+        if fleet_entity.gateway_example is None:
+            continue
+        for index, dep_id in enumerate(fleet_entity.gateway_example.deployments):
+            if other := foreign(dep_id, fleet_id):
+                yield Violation(
+                    "fleets",
+                    fleet_id,
+                    ("gateway_example", "deployments", index),
+                    f"deployment `{dep_id}` belongs to fleet `{other}`, not `{fleet_id}`",
+                    hint,
+                )
+    for dep_id, dep in catalog.deployments.items():
+        fleet_gateway = catalog.fleets[dep.fleet].gateway if dep.fleet in catalog.fleets else None
+        known_gateway = dep.gateway in catalog.site.gateways  # an unknown one is reported by references_resolve
+        if known_gateway and fleet_gateway is not None and dep.gateway != fleet_gateway:
+            yield Violation(
+                "deployments",
+                dep_id,
+                ("gateway",),
+                f"gateway `{dep.gateway}` is not the gateway of fleet `{dep.fleet}` (`{fleet_gateway}`)",
+                f"route it through `{fleet_gateway}`, or move the deployment to the fleet that owns `{dep.gateway}`",
+            )
+
+
+def one_answer_per_task(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """Within a fleet, every plain answer for a task (first choice, no condition) names the same deployment.
+
+    Conditional answers (`when:` on a quick-reference row, `label:` on a recommendation) and lower-ranked
+    picks are alternatives and may differ. The answers are collected by `catalog.advice.answers`.
+    """
+    first: dict[tuple[str, str], Answer] = {}
+    for answer in answers(catalog):
+        if not answer.is_default:
+            continue
+        seen = first.setdefault((answer.fleet, answer.task), answer)
+        if seen.deployment != answer.deployment:
+            yield Violation(
+                answer.folder,
+                answer.entity_id,
+                (*answer.path, "deployment"),
+                f"fleet `{answer.fleet}` already answers task `{answer.task}` with `{seen.deployment}` "
+                f"({seen.folder}/{seen.entity_id}); this says `{answer.deployment}`",
+                "give one answer per task in a fleet, or state the condition this answer holds under "
+                "(`when:` on a quick-reference row, `label:` on a recommendation)",
+            )
+
+
+def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """An `inferred:` entry must name a field this deployment sets, or it marks nothing."""
+    for dep_id, dep in catalog.deployments.items():
+        data = dep.model_dump()
+        for index, inferred in enumerate(dep.inferred):
+            value: object = data
+            for part in inferred.field.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is None:
+                yield Violation(
+                    "deployments",
+                    dep_id,
+                    ("inferred", index, "field"),
+                    f"`{inferred.field}` is not set on this deployment, so there is nothing to mark as inferred",
+                    "name a field this file sets, such as `endpoint.base_url`",
+                )
+
+
 RULES: tuple[Rule, ...] = (
     references_resolve,
+    advice_names_its_own_fleet,
+    one_answer_per_task,
+    inferred_fields_exist,
     recommendations_are_active,
     tree_nodes_connect,
     claims_match_model,

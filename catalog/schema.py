@@ -199,27 +199,20 @@ class UseCasePerformance(Strict):
 
 
 class Backend(Strict):
-    """A serving engine or route: vLLM, Ollama, llama.cpp, TEI, or a gateway to an external provider."""
+    """A serving engine or route: vLLM, Ollama, llama.cpp, TEI, or a gateway to an external provider.
+
+    What holds for the engine wherever it runs lives here; what was seen on one running instance (its
+    port, GPU, measured latency) belongs to a `Server` of the fleet that runs it.
+    """
 
     name: OneLine
     kind: BackendKind
     description: Prose
-    production_label: str | None = None
-    """Short label the guides attach, e.g. `Production`."""
     litellm_provider: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
     """LiteLLM provider prefix for `litellm_params.model`, e.g. `hosted_vllm`, `ollama`, `anthropic`;
     by default derived from `kind`."""
-    ports: list[Port] = Field(default_factory=list)
-    """Default ports."""
     ratings: BackendRatings | None = None
-    ttft_ms: Range | None = None
-    """Typical time to first token, in milliseconds."""
-    tokens_per_second: Range | None = None
-    """Typical decode speed per request."""
-    tokens_per_second_note: str | None = None
-    """Decode speed where no number is given, e.g. `Real-time streaming`."""
-    concurrency: str | None = None
-    """How well it handles concurrent requests, as measured or stated."""
+    """The provider comparison's star ratings (one guide's opinion, cited in `sources`)."""
     hardware: OneLine | None = None
     """What hardware it needs."""
     context_note: str | None = None
@@ -236,9 +229,14 @@ class Backend(Strict):
 # --------------------------------------------------------------------------- deployments
 
 
+#: `hardware.gpu` value for "no GPU", as a source states it (CPU serving, external providers).
+NO_GPU = "none"
+
+
 class Hardware(Strict):
     gpu: str | None = None
-    """GPU model one replica requests, e.g. `L4`, `H100`; none for CPU or external."""
+    """GPU model one replica requests, e.g. `L4`, `H100`; `none` when the source says it runs without one;
+    absent when no source says."""
     gpu_count: int | None = Field(default=None, ge=1)
     """GPUs per replica, when a source states it."""
     gpu_memory_gb: float | None = Field(default=None, gt=0)
@@ -247,7 +245,7 @@ class Hardware(Strict):
 
     @model_validator(mode="after")
     def _count_needs_gpu(self) -> Hardware:
-        if self.gpu is None and self.gpu_count is not None:
+        if self.gpu in (None, NO_GPU) and self.gpu_count is not None:
             raise ValueError("`gpu_count` is set but `gpu` is missing; name the GPU model")
         return self
 
@@ -352,9 +350,37 @@ class ReportedEvidence(Strict):
     """When it was measured, if the source says."""
 
 
+class Inferred(Strict):
+    """A value no source states outright, worked out from what one does; pages mark it as inferred."""
+
+    field: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")
+    """Dotted path of the field in this file, e.g. `endpoint.base_url`."""
+    reason: OneLine
+    """How it was worked out, e.g. `the guide names port 8001; host and /v1 path assumed`."""
+    source: SourceRef | None = None
+    """The source whose statement it was worked out from."""
+
+
+class RequestExample(Strict):
+    """A request a guide shows, kept as data so the site renders it safely quoted in curl and Python."""
+
+    title: OneLine
+    endpoint: Literal["chat", "responses"]
+    prompt: OneLine
+    """The user message."""
+    system: OneLine | None = None
+    """The system message, if the guide sets one."""
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    note: OneLine | None = None
+    """Why it is set up this way, e.g. `lower temperature for code accuracy`."""
+    source: SourceRef
+
+
 class Deployment(Strict):
     """One served instance of a model on a backend: one file per deployment in `deployments/`."""
 
+    fleet: EntityId
+    """Id of the file in `fleets/`: whose servers these are and whose advice names them."""
     model: EntityId
     """Id of the file in `models/` whose weights this serves."""
     backend: EntityId
@@ -389,7 +415,14 @@ class Deployment(Strict):
     reported: list[ReportedEvidence] = Field(default_factory=list)
     stale_after_days: int = Field(default=14, gt=0)
     """Evidence older than this many days shows as stale."""
+    inferred: list[Inferred] = Field(default_factory=list)
+    """Values on this deployment that no source states outright."""
+    examples: list[RequestExample] = Field(default_factory=list)
+    """Requests a guide shows for this deployment, besides the generated per-endpoint examples."""
     sources: list[SourceRef] = Field(default_factory=list)
+
+    def is_inferred(self, field: str) -> Inferred | None:
+        return next((i for i in self.inferred if i.field == field), None)
 
     @model_validator(mode="after")
     def _claims_hang_together(self) -> Deployment:
@@ -415,8 +448,12 @@ class Pick(Strict):
 
 
 class ChooserCategory(Strict):
-    """A quick-chooser task category with ranked picks, best first."""
+    """A quick-chooser task category with ranked picks, best first: one fleet's answer for one task."""
 
+    fleet: EntityId
+    """Whose answer this is: id of the file in `fleets/`."""
+    task: EntityId
+    """Id of the file in `tasks/`; a fleet answers each task once."""
     title: OneLine
     icon: str | None = None
     """Material icon shortcode, e.g. `material/brain`."""
@@ -469,6 +506,8 @@ class TreeNode(Strict):
 class DecisionTree(Strict):
     """Questions that lead to recommendations, stored once and drawn several ways."""
 
+    fleet: EntityId
+    """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
     description: Prose | None = None
@@ -485,6 +524,10 @@ class DecisionTree(Strict):
 class UseCase(Strict):
     """A scenario and what to use for it."""
 
+    fleet: EntityId
+    """Whose advice this is: id of the file in `fleets/`."""
+    task: EntityId | None = None
+    """Id of the file in `tasks/` this answers; a recommendation without a `label` is the fleet's answer for it."""
     title: OneLine
     order: int
     scenario: OneLine
@@ -492,12 +535,16 @@ class UseCase(Strict):
     why: list[OneLine] = Field(default_factory=list)
     recommended: RecommendedParams | None = None
     """Sampling advice for this use case."""
+    example: RequestExample | None = None
+    """A request the guide shows for this use case, sent to its first recommended deployment."""
     sources: list[SourceRef] = Field(default_factory=list)
 
 
 class Workload(Strict):
     """A traffic profile and what to run for it."""
 
+    fleet: EntityId
+    """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
     profile: OneLine
@@ -509,6 +556,8 @@ class Workload(Strict):
 class Migration(Strict):
     """Moving a workload from one backend to another."""
 
+    fleet: EntityId
+    """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
     from_backend: EntityId
@@ -546,8 +595,83 @@ class ModelHub(Strict):
 
 class QuickReferenceRow(Strict):
     scenario: OneLine
+    task: EntityId | None = None
+    """Id of the file in `tasks/` this row answers."""
+    when: OneLine | None = None
+    """The condition this answer holds under, e.g. `development`; without one the row is the fleet's answer."""
     recommendation: Recommendation
     why: OneLine
+
+
+class Task(Strict):
+    """A job readers want done ("coding", "general chat"): the key advice is grouped and checked by."""
+
+    title: OneLine
+    order: int
+    """Position in lists of tasks, smallest first."""
+    description: OneLine | None = None
+
+
+class Server(Strict):
+    """One running instance of an engine in a fleet: where it listens and what was seen on it."""
+
+    backend: EntityId
+    """Id of the engine in `backends/`."""
+    label: OneLine | None = None
+    """What the fleet calls it, e.g. `Production`."""
+    ports: list[Port] = Field(default_factory=list)
+    hardware: OneLine | None = None
+    """The hardware this instance ran on, as the source states it."""
+    ttft_ms: Range | None = None
+    """Typical time to first token, in milliseconds, as the source reports it."""
+    tokens_per_second: Range | None = None
+    """Typical decode speed per request."""
+    tokens_per_second_note: str | None = None
+    """Decode speed where no number is given, e.g. `Real-time streaming`."""
+    concurrency: str | None = None
+    """How many concurrent requests it handled, as measured or stated."""
+    context_note: str | None = None
+    """Context limits on this instance."""
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class FleetFile(Strict):
+    """A file of the fleet's own repository that a source names, with what it does."""
+
+    path: OneLine
+    role: OneLine
+    change: Literal["new", "modified"] | None = None
+    """What the source's change did to it."""
+
+
+class GatewayExample(Strict):
+    """Several deployments called through the fleet's gateway from one program, as a guide shows."""
+
+    deployments: list[EntityId] = Field(min_length=2)
+    note: OneLine | None = None
+    source: SourceRef
+
+
+class Fleet(Strict):
+    """The servers one team runs and the advice written for them: every piece of advice names its fleet.
+
+    One guide usually describes one fleet; two guides about the same servers would share one.
+    """
+
+    name: OneLine
+    """Short name readers see on tabs and in "whose answer" lines."""
+    summary: Prose
+    gateway: EntityId | None = None
+    """Id of the gateway in `site.yaml` `gateways:` that fronts this fleet, if any."""
+    servers: list[Server] = Field(default_factory=list)
+    """Running engine instances the sources describe (ports, hardware, figures)."""
+    quick_reference: list[QuickReferenceRow] = Field(default_factory=list)
+    files: list[FleetFile] = Field(default_factory=list)
+    """Files of the fleet's repository the sources name."""
+    gateway_example: GatewayExample | None = None
+    order: int
+    """Position among fleets on the pages, smallest first."""
+    sources: list[SourceRef] = Field(default_factory=list)
 
 
 class Gateway(Strict):
@@ -573,7 +697,6 @@ class SiteInfo(Strict):
     """Gateways (e.g. LiteLLM proxies) that deployments sit behind, by id."""
     fleet_notes: list[Prose] = Field(default_factory=list)
     """Caveats that apply to every deployment."""
-    quick_reference: list[QuickReferenceRow] = Field(default_factory=list)
     cost_notes: list[OneLine] = Field(default_factory=list)
     context_notes: list[OneLine] = Field(default_factory=list)
     column_guide: dict[str, Prose] = Field(default_factory=dict)

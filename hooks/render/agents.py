@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.advice import answers
 from catalog.collections import ENTITY_KINDS
 from hooks.render.snippets import client_target
 from hooks.render.templating import render_code
@@ -32,23 +33,30 @@ def markdown_url(page_url: str) -> str:
 
 def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[PageEntry]) -> str:
     catalog = ctx.catalog
-    choosers = []
-    for category_id, category in sorted(catalog.choosers.items(), key=lambda item: (item[1].order, item[0])):
-        picks = []
-        for pick in category.picks:
-            dep = catalog.deployments[pick.deployment]
-            target = client_target(catalog, dep)
+    fleets = []
+    for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0])):
+        picks: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for answer in answers(catalog):
+            # The same deployment for the same task is said once, under the first wording the advice gives.
+            key = (answer.task, answer.deployment)
+            if answer.fleet != fleet_id or key in seen:
+                continue
+            seen.add(key)
+            dep = catalog.deployments[answer.deployment]
             picks.append(
                 {
-                    "id": pick.deployment,
+                    "task": catalog.tasks[answer.task],
+                    "task_order": catalog.tasks[answer.task].order,
+                    "answer": answer,
                     "d": dep,
-                    "reason": pick.reason,
-                    "target": target,
-                    "verdict": ctx.verdicts[pick.deployment],
-                    "url": markdown_url(f"deployments/{pick.deployment}/"),
+                    "target": client_target(catalog, dep),
+                    "verdict": ctx.verdicts[answer.deployment],
+                    "url": markdown_url(f"deployments/{answer.deployment}/"),
                 }
             )
-        choosers.append({"id": category_id, "c": category, "picks": picks})
+        picks.sort(key=lambda p: (p["task_order"], p["answer"].rank))
+        fleets.append({"id": fleet_id, "f": fleet, "picks": picks})
     deployments = []
     for dep_id, dep in catalog.deployments.items():
         deployments.append(
@@ -63,7 +71,7 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
     return render_code(
         "llms.txt.j2",
         site=catalog.site,
-        choosers=choosers,
+        fleets=fleets,
         deployments=deployments,
         guides=guides,
         optional=optional,
@@ -126,6 +134,7 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
                 "model": target.model,
                 "api_key_env": target.api_key_env,
                 "via_gateway": target.via_gateway,
+                "base_url_inferred": target.inferred,
             }
             if target
             else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hooks.render.fleets import by_fleet, fleet_view
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -36,19 +37,26 @@ def render_backend_comparison(ctx: SiteContext, links: Links) -> str:
 
 
 def render_backend_details(ctx: SiteContext, links: Links) -> str:
+    """Each engine as such, then its servers in the fleets (where the measured figures belong) and who runs it."""
     catalog = ctx.catalog
     backends = []
     for backend_id, backend in catalog.backends.items():
-        deployments = [
-            (dep_id, dep, links.deployment(dep_id))
-            for dep_id, dep in catalog.deployments.items()
-            if dep.backend == backend_id
+        on_backend = [(dep_id, dep) for dep_id, dep in catalog.deployments.items() if dep.backend == backend_id]
+        servers = [
+            {"whose": fleet_view(ctx, links, fleet_id), "s": server}
+            for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0]))
+            for server in fleet.servers
+            if server.backend == backend_id
         ]
-        backends.append({"id": backend_id, "b": backend, "deployments": deployments})
+        fleets = [
+            {"whose": group["whose"], "deployments": [(d, dep, links.deployment(d)) for d, dep in group["items"]]}
+            for group in by_fleet(ctx, links, on_backend)
+        ]
+        backends.append({"id": backend_id, "b": backend, "servers": servers, "fleets": fleets})
     return render("backend_details.md.j2", backends=backends)
 
 
 def render_migrations(ctx: SiteContext, links: Links) -> str:
     catalog = ctx.catalog
     migrations = sorted(catalog.migrations.items(), key=lambda item: (item[1].order, item[0]))
-    return render("migrations.md.j2", migrations=migrations, backends=catalog.backends)
+    return render("migrations.md.j2", groups=by_fleet(ctx, links, migrations), backends=catalog.backends)

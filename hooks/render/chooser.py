@@ -1,40 +1,74 @@
-"""The quick chooser: task categories with ranked picks, each linking to its card."""
+"""The quick chooser: one tab per fleet, each with that fleet's answers by task, linking to the cards."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from catalog.advice import answers
+from hooks.render.fleets import fleet_view
+from hooks.render.snippets import client_target
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
 
+def pick_view(
+    ctx: SiteContext, links: Links, deployment_id: str, reason: str, when: str | None = None
+) -> dict[str, Any]:
+    """One pick as every pick list shows it: name, reason, status, evidence, and where to send requests."""
+    dep = ctx.catalog.deployments[deployment_id]
+    return {
+        "id": deployment_id,
+        "served_name": dep.served_name,
+        "reason": reason,
+        "when": when,
+        "status": dep.status.value,
+        "evidence": ctx.verdicts[deployment_id].summary,
+        "target": client_target(ctx.catalog, dep),
+        "href": links.deployment(deployment_id),
+    }
+
+
 def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
     catalog = ctx.catalog
-    categories = sorted(catalog.choosers.items(), key=lambda item: (item[1].order, item[0]))
-    rows = []
-    for category_id, category in categories:
-        picks = [
+    tabs = []
+    for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0])):
+        categories = sorted(
+            ((cid, c) for cid, c in catalog.choosers.items() if c.fleet == fleet_id), key=lambda i: (i[1].order, i[0])
+        )
+        rows = [
             {
-                "rank": rank,
-                "id": pick.deployment,
-                "served_name": catalog.deployments[pick.deployment].served_name,
-                "reason": pick.reason,
-                "status": catalog.deployments[pick.deployment].status.value,
-                "evidence": ctx.verdicts[pick.deployment].summary,
-                "href": links.deployment(pick.deployment),
+                "id": cid,
+                "title": c.title,
+                "icon": c.icon,
+                "description": c.description,
+                "picks": [pick_view(ctx, links, p.deployment, p.reason) for p in c.picks],
+                "unavailable": [pick_view(ctx, links, p.deployment, p.reason) for p in c.unavailable],
             }
-            for rank, pick in enumerate(category.picks, start=1)
+            for cid, c in categories
         ]
-        unavailable = [
-            {
-                "id": pick.deployment,
-                "served_name": catalog.deployments[pick.deployment].served_name,
-                "reason": pick.reason,
-                "status": catalog.deployments[pick.deployment].status.value,
-                "href": links.deployment(pick.deployment),
-            }
-            for pick in category.unavailable
-        ]
-        rows.append({"id": category_id, "category": category, "picks": picks, "unavailable": unavailable})
-    caveats = sorted(
-        {c for _, category in categories for ref in category.sources if (c := catalog.sources[ref.source].caveat)}
-    )
-    return render("quick_chooser.md.j2", categories=rows, caveats=caveats)
+        # Fleets without chooser categories still answer tasks in their quick reference and use cases.
+        chosen = {c.task for _cid, c in categories}
+        by_task: dict[str, list[dict[str, Any]]] = {}
+        for answer in answers(catalog):
+            if answer.fleet == fleet_id and answer.task not in chosen and answer.folder != "choosers":
+                picks = by_task.setdefault(answer.task, [])
+                if all(p["id"] != answer.deployment for p in picks):
+                    picks.append(pick_view(ctx, links, answer.deployment, answer.reason, answer.when))
+        for task_id in sorted(by_task, key=lambda t: (catalog.tasks[t].order, t)):
+            task = catalog.tasks[task_id]
+            rows.append(
+                {
+                    "id": f"{fleet_id}-{task_id}",
+                    "title": task.title,
+                    "icon": None,
+                    "description": task.description,
+                    "picks": by_task[task_id],
+                    "unavailable": [],
+                }
+            )
+        deployments = sum(dep.fleet == fleet_id for dep in catalog.deployments.values())
+        caveats = sorted({c for ref in fleet.sources if (c := catalog.sources[ref.source].caveat)})
+        tabs.append(
+            {"whose": fleet_view(ctx, links, fleet_id), "rows": rows, "caveats": caveats, "deployments": deployments}
+        )
+    return render("quick_chooser.md.j2", tabs=tabs, fleets_href=links.page("fleets"))

@@ -8,6 +8,7 @@ from catalog.litellm import model_entry, render_entry
 from catalog.types import DeploymentStatus
 from catalog.verdicts import summary_rule
 from catalog.vram import estimate
+from hooks.render.fleets import fleet_view
 from hooks.render.snippets import client_target, examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
@@ -71,8 +72,17 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "server": run.server if run else None,
         "run_date": run.finished_at.date() if run else None,
         "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
-        "caveats": sorted(
-            {c for ref in [*deployment.sources, *model.sources] if (c := catalog.sources[ref.source].caveat)}
+        # A source's caveat shows beside the facts taken from it: the deployment's sources at the top, the
+        # model's in its own section (a model file may cite a guide the deployment never used).
+        "caveats": sorted({c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}),
+        "model_caveats": sorted(
+            {c for ref in model.sources if (c := catalog.sources[ref.source].caveat)}
+            - {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
+        ),
+        "inferred": {i.field: i for i in deployment.inferred},
+        "whose": fleet_view(ctx, links, deployment.fleet),
+        "fleet_server": next(
+            (s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None
         ),
         "source_titles": {k: v.title for k, v in catalog.sources.items()},
         "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),

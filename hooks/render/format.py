@@ -5,13 +5,15 @@ A value the sources do not state renders as "not stated", never as a guessed def
 
 from __future__ import annotations
 
-from catalog.schema import Cost, Hardware, Model, RecommendedParams
+from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams
 
 NOT_STATED = "not stated"
 
 
 def gpu_text(hardware: Hardware) -> str:
     """`1× L4`, `A10G (count not stated)`, the hardware note (e.g. CPU only), or "not stated"."""
+    if hardware.gpu == NO_GPU:
+        return f"none ({hardware.note})" if hardware.note else "none"
     if hardware.gpu:
         return f"{hardware.gpu_count}× {hardware.gpu}" if hardware.gpu_count else f"{hardware.gpu} (count not stated)"
     return hardware.note or NOT_STATED

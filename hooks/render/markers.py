@@ -9,6 +9,7 @@ from hooks.render.backends import render_backend_comparison, render_backend_deta
 from hooks.render.badges import render_badge_rules
 from hooks.render.chooser import render_quick_chooser
 from hooks.render.compare import render_compare
+from hooks.render.fleets import render_fleets
 from hooks.render.guidance import render_quick_reference, render_use_cases, render_workloads
 from hooks.render.performance import render_performance
 from hooks.render.reference import render_glossary, render_hubs
@@ -36,6 +37,7 @@ MARKERS: dict[str, Renderer] = {
     "compare": render_compare,
     "performance": render_performance,
     "badge-rules": render_badge_rules,
+    "fleets": render_fleets,
 }
 
 MARKER = re.compile(r"<!--\s*catalog:([A-Za-z0-9_-]*)\s*-->")

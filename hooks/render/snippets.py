@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from catalog.catalog import Catalog
 from catalog.claims import Capability, EndpointKind
-from catalog.schema import Deployment
+from catalog.schema import Deployment, Fleet, RequestExample
 from hooks.render.templating import render_code
 
 #: Endpoint -> template stem and the title shown above the tabs.
@@ -34,6 +34,8 @@ class Target:
     api_key_env: str | None
     """None when the catalog names no key: the examples then send none."""
     via_gateway: bool
+    inferred: str | None = None
+    """Why the base URL is only inferred (no source states it); None when a source does."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +44,76 @@ class Example:
     title: str
     curl: str
     python: str
+    note: str | None = None
+    """Catalog prose shown beside the code (never inside it)."""
 
 
 def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
-    """Direct endpoint when the catalog has one, else its gateway with the alias; None when neither is published."""
+    """Where to send requests: a stated URL before an inferred one, the direct endpoint before the gateway.
+
+    None when neither the deployment nor its gateway publishes a URL.
+    """
     endpoint = deployment.endpoint
+    direct = None
     if endpoint is not None and endpoint.base_url:
-        return Target(
+        inferred = deployment.is_inferred("endpoint.base_url")
+        direct = Target(
             endpoint.base_url.rstrip("/"),
             deployment.served_name,
             endpoint.api_key_env,
             False,
+            inferred.reason if inferred else None,
         )
     gateway = catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None
+    via_gateway = None
     if gateway is not None and gateway.base_url and deployment.gateway_alias:
-        return Target(gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env, True)
-    return None
+        via_gateway = Target(gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env, True)
+    if direct is not None and (direct.inferred is None or via_gateway is None):
+        return direct
+    return via_gateway
+
+
+def request_example(target: Target, example: RequestExample) -> Example:
+    """A request a guide shows, rendered for curl and Python with every value quoted for its language."""
+    if example.endpoint == "chat":
+        messages = [{"role": "system", "content": example.system}] if example.system else []
+        messages.append({"role": "user", "content": example.prompt})
+        body: dict[str, object] = {"model": target.model, "messages": messages}
+        path = "chat/completions"
+    else:
+        content = [{"type": "input_text", "text": example.prompt}]
+        body = {"model": target.model, "input": [{"role": "user", "content": content}]}
+        path = "responses"
+    if example.temperature is not None:
+        body["temperature"] = example.temperature
+    data = {"t": target, "ex": example, "body": body, "path": path}
+    return Example(
+        kind=f"guide-{example.endpoint}",
+        title=example.title,
+        curl=render_code("snippets/request.sh.j2", **data).rstrip() + "\n",
+        python=render_code("snippets/request.py.j2", **data).rstrip() + "\n",
+        note=example.note,
+    )
+
+
+def gateway_example(catalog: Catalog, fleet: Fleet) -> str | None:
+    """Python that calls several of a fleet's deployments through its gateway; None without a published gateway."""
+    gateway = catalog.site.gateways.get(fleet.gateway) if fleet.gateway else None
+    example = fleet.gateway_example
+    if example is None or gateway is None or gateway.base_url is None:
+        return None
+    items = []
+    for index, dep_id in enumerate(example.deployments):
+        dep = catalog.deployments[dep_id]
+        items.append(
+            {
+                "var": f"model_{index + 1}",
+                "alias": dep.gateway_alias or dep.served_name,
+                "prompt": "Say hello in one short sentence.",
+            }
+        )
+    # Catalog prose (the example's note) stays out of the code: the page shows it as text beside it.
+    return render_code("snippets/gateway.py.j2", gateway=gateway, items=items).rstrip() + "\n"
 
 
 def examples_for(catalog: Catalog, deployment: Deployment) -> list[Example]:
@@ -80,4 +136,5 @@ def examples_for(catalog: Catalog, deployment: Deployment) -> list[Example]:
                 python=render_code(f"snippets/{kind}.py.j2", **data).rstrip() + "\n",
             )
         )
+    examples += [request_example(target, example) for example in deployment.examples]
     return examples

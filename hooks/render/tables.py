@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.advice import answers
 from catalog.catalog import Catalog
 from catalog.types import BackendKind
 from hooks.render.templating import Links, render
@@ -15,20 +16,14 @@ def _token(text: str) -> str:
 
 
 def deployment_tasks(catalog: Catalog) -> dict[str, list[str]]:
-    """Deployment id -> task tokens: the chooser categories that list it, plus its model kind."""
+    """Deployment id -> the tasks some fleet's advice names it for (picks, "not available now", answers)."""
     tasks: dict[str, set[str]] = {dep_id: set() for dep_id in catalog.deployments}
-    for category_id, category in catalog.choosers.items():
-        for pick in [*category.picks, *category.unavailable]:
-            tasks[pick.deployment].add(category_id)
-    for dep_id, dep in catalog.deployments.items():
-        tasks[dep_id].add(catalog.models[dep.model].kind.value)
+    for answer in answers(catalog):
+        tasks[answer.deployment].add(answer.task)
+    for category in catalog.choosers.values():
+        for pick in category.unavailable:
+            tasks[pick.deployment].add(category.task)
     return {dep_id: sorted(values) for dep_id, values in tasks.items()}
-
-
-def task_labels(catalog: Catalog) -> dict[str, str]:
-    labels = {kind.value: f"{kind.value} models" for kind in {m.kind for m in catalog.models.values()}}
-    labels.update({cid: c.title for cid, c in catalog.choosers.items()})
-    return dict(sorted(labels.items(), key=lambda item: item[1].lower()))
 
 
 def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
@@ -48,6 +43,7 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "backend": backend,
                 "href": links.deployment(dep_id),
                 "tasks": tasks[dep_id],
+                "fleet": catalog.fleets[dep.fleet],
                 "modalities": modalities,
                 "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "not-stated",
                 "context": context,
@@ -60,15 +56,29 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
 def render_deployment_table(ctx: SiteContext, links: Links) -> str:
     rows = catalog_rows(ctx, links)
     catalog = ctx.catalog
+    # Tasks (what advice names a deployment for) and model kinds (what it was trained as) are separate questions.
     filters = {
-        "task": task_labels(catalog),
+        "fleet": {f: catalog.fleets[f].name for f in sorted({r["d"].fleet for r in rows})},
+        "task": {
+            t: catalog.tasks[t].title
+            for t in sorted({t for r in rows for t in r["tasks"]}, key=lambda t: (catalog.tasks[t].order, t))
+        },
+        "kind": {k: k for k in sorted({r["model"].kind.value for r in rows})},
         "modality": {m: m for m in sorted({m for r in rows for m in r["modalities"]})},
         "backend": {b: catalog.backends[b].name for b in sorted({r["d"].backend for r in rows})},
         "gpu": {r["gpu_token"]: (r["d"].hardware.gpu or "no GPU stated (CPU, external or unknown)") for r in rows},
         "status": {s: s for s in sorted({r["d"].status.value for r in rows})},
     }
     filters["gpu"] = dict(sorted(filters["gpu"].items()))
-    labels = {"task": "Task", "modality": "Modality", "backend": "Backend", "gpu": "GPU", "status": "Status"}
+    labels = {
+        "fleet": "Fleet",
+        "task": "Task",
+        "kind": "Model kind",
+        "modality": "Modality",
+        "backend": "Backend",
+        "gpu": "GPU",
+        "status": "Status",
+    }
     return render("deployment_table.md.j2", rows=rows, filters=filters, labels=labels)
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,24 +31,44 @@ def _text(value: object) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: A Markdown code span as Python-Markdown's BACKTICK_RE finds it: a run of backticks not escaped by a
+#: backslash, its text, the same run again. When in doubt it does not match, and the text is escaped.
+_CODE_SPAN = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def _outside_code(text: str, escape: Callable[[str], str]) -> str:
+    """Apply `escape` to the text between code spans only.
+
+    Markdown escapes a code span's content itself; escaping it here too would show `&lt;key&gt;` where the
+    catalog says `<key>`. So each character is escaped exactly once, by whichever of the two owns it.
+    """
+    parts, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [escape(text[position : match.start()]), match.group(0)]
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
 def cell(value: object) -> Markup:
     """Escape for a markdown table cell: HTML-escaped, pipes and line breaks neutralised."""
     if value is None or value == "":
         return Markup("—")
-    text = _text(value)
-    return Markup(text.replace("|", "&#124;").replace("\n", " "))
+    text = _outside_code(str(value), lambda part: _text(part).replace("|", "&#124;"))
+    return Markup(text.replace("\n", " "))
+
+
+def _disarm_links(text: str) -> str:
+    # Python-Markdown passes `javascript:` URLs through, so catalog text never makes a link.
+    return _text(text).replace("[", "&#91;").replace("]", "&#93;")
 
 
 def inline(value: object) -> Markup:
     """Escape catalog prose for markdown: HTML-escaped and links disarmed, emphasis and `code` kept.
 
-    Links are disarmed because Python-Markdown passes `javascript:` URLs through. Only for text:
-    attribute values go through Jinja's autoescape, which also escapes quotes.
+    Only for text: attribute values go through Jinja's autoescape, which also escapes quotes.
     """
-    text = _text(value)
-    for char in ("[", "]"):
-        text = text.replace(char, f"&#{ord(char)};")
-    return Markup(text)
+    return Markup(_outside_code(str(value), _disarm_links))
 
 
 def quoted_title(value: object) -> Markup:
@@ -62,6 +85,16 @@ def to_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def shell_quoted(value: object) -> str:
+    """One shell word, whatever the value holds: safe to paste into bash or zsh."""
+    return shlex.quote(str(value))
+
+
+def python_literal(value: object) -> str:
+    """A Python literal of the value (`repr`), so text lands in code as data, never as code."""
+    return repr(value)
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -71,7 +104,9 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cell=cell, inline=inline, to_json=to_json, quoted_title=quoted_title)
+    env.filters.update(
+        cell=cell, inline=inline, to_json=to_json, quoted_title=quoted_title, sh=shell_quoted, py=python_literal
+    )
     env.globals.update(
         gpu_text=gpu_text,
         quantization_text=quantization_text,

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from catalog.catalog import Catalog
 from catalog.schema import DecisionTree, Recommendation
+from hooks.render.fleets import fleet_view
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -110,5 +111,14 @@ def render_decision_trees(ctx: SiteContext, links: Links) -> str:
         data = tree_data(catalog, tree, links)
         # Safe to skip HTML escaping: labels are entity-encoded for Mermaid and sit inside a code fence.
         diagram = [Markup(line) for line in mermaid_lines(data)]
-        trees.append({"id": tree_id, "tree": tree, "data": data, "mermaid": diagram, "order": question_order(tree)})
+        trees.append(
+            {
+                "id": tree_id,
+                "tree": tree,
+                "data": data,
+                "mermaid": diagram,
+                "order": question_order(tree),
+                "whose": fleet_view(ctx, links, tree.fleet),
+            }
+        )
     return render("decision_trees.md.j2", trees=trees)

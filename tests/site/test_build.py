@@ -89,6 +89,7 @@ def test_catalog_json_export(built: BuildResult) -> None:
         "base_url": "http://127.0.0.1:9/v1",
         "model": "qwen2.5-coder-7b-instruct",
         "via_gateway": False,
+        "base_url_inferred": None,
     }
     schema = json.loads((built.site_dir / "schema.json").read_text(encoding="utf-8"))
     assert "deployments/<id>.yaml" in schema["properties"]

@@ -98,7 +98,7 @@ def test_card(built: BuildResult, dep_id: str) -> None:
 def test_catalog_table(built: BuildResult) -> None:
     page = _read(built, "catalog/index.html")
     seen = {}
-    for row in re.findall(r"<tr data-task.*?</tr>", page, re.S):
+    for row in re.findall(r"<tr data-fleet.*?</tr>", page, re.S):
         dep_id = re.search(r'href="\.\./deployments/([^/]+)/"', row).group(1)  # type: ignore[union-attr]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         seen[dep_id] = (BADGE.search(cells[-2]).group(1), _text(cells[-1]))  # type: ignore[union-attr]
