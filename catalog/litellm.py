@@ -54,7 +54,9 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
         params["api_base"] = (
             endpoint.base_url.removesuffix("/v1") if provider.startswith("ollama") else endpoint.base_url
         )
-    elif backend.kind is not BackendKind.gateway:
+    else:
+        # No published URL: name the variable that must hold it. An external provider gets one too: its
+        # traffic goes through the fleet's egress (e.g. agentgateway), never straight to the provider.
         params["api_base"] = f"os.environ/{_env_name(name)}"
     if endpoint and endpoint.api_key_env:
         params["api_key"] = f"os.environ/{endpoint.api_key_env}"

@@ -24,6 +24,7 @@ from hooks.render.agents import (
     render_llms_txt,
 )
 from hooks.render.markers import MarkerError, expand_markers
+from hooks.publish import StagedBuild
 from hooks.render.templating import Links
 from hooks.site_context import current, load_site_context
 
@@ -31,6 +32,14 @@ log = logging.getLogger("mkdocs.hooks.catalog")
 
 #: src_uri -> (title, url, markdown after marker expansion), captured for the agent files.
 _pages: dict[str, tuple[str, str, str]] = {}
+#: The command MkDocs runs (`build`, `serve`, `gh-deploy`), and for `build` the staged output.
+_command: str | None = None
+_staged: StagedBuild | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _command
+    _command = command
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -47,6 +56,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     for problem in ctx.evidence.problems:
         # Unreadable evidence shows as "never probed"; say so, since --strict turns this into a failure.
         log.warning("evidence file ignored: %s", problem)
+    if _command == "build":
+        # `mkdocs build` writes into a staging folder; on_shutdown publishes it only if the build passed.
+        global _staged
+        _staged = StagedBuild(Path(config.site_dir).resolve())
+        config.site_dir = str(_staged.start())
     config.site_name = html.escape(ctx.catalog.site.title)
     config.site_description = html.escape(ctx.catalog.site.tagline)
     if ctx.catalog.site.repo_url:
@@ -87,6 +101,18 @@ def on_post_build(config: MkDocsConfig) -> None:
     _write(site_dir / "catalog.json", render_catalog_json(ctx))
     shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
     shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
+
+
+def on_build_error(error: Exception) -> None:
+    if _staged is not None:
+        _staged.failed = True
+
+
+def on_shutdown() -> None:
+    global _staged
+    if _staged is not None:
+        _staged.finish()
+        _staged = None
 
 
 def _nav_files(nav: Any) -> list[str]:

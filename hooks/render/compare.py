@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.vram import estimate
-from hooks.render.format import gpu_text, quantization_text
+from hooks.render.format import gpu_text, quantization_text, usd, usd_per_hour
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -53,9 +53,14 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
         ("Engine version", d.serving.engine_version or "—"),
         (
             "Cost in / out per MTok",
-            "—" if cost is None else f"{_num(cost.input_usd_per_mtok, '')} / {_num(cost.output_usd_per_mtok, '')}",
+            "—"
+            if cost is None
+            else " / ".join("—" if v is None else usd(v) for v in (cost.input_usd_per_mtok, cost.output_usd_per_mtok)),
         ),
-        ("GPU cost per hour", "—" if cost is None else _num(cost.gpu_usd_per_hour)),
+        (
+            "GPU cost per hour",
+            "—" if cost is None or cost.gpu_usd_per_hour is None else usd_per_hour(cost.gpu_usd_per_hour),
+        ),
         ("SLO TTFT p95", "—" if d.slo is None else _num(d.slo.ttft_p95_ms, " ms")),
         ("Gateway alias", d.gateway_alias or "—"),
     ]

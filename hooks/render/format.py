@@ -29,24 +29,30 @@ def gated_text(model: Model) -> str:
     return "yes: accept the licence and use a hub token" if model.gated else "no"
 
 
-def _usd(value: float) -> str:
+def usd(value: float) -> str:
+    """A per-token price as the guides write it: `$0.5`, `$1.5`, `$5`."""
     return f"${value:g}"
 
 
+def usd_per_hour(value: float) -> str:
+    """An hourly GPU price as the guides write it, in dollars and cents: `$1.10/h`."""
+    return f"${value:.2f}/h"
+
+
 def cost_text(cost: Cost | None) -> str:
-    """`$0.5 in / $1.5 out per MTok · GPU $1.1/h (illustrative)`, from whichever prices are known."""
+    """`$0.5 in / $1.5 out per MTok · GPU $1.10/h (illustrative)`, from whichever prices are known."""
     if cost is None:
         return NOT_STATED
     parts = []
     tokens = [
-        f"{_usd(value)} {side}"
+        f"{usd(value)} {side}"
         for value, side in ((cost.input_usd_per_mtok, "in"), (cost.output_usd_per_mtok, "out"))
         if value is not None
     ]
     if tokens:
         parts.append(" / ".join(tokens) + " per MTok")
     if cost.gpu_usd_per_hour is not None:
-        parts.append(f"GPU {_usd(cost.gpu_usd_per_hour)}/h")
+        parts.append(f"GPU {usd_per_hour(cost.gpu_usd_per_hour)}")
     basis = cost.basis.replace("-", " ")
     return f"{' · '.join(parts)} ({basis})" if parts else f"no prices ({basis})"
 

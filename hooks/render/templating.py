@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from hooks.render.format import cost_text, gated_text, gpu_text, quantization_text, recommended_text
+from hooks.render.format import cost_text, gated_text, gpu_text, quantization_text, recommended_text, usd, usd_per_hour
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -113,6 +113,8 @@ def _environment(autoescape: bool) -> Environment:
         gated_text=gated_text,
         cost_text=cost_text,
         recommended_text=recommended_text,
+        usd=usd,
+        usd_per_hour=usd_per_hour,
     )
     return env
 
