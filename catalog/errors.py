@@ -23,19 +23,28 @@ def format_path(path: FieldPath) -> str:
 
 @dataclass(frozen=True, order=True)
 class CatalogError:
-    """One problem in one file, at a line and column, with an optional fix."""
+    """One problem in one file, at a line and column, with the fix a maintainer should make.
+
+    The hint is required: every message a maintainer sees names what to do about it.
+    """
 
     file: str
     line: int
     column: int
     path: str
     message: str
-    hint: str | None = None
+    hint: str
 
     def format(self) -> str:
-        """`FILE:LINE:COL: field.path: message (hint: …)`, the shape editors and CI logs link."""
-        text = f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
+        """`FILE:LINE:COL: field.path: message (hint: …)`, the shape editors and CI logs link.
+
+        Control characters and undecodable bytes (from file names or values) are escaped, so the
+        line prints on any terminal and can neither break the one-error-per-line shape nor fail to encode.
+        """
+        text = f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message} (hint: {self.hint})"
+        if text.isprintable():
+            return text
+        return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 class CatalogInvalid(Exception):

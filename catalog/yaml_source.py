@@ -1,16 +1,29 @@
 """Reading one catalog YAML file safely, keeping line numbers for every value.
 
-PyYAML accepts duplicate keys silently and expands aliases without limit, so the
-file is *composed* into nodes (which keep their marks) and turned into Python
-values here, with those checks added. The node tree stays around as a
-`Locator`, so any later error (pydantic's or a cross-entity rule's) can point
-at the line of the value it is about.
+PyYAML accepts duplicate keys silently, expands aliases without limit, recurses
+once per nesting level and constructs any tag it knows, so the file is
+*composed* into nodes (which keep their marks) and turned into Python values
+here, with those checks added. The node tree stays around as a `Locator`, so
+any later error (pydantic's or a cross-entity rule's) can point at the line of
+the value it is about.
+
+Two kinds of problem come out of a file:
+
+- A problem that stops reading (not UTF-8, not YAML, too big, too deep, ...) is
+  raised as `YamlProblem`.
+- A problem with one value (an unknown tag, a number too large, a duplicate key)
+  is collected in `YamlDocument.problems` with the value's field path, and
+  reading goes on, so the schema can still report every other error of the file.
+  The value is replaced by `INVALID`, which no schema field accepts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -18,22 +31,71 @@ from catalog.errors import FieldPath
 
 # The C parser keeps marks too and is several times faster on large catalogs.
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR_TAG = "tag:yaml.org,2002:str"
+_YAML_TAG = "tag:yaml.org,2002:"
+_STR_TAG = _YAML_TAG + "str"
+_INT_TAG = _YAML_TAG + "int"
+_FLOAT_TAG = _YAML_TAG + "float"
+_TIMESTAMP_TAG = _YAML_TAG + "timestamp"
+_SEQ_TAG = _YAML_TAG + "seq"
+_MAP_TAG = _YAML_TAG + "map"
+_MERGE_TAG = _YAML_TAG + "merge"
 _scalar_constructor = yaml.constructor.SafeConstructor()
+#: The plain scalar types a catalog uses. Anything else (`!foo`, `!!binary`, `!!python/...`) is refused.
+#: The constructors are called directly: `construct_object` would cache every node for the life of the process.
+_SCALAR_CONSTRUCTORS: dict[str, Callable[[yaml.constructor.SafeConstructor, yaml.ScalarNode], Any]] = {
+    _YAML_TAG + kind: yaml.constructor.SafeConstructor.yaml_constructors[_YAML_TAG + kind]
+    for kind in ("null", "bool", "int", "float", "timestamp")
+}
+_TYPE_NAMES = {
+    _YAML_TAG + "null": "null",
+    _YAML_TAG + "bool": "a boolean",
+    _INT_TAG: "an integer",
+    _FLOAT_TAG: "a number",
+    _TIMESTAMP_TAG: "a date",
+}
 
+#: Largest file read. The biggest bundled file (site.yaml) is under 5 KiB and a generated 3000-model
+#: catalog's biggest under 3 KiB; 1 MiB is 200 times that, still parses in a fraction of a second,
+#: and keeps a file that is really a log, a dump or a disk image from being read into memory.
+MAX_FILE_BYTES = 1024 * 1024
+#: Deepest nesting of mappings and lists, counting the file's top-level mapping as 1. The deepest
+#: bundled file (a decision tree: nodes.<id>.options[i].recommend[j]) nests 7; 64 leaves room for any
+#: sane structure and stays far below the depth at which Python (1000 frames) or the C composer
+#: (it segfaults at about 4000 levels on a 1 MiB thread stack, 40000 on the 8 MiB main stack) crashes.
+MAX_DEPTH = 64
 #: Values an anchor/alias expansion may produce per file before it counts as a "billion laughs" attack.
 MAX_EXPANDED_NODES = 20_000
+#: Integers must fit in 64 bits: no catalog field needs more, and bigger ones overflow float arithmetic later.
+MAX_INT = 2**63 - 1
+#: Nesting depth and node count can never exceed the number of characters that open a collection or
+#: entry (`[ { - : ? ,`). Files with at most this many skip the event pre-scan: even at this depth the
+#: C composer is safe, and `_to_python` enforces `MAX_DEPTH` afterwards. Every bundled or generated
+#: file has at most 170, so the pre-scan (about 70% of a parse) only runs for unusual files.
+_PRESCAN_ABOVE = 256
+_INDICATORS = "[{-:?,"
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Invalid:
+    """Stands in for a value that was already reported; every schema field rejects it."""
+
+    def __repr__(self) -> str:
+        return "<invalid value>"
+
+
+INVALID: Any = _Invalid()
 
 
 class YamlProblem(Exception):
-    """A file that cannot be read as a catalog mapping."""
+    """A file, or one value in it, that cannot be read as part of a catalog mapping."""
 
-    def __init__(self, line: int, column: int, message: str, hint: str | None = None) -> None:
+    def __init__(self, line: int, column: int, message: str, hint: str, path: FieldPath = ()) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
         self.message = message
         self.hint = hint
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -56,6 +118,14 @@ class Locator:
         return position
 
 
+class YamlDocument(NamedTuple):
+    """A file read as a mapping, its locator, and the problems found in single values."""
+
+    data: dict[str, Any]
+    locator: Locator
+    problems: list[YamlProblem]
+
+
 def _position(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -70,18 +140,24 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
-def read_catalog_yaml(raw: bytes) -> tuple[dict[str, Any], Locator]:
-    """Parse one file into a mapping and its locator, or raise `YamlProblem`."""
+def read_catalog_yaml(raw: bytes) -> YamlDocument:
+    """Parse one file into a mapping, its locator and its value problems, or raise `YamlProblem`."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(len(raw))
     text = _decode(raw)
-    _reject_tabs(text)
+    if text.startswith("\ufeff"):
+        # A byte order mark is legal in YAML and some Windows editors write one; it is not content.
+        text = text[1:]
+    if "\t" in text:
+        _reject_tabs(text)
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         raise YamlProblem(1, 1, "the file is empty", "a catalog file is a mapping of `field: value` lines")
+    if sum(map(text.count, _INDICATORS)) > _PRESCAN_ABOVE:
+        _prescan(text)
     try:
         root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlProblem(line, column, f"not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise _syntax_problem(exc, text) from None
     if root is None:
         raise YamlProblem(1, 1, "the file is empty", "a catalog file is a mapping of `field: value` lines")
     if not isinstance(root, yaml.MappingNode):
@@ -93,10 +169,22 @@ def read_catalog_yaml(raw: bytes) -> tuple[dict[str, Any], Locator]:
             f"the file holds {kind}, not a mapping",
             "write `field: value` lines at the top level",
         )
-    budget = [MAX_EXPANDED_NODES]
-    data = _to_python(root, budget)
-    assert isinstance(data, dict)
-    return data, Locator(root)
+    state = _State()
+    data = _to_python(root, 1, state)
+    if not isinstance(data, dict):
+        # A top-level mapping with a tag such as `--- !foo`: reported as a value problem at the file.
+        data = {}
+    problems = [_located(root, node, message, hint) for node, message, hint in state.problems]
+    return YamlDocument(data, Locator(root), problems)
+
+
+def _too_large(size: int) -> YamlProblem:
+    return YamlProblem(
+        1,
+        1,
+        f"the file is {size / 1024 / 1024:.1f} MiB; a catalog file may be at most {MAX_FILE_BYTES // 1024 // 1024} MiB",
+        "a catalog entry is a few KiB of YAML; check that this is the right file, or split it into several entries",
+    )
 
 
 def _decode(raw: bytes) -> str:
@@ -125,9 +213,100 @@ def _reject_tabs(text: str) -> None:
             )
 
 
-def _to_python(node: yaml.Node, budget: list[int]) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
+def _prescan(text: str) -> None:
+    """Check nesting depth and size on the parser's events, before the (recursive) composer sees the file.
+
+    libyaml's parser keeps its own stack, so it copes with any depth; the composer recurses in C
+    and crashes the whole process (a segmentation fault, not an exception) on deep enough input.
+    """
+    depth = 0
+    values = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                values += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(*_mark_position(event.start_mark))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent):
+                values += 1
+            if values > MAX_EXPANDED_NODES:
+                raise YamlProblem(
+                    *_mark_position(event.start_mark),
+                    f"the file holds more than {MAX_EXPANDED_NODES} values",
+                    "a catalog entry holds a few hundred values at most; check that this is the right file, or split it",
+                )
+    except yaml.YAMLError as exc:
+        raise _syntax_problem(exc, text) from None
+
+
+def _mark_position(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _too_deep(line: int, column: int) -> YamlProblem:
+    return YamlProblem(
+        line,
+        column,
+        f"mappings and lists are nested more than {MAX_DEPTH} levels deep",
+        "catalog entries nest a few levels at most; look for an unclosed `[` or `{`, runaway indentation,"
+        " or an alias (`*name`) inside its own anchor",
+    )
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
+    """A parser error as a problem at its line, with a hint for the usual causes."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        # The reader's position is not reliable across the C and Python parsers; find the character again.
+        bad = _NOT_PRINTABLE.search(text)
+        index = bad.start() if bad else 0
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        char = text[index] if bad else "\x00"
+        if char == "\x00":
+            return YamlProblem(
+                line,
+                column,
+                "NUL byte (U+0000) in the file",
+                "the file looks binary or corrupted; delete the character, or re-save the file as UTF-8 text",
+            )
+        return YamlProblem(
+            line,
+            column,
+            f"control character U+{ord(char):04X} is not allowed in YAML",
+            "delete it; catalog files hold printable UTF-8 text only",
+        )
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or str(exc)
+        return YamlProblem(line, column, f"not valid YAML: {problem}", _syntax_hint(problem))
+    return YamlProblem(1, 1, f"not valid YAML: {exc}", _syntax_hint(str(exc)))
+
+
+def _syntax_hint(problem: str) -> str:
+    if "found undefined alias" in problem:
+        return "define the anchor (`&name`) before the alias (`*name`) that uses it, or write the value out"
+    if "mapping values are not allowed" in problem:
+        return "put the value in quotes: a `: ` inside a plain value starts a new mapping"
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return "close the `[` or `{` opened above, and separate items with `, `"
+    if "cannot start any token" in problem:
+        return "put the value in quotes: it starts with a character YAML reserves (`@`, `` ` ``, `%`, `|`, `>`)"
+    return "check indentation and quoting on this line and the one above; quote values that contain `: ` or ` #`"
+
+
+@dataclass
+class _State:
+    budget: int = MAX_EXPANDED_NODES
+    problems: list[tuple[yaml.Node, str, str]] = field(default_factory=list)
+
+
+def _to_python(node: yaml.Node, depth: int, state: _State) -> Any:
+    state.budget -= 1
+    if state.budget < 0:
         line, column = _position(node)
         raise YamlProblem(
             line,
@@ -139,26 +318,123 @@ def _to_python(node: yaml.Node, budget: list[int]) -> Any:
         # Most values are plain strings; skipping the constructor for them halves the parse time.
         if node.tag == _STR_TAG:
             return node.value
-        return _scalar_constructor.construct_object(node, deep=True)
+        return _scalar(node, state)
+    if depth > MAX_DEPTH:
+        # Reached only through aliases (an anchor that contains itself) or files small enough to skip
+        # the pre-scan; either way the recursion stops here, long before Python's own limit.
+        raise _too_deep(*_position(node))
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, budget) for item in node.value]
+        if node.tag != _SEQ_TAG:
+            return _unknown_tag(node, state)
+        return [_to_python(item, depth + 1, state) for item in node.value]
     assert isinstance(node, yaml.MappingNode)
+    if node.tag != _MAP_TAG:
+        return _unknown_tag(node, state)
     result: dict[str, Any] = {}
     first_seen: dict[str, int] = {}
     for key_node, value_node in node.value:
-        line, column = _position(key_node)
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise YamlProblem(line, column, "merge keys (`<<`) are not supported", "write the keys out")
+        line = key_node.start_mark.line + 1
+        if key_node.tag == _MERGE_TAG:
+            state.problems.append((key_node, "merge keys (`<<`) are not supported", "write the keys out"))
+            continue
         if not isinstance(key_node, yaml.ScalarNode):
-            raise YamlProblem(line, column, "a mapping key must be a plain value")
+            state.problems.append(
+                (
+                    key_node,
+                    "a mapping key must be a plain value",
+                    "write the key as a plain word such as `name:`; lists and mappings cannot be keys",
+                )
+            )
+            continue
+        if key_node.tag != _STR_TAG and key_node.tag not in _SCALAR_CONSTRUCTORS:
+            _unknown_tag(key_node, state)
+            continue
         key = str(key_node.value)
         if key in first_seen:
-            raise YamlProblem(
-                line,
-                column,
-                f"duplicate key `{key}` (first defined on line {first_seen[key]})",
-                "keep one of the two",
+            state.problems.append(
+                (key_node, f"duplicate key `{key}` (first defined on line {first_seen[key]})", "keep one of the two")
             )
+            continue
         first_seen[key] = line
-        result[key] = _to_python(value_node, budget)
+        result[key] = _to_python(value_node, depth + 1, state)
     return result
+
+
+def _unknown_tag(node: yaml.Node, state: _State) -> Any:
+    tag = node.tag.replace(_YAML_TAG, "!!")
+    state.problems.append(
+        (node, f"unknown YAML tag `{tag}`", f"remove `{tag}`; catalog files use plain YAML values without tags")
+    )
+    return INVALID
+
+
+def _scalar(node: yaml.ScalarNode, state: _State) -> Any:
+    construct = _SCALAR_CONSTRUCTORS.get(node.tag)
+    if construct is None:
+        return _unknown_tag(node, state)
+    text = node.value
+    shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+    # An integer of hundreds of digits (or a long `1:2:3...` sexagesimal one) costs quadratic time to build.
+    if node.tag == _INT_TAG and len(text) > 100:
+        return _too_big(node, shown, state)
+    try:
+        value = construct(_scalar_constructor, node)
+    except Exception:
+        if node.tag == _TIMESTAMP_TAG:
+            # `2024-13-45` looks like a date but is none: keep the text, so a date field reports it
+            # with its path (and a text field simply keeps it).
+            return text
+        state.problems.append(
+            (node, f"`{shown}` is not {_TYPE_NAMES[node.tag]}", "write the value without a tag, or quote it as text")
+        )
+        return INVALID
+    if node.tag == _INT_TAG and not -MAX_INT - 1 <= value <= MAX_INT:
+        return _too_big(node, shown, state)
+    if node.tag == _FLOAT_TAG and not math.isfinite(value):
+        state.problems.append(
+            (
+                node,
+                f"`{shown}` is not a finite number",
+                "write the actual figure; infinity and NaN are not catalog values",
+            )
+        )
+        return INVALID
+    return value
+
+
+def _too_big(node: yaml.Node, shown: str, state: _State) -> Any:
+    state.problems.append(
+        (
+            node,
+            f"the number `{shown}` is too large: catalog numbers must fit in 64 bits",
+            "check the value for a typo (extra digits); no catalog field needs a number this large",
+        )
+    )
+    return INVALID
+
+
+def _located(root: yaml.Node, target: yaml.Node, message: str, hint: str) -> YamlProblem:
+    line, column = _position(target)
+    return YamlProblem(line, column, message, hint, _path_to(root, target))
+
+
+def _path_to(root: yaml.Node, target: yaml.Node) -> FieldPath:
+    """The field path of a node (or of the key a key node names); searched only when there is a problem."""
+    stack: list[tuple[yaml.Node, FieldPath]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+                if key_node is target:
+                    return path if key is None else (*path, key)
+                stack.append((value_node, path if key is None else (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return ()
