@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
-from catalog.evidence import Evidence, HistoryLine, Status
+from catalog.evidence import RUN_CRASHED, Evidence, HistoryLine, Status
 
 if TYPE_CHECKING:
     from catalog.schema import Deployment
@@ -195,6 +195,39 @@ class RunPoint:
     passed: int
     failed: int
     ttft_p95_ms: float | None
+    answered: bool = True
+    """The server sent at least one HTTP answer (a check passed or failed, rather than all being unreachable)."""
+    checked: bool = True
+    """The run checked the server at all; False for a run whose probing crashed before any check (our bug)."""
+
+
+#: The windows availability is reported over, in days.
+AVAILABILITY_WINDOWS = (7, 30)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """How often a deployment answered its probe runs over the last `days` days."""
+
+    days: int
+    runs: int
+    answered: int
+
+    @property
+    def share(self) -> float | None:
+        return self.answered / self.runs if self.runs else None
+
+    def text(self) -> str:
+        """`100% of 12 runs`, or `no runs` when the window holds none."""
+        if not self.runs:
+            return "no runs"
+        return f"{round(100 * self.answered / self.runs)}% of {self.runs} run{'s' if self.runs != 1 else ''}"
+
+
+def availability(points: Sequence[RunPoint], today: dt.date, days: int) -> Availability:
+    """Share of the runs in the `days` days up to and including `today` in which the server answered."""
+    window = [p for p in points if p.checked and 0 <= (today - p.date).days < days]
+    return Availability(days, len(window), sum(p.answered for p in window))
 
 
 @dataclass(frozen=True)
@@ -205,6 +238,8 @@ class DeploymentVerdict:
     """Latest day any of its claims passed a probe; None when none ever did."""
     runs: tuple[RunPoint, ...]
     """The newest probe runs, oldest first."""
+    availability: tuple[Availability, ...] = ()
+    """One per window of `AVAILABILITY_WINDOWS`, shortest first."""
 
     def of(self, state: ClaimState | str) -> list[str]:
         """Names of the claims in `state`, in display order."""
@@ -295,15 +330,18 @@ def judge(
             )
         )
     states = [v.state for v in verdicts]
+    points = _runs(history)
     return DeploymentVerdict(
         claims=tuple(verdicts),
         summary=summary_state(states),
         last_verified=max((v.last_passed for v in verdicts if v.last_passed), default=None),
-        runs=_runs(history, history_length),
+        runs=tuple(points[-history_length:]) if history_length else (),
+        availability=tuple(availability(points, today, days) for days in AVAILABILITY_WINDOWS),
     )
 
 
-def _runs(history: dict[str, list[HistoryLine]], last: int) -> tuple[RunPoint, ...]:
+def _runs(history: dict[str, list[HistoryLine]]) -> list[RunPoint]:
+    """Every run in the history, oldest first."""
     by_run: dict[str, list[HistoryLine]] = defaultdict(list)
     for lines in history.values():
         for line in lines:
@@ -315,8 +353,10 @@ def _runs(history: dict[str, list[HistoryLine]], last: int) -> tuple[RunPoint, .
             passed=sum(line.status == "pass" for line in lines),
             failed=sum(line.status in ("fail", "error") for line in lines),
             ttft_p95_ms=next((line.ttft_p95_ms for line in lines if line.ttft_p95_ms is not None), None),
+            answered=any(line.status in ("pass", "fail") for line in lines if line.claim != RUN_CRASHED),
+            checked=any(line.claim != RUN_CRASHED for line in lines),
         )
         for run_id, lines in by_run.items()
     ]
     points.sort(key=lambda p: (min(line.date for line in by_run[p.run_id]), p.run_id))
-    return tuple(points[-last:]) if last else ()
+    return points

@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
+from hooks.publish import StagedBuild
 from hooks.render.agents import (
     PageEntry,
     markdown_url,
@@ -24,7 +25,6 @@ from hooks.render.agents import (
     render_llms_txt,
 )
 from hooks.render.markers import MarkerError, expand_markers
-from hooks.publish import StagedBuild
 from hooks.render.templating import Links
 from hooks.site_context import current, load_site_context
 

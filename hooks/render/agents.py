@@ -126,6 +126,9 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
         deployments[dep_id]["evidence_summary"] = {
             "state": verdict.summary.value,
             "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
+            "availability": {
+                f"{a.days}d": {"runs": a.runs, "answered": a.answered, "share": a.share} for a in verdict.availability
+            },
         }
         target = client_target(catalog, dep)
         deployments[dep_id]["client"] = (

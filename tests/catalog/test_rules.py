@@ -36,7 +36,7 @@ def test_fim_claim_needs_its_prompt_format(small_catalog: Path) -> None:
     )
     assert errors(small_catalog) == [
         "cat/deployments/coder-fim.yaml:2:1: <file>: `fim` is claimed in `endpoints` but the `fim` prompt format"
-        " is missing; add `fim:`"
+        " is missing (hint: add `fim:`)"
     ]
 
 
@@ -90,7 +90,7 @@ def test_unknown_backend_and_source(small_catalog: Path) -> None:
     edit(small_catalog, "migrations/scale-up.yaml", "to_backend: vllm", "to_backend: sglang")
     edit(small_catalog, "backends/vllm.yaml", "source: test-guide", "source: seed-9")
     assert errors(small_catalog) == [
-        "cat/backends/vllm.yaml:15:12: sources[0].source: unknown source `seed-9` (hint: add `sources/seed-9.yaml`)",
+        "cat/backends/vllm.yaml:11:12: sources[0].source: unknown source `seed-9` (hint: add `sources/seed-9.yaml`)",
         "cat/migrations/scale-up.yaml:5:1: to_backend: unknown backend `sglang` (hint: add `backends/sglang.yaml`)",
     ]
 
@@ -107,8 +107,10 @@ def test_costs_are_not_negative_and_slo_targets_positive(small_catalog: Path) ->
     edit(small_catalog, "deployments/coder-chat.yaml", "input_usd_per_mtok: 0.5", "input_usd_per_mtok: -0.5")
     edit(small_catalog, "deployments/coder-chat.yaml", "ttft_p95_ms: 250", "ttft_p95_ms: 0")
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:13:8: cost.input_usd_per_mtok: Input should be greater than or equal to 0",
-        "cat/deployments/coder-chat.yaml:14:7: slo.ttft_p95_ms: Input should be greater than 0",
+        "cat/deployments/coder-chat.yaml:13:8: cost.input_usd_per_mtok: Input should be greater than or equal to 0"
+        " (hint: use 0 or more)",
+        "cat/deployments/coder-chat.yaml:14:7: slo.ttft_p95_ms: Input should be greater than 0"
+        " (hint: use a number greater than 0)",
     ]
 
 
@@ -166,7 +168,7 @@ def test_moe_needs_active_parameters(small_catalog: Path) -> None:
     edit(small_catalog, "models/qwen2.5-coder-7b-instruct-awq.yaml", "type: dense", "type: moe")
     assert errors(small_catalog) == [
         "cat/models/qwen2.5-coder-7b-instruct-awq.yaml:8:1: architecture: a `moe` architecture needs"
-        " `active_params_b` (parameters used per token)"
+        " `active_params_b` (parameters used per token) (hint: add `active_params_b:`)"
     ]
 
 
@@ -179,9 +181,10 @@ def test_gpu_count_needs_a_gpu_and_is_at_least_one(small_catalog: Path) -> None:
         "status: active\nhardware: {gpu_count: 2}",
     )
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_count: Input should be greater than or equal to 1",
-        "cat/deployments/ollama-llama3.1-8b.yaml:6:1: hardware: `gpu_count` is set but `gpu` is missing; name the"
-        " GPU model",
+        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_count: Input should be greater than or equal to 1"
+        " (hint: use 1 or more)",
+        "cat/deployments/ollama-llama3.1-8b.yaml:6:1: hardware: `gpu_count` is set but `gpu` is missing"
+        " (hint: name the GPU model)",
     ]
 
 

@@ -564,3 +564,47 @@ def test_runs_are_ordered_by_when_they_started_then_by_id() -> None:
     assert [run.run_id for run in verdict.runs] == ["z-crossed-midnight", "m", "a", "b"]
     newest_two = judge(DEP, _deployment(), Evidence(history={DEP: history}), TODAY, history_length=2)
     assert [run.run_id for run in newest_two.runs] == ["a", "b"]
+
+
+# ----------------------------------------------------------------------------------------------- availability
+
+
+def _crash(days_ago: int, run_id: str) -> HistoryLine:
+    return HistoryLine(run_id=run_id, deployment=DEP, claim="run", status="error", date=_at(days_ago), reason="bug")
+
+
+def test_availability_counts_the_runs_in_which_the_server_answered() -> None:
+    runs = [
+        _run({"health": "error", "served-name": "error"}, 40, run_id="a"),  # outside both windows
+        _run({"health": "error", "served-name": "error"}, 20, run_id="b"),  # unreachable
+        _run({"health": "pass", "served-name": "fail"}, 10, run_id="c"),  # answered, a claim failed
+        _run({"health": "error", "endpoint:chat": "fail"}, 7, run_id="d"),  # 7 days ago: outside the week
+        _run({"health": "pass"}, 6, run_id="e"),
+        _run({"health": "error", "served-name": "error"}, 0, run_id="f"),  # today counts
+    ]
+    evidence = _evidence(*runs)
+    evidence.history[DEP]["run"] = [_crash(1, "g")]  # a crash of the prober says nothing about the server
+    verdict = judge(DEP, _deployment(), evidence, TODAY)
+    week, month = verdict.availability
+    assert (week.days, week.runs, week.answered) == (7, 2, 1)
+    assert (month.days, month.runs, month.answered) == (30, 5, 3)
+    assert (week.share, week.text()) == (0.5, "50% of 2 runs")
+    assert month.text() == "60% of 5 runs"
+    assert [p.run_id for p in verdict.runs] == ["a", "b", "c", "d", "e", "g", "f"]
+    assert [p.answered for p in verdict.runs] == [False, False, True, True, True, False, False]
+    assert [p.checked for p in verdict.runs] == [True, True, True, True, True, False, True]
+
+
+def test_availability_without_runs_says_so() -> None:
+    verdict = judge(DEP, _deployment(), Evidence(), TODAY)
+    assert [(a.days, a.runs, a.answered, a.share, a.text()) for a in verdict.availability] == [
+        (7, 0, 0, None, "no runs"),
+        (30, 0, 0, None, "no runs"),
+    ]
+
+
+def test_one_run_is_singular_and_shares_round() -> None:
+    runs = [_run({"health": "pass"}, 3, run_id="x")]
+    assert judge(DEP, _deployment(), _evidence(*runs), TODAY).availability[0].text() == "100% of 1 run"
+    three = [_run({"health": "pass" if i else "error"}, i, run_id=f"r{i}") for i in range(3)]
+    assert judge(DEP, _deployment(), _evidence(*three), TODAY).availability[0].text() == "67% of 3 runs"

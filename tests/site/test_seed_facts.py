@@ -180,4 +180,3 @@ def test_no_unsupported_gated_claim(built: BuildResult) -> None:
     # Where a source says (the Llama 3.1 8B model card), the card says so; elsewhere it says "not stated".
     assert "Gated not stated" in text(built, "deployments/vllm-llama-3.3-70b-instruct-fp4/index.html")
     assert "Gated yes: accept the licence" in text(built, "deployments/llama-3.1-8b-local/index.html")
-

@@ -54,6 +54,20 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "old-llama": ("unverified", "2026-10-01", {"endpoint:chat": "stale"}),
 }
 
+#: deployment -> (answered in the last 7 days, in the last 30 days). coder-chat's run of 2026-11-18 reached
+#: nothing (every check `error`); old-llama's only run is older than both windows.
+AVAILABILITY = {
+    "coder-chat": ((3, 2), (3, 2)),
+    "coder-fim": ((1, 1), (1, 1)),
+    "ollama-llama3.1-8b": ((1, 1), (1, 1)),
+    "old-llama": ((0, 0), (0, 0)),
+}
+
+
+def availability_text(runs: int, answered: int) -> str:
+    return f"{round(100 * answered / runs)}% of {runs} run{'s' if runs != 1 else ''}" if runs else "no runs"
+
+
 BADGE = re.compile(r'mc-badge mc-badge--([a-z-]+)"[^>]*>')
 
 
@@ -93,6 +107,11 @@ def test_card(built: BuildResult, dep_id: str) -> None:
     assert BADGE.search(head).group(1) == summary  # type: ignore[union-attr]
     assert f"last verified {last}" in head
     assert _claims_in_card_table(card) == _labels(claims)
+    week, month = AVAILABILITY[dep_id]
+    answered = _text(card.split("Answered its probes:", 1)[1].split("</p>", 1)[0])
+    assert (
+        answered == f"{availability_text(*week)} in the last 7 days · {availability_text(*month)} in the last 30 days"
+    )
 
 
 def test_catalog_table(built: BuildResult) -> None:
@@ -101,8 +120,11 @@ def test_catalog_table(built: BuildResult) -> None:
     for row in re.findall(r"<tr data-fleet.*?</tr>", page, re.S):
         dep_id = re.search(r'href="\.\./deployments/([^/]+)/"', row).group(1)  # type: ignore[union-attr]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        seen[dep_id] = (BADGE.search(cells[-2]).group(1), _text(cells[-1]))  # type: ignore[union-attr]
-    assert seen == {dep: (summary, last) for dep, (summary, last, _claims) in EXPECTED.items()}
+        seen[dep_id] = (BADGE.search(cells[-3]).group(1), _text(cells[-2]), _text(cells[-1]))  # type: ignore[union-attr]
+    assert seen == {
+        dep: (summary, last, availability_text(*AVAILABILITY[dep][1]))
+        for dep, (summary, last, _claims) in EXPECTED.items()
+    }
 
 
 def test_compare(built: BuildResult) -> None:
@@ -157,7 +179,15 @@ def test_catalog_json(built: BuildResult) -> None:
     data = json.loads(_read(built, "catalog.json"))
     for dep_id, (summary, last, claims) in EXPECTED.items():
         dep = data["deployments"][dep_id]
-        assert dep["evidence_summary"] == {"state": summary, "last_verified": last}
+        week, month = AVAILABILITY[dep_id]
+        assert dep["evidence_summary"] == {
+            "state": summary,
+            "last_verified": last,
+            "availability": {
+                f"{days}d": {"runs": runs, "answered": answered, "share": answered / runs if runs else None}
+                for days, (runs, answered) in ((7, week), (30, month))
+            },
+        }
         assert {claim: e["state"] for claim, e in dep["evidence"].items()} == claims
 
 
