@@ -105,10 +105,11 @@ class Architecture(Strict):
         if self.type == "moe" and self.active_params_b is None:
             raise ValueError("a `moe` architecture needs `active_params_b` (parameters used per token)")
         if self.type == "dense" and self.active_params_b not in (None, self.total_params_b):
-            raise ValueError("a `dense` architecture uses all parameters: drop `active_params_b`")
+            raise ValueError("a `dense` architecture uses all parameters; drop `active_params_b`")
         if self.active_params_b is not None and self.active_params_b > self.total_params_b:
             raise ValueError(
-                f"`active_params_b` ({self.active_params_b}) exceeds `total_params_b` ({self.total_params_b})"
+                f"`active_params_b` ({self.active_params_b}) exceeds `total_params_b` ({self.total_params_b}); "
+                "active parameters are a part of the total, so swap or correct them"
             )
         return self
 
@@ -237,7 +238,7 @@ class Hardware(Strict):
     gpu: str | None = None
     """GPU model one replica requests, e.g. `L4`, `H100`; `none` when the source says it runs without one;
     absent when no source says."""
-    gpu_count: int | None = Field(default=None, ge=1)
+    gpu_count: int | None = Field(default=None, ge=1, le=1024)
     """GPUs per replica, when a source states it."""
     gpu_memory_gb: float | None = Field(default=None, gt=0)
     """Memory of one GPU, in GB."""
@@ -286,7 +287,7 @@ class Endpoint(Strict):
     @model_validator(mode="after")
     def _somewhere(self) -> Endpoint:
         if self.base_url is None and self.path_prefix is None:
-            raise ValueError("an endpoint needs `base_url` or `path_prefix`")
+            raise ValueError("an endpoint needs an address; add `base_url` (or `path_prefix` when only the prefix is known)")
         return self
 
 
@@ -429,11 +430,11 @@ class Deployment(Strict):
         if EndpointKind.fim in self.endpoints and self.fim is None:
             raise ValueError("`fim` is claimed in `endpoints` but the `fim` prompt format is missing; add `fim:`")
         if self.fim is not None and EndpointKind.fim not in self.endpoints:
-            raise ValueError("`fim` format is given but `fim` is not claimed in `endpoints`")
+            raise ValueError("`fim` format is given but `fim` is not claimed in `endpoints`; add `fim` to `endpoints` or remove `fim:`")
         if len(set(self.endpoints)) != len(self.endpoints):
-            raise ValueError("`endpoints` lists the same endpoint twice")
+            raise ValueError("`endpoints` lists the same endpoint twice; remove the repeat")
         if len(set(self.capabilities)) != len(self.capabilities):
-            raise ValueError("`capabilities` lists the same capability twice")
+            raise ValueError("`capabilities` lists the same capability twice; remove the repeat")
         return self
 
 
@@ -479,7 +480,7 @@ class Recommendation(Strict):
     @model_validator(mode="after")
     def _names_something(self) -> Recommendation:
         if self.deployment is None and self.backend is None:
-            raise ValueError("a recommendation needs `deployment` or `backend`")
+            raise ValueError("a recommendation names nothing; add `deployment` or `backend`")
         return self
 
 
@@ -494,7 +495,7 @@ class TreeOption(Strict):
     @model_validator(mode="after")
     def _goes_somewhere(self) -> TreeOption:
         if self.next is None and not self.recommend:
-            raise ValueError("an option needs `next` (another question) or `recommend` (an answer)")
+            raise ValueError("an option leads nowhere; add `next` (another question) or `recommend` (an answer)")
         return self
 
 

@@ -64,7 +64,7 @@ UrlPath = Annotated[
 NonNegativeUsd = Annotated[float, Field(ge=0, description="US dollars; 0 or more.")]
 PositiveMs = Annotated[float, Field(gt=0, description="Milliseconds; greater than 0.")]
 Rating = Annotated[int, Field(ge=1, le=5, description="Star rating from 1 (worst) to 5 (best).")]
-Tokens = Annotated[int, Field(gt=0, description="A number of tokens; greater than 0.")]
+Tokens = Annotated[int, Field(gt=0, le=100_000_000, description="A number of tokens; greater than 0.")]
 OneLine = Annotated[
     str,
     StringConstraints(min_length=1, max_length=300, pattern=r"^[^\n]+$"),
