@@ -7,6 +7,7 @@ rule "one answer per task in a fleet", the home page, llms.txt and the MCP serve
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -56,3 +57,20 @@ def answers(catalog: Catalog) -> Iterator[Answer]:
                 reason = rec.note or uc.scenario
                 where: FieldPath = ("recommendations", index)
                 yield Answer(uc.fleet, uc.task, rec.deployment, 1, rec.label, reason, "use-cases", uc_id, where)
+
+
+def successor(catalog: Catalog, deployment_id: str, today: dt.date) -> str | None:
+    """The deployment to use instead of a retired one: its successor, or that one's, until one is not retired.
+
+    None when the deployment is not retired, or no successor in its chain is still served. Validation rejects
+    unknown successors and cycles, so the chain always ends.
+    """
+    current = catalog.deployments[deployment_id]
+    if not current.retired(today):
+        return None
+    while current.successor is not None:
+        deployment_id = current.successor
+        current = catalog.deployments[deployment_id]
+        if not current.retired(today):
+            return deployment_id
+    return None

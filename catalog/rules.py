@@ -396,6 +396,30 @@ def one_answer_per_task(catalog: Catalog, known: Known) -> Iterator[Violation]:
             )
 
 
+def successors_resolve_without_cycles(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """A successor is a deployment of the catalog, and following successors never comes back around."""
+    for dep_id, dep in catalog.deployments.items():
+        if dep.successor is None:
+            continue
+        if dep.successor not in catalog.deployments:
+            yield from known.check("deployments", dep.successor, ("deployments", dep_id, ("successor",)), "deployment")
+            continue
+        chain = [dep_id]
+        current: str | None = dep.successor
+        while current is not None and current in catalog.deployments and current not in chain:
+            chain.append(current)
+            current = catalog.deployments[current].successor
+        if current is not None and current in chain[chain.index(current) :] and dep_id in chain[chain.index(current) :]:
+            loop = " -> ".join([*chain[chain.index(current) :], current])
+            yield Violation(
+                "deployments",
+                dep_id,
+                ("successor",),
+                f"successors go round in a circle: {loop}",
+                "end the chain at a deployment without `successor:`",
+            )
+
+
 def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]:
     """An `inferred:` entry must name a field this deployment sets, or it marks nothing."""
     for dep_id, dep in catalog.deployments.items():
@@ -418,6 +442,7 @@ RULES: tuple[Rule, ...] = (
     references_resolve,
     advice_names_its_own_fleet,
     one_answer_per_task,
+    successors_resolve_without_cycles,
     inferred_fields_exist,
     recommendations_are_active,
     tree_nodes_connect,

@@ -287,7 +287,9 @@ class Endpoint(Strict):
     @model_validator(mode="after")
     def _somewhere(self) -> Endpoint:
         if self.base_url is None and self.path_prefix is None:
-            raise ValueError("an endpoint needs an address; add `base_url` (or `path_prefix` when only the prefix is known)")
+            raise ValueError(
+                "an endpoint needs an address; add `base_url` (or `path_prefix` when only the prefix is known)"
+            )
         return self
 
 
@@ -416,11 +418,19 @@ class Deployment(Strict):
     reported: list[ReportedEvidence] = Field(default_factory=list)
     stale_after_days: int = Field(default=14, gt=0)
     """Evidence older than this many days shows as stale."""
+    retires_on: dt.date | None = None
+    """The day this deployment stops being served; from then on pages drop it from picks and name `successor`."""
+    successor: EntityId | None = None
+    """Id of the deployment that replaces it when it retires."""
     inferred: list[Inferred] = Field(default_factory=list)
     """Values on this deployment that no source states outright."""
     examples: list[RequestExample] = Field(default_factory=list)
     """Requests a guide shows for this deployment, besides the generated per-endpoint examples."""
     sources: list[SourceRef] = Field(default_factory=list)
+
+    def retired(self, today: dt.date) -> bool:
+        """True from `retires_on` on."""
+        return self.retires_on is not None and self.retires_on <= today
 
     def is_inferred(self, field: str) -> Inferred | None:
         return next((i for i in self.inferred if i.field == field), None)
@@ -430,7 +440,9 @@ class Deployment(Strict):
         if EndpointKind.fim in self.endpoints and self.fim is None:
             raise ValueError("`fim` is claimed in `endpoints` but the `fim` prompt format is missing; add `fim:`")
         if self.fim is not None and EndpointKind.fim not in self.endpoints:
-            raise ValueError("`fim` format is given but `fim` is not claimed in `endpoints`; add `fim` to `endpoints` or remove `fim:`")
+            raise ValueError(
+                "`fim` format is given but `fim` is not claimed in `endpoints`; add `fim` to `endpoints` or remove `fim:`"
+            )
         if len(set(self.endpoints)) != len(self.endpoints):
             raise ValueError("`endpoints` lists the same endpoint twice; remove the repeat")
         if len(set(self.capabilities)) != len(self.capabilities):

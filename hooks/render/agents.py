@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.advice import answers
+from catalog.advice import answers, successor
 from catalog.collections import ENTITY_KINDS
 from hooks.render.snippets import client_target
 from hooks.render.templating import render_code
@@ -44,8 +44,12 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
                 continue
             seen.add(key)
             dep = catalog.deployments[answer.deployment]
+            replacement = successor(catalog, answer.deployment, ctx.today)
             picks.append(
                 {
+                    "retired": dep.retired(ctx.today),
+                    "successor": catalog.deployments[replacement] if replacement else None,
+                    "successor_url": markdown_url(f"deployments/{replacement}/") if replacement else None,
                     "task": catalog.tasks[answer.task],
                     "task_order": catalog.tasks[answer.task].order,
                     "answer": answer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.advice import answers
+from catalog.advice import answers, successor
 from hooks.render.fleets import fleet_view
 from hooks.render.snippets import client_target
 from hooks.render.templating import Links, render
@@ -16,7 +16,16 @@ def pick_view(
 ) -> dict[str, Any]:
     """One pick as every pick list shows it: name, reason, status, evidence, and where to send requests."""
     dep = ctx.catalog.deployments[deployment_id]
+    replacement = successor(ctx.catalog, deployment_id, ctx.today)
     return {
+        "retired": dep.retired(ctx.today),
+        "retires_on": dep.retires_on,
+        "successor": {
+            "served_name": ctx.catalog.deployments[replacement].served_name,
+            "href": links.deployment(replacement),
+        }
+        if replacement
+        else None,
         "id": deployment_id,
         "served_name": dep.served_name,
         "reason": reason,
@@ -41,8 +50,14 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
                 "title": c.title,
                 "icon": c.icon,
                 "description": c.description,
-                "picks": [pick_view(ctx, links, p.deployment, p.reason) for p in c.picks],
-                "unavailable": [pick_view(ctx, links, p.deployment, p.reason) for p in c.unavailable],
+                "picks": [
+                    v for v in (pick_view(ctx, links, p.deployment, p.reason) for p in c.picks) if not v["retired"]
+                ],
+                # A retired pick moves here by itself on its `retires_on` day, naming its successor.
+                "unavailable": [
+                    v for v in (pick_view(ctx, links, p.deployment, p.reason) for p in c.picks) if v["retired"]
+                ]
+                + [pick_view(ctx, links, p.deployment, p.reason) for p in c.unavailable],
             }
             for cid, c in categories
         ]
@@ -62,8 +77,8 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
                     "title": task.title,
                     "icon": None,
                     "description": task.description,
-                    "picks": by_task[task_id],
-                    "unavailable": [],
+                    "picks": [p for p in by_task[task_id] if not p["retired"]],
+                    "unavailable": [p for p in by_task[task_id] if p["retired"]],
                 }
             )
         deployments = sum(dep.fleet == fleet_id for dep in catalog.deployments.values())

@@ -80,6 +80,9 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
             - {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
         ),
         "inferred": {i.field: i for i in deployment.inferred},
+        "retired": deployment.retired(ctx.today),
+        "successor": catalog.deployments[deployment.successor] if deployment.successor else None,
+        "successor_href": links.deployment(deployment.successor) if deployment.successor else None,
         "whose": fleet_view(ctx, links, deployment.fleet),
         "fleet_server": next(
             (s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None
