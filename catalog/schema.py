@@ -324,8 +324,9 @@ class Cost(Strict):
     """Price per million output tokens."""
     gpu_usd_per_hour: NonNegativeUsd | None = None
     """Cost of the GPU per hour while it runs."""
-    basis: Literal["illustrative", "list-price", "measured", "self-hosted"] = "illustrative"
-    """Where the numbers come from."""
+    basis: Literal["illustrative", "list-price", "measured", "self-hosted", "stated"] = "illustrative"
+    """Where the numbers come from: `stated` means as the source gives them, with no claim about how they
+    were set (`list-price` is a provider's published price; `illustrative` a value set for budgets)."""
     note: str | None = None
 
 
@@ -682,6 +683,8 @@ class Fleet(Strict):
     files: list[FleetFile] = Field(default_factory=list)
     """Files of the fleet's repository the sources name."""
     gateway_example: GatewayExample | None = None
+    column_guide: dict[str, Prose] = Field(default_factory=dict)
+    """How this fleet's guide says to read the columns of its served-models table."""
     order: int
     """Position among fleets on the pages, smallest first."""
     sources: list[SourceRef] = Field(default_factory=list)
@@ -712,6 +715,4 @@ class SiteInfo(Strict):
     """Caveats that apply to every deployment."""
     cost_notes: list[OneLine] = Field(default_factory=list)
     context_notes: list[OneLine] = Field(default_factory=list)
-    column_guide: dict[str, Prose] = Field(default_factory=dict)
-    """How to read each column of the served-models table."""
     sources: list[SourceRef] = Field(default_factory=list)

@@ -15,6 +15,9 @@ RATING_ROWS = {
     "production_ready": "Production ready",
 }
 
+#: Sections of a source that give star ratings or qualitative verdicts, which the comparison attributes.
+RATED_SECTIONS = {"Provider Comparison", "Performance Comparison"}
+
 PERFORMANCE_ROWS = {
     "single_request_speed": "Single request speed",
     "concurrent_10": "10 concurrent requests",
@@ -27,8 +30,11 @@ PERFORMANCE_ROWS = {
 def render_backend_comparison(ctx: SiteContext, links: Links) -> str:
     rated = [(bid, b) for bid, b in ctx.catalog.backends.items() if b.ratings]
     performance = [(bid, b) for bid, b in ctx.catalog.backends.items() if b.performance]
+    # Ratings are one guide's opinion: name the guide (the source the rated backends cite for their ratings).
+    cited = {ref.source for _bid, b in [*rated, *performance] for ref in b.sources if ref.section in RATED_SECTIONS}
     return render(
         "backend_comparison.md.j2",
+        rating_sources=sorted(ctx.catalog.sources[s].title for s in cited),
         rated=rated,
         rating_rows=RATING_ROWS,
         performance=performance,

@@ -72,6 +72,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "server": run.server if run else None,
         "run_date": run.finished_at.date() if run else None,
         "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
+        "model_sources": {ref.source: catalog.sources[ref.source].title for ref in model.sources},
         # A source's caveat shows beside the facts taken from it: the deployment's sources at the top, the
         # model's in its own section (a model file may cite a guide the deployment never used).
         "caveats": sorted({c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}),

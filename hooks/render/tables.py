@@ -7,6 +7,7 @@ from typing import Any
 from catalog.advice import answers
 from catalog.catalog import Catalog
 from catalog.types import BackendKind
+from hooks.render.fleets import fleet_view
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -128,7 +129,14 @@ def render_served_models(ctx: SiteContext, links: Links) -> str:
                 "href": links.deployment(dep_id),
                 "verdict": ctx.verdicts[dep_id],
                 "external": backend.kind is BackendKind.gateway,
+                "whose": fleet_view(ctx, links, dep.fleet),
             }
         )
     rows.sort(key=lambda r: str(r["d"].gateway_alias))
-    return render("served_models.md.j2", rows=rows, guide=catalog.site.column_guide, notes=catalog.site.fleet_notes)
+    # Column notes belong to the guide that wrote them: each fleet's show under its name.
+    guides = [
+        {"whose": fleet_view(ctx, links, fleet_id), "columns": fleet.column_guide}
+        for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0]))
+        if fleet.column_guide
+    ]
+    return render("served_models.md.j2", rows=rows, guides=guides, notes=catalog.site.fleet_notes)
