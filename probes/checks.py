@@ -8,12 +8,13 @@ is evidence too.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.evidence import Status
-from probes.client import ClaimFailed, Client, ProbeOutcome
+from probes.client import ClaimFailed, Client, ProbeOutcome, Reply, error_message
 from probes.schema_check import validate
 from probes.target import ProbeTarget
 
@@ -148,22 +149,172 @@ async def check_served_name(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+#: The filler a long prompt is made of: one token in the vocabularies of the common model families
+#: (byte-level BPE " the", SentencePiece "▁the"), and cut the same way however often it repeats, so a
+#: prompt of any length is one string repetition, sized with a few `/tokenize` calls, never token by token.
+CONTEXT_FILL = " the"
+#: Output tokens asked for with the prompt that must be accepted (embeddings ask for none).
+CONTEXT_OUTPUT_TOKENS = 1
+#: Spare tokens below the claim besides the output tokens, so that a special token counted differently
+#: by `/tokenize` and by the request can never refute a right claim.
+CONTEXT_MARGIN = 8
+_CALIBRATION = (16, 32)  # repetitions in the two short prompts that measure tokens per repetition
+
+
+class _NoCount(Exception):
+    """The server cannot count tokens for us (no `/tokenize`), so no prompt of a known length can be sent."""
+
+
+class _ContextProbe:
+    """Prompts of a chosen token count, counted by the server's own `/tokenize`, sent to a claimed endpoint.
+
+    The endpoint is `/v1/completions` when claimed (or when no other text endpoint is), else chat, else
+    embeddings; `/tokenize` counts the same input the way that endpoint sees it (a chat prompt with its
+    template and generation prompt).
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        endpoints = ctx.target.endpoints
+        if "completions" in endpoints or not {"chat", "embeddings"} & set(endpoints):
+            self.kind = "completions"
+        else:
+            self.kind = "chat" if "chat" in endpoints else "embeddings"
+        self.path = {"completions": "/completions", "chat": "/chat/completions", "embeddings": "/embeddings"}[self.kind]
+        self.output_tokens = 0 if self.kind == "embeddings" else CONTEXT_OUTPUT_TOKENS
+        self.margin = self.output_tokens + CONTEXT_MARGIN
+        self.tokenize_url = f"{ctx.target.server_root}/tokenize"
+
+    def _input(self, text: str) -> dict[str, Any]:
+        if self.kind == "chat":
+            return {"messages": _user(text)}
+        return {"input": text} if self.kind == "embeddings" else {"prompt": text}
+
+    async def count(self, text: str) -> int:
+        body: dict[str, Any] = {"model": self.ctx.target.served_name}
+        body |= {"messages": _user(text)} if self.kind == "chat" else {"prompt": text}
+        # The answer lists every token id (a few bytes each), so a long prompt may need more than the cap.
+        reply = await self.ctx.client.request(
+            "POST", self.tokenize_url, body, max_body=self.ctx.client.max_body + 16 * len(text)
+        )
+        if reply.status_code != 200:
+            detail = error_message(reply.content, self.ctx.client.secrets())
+            raise _NoCount(f"POST /tokenize answered HTTP {reply.status_code} ({detail})")
+        try:
+            data = reply.json()
+        except ValueError:
+            raise _NoCount("POST /tokenize answered with a body that is not JSON") from None
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int):
+            raise _NoCount("POST /tokenize answered without a token count")
+        return count
+
+    async def calibrate(self) -> tuple[float, float]:
+        """Tokens per repetition of the filler, and the fixed tokens around it (BOS, chat template)."""
+        few, more = _CALIBRATION
+        at_few = await self.count(CONTEXT_FILL * few)
+        at_more = await self.count(CONTEXT_FILL * more)
+        per = (at_more - at_few) / (more - few)
+        if per <= 0:
+            raise _NoCount(f"/tokenize counts {at_few} tokens for {few} words and {at_more} for {more}")
+        return per, at_few - few * per
+
+    async def sized(self, target: int, per: float, fixed: float, *, at_most: bool) -> tuple[str, int]:
+        """A prompt of ``target`` tokens (at most, or at least, when the filler cannot land on it exactly):
+        one guess from the calibration, and one correction when the server counts it otherwise."""
+        repeats = max(1, math.floor((target - fixed) / per))
+        text = CONTEXT_FILL * repeats
+        count = await self.count(text)
+        if count != target:
+            step = (target - count) / per
+            repeats = max(1, repeats + (math.floor(step) if at_most else math.ceil(step)))
+            text = CONTEXT_FILL * repeats
+            count = await self.count(text)
+        return text, count
+
+    async def send(self, text: str) -> Reply:
+        body: dict[str, Any] = {"model": self.ctx.target.served_name, **self._input(text)}
+        if self.output_tokens:
+            body["max_tokens"] = self.output_tokens
+        return await self.ctx.client.request("POST", self.path, body)
+
+
 async def check_context_length(ctx: Context) -> CheckResult:
+    """Prove the claimed context with two requests, counted by the server's own tokenizer.
+
+    A prompt of the claimed length less ``margin`` tokens must be accepted, and one of a token more than
+    the served limit (``max_model_len`` from `/v1/models`, else the claim) must be refused. `/v1/models`
+    disagreeing with the claim fails it whatever the requests show; without `/tokenize` nothing can be
+    demonstrated, so a matching claim stays unproven (``info``).
+    """
     claimed = ctx.target.served_context
+    if claimed is None:
+        return CheckResult("info", "the catalog claims no context length")
     entry = await ctx.model_entry()
     if entry is None:
         raise ClaimFailed(f"cannot compare context length: {ctx.target.served_name!r} is not served")
-    served = entry.get("max_model_len")
-    if not isinstance(served, int):
-        return CheckResult("info", f"the server does not report max_model_len, so the claimed {claimed} is unverified")
-    if served != claimed:
+    reported = entry.get("max_model_len")
+    served = reported if isinstance(reported, int) else None
+    probe = _ContextProbe(ctx)
+    value: dict[str, Any] = {
+        "claimed": claimed,
+        "max_model_len": served,
+        "endpoint": f"POST /v1{probe.path}",
+        "margin_tokens": probe.margin,
+        "accepted_prompt_tokens": None,
+        "refused_prompt_tokens": None,
+        "server_error": None,
+    }
+    problems: list[str] = []
+    if served is not None and served != claimed:
+        problems.append(f"catalog claims a context of {claimed} tokens but the server's max_model_len is {served}")
+    limit, limit_name = (served, "the served limit") if served is not None else (claimed, "the claimed context")
+    within = claimed - probe.margin
+    try:
+        per, fixed = await probe.calibrate()
+        short_text, short_count = await probe.sized(within, per, fixed, at_most=True)
+        long_text, long_count = await probe.sized(limit + 1, per, fixed, at_most=False)
+    except _NoCount as exc:
+        if problems:
+            return CheckResult("fail", problems[0], value=value, unit="tokens")
+        also = f"; /v1/models reports max_model_len {served}" if served is not None else ""
         return CheckResult(
-            "fail",
-            f"catalog claims a context of {claimed} tokens but the server's max_model_len is {served}",
-            value=served,
+            "info",
+            f"no request can prove the claimed context of {claimed} tokens: {exc}{also}",
+            value=value,
             unit="tokens",
         )
-    return CheckResult(value=served, unit="tokens")
+    if short_count > claimed - probe.output_tokens or long_count <= limit:
+        return CheckResult(
+            "info",
+            f"could not build prompts of {within} and {limit + 1} tokens from {CONTEXT_FILL!r} "
+            f"(/tokenize counted {short_count} and {long_count})",
+            value=value,
+            unit="tokens",
+        )
+
+    short = await probe.send(short_text)
+    if 200 <= short.status_code < 300:
+        value["accepted_prompt_tokens"] = short_count
+    else:
+        problems.append(
+            f"a prompt of {short_count} tokens (the claimed {claimed} less a margin of {probe.margin}) "
+            f"got HTTP {short.status_code}: {error_message(short.content, ctx.client.secrets())}"
+        )
+    long = await probe.send(long_text)
+    if 400 <= long.status_code < 500:
+        value["refused_prompt_tokens"] = long_count
+        value["server_error"] = error_message(long.content, ctx.client.secrets())
+    elif long.status_code < 300:
+        problems.append(f"a prompt of {long_count} tokens, over {limit_name} of {limit}, was accepted")
+    else:
+        problems.append(
+            f"a prompt of {long_count} tokens, over {limit_name} of {limit}, got HTTP {long.status_code} "
+            f"instead of a refusal: {error_message(long.content, ctx.client.secrets())}"
+        )
+    if problems:
+        return CheckResult("fail", "; ".join(problems), value=value, unit="tokens")
+    return CheckResult(value=value, unit="tokens")
 
 
 # -- endpoints ---------------------------------------------------------------------------------------------
@@ -220,7 +371,7 @@ async def _token_count(ctx: Context, text: str) -> int | None:
         return None
     try:
         count = response.json().get("count")
-    except (json.JSONDecodeError, AttributeError):
+    except (ValueError, AttributeError):  # not JSON (ValueError covers bad UTF-8 too), or not an object
         return None
     return count if isinstance(count, int) else None
 

@@ -20,11 +20,11 @@ from rich.table import Table
 
 from catalog import CatalogInvalid
 from catalog.evidence import ClaimRecord, default_evidence_dir
-from probes.client import Timeouts
+from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
 from probes.evals import SuiteError, bundled_suites
 from probes.from_catalog import targets_from_catalog
 from probes.latency import Workload
-from probes.runner import DeploymentResult, RunSummary, run_probes
+from probes.runner import Deadlines, DeploymentResult, RunSummary, run_probes
 from probes.target import ProbeTarget, TargetFileError, load_target_json
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2, 3
@@ -101,11 +101,50 @@ def build_parser() -> argparse.ArgumentParser:
     evals = run.add_argument_group("evals")
     evals.add_argument("--eval", dest="evals", action="append", metavar="TASK", help="run only these eval tasks")
     evals.add_argument("--no-evals", action="store_true", help="skip the evals")
-    limits = run.add_argument_group("timeouts (seconds)")
-    limits.add_argument("--connect-timeout", type=_positive_float, default=Timeouts.connect)
-    limits.add_argument("--read-timeout", type=_positive_float, default=Timeouts.read)
+    limits = run.add_argument_group(
+        "time limits (seconds)",
+        "Every request is bounded by the first three, every deployment and the whole run by the last two. "
+        "Once a deployment's API host times out or refuses connections, its remaining checks are recorded "
+        "as not attempted. When a deadline passes, the check in progress is stopped, what was not checked "
+        "is recorded as error with the reason, and what was checked before is kept. (Bodies are capped "
+        f"too: an answer over {MAX_BODY_BYTES // 1024 // 1024} MiB fails its check unread.)",
+    )
     limits.add_argument(
-        "--request-timeout", type=_positive_float, default=Timeouts.request, help="deadline for a whole request"
+        "--connect-timeout",
+        type=_positive_float,
+        default=Timeouts.connect,
+        metavar="S",
+        help="to open a connection (default %(default)g)",
+    )
+    limits.add_argument(
+        "--read-timeout",
+        type=_positive_float,
+        default=Timeouts.read,
+        metavar="S",
+        help="longest silence while reading an answer (default %(default)g)",
+    )
+    limits.add_argument(
+        "--request-timeout",
+        type=_positive_float,
+        default=Timeouts.request,
+        metavar="S",
+        help="deadline for a whole request, first byte sent to last byte read, so a server that drips "
+        "bytes is cut off (default %(default)g)",
+    )
+    limits.add_argument(
+        "--deployment-deadline",
+        type=_positive_float,
+        default=Deadlines.deployment,
+        metavar="S",
+        help="for all checks of one deployment together (default %(default)g)",
+    )
+    limits.add_argument(
+        "--run-deadline",
+        type=_positive_float,
+        default=Deadlines.run,
+        metavar="S",
+        help="for the whole run; deployments not started by then keep their previous evidence "
+        "(default %(default)g: inside the scheduled job's 60 minutes)",
     )
     return parser
 
@@ -156,7 +195,7 @@ class RichProgress:
 
     def deployment_finished(self, result: DeploymentResult) -> None:
         task = self._tasks[result.target.deployment_id]
-        self._progress.update(task, last="crashed" if result.crash else "done")
+        self._progress.update(task, last="crashed" if result.crash else "not probed" if result.not_probed else "done")
 
 
 class LineProgress:
@@ -176,7 +215,7 @@ class LineProgress:
         for record in result.records:
             counts[record.status] = counts.get(record.status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        note = f" ({result.crash})" if result.crash else ""
+        note = f" ({result.crash or result.not_probed})" if result.crash or result.not_probed else ""
         print(f"probed {result.target.deployment_id}: {summary}{note}", file=self._stream, flush=True)
 
 
@@ -218,6 +257,16 @@ def summary_table(summary: RunSummary) -> Table:
     return table
 
 
+def _shown(evidence_dir: Path, given: Path | None) -> str:
+    """The evidence folder as the output names it: relative to the working directory when inside it,
+    else as typed with ``--evidence``; a default folder elsewhere (the repository's, ``$EVIDENCE_DIR``)
+    is never printed as an absolute path of this machine."""
+    try:
+        return str(evidence_dir.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(given) if given is not None else redact_paths(str(evidence_dir))
+
+
 # -- entry point --------------------------------------------------------------------------------------------
 def _targets(args: argparse.Namespace, catalog_loader: CatalogLoader) -> list[ProbeTarget]:
     if args.target_json is not None:
@@ -240,8 +289,8 @@ def _suites(args: argparse.Namespace) -> list[Any]:
         return []
     try:
         suites = bundled_suites()
-    except SuiteError as exc:
-        raise UsageError(str(exc)) from None
+    except SuiteError as exc:  # names a bundled file: by its place in the repository, not on this machine
+        raise UsageError(redact_paths(str(exc))) from None
     if args.evals:
         known = {s.task for s in suites}
         if unknown := sorted(set(args.evals) - known):
@@ -267,6 +316,7 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         print(f"python -m probes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout, request=args.request_timeout)
+    deadlines = Deadlines(deployment=args.deployment_deadline, run=args.run_deadline)
     evidence_dir: Path = args.evidence or default_evidence_dir()
 
     async def go(progress: RichProgress | LineProgress) -> RunSummary:
@@ -278,6 +328,7 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
             progress=progress,
             suites=suites,
             timeouts=timeouts,
+            deadlines=deadlines,
         )
 
     if stdout_tty:
@@ -292,5 +343,5 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         EXIT_FAILED: "some claims do not hold",
         EXIT_UNREACHABLE: "some endpoints could not be reached",
     }[code]
-    console.print(f"evidence in {evidence_dir}/ · exit {code}: {meaning}")
+    console.print(f"evidence in {_shown(evidence_dir, args.evidence)}/ · exit {code}: {meaning}")
     return code

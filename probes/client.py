@@ -1,18 +1,33 @@
 """HTTP access to one deployment, with every way of going wrong turned into a recorded reason.
 
 Two exceptions carry a check's negative outcome: ``ClaimFailed`` (the server answered, but not as the
-claim says: an HTTP error status, a body that is not JSON, a wrong shape) and ``Unreachable`` (no usable
-answer: refused, DNS, timeouts, a truncated response). The API key is read from the environment when a
-request is built and scrubbed from every message these produce.
+claim says: an HTTP error status, a body that is not JSON, a wrong shape, a body over the size cap) and
+``Unreachable`` (no usable answer: refused, DNS, timeouts, a truncated response).
+
+Every request is bounded: at most ``MAX_BODY_BYTES`` of a body are read (a larger one is a ``fail``,
+and the rest is never read), and a whole request, first byte sent to last byte read, must finish
+within ``Timeouts.request`` (so a server that drips a byte a second is cut off, not waited out). Once
+the API's host times out or cannot be connected to, the client refuses further requests to it at once
+(``Client.down``): one dead server costs one timeout, not one per check.
+
+The API key is read from the environment when a request is built. It is scrubbed from every body as
+soon as the body is read, before any check looks at it, and again from every message before an
+excerpt is cut, so no cut can leave a piece of it behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import sys
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +38,14 @@ from probes.target import ProbeTarget
 REDACTED = "[REDACTED]"
 _MIN_SECRET_LEN = 4  # shorter "keys" would turn ordinary words in reasons into [REDACTED]
 _BODY_EXCERPT = 200
+
+#: The most bytes of one response body the probes read. Real answers are far smaller: a chat answer of a
+#: few hundred tokens is a few KB, `/v1/models` of a gateway listing hundreds of models some 100 KB, one
+#: embedding of 8192 floats about 200 KB, and `/tokenize` of a 128k-token prompt (its token ids) about
+#: 1 MB. 16 MiB is ten times the largest of those, and still bounds what a hostile or broken server can
+#: make the prober hold (one body per connection in flight). A check that legitimately asks for more
+#: (the context check's `/tokenize` of a very long prompt) passes its own `max_body`.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class ProbeOutcome(Exception):
@@ -42,11 +65,16 @@ class ClaimFailed(ProbeOutcome):
 class Unreachable(ProbeOutcome):
     status = "error"
 
-    def __init__(self, reason: str, *, connect_phase: bool = False, netloc: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, connect_phase: bool = False, timed_out: bool = False, netloc: str | None = None
+    ) -> None:
         super().__init__(reason)
         # True when the connection itself could not be made: every later request to the same host:port
         # (``netloc``) would fail the same way.
         self.connect_phase = connect_phase
+        # True when the host stopped answering in time (read timeout, request deadline): later requests
+        # to it would most likely wait out the same limits.
+        self.timed_out = timed_out
         self.netloc = netloc
 
 
@@ -58,41 +86,104 @@ class Timeouts:
     read: float = 30.0
     """Longest silence between two reads."""
     request: float = 120.0
-    """Whole request, first byte sent to last byte read: catches a server that drips forever."""
+    """Whole request, first byte sent to last byte read: catches a server that drips forever. Long
+    enough for the context check's longest prompt to be read and answered by a busy server."""
 
 
-def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every secret replaced by ``[REDACTED]``."""
+# -- secrets and paths ---------------------------------------------------------------------------------
+def _secret_forms(secret: str) -> list[str]:
+    """The secret as sent, and as a JSON string would carry it (escaped), so an echo in JSON is caught."""
+    escaped = json.dumps(secret)[1:-1]
+    return list(dict.fromkeys([secret, escaped, escaped.replace("/", "\\/")]))
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by ``[REDACTED]``.
+
+    Call it on the whole text, before any excerpt is cut: a cut through a secret leaves a piece that
+    no longer matches.
+    """
     for secret in secrets:
         if len(secret) >= _MIN_SECRET_LEN:
-            text = text.replace(secret, REDACTED)
+            for form in _secret_forms(secret):
+                text = text.replace(form, REDACTED)
     return text
 
 
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
+def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    """``scrub`` for a raw body, applied as soon as it is read."""
+    for secret in secrets:
+        if len(secret) >= _MIN_SECRET_LEN:
+            for form in _secret_forms(secret):
+                data = data.replace(form.encode("utf-8"), REDACTED.encode())
+    return data
+
+
+@cache
+def _machine_paths() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Absolute folders of this machine that could turn up in a message, longest first, with stand-ins."""
+    named = [
+        (Path(__file__).resolve().parents[1], "<repo>"),
+        (Path(sys.prefix), "<python>"),
+        (Path(sys.base_prefix), "<python>"),
+        (Path(tempfile.gettempdir()), "<tmp>"),
+        (Path.home(), "~"),
+    ]
+    pairs: dict[str, str] = {}
+    for path, label in named:
+        for form in (str(path), os.path.realpath(path)):
+            if len(Path(form).parts) >= 2:  # never "/": it would match every path
+                pairs.setdefault(form, label)
+    ordered = sorted(pairs.items(), key=lambda item: -len(item[0]))
+    # A folder counts only as a whole path component: /work/main matches /work/main/x, not /work/main2.
+    return tuple((re.compile(rf"(?<![\w.-]){re.escape(form)}(?![\w.-])"), label) for form, label in ordered)
+
+
+def redact_paths(text: str, extra: Mapping[str, str] | None = None) -> str:
+    """``text`` with this machine's absolute folders (the repository, the interpreter, home, the temp
+    folder, and ``extra`` such as the evidence folder) replaced by short stand-ins like ``<repo>``."""
+    patterns = list(_machine_paths())
+    for form, label in (extra or {}).items():
+        if len(Path(form).parts) >= 2:
+            patterns.insert(0, (re.compile(rf"(?<![\w.-]){re.escape(form)}(?![\w.-])"), label))
+    for pattern, label in patterns:
+        text = pattern.sub(label, text)
+    return text
+
+
+def _excerpt(text: str, secrets: Iterable[str] = ()) -> str:
+    text = " ".join(scrub(text, secrets).split())
     return text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "…"
 
 
-def error_message(body: bytes) -> str:
-    """The human part of an error body: OpenAI's ``error.message``, FastAPI's ``detail``, or an excerpt."""
+def error_message(body: bytes, secrets: Iterable[str] = ()) -> str:
+    """The human part of an error body: OpenAI's ``error.message``, FastAPI's ``detail``, or an excerpt.
+
+    Secrets are scrubbed before the excerpt is cut.
+    """
+    secrets = tuple(secrets)
     text = body.decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        return _excerpt(text) or "(empty body)"
+        return _excerpt(text, secrets) or "(empty body)"
     if isinstance(data, dict):
         err = data.get("error")
         if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return _excerpt(err["message"])
+            return _excerpt(err["message"], secrets)
         if isinstance(err, str):
-            return _excerpt(err)
+            return _excerpt(err, secrets)
         for key in ("detail", "message"):
             if isinstance(data.get(key), str):
-                return _excerpt(data[key])
-    return _excerpt(text)
+                return _excerpt(data[key], secrets)
+    return _excerpt(text, secrets)
 
 
+def _size(limit: int) -> str:
+    return f"{limit} bytes ({limit / 1024 / 1024:g} MiB)" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+# -- transport errors ------------------------------------------------------------------------------------
 _DNS_MARKERS = (
     "name or service not known",
     "nodename nor servname",
@@ -124,17 +215,21 @@ def describe_transport_error(
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return _connect_failure(exc, what, timeouts, netloc)
     if isinstance(exc, TimeoutError):
-        return Unreachable(f"{what}: no complete response within the {timeouts.request:g} s request deadline")
+        return Unreachable(
+            f"{what}: no complete response within the {timeouts.request:g} s request deadline",
+            timed_out=True,
+            netloc=netloc,
+        )
     if isinstance(exc, httpx.ReadTimeout):
-        return Unreachable(f"{what}: read timeout, no data for {timeouts.read:g} s")
+        return Unreachable(f"{what}: read timeout, no data for {timeouts.read:g} s", timed_out=True, netloc=netloc)
     if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{what}: {type(exc).__name__}")
+        return Unreachable(f"{what}: {type(exc).__name__}", timed_out=True, netloc=netloc)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return Unreachable(f"{what}: response truncated, server closed the connection ({exc})")
+        return Unreachable(f"{what}: response truncated, server closed the connection ({exc})", netloc=netloc)
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return Unreachable(f"{what}: connection lost ({exc or type(exc).__name__})")
+        return Unreachable(f"{what}: connection lost ({exc or type(exc).__name__})", netloc=netloc)
     if isinstance(exc, httpx.TransportError):
-        return Unreachable(f"{what}: {type(exc).__name__}: {exc}")
+        return Unreachable(f"{what}: {type(exc).__name__}: {exc}", netloc=netloc)
     raise exc
 
 
@@ -151,6 +246,19 @@ def _connect_failure(exc: BaseException, what: str, timeouts: Timeouts, netloc: 
         else:
             reason = f"{what}: cannot connect to {netloc} ({detail})"
     return Unreachable(reason, connect_phase=True, netloc=netloc)
+
+
+# -- answers ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    """A whole (capped, scrubbed) answer: what ``Client.request`` returns."""
+
+    status_code: int
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; raises ``json.JSONDecodeError`` (or ``UnicodeDecodeError``) when it is not."""
+        return json.loads(self.content)
 
 
 @dataclass(frozen=True)
@@ -196,9 +304,11 @@ class Client:
         *,
         max_connections: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_body: int = MAX_BODY_BYTES,
     ) -> None:
         self.target = target
         self.timeouts = timeouts
+        self.max_body = max_body
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             limits=httpx.Limits(max_connections=max_connections),
@@ -206,7 +316,11 @@ class Client:
             follow_redirects=False,
             trust_env=False,
         )
+        self._api_netloc = urlsplit(target.base_url).netloc
         self.server_version: str | None = None
+        self.down: Unreachable | None = None
+        """Set by the first request to the API's host that could not connect or timed out: later requests
+        to that host are refused at once, and the runner records its remaining checks as not attempted."""
 
     async def __aenter__(self) -> Client:
         return self
@@ -223,15 +337,18 @@ class Client:
         return scrub(text, self.secrets())
 
     def _headers(self, url: str, *, auth: bool = True) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
+        # identity: a compressed body would be inflated before the size cap could count it.
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         # Only the API's own host gets the key: a health URL elsewhere must not receive it.
-        if auth and urlsplit(url).netloc == urlsplit(self.target.base_url).netloc:
+        if auth and urlsplit(url).netloc == self._api_netloc:
             if self.target.api_key_env and not self.target.api_key():
-                raise Unreachable(
+                missing = Unreachable(
                     f"environment variable {self.target.api_key_env} (the API key) is not set",
                     connect_phase=True,
-                    netloc=urlsplit(url).netloc,
+                    netloc=self._api_netloc,
                 )
+                self.down = self.down or missing
+                raise missing
             if key := self.target.api_key():
                 headers["Authorization"] = f"Bearer {key}"
         return headers
@@ -245,22 +362,56 @@ class Client:
     def _what(self, method: str, url: str) -> str:
         return f"{method} {urlsplit(url).path or '/'}"
 
+    def _refuse_if_down(self, url: str) -> None:
+        if self.down is not None and urlsplit(url).netloc == self._api_netloc:
+            raise Unreachable(f"not attempted: {self.down.reason}", netloc=self._api_netloc)
+
+    def _failure(self, exc: BaseException, what: str, url: str) -> Unreachable:
+        netloc = urlsplit(url).netloc
+        failure = describe_transport_error(exc, what, self.timeouts, netloc)
+        if (failure.connect_phase or failure.timed_out) and netloc == self._api_netloc and self.down is None:
+            self.down = failure
+        return failure
+
+    async def _read_body(self, response: httpx.Response, what: str, limit: int) -> bytes:
+        """The body, or ``ClaimFailed`` as soon as it is known to be over ``limit`` bytes."""
+        over = f"HTTP {response.status_code} from {what}: response body over {_size(limit)}"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ClaimFailed(f"{over}: it declares {declared} bytes; none read")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise ClaimFailed(f"{over}; stopped reading there")
+        return bytes(body)
+
     # -- requests --------------------------------------------------------------------------------
     async def request(
-        self, method: str, path: str, body: Mapping[str, Any] | None = None, *, auth: bool = True
-    ) -> httpx.Response:
-        """Send one request and read the whole body, within the request deadline."""
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        auth: bool = True,
+        max_body: int | None = None,
+    ) -> Reply:
+        """Send one request and read the whole body (at most ``max_body`` bytes) within the request deadline."""
         url = self.url(path)
         what = self._what(method, url)
+        self._refuse_if_down(url)
         headers = self._headers(url, auth=auth)
         try:
-            async with asyncio.timeout(self.timeouts.request):
-                response = await self._http.request(method, url, json=body, headers=headers)
+            async with (
+                asyncio.timeout(self.timeouts.request),
+                self._http.stream(method, url, json=body, headers=headers) as response,
+            ):
+                content = await self._read_body(response, what, max_body or self.max_body)
         except (httpx.TransportError, TimeoutError) as exc:
-            raise describe_transport_error(exc, what, self.timeouts, urlsplit(url).netloc) from None
-        return response
+            raise self._failure(exc, what, url) from None
+        return Reply(response.status_code, scrub_bytes(content, self.secrets()))
 
-    async def get(self, path: str, *, auth: bool = True) -> httpx.Response:
+    async def get(self, path: str, *, auth: bool = True) -> Reply:
         return await self.request("GET", path, auth=auth)
 
     async def json(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -269,13 +420,15 @@ class Client:
         what = self._what(method, url)
         response = await self.request(method, path, body)
         if response.status_code >= 400:
-            raise ClaimFailed(f"HTTP {response.status_code} from {what}: {error_message(response.content)}")
+            raise ClaimFailed(
+                f"HTTP {response.status_code} from {what}: {error_message(response.content, self.secrets())}"
+            )
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
+            text = response.content.decode("utf-8", errors="replace")
             raise ClaimFailed(
-                f"HTTP {response.status_code} from {what} but the body is not JSON: "
-                f"{_excerpt(response.content.decode('utf-8', errors='replace'))!r}"
+                f"HTTP {response.status_code} from {what} but the body is not JSON: {_excerpt(text, self.secrets())!r}"
             ) from None
         if not isinstance(data, dict):
             raise ClaimFailed(f"{what} returned JSON {type(data).__name__}, expected an object")
@@ -285,10 +438,33 @@ class Client:
     async def post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self.json("POST", path, body)
 
+    async def _lines(self, response: httpx.Response, what: str, limit: int) -> AsyncIterator[tuple[float, str]]:
+        """The stream's lines as they arrive, with arrival times; ``ClaimFailed`` past ``limit`` bytes in all."""
+        secrets = self.secrets()
+        pending = bytearray()
+        total = 0
+        async for chunk in response.aiter_bytes():
+            now = time.perf_counter()
+            total += len(chunk)
+            if total > limit:
+                raise ClaimFailed(
+                    f"HTTP {response.status_code} from {what}: response body over {_size(limit)}; stopped reading there"
+                )
+            pending += chunk
+            if b"\n" not in chunk and b"\r" not in chunk:
+                continue  # the line goes on; splitting it again on every chunk would be quadratic
+            lines = bytes(pending).splitlines(keepends=True)
+            pending = bytearray(lines.pop() if not lines[-1].endswith((b"\n", b"\r")) else b"")
+            for line in lines:
+                yield now, scrub(line.rstrip(b"\r\n").decode("utf-8", errors="replace"), secrets)
+        if pending:
+            yield time.perf_counter(), scrub(pending.decode("utf-8", errors="replace"), secrets)
+
     async def stream(self, path: str, body: Mapping[str, Any]) -> StreamResult:
         """POST and read a server-sent event stream to its end, timing every ``data:`` line."""
         url = self.url(path)
         what = self._what("POST", url)
+        self._refuse_if_down(url)
         headers = self._headers(url) | {"Accept": "text/event-stream"}
         events: list[SseEvent] = []
         problems: list[str] = []
@@ -301,10 +477,11 @@ class Client:
                 self._http.stream("POST", url, json=body, headers=headers) as response,
             ):
                 if response.status_code >= 400:
-                    await response.aread()
-                    raise ClaimFailed(f"HTTP {response.status_code} from {what}: {error_message(response.content)}")
-                async for line in response.aiter_lines():
-                    now = time.perf_counter()
+                    content = scrub_bytes(await self._read_body(response, what, self.max_body), self.secrets())
+                    raise ClaimFailed(
+                        f"HTTP {response.status_code} from {what}: {error_message(content, self.secrets())}"
+                    )
+                async for now, line in self._lines(response, what, self.max_body):
                     if not line or line.startswith(":"):
                         continue
                     if line.startswith("data:"):
@@ -319,7 +496,7 @@ class Client:
                     elif not line.startswith(("event:", "id:", "retry:")):
                         problems.append(f"not an SSE field: {_excerpt(line)!r}")
         except (httpx.TransportError, TimeoutError) as exc:
-            raise describe_transport_error(exc, what, self.timeouts, urlsplit(url).netloc) from None
+            raise self._failure(exc, what, url) from None
         if not_json:
             problems.insert(
                 0, f"{len(not_json)} of {len(events)} data lines are not JSON, first: {_excerpt(not_json[0])[:80]!r}"

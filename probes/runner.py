@@ -10,12 +10,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from catalog.claims import EndpointKind, eval_claim
 from catalog.evidence import RUN_CRASHED, ClaimRecord, EvalResult, EvidenceFile, HistoryLine, LatencySection, ServerInfo
 from probes.checks import CLAIM_CHECKS, CheckResult, Context
-from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, scrub
+from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_paths, scrub
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
 from probes.latency import Workload, measure
@@ -40,6 +39,8 @@ class DeploymentResult:
     """What was written; None when probing crashed and the previous file was kept."""
     evidence_file: Path | None
     crash: str | None = None
+    not_probed: str | None = None
+    """Why nothing was checked (the run deadline passed before its turn); its previous evidence is kept."""
 
 
 @dataclass
@@ -99,36 +100,112 @@ def _eval_check(suite: Suite) -> Callable[[Context], Awaitable[CheckResult]]:
     return run
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """Wall-clock limits above the per-request ones (``Timeouts``), in seconds; ``None`` for no limit."""
+
+    deployment: float | None = 600.0
+    """Every check of one deployment together. The latency workload and the evals of a slow but healthy
+    server take a few minutes; ten minutes keep a server that answers every request just inside the
+    per-request limits from holding the run for long."""
+    run: float | None = 2700.0
+    """The whole run: 45 minutes, inside the 60-minute limit of the scheduled job
+    (`.github/workflows/probes.yml`), so what was probed by then is still written and proposed."""
+
+
+@dataclass(frozen=True)
+class _Limit:
+    at: float
+    """On the event loop's clock."""
+    what: str
+    """``the deployment deadline (600 s)``"""
+
+
+def _limit(seconds: float | None, what: str) -> _Limit | None:
+    if seconds is None:
+        return None
+    return _Limit(asyncio.get_running_loop().time() + seconds, f"the {what} deadline ({seconds:g} s)")
+
+
+def _earliest(*limits: _Limit | None) -> _Limit | None:
+    return min((limit for limit in limits if limit is not None), key=lambda limit: limit.at, default=None)
+
+
+def _cleaner(target: ProbeTarget, evidence_dir: Path) -> Callable[[str], str]:
+    """What every recorded reason goes through: the API key scrubbed, this machine's folders shortened."""
+    folders = {str(evidence_dir.absolute()): "<evidence>", str(evidence_dir.resolve()): "<evidence>"}
+
+    def clean(text: str) -> str:
+        keys = (key,) if (key := target.api_key()) else ()
+        return redact_paths(scrub(text, keys), folders)
+
+    return clean
+
+
 async def _run_one(
-    planned: PlannedCheck, ctx: Context, unreachable: Unreachable | None
-) -> tuple[ClaimRecord, Unreachable | None]:
+    planned: PlannedCheck, ctx: Context, limit: _Limit | None, clean: Callable[[str], str]
+) -> ClaimRecord:
     started = time.perf_counter()
-    if unreachable is not None:
-        # The connection itself failed for an earlier check: say so instead of waiting out every timeout.
-        result = CheckResult("error", f"not attempted: {unreachable.reason}")
+    loop = asyncio.get_running_loop()
+    result: CheckResult
+    if ctx.client.down is not None:
+        # The API host could not be connected to, or stopped answering in time, for an earlier request:
+        # say so instead of waiting out the same timeout once per check.
+        result = CheckResult("error", f"not attempted: {ctx.client.down.reason}")
+    elif limit is not None and loop.time() >= limit.at:
+        result = CheckResult("error", f"not checked: {limit.what} passed before this check started")
     else:
+        timer = asyncio.timeout_at(limit.at if limit else None)
         try:
-            result = await planned.run(ctx)
+            async with timer:
+                result = await planned.run(ctx)
+        except TimeoutError:
+            if limit is None or not timer.expired():
+                raise
+            spent = time.perf_counter() - started
+            result = CheckResult("error", f"stopped: {limit.what} passed during this check, after {spent:.1f} s")
         except Unreachable as exc:
             result = CheckResult("error", exc.reason)
-            # Only a failure to reach the API's own host speaks for the checks still to come.
-            if exc.connect_phase and exc.netloc == urlsplit(ctx.target.base_url).netloc:
-                unreachable = exc
         except ProbeOutcome as exc:
             result = CheckResult("fail", exc.reason)
-    reason = ctx.client.scrub(result.reason) if result.reason is not None else None
-    record = ClaimRecord(
+    return ClaimRecord(
         claim=planned.claim,
         status=result.status,
         date=utc_now(),
-        reason=reason,
+        reason=clean(result.reason) if result.reason is not None else None,
         value=result.value,
         unit=result.unit,
         workload=result.workload,
         details=result.details,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
-    return record, unreachable
+
+
+def _not_probed(
+    target: ProbeTarget, checks: Sequence[PlannedCheck], run_id: str, evidence_dir: Path, limit: _Limit
+) -> DeploymentResult:
+    """The run deadline passed before this deployment's turn: its previous evidence stays, and the run's
+    summary and history say why nothing was checked."""
+    now = utc_now()
+    records = [
+        ClaimRecord(
+            claim=c.claim,
+            status="error",
+            date=now,
+            reason=f"not checked: {limit.what} passed before this deployment was probed",
+        )
+        for c in checks
+    ]
+    note = f"not probed: {limit.what} passed before its turn; previous evidence kept"
+    append_history(
+        evidence_dir,
+        [
+            HistoryLine(
+                run_id=run_id, deployment=target.deployment_id, claim=RUN_CRASHED, status="error", date=now, reason=note
+            )
+        ],
+    )
+    return DeploymentResult(target, records, None, None, not_probed=note)
 
 
 async def probe_deployment(
@@ -140,24 +217,37 @@ async def probe_deployment(
     suites: Sequence[Suite],
     timeouts: Timeouts,
     progress: Progress | None,
+    deadlines: Deadlines | None = None,
+    run_limit: _Limit | None = None,
 ) -> DeploymentResult:
     """Run every planned check of one deployment and write its evidence.
 
-    A server fault becomes a record and the checks go on. An exception from the probes' own code
-    (a bug) leaves the previous evidence file in place and is recorded in the history instead.
+    A server fault becomes a record and the checks go on; once the API host is down (no connection, or
+    a timeout) the remaining checks are recorded as not attempted. When the deployment's or the run's
+    deadline passes, the check in progress is stopped and the rest are recorded as not checked, and the
+    evidence is written with what was checked before. An exception from the probes' own code (a bug)
+    leaves the previous evidence file in place and is recorded in the history instead.
     """
     checks = plan(target, workload, suites)
-    started_at = utc_now()
-    records: list[ClaimRecord] = []
     if progress:
         progress.deployment_started(target, [c.claim for c in checks])
+    if run_limit is not None and asyncio.get_running_loop().time() >= run_limit.at:
+        result = _not_probed(target, checks, run_id, evidence_dir, run_limit)
+        if progress:
+            for record in result.records:
+                progress.record_done(target, record)
+            progress.deployment_finished(result)
+        return result
+    limit = _earliest(_limit((deadlines or Deadlines()).deployment, "deployment"), run_limit)
+    clean = _cleaner(target, evidence_dir)
+    started_at = utc_now()
+    records: list[ClaimRecord] = []
     max_connections = max(2, workload.concurrency if workload else 2)
     try:
         async with Client(target, timeouts, max_connections=max_connections) as client:
             ctx = Context(client, target)
-            unreachable: Unreachable | None = None
             for planned in checks:
-                record, unreachable = await _run_one(planned, ctx, unreachable)
+                record = await _run_one(planned, ctx, limit, clean)
                 records.append(record)
                 if progress:
                     progress.record_done(target, record)
@@ -177,8 +267,7 @@ async def probe_deployment(
         append_history(evidence_dir, history_lines(evidence), client.secrets())
         result = DeploymentResult(target, records, evidence, path)
     except Exception as exc:  # a bug in one deployment's probing must not stop the others
-        secrets = (key,) if (key := target.api_key()) else ()
-        detail = scrub("".join(traceback.format_exception_only(exc)).strip(), secrets)
+        detail = clean("".join(traceback.format_exception_only(exc)).strip())
         crash = f"probing crashed, previous evidence kept: {detail}"
         crashed = HistoryLine(
             run_id=run_id,
@@ -204,12 +293,14 @@ async def run_probes(
     progress: Progress | None = None,
     suites: Sequence[Suite] | None = None,
     timeouts: Timeouts | None = None,
+    deadlines: Deadlines | None = None,
     run_id: str | None = None,
 ) -> RunSummary:
     """Probe ``targets`` (at most ``concurrency`` deployments at once) and write their evidence.
 
     ``workload=None`` skips the latency check; ``suites=None`` runs every bundled eval suite (pass
-    ``[]`` for none). Results come back in the order of ``targets``.
+    ``[]`` for none); ``deadlines=None`` applies the default ``Deadlines``. Results come back in the
+    order of ``targets``.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -218,6 +309,8 @@ async def run_probes(
     run_id = run_id or f"{iso(started)}-{secrets.token_hex(3)}"
     chosen_suites = bundled_suites() if suites is None else list(suites)
     semaphore = asyncio.Semaphore(concurrency)
+    limits = deadlines or Deadlines()
+    run_limit = _limit(limits.run, "run")
 
     async def guarded(target: ProbeTarget) -> DeploymentResult:
         async with semaphore:
@@ -229,6 +322,8 @@ async def run_probes(
                 suites=chosen_suites,
                 timeouts=timeouts or Timeouts(),
                 progress=progress,
+                deadlines=limits,
+                run_limit=run_limit,
             )
 
     results = await asyncio.gather(*(guarded(t) for t in targets))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -70,6 +71,38 @@ def test_catalog_loader_is_pluggable(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 2, "a closed port is unreachable"
     out = capsys.readouterr().out
     assert "from-catalog" in out and "connection refused" in out
+    assert f"evidence in {tmp_path / 'ev'}/" in out, "a folder given with --evidence is named as typed"
+
+
+def test_the_default_evidence_folder_is_not_named_by_its_absolute_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENCE_DIR", str(REPO_ROOT / ".cache" / "cli-test-evidence"))
+    monkeypatch.chdir(tmp_path)
+
+    def loader(catalog_dir: Path) -> list[ProbeTarget]:
+        return [target_for(f"http://127.0.0.1:{free_port()}/v1", "gone", endpoints=frozenset({"chat"}))]
+
+    try:
+        assert main(["run", "--catalog", str(tmp_path), "--no-evals", "--no-latency"], catalog_loader=loader) == 2
+    finally:
+        shutil.rmtree(REPO_ROOT / ".cache" / "cli-test-evidence", ignore_errors=True)
+    out = capsys.readouterr().out
+    assert "evidence in <repo>/.cache/cli-test-evidence/" in out and str(REPO_ROOT) not in out
+
+
+def test_help_documents_the_time_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for flag, default in [
+        ("--request-timeout", "120"),
+        ("--deployment-deadline", "600"),
+        ("--run-deadline", "2700"),
+    ]:
+        assert f"{flag} S" in text and f"(default {default}" in text
+    assert "what was not checked is recorded as error with the reason" in text
+    assert "an answer over 16 MiB fails its check unread" in text
 
 
 # -- against the real server --------------------------------------------------------------------------------
@@ -118,10 +151,14 @@ def test_api_key_never_appears_in_output_or_evidence(vllm_server: VllmServer, tm
     evidence = {p.name: p.read_text() for p in (tmp_path / "ev").iterdir()}
     for name, text in {"stdout": result.stdout, "stderr": result.stderr, **evidence}.items():
         assert API_KEY not in text, f"the API key leaked into {name}"
+        assert str(REPO_ROOT) not in text and str(tmp_path) not in text, f"an absolute path in {name}"
+    assert "evidence in ev/" in result.stdout
     leaky = json.loads(evidence["leaky.json"])
     chat = next(r for r in leaky["records"] if r["claim"] == "endpoint:chat")
     # Proof that the key really went out and came back, and was scrubbed on the way in.
-    assert chat["reason"] == "HTTP 500 from POST /v1/chat/completions: invalid credentials: Bearer [REDACTED]"
+    assert (
+        chat["reason"] == "HTTP 500 from POST /v1/chat/completions: invalid credentials: Bearer [REDACTED] was refused"
+    )
     keyed = json.loads(evidence["keyed.json"])
     assert all(r["status"] in ("pass", "fail") for r in keyed["records"])
     assert [r["claim"] for r in keyed["records"] if r["status"] == "fail"] == ["eval:code-small", "eval:json-format"]

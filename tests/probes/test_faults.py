@@ -226,7 +226,6 @@ async def test_server_killed_mid_run(doomed_vllm_server: VllmServer, vllm_server
     assert [(r.claim, r.status, r.reason) for r in before if r.status != "pass"] == []
     assert [r.claim for r in after] == [
         "endpoint:completions",
-        "endpoint:responses",
         "endpoint:fim",
         "capability:streaming",
         "capability:tools",

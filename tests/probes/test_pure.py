@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from probes.client import Timeouts, describe_transport_error, error_message, scrub
+from probes.checks import Context, check_context_length
+from probes.client import (
+    MAX_BODY_BYTES,
+    ClaimFailed,
+    Client,
+    Timeouts,
+    describe_transport_error,
+    error_message,
+    redact_paths,
+    scrub,
+    scrub_bytes,
+)
 from probes.evals import (
     CodeItem,
     JsonItem,
@@ -213,3 +226,116 @@ def test_exit_code_precedence() -> None:
     assert RunSummary("r", "s", "f", [result("pass", "info")]).exit_code == 0
     assert RunSummary("r", "s", "f", [result("pass", "fail")]).exit_code == 1
     assert RunSummary("r", "s", "f", [result("fail"), result("error")]).exit_code == 2
+
+
+# -- bounded probes: pure parts ----------------------------------------------------------------------------
+def test_secrets_are_scrubbed_before_the_excerpt_is_cut() -> None:
+    key = "sk-abcdef0123456789"
+    body = json.dumps({"error": {"message": "x" * 190 + key + " and more"}}).encode()
+    # Cut first, then scrubbed, this left "sk-abcdef0" behind.
+    assert error_message(body, (key,)) == "x" * 190 + "[REDACTED]…"
+    # A key echoed inside JSON with escaped slashes is the same key.
+    slashed = "sk-ab/cd/0123456789"
+    assert scrub_bytes(b'{"m": "Bearer sk-ab\\/cd\\/0123456789"}', (slashed,)) == b'{"m": "Bearer [REDACTED]"}'
+    assert scrub('{"m": "sk-ab\\/cd\\/0123456789"}', (slashed,)) == '{"m": "[REDACTED]"}'
+
+
+def test_machine_paths_are_shortened_and_urls_are_not() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert redact_paths(f"cannot write {root}/evidence/x.json") == "cannot write <repo>/evidence/x.json"
+    assert redact_paths(f"'{Path.home()}/.cache'") == "'~/.cache'"
+    assert redact_paths(f"{root}2/x") == f"{root}2/x", "only whole path components match"
+    assert redact_paths("GET /v1/models: HTTP 404") == "GET /v1/models: HTTP 404"
+    assert redact_paths("/srv/ev/a.json", {"/srv/ev": "<evidence>"}) == "<evidence>/a.json"
+
+
+def test_timeouts_mark_the_host_as_down() -> None:
+    timeouts = Timeouts(connect=1, read=2, request=9)
+    assert describe_transport_error(httpx.ReadTimeout("x"), "GET /x", timeouts, "h:1").timed_out
+    assert describe_transport_error(TimeoutError(), "GET /x", timeouts, "h:1").timed_out
+    assert describe_transport_error(httpx.ConnectTimeout("x"), "GET /x", timeouts, "h:1").connect_phase
+    truncated = describe_transport_error(httpx.RemoteProtocolError("x"), "GET /x", timeouts, "h:1")
+    assert not truncated.timed_out and not truncated.connect_phase
+
+
+def _mock_client(handler: Callable[[httpx.Request], httpx.Response], **target: object) -> Client:
+    return Client(_target(**target), Timeouts(), transport=httpx.MockTransport(handler))
+
+
+async def test_stream_lines_are_split_across_chunks_and_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PURE_TEST_KEY", "sk-streamed-key-42")
+    pieces = [b'data: {"a": 1}\r\n\r\nda', b'ta: {"key": "sk-streamed', b'-key-42"}\n\n', b"data: [DONE]\n\n"]
+
+    class Chunked(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for piece in pieces:
+                yield piece
+
+    async with _mock_client(lambda r: httpx.Response(200, stream=Chunked()), api_key_env="PURE_TEST_KEY") as client:
+        result = await client.stream("/chat/completions", {})
+    assert [e.data for e in result.events] == ['{"a": 1}', '{"key": "[REDACTED]"}', "[DONE]"]
+    assert result.done and result.problems == []
+
+
+async def test_bodies_over_the_cap_fail_unread() -> None:
+    def declared(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-length": str(10**10)}, stream=httpx.ByteStream(b"{}"))
+
+    async with _mock_client(declared) as client:
+        with pytest.raises(ClaimFailed) as info:
+            await client.json("GET", "/models")
+    assert info.value.reason == (
+        "HTTP 200 from GET /v1/models: response body over 16777216 bytes (16 MiB): it declares 10000000000 bytes; "
+        "none read"
+    )
+
+    class Endless(httpx.AsyncByteStream):
+        served = 0
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            while True:
+                Endless.served += 65536
+                yield b" " * 65536
+
+    async with _mock_client(lambda r: httpx.Response(200, stream=Endless())) as client:
+        with pytest.raises(ClaimFailed, match=r"over 16777216 bytes \(16 MiB\); stopped reading there$"):
+            await client.json("GET", "/models")
+        with pytest.raises(ClaimFailed, match=r"over 16777216 bytes \(16 MiB\); stopped reading there$"):
+            await client.stream("/chat/completions", {})
+    assert Endless.served <= 2 * (MAX_BODY_BYTES + 65536), "each read stopped at the cap"
+
+
+async def test_the_context_prompt_for_a_long_claim_takes_four_token_counts() -> None:
+    """A 128k-token claim: the prompts are built by repetition and sized with /tokenize twice to
+    calibrate and once each, not token by token (here against a stand-in that counts ' the' + 3)."""
+    claimed = 131072
+    counted: list[int] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"data": [{"id": "m", "max_model_len": claimed}]})
+        body = json.loads(request.content)
+        tokens = body.get("prompt", "").count(" the") + 3
+        if request.url.path == "/tokenize":
+            counted.append(tokens)
+            return httpx.Response(200, json={"count": tokens, "tokens": [1] * tokens})
+        if tokens + body.get("max_tokens", 0) > claimed:
+            return httpx.Response(400, json={"error": {"message": f"{tokens} tokens is over {claimed}"}})
+        return httpx.Response(200, json={"choices": [{"text": "x"}]})
+
+    async with _mock_client(server, endpoints=frozenset({"completions"}), served_context=claimed) as client:
+        started = time.perf_counter()
+        result = await check_context_length(Context(client, client.target))
+        took = time.perf_counter() - started
+    assert (result.status, result.reason) == ("pass", None)
+    assert result.value == {
+        "claimed": claimed,
+        "max_model_len": claimed,
+        "endpoint": "POST /v1/completions",
+        "margin_tokens": 9,
+        "accepted_prompt_tokens": claimed - 9,
+        "refused_prompt_tokens": claimed + 1,
+        "server_error": f"{claimed + 1} tokens is over {claimed}",
+    }
+    assert counted == [19, 35, claimed - 9, claimed + 1]
+    assert took < 5, f"{took:.1f} s"

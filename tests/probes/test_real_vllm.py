@@ -13,16 +13,24 @@ import pytest
 
 from catalog.evidence import ClaimRecord as Record
 from catalog.evidence import read_history
+from catalog.verdicts import ClaimInputs, ClaimState, claim_state
 from probes.evals import bundled_suites
 from probes.latency import Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import API_KEY_ENV, target_for
+from tests.support.fault_proxy import Fault, FaultProxy
 from tests.support.vllm_server import VllmServer
 
 pytestmark = pytest.mark.vllm
 
 SMALL_LOAD = Workload(requests=8, prompt_tokens=48, output_tokens=8, concurrency=2)
+# vLLM's refusal of a prompt over its 1024-token limit (its tokenizer stops counting at the limit + 1),
+# as recorded: server messages are kept to a 200-character excerpt.
+LIMIT_ERROR = (
+    "This model's maximum context length is 1024 tokens. However, your prompt contains at least 1025 input "
+    "tokens, which exceeds this limit even without any output tokens. Please reduce the length of the i…"
+)
 
 
 def by_claim(records: list[Record]) -> dict[str, Record]:
@@ -45,7 +53,18 @@ async def test_claims_the_tiny_server_honours_pass(tiny_target: ProbeTarget, tmp
         "capability:structured-output",
     ]
     assert {c: (records[c].status, records[c].reason) for c in must_pass} == dict.fromkeys(must_pass, ("pass", None))
-    assert records["context-length"].value == 1024
+    # The context was demonstrated, not read off /v1/models: a prompt of 1024 less the margin went
+    # through, and one of a token over the limit was refused in the server's own words.
+    assert records["context-length"].value == {
+        "claimed": 1024,
+        "max_model_len": 1024,
+        "endpoint": "POST /v1/completions",
+        "margin_tokens": 9,
+        "accepted_prompt_tokens": 1015,
+        "refused_prompt_tokens": 1025,
+        "server_error": LIMIT_ERROR,
+    }
+    assert records["context-length"].unit == "tokens"
     tools_value = records["capability:tools"].value
     assert isinstance(tools_value, dict) and tools_value["arguments"]["city"] in ("Paris", "Berlin", "Tokyo")
 
@@ -64,6 +83,8 @@ async def test_claims_the_tiny_server_honours_pass(tiny_target: ProbeTarget, tmp
 
     data = json.loads((tmp_path / "tiny.json").read_text())
     assert data["server"]["max_model_len"] == 1024
+    context = next(r for r in data["records"] if r["claim"] == "context-length")
+    assert context["value"]["accepted_prompt_tokens"] == 1015 and context["value"]["refused_prompt_tokens"] == 1025
     assert data["server"]["version"].startswith("vllm-0.32.0")
     lat = data["latency"]
     assert lat["workload"] == {"requests": 8, "prompt_tokens": 48, "output_tokens": 8, "concurrency": 2}
@@ -94,12 +115,22 @@ async def test_false_claims_fail_with_the_servers_reason(vllm_server: VllmServer
         "fail",
         "HTTP 404 from POST /v1/embeddings: Not Found",
     )
+    # Chat is the claimed text endpoint here, so the prompts are chat messages, counted with the template.
     context = records["context-length"]
-    assert (context.status, context.reason, context.value) == (
+    assert (context.status, context.reason) == (
         "fail",
-        "catalog claims a context of 2048 tokens but the server's max_model_len is 1024",
-        1024,
+        "catalog claims a context of 2048 tokens but the server's max_model_len is 1024; "
+        f"a prompt of 2039 tokens (the claimed 2048 less a margin of 9) got HTTP 400: {LIMIT_ERROR}",
     )
+    assert context.value == {
+        "claimed": 2048,
+        "max_model_len": 1024,
+        "endpoint": "POST /v1/chat/completions",
+        "margin_tokens": 9,
+        "accepted_prompt_tokens": None,
+        "refused_prompt_tokens": 1025,
+        "server_error": LIMIT_ERROR,
+    }
     assert (records["capability:vision"].status, records["capability:vision"].reason) == (
         "fail",
         "HTTP 400 from POST /v1/chat/completions: tiny is not a multimodal model",
@@ -187,3 +218,69 @@ async def test_api_key_is_enforced_and_checked(
     )
     not_passing = {claim: (r.status, r.reason) for claim, r in right_records.items() if r.status != "pass"}
     assert not not_passing, f"with the right key every claim should hold: {not_passing}"
+
+
+async def test_context_is_proven_through_chat_too(vllm_server: VllmServer, tmp_path: Path) -> None:
+    target = target_for(
+        vllm_server.base_url, "chat-context", endpoints=frozenset({"chat"}), capabilities=frozenset(), slo={}
+    )
+    summary = await run_probes([target], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
+    context = by_claim(summary.results[0].records)["context-length"]
+    assert (context.status, context.reason) == ("pass", None)
+    assert isinstance(context.value, dict) and context.value["endpoint"] == "POST /v1/chat/completions"
+    # The chat template's own tokens are counted in: the filler alone would overshoot.
+    assert (context.value["accepted_prompt_tokens"], context.value["refused_prompt_tokens"]) == (1015, 1025)
+
+
+async def test_context_without_tokenize_stays_unproven(
+    vllm_server: VllmServer, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """A server that cannot count tokens (no /tokenize, like Ollama or a gateway) cannot prove the claim;
+    the site shows such a claim unverified, never verified. A wrong claim still fails on /v1/models."""
+    fault_proxy.faults = {"/tokenize": Fault("status", code=404)}
+    right = target_for(
+        fault_proxy.base_url, "no-tokenize", endpoints=frozenset({"completions"}), capabilities=frozenset()
+    )
+    wrong = target_for(
+        fault_proxy.base_url,
+        "no-tokenize-wrong",
+        endpoints=frozenset({"completions"}),
+        capabilities=frozenset(),
+        served_context=2048,
+    )
+    summary = await run_probes([right, wrong], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
+    unproven = by_claim(summary.results[0].records)["context-length"]
+    assert (unproven.status, unproven.reason) == (
+        "info",
+        "no request can prove the claimed context of 1024 tokens: POST /tokenize answered HTTP 404 "
+        "(injected upstream failure); /v1/models reports max_model_len 1024",
+    )
+    facts = ClaimInputs(probe_status=unproven.status, age_days=0, stale_after_days=14, reported=False)
+    assert claim_state(facts) is ClaimState.unverified
+    refuted = by_claim(summary.results[1].records)["context-length"]
+    assert (refuted.status, refuted.reason) == (
+        "fail",
+        "catalog claims a context of 2048 tokens but the server's max_model_len is 1024",
+    )
+    # Without counts nothing long is sent: the only completions are the two endpoint checks' own.
+    assert sum(1 for path, _ in fault_proxy.log if path == "/v1/completions") == 2
+
+
+async def test_a_server_that_takes_more_than_its_limit_fails(
+    vllm_server: VllmServer, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """/v1/models says 1024, but a prompt of 1025 tokens is answered 200 (here: a proxy that turns the
+    refusal into a success, as a truncating gateway would). Sizing the prompts took a handful of
+    /tokenize calls, not one per token."""
+    fault_proxy.faults = {"/v1/completions": Fault("status", code=200)}
+    target = target_for(fault_proxy.base_url, "lax", endpoints=frozenset({"completions"}), capabilities=frozenset())
+    summary = await run_probes([target], evidence_dir=tmp_path, concurrency=1, workload=None, suites=[])
+    context = by_claim(summary.results[0].records)["context-length"]
+    assert (context.status, context.reason) == (
+        "fail",
+        "a prompt of 1025 tokens, over the served limit of 1024, was accepted",
+    )
+    assert isinstance(context.value, dict) and context.value["accepted_prompt_tokens"] == 1015
+    assert context.value["refused_prompt_tokens"] is None
+    tokenize_calls = sum(1 for path, _ in fault_proxy.log if path == "/tokenize")
+    assert 4 <= tokenize_calls <= 6

@@ -12,7 +12,19 @@ unlisted paths pass through untouched. Each fault acts on the *real* response fr
   and content-length stay right), e.g. to corrupt one SSE event or hide ``data: [DONE]``.
 * ``hang``: read the request and never answer.
 * ``echo-auth``: answer 500 with the request's Authorization header in the message, as a careless
-  server might; the probes must keep that key out of everything they record.
+  server might; the probes must keep that key out of everything they record. ``pad`` characters of
+  filler come first, to put the key where an excerpt of the message is cut.
+
+Hostile answers made up by the proxy, without asking upstream (so they work with no server behind):
+
+* ``huge``: answer 200 with a body of ``size`` bytes (2 GiB by default), sent as fast as the client
+  reads, declared in ``content-length`` or (``declare_length=False``) chunked without one.
+  ``proxy.sent[path]`` counts the body bytes the client took before it hung up.
+* ``trickle``: answer 200 one byte every ``interval`` seconds, status line and headers included, for
+  ever: each byte comes sooner than a read timeout, so only a deadline on the whole request ends it.
+
+``proxy.default`` is the fault for every path ``faults`` does not name (``pass`` unless set), so one
+line makes a whole server hang.
 
 The proxy runs its own event loop in a daemon thread, so synchronous tests, async tests and probe CLI
 subprocesses can all use it. ``proxy.log`` lists ``(path, fault kind)`` per request, so a test can show
@@ -23,12 +35,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["pass", "status", "malformed-json", "truncate", "drip", "hang", "echo-auth", "rewrite"]
+FaultKind = Literal[
+    "pass", "status", "malformed-json", "truncate", "drip", "hang", "echo-auth", "rewrite", "huge", "trickle"
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,9 @@ class Fault:
     interval: float = 0.2
     old: bytes = b""
     new: bytes = b""
+    pad: int = 0
+    size: int = 2 * 1024**3
+    declare_length: bool = True
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes:
@@ -82,7 +100,9 @@ class FaultProxy:
         self.upstream = (upstream_host, upstream_port)
         self.delay_s = delay_s
         self.faults: dict[str, Fault] = {}
+        self.default = Fault()
         self.log: list[tuple[str, str]] = []
+        self.sent: dict[str, int] = {}
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -138,7 +158,7 @@ class FaultProxy:
         request_line, headers = _headers(head)
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         path = request_line.split(" ")[1].split("?")[0]
-        fault = self.faults.get(path, Fault())
+        fault = self.faults.get(path, self.default)
         self.log.append((path, fault.kind))
         if self.delay_s:
             # A fixed wait per request stands in for a remote server's network and queueing time.
@@ -147,8 +167,14 @@ class FaultProxy:
         if fault.kind == "hang":
             await asyncio.sleep(3600)
             return
+        if fault.kind == "huge":
+            await self._huge(fault, path, writer)
+            return
+        if fault.kind == "trickle":
+            await self._trickle(fault, writer)
+            return
         if fault.kind == "echo-auth":
-            message = f"invalid credentials: {headers.get('authorization', '(none)')}"
+            message = f"invalid credentials: {'x' * fault.pad}{headers.get('authorization', '(none)')} was refused"
             payload = json.dumps({"error": {"message": message, "code": 500}}).encode()
             writer.write(_response(500, "Internal Server Error", payload))
             await writer.drain()
@@ -164,6 +190,27 @@ class FaultProxy:
             await self._relay(fault, up_reader, writer)
         finally:
             up_writer.close()
+
+    async def _huge(self, fault: Fault, path: str, writer: asyncio.StreamWriter) -> None:
+        framing = f"content-length: {fault.size}" if fault.declare_length else "transfer-encoding: chunked"
+        writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n".encode())
+        block = b'{"data": [' + b" " * (65536 - 10)
+        self.sent[path] = 0
+        while self.sent[path] < fault.size:
+            piece = block[: fault.size - self.sent[path]]
+            writer.write(piece if fault.declare_length else b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()  # raises once the client hangs up
+            self.sent[path] += len(piece)
+        if not fault.declare_length:
+            writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+    async def _trickle(self, fault: Fault, writer: asyncio.StreamWriter) -> None:
+        answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n{"
+        for index in itertools.count():
+            writer.write(answer[index : index + 1] or b" ")
+            await writer.drain()
+            await asyncio.sleep(fault.interval)
 
     async def _relay(self, fault: Fault, up: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if fault.kind in ("pass", "rewrite"):
