@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.advice import answers, successor
+from catalog.clients import client_target
 from catalog.collections import ENTITY_KINDS
-from hooks.render.snippets import client_target
 from hooks.render.templating import render_code
 from hooks.site_context import SiteContext
 

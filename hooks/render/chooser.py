@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.advice import answers, successor
+from catalog.clients import client_target
 from hooks.render.fleets import fleet_view
-from hooks.render.snippets import client_target
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.clients import client_target
 from catalog.litellm import model_entry, render_entry
 from catalog.types import DeploymentStatus
 from catalog.verdicts import summary_rule
 from catalog.vram import estimate
 from hooks.render.fleets import fleet_view
-from hooks.render.snippets import client_target, examples_for
+from hooks.render.snippets import examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from catalog.clients import client_target
 from catalog.schema import UseCase, Workload
 from hooks.render.fleets import by_fleet, fleet_view
-from hooks.render.snippets import client_target, request_example
+from hooks.render.snippets import request_example
 from hooks.render.templating import Links, render
 from hooks.render.trees import recommendation_view
 from hooks.site_context import SiteContext
