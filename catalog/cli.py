@@ -48,6 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="fail if the routing differs from what the catalog gives (evidence comments are not compared)",
     )
+    mcp = commands.add_parser("mcp", help="serve the catalog to agents as an MCP server on stdio")
+    _catalog_arg(mcp)
+    mcp.add_argument(
+        "--evidence", type=Path, default=None, help="evidence folder (default: $EVIDENCE_DIR, else evidence/)"
+    )
+    mcp.add_argument(
+        "--site", type=Path, default=Path("site"), help="built site whose llms.txt and catalog.json are offered (site/)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -77,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_schemas():
             print(f"wrote {path}")
         return 0
+    if args.command == "mcp":
+        return _serve_mcp(args.catalog or default_catalog_dir(), args.evidence or default_evidence_dir(), args.site)
     if args.command == "export":
         evidence_dir = args.evidence or default_evidence_dir()
         return _export_litellm(args.catalog or default_catalog_dir(), evidence_dir, args.output, check=args.check)
@@ -120,4 +130,19 @@ def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, chec
         if present.get(name) != content:
             (target / name).write_text(content, encoding="utf-8")
             print(f"wrote {target / name} ({content.count('- model_name:')} models)")
+    return 0
+
+
+def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:
+    from catalog.mcp_server import CatalogView, build_server  # the MCP SDK loads only for this command
+
+    catalog, errors = check_catalog(root)
+    if catalog is None:
+        for error in errors:
+            print(error.format(), file=sys.stderr)
+        return 1
+    evidence = load_evidence(evidence_dir)
+    for problem in evidence.problems:
+        print(f"evidence ignored: {problem}", file=sys.stderr)
+    build_server(CatalogView(catalog, evidence, evidence_today()), site_dir).run("stdio")
     return 0

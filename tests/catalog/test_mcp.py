@@ -1,0 +1,98 @@
+"""The MCP server, driven by the official SDK's own stdio client, as an agent would use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH, build_site
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = build_site(tmp_path_factory.mktemp("mcp"), FIXTURES / "small-catalog", FIXTURES / "every-state-evidence")
+    assert result.returncode == 0, result.output
+    return result.site_dir
+
+
+def _params(site: Path) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "catalog", "mcp", "--catalog", str(FIXTURES / "small-catalog")]
+        + ["--evidence", str(FIXTURES / "every-state-evidence"), "--site", str(site)],
+        cwd=str(REPO_ROOT),
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+    )
+
+
+async def _call(session: ClientSession, tool: str, **arguments: Any) -> Any:
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, result
+    if result.structured_content is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)  # type: ignore[union-attr]
+
+
+async def test_an_agent_lists_and_calls_every_tool(site: Path) -> None:
+    async with stdio_client(_params(site)) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = {tool.name for tool in (await session.list_tools()).tools}
+        assert tools == {
+            "list_tasks",
+            "pick_deployment",
+            "get_deployment",
+            "compare_deployments",
+            "claims_changed_since",
+        }
+
+        tasks = await _call(session, "list_tasks")
+        assert [t["id"] for t in tasks["tasks"]] == ["coding", "general-chat"]
+
+        coding = await _call(session, "pick_deployment", task="coding")
+        (fleet,) = coding["fleets"]
+        assert (fleet["fleet"], fleet["name"]) == ("team", "Test team"), "every answer says whose it is"
+        first = fleet["picks"][0]
+        assert (first["deployment"], first["rank"]) == ("coder-chat", 1)
+        assert first["client"]["base_url"] == "http://127.0.0.1:9/v1"
+        assert first["client"]["model"] == "qwen2.5-coder-7b-instruct"
+        assert first["evidence"]["summary"] == "failing", "the same state as the card on the same day"
+        assert [p["deployment"] for p in fleet["picks"]] == ["coder-chat", "coder-fim"]
+
+        unknown = await _call(session, "pick_deployment", task="painting")
+        assert unknown["error"].startswith("unknown task 'painting'; known tasks: coding, general-chat")
+
+        details = await _call(session, "get_deployment", deployment_id="old-llama")
+        assert details["evidence"]["summary"] == "unverified"
+        assert [(c["claim"], c["state"]) for c in details["claims"]] == [("endpoint:chat", "stale")]
+
+        compared = await _call(session, "compare_deployments", deployment_ids=["coder-chat", "coder-fim"])
+        assert compared["deployments"]["coder-chat"]["evidence"] == "failing"
+        assert compared["deployments"]["coder-fim"]["evidence"] == "verified"
+        assert "evidence" in compared["differ"] and "fleet" not in compared["differ"]
+
+        changed = await _call(session, "claims_changed_since", since="2026-11-19")
+        assert {(c["deployment"], c["claim"], c["was"], c["now"]) for c in changed["changes"]} >= {
+            ("coder-chat", "latency", "passing", "not passing"),
+            ("coder-fim", "endpoint:fim", "never probed", "passing"),
+        }
+
+
+async def test_llms_txt_and_catalog_json_are_resources(site: Path) -> None:
+    async with stdio_client(_params(site)) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        uris = {str(r.uri) for r in (await session.list_resources()).resources}
+        assert uris == {"catalog://llms.txt", "catalog://catalog.json"}
+        llms = (await session.read_resource("catalog://llms.txt")).contents[0]
+        assert llms.text == (site / "llms.txt").read_text()  # type: ignore[union-attr]
+        catalog = (await session.read_resource("catalog://catalog.json")).contents[0]
+        data = json.loads(catalog.text)  # type: ignore[union-attr]
+        assert data["deployments"]["coder-fim"]["evidence_summary"]["state"] == "verified"
