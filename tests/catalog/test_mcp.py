@@ -27,8 +27,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _params(site: Path) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
-        args=["-m", "catalog", "mcp", "--catalog", str(FIXTURES / "small-catalog")]
-        + ["--evidence", str(FIXTURES / "every-state-evidence"), "--site", str(site)],
+        args=[
+            *("-m", "catalog", "mcp", "--catalog", str(FIXTURES / "small-catalog")),
+            *("--evidence", str(FIXTURES / "every-state-evidence"), "--site", str(site)),
+        ],
         cwd=str(REPO_ROOT),
         env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
     )
