@@ -48,6 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="fail if the routing differs from what the catalog gives (evidence comments are not compared)",
     )
+    discover = commands.add_parser("discover", help="write catalog files from a live OpenAI-compatible server")
+    discover.add_argument("url", help="the server's base URL including /v1, e.g. http://127.0.0.1:8000/v1")
+    _catalog_arg(discover)
+    discover.add_argument(
+        "--fleet", default="discovered", help="fleet id for the new deployments (default: discovered)"
+    )
+    discover.add_argument("--evidence", type=Path, default=None, help="where to write what the requests proved")
+    discover.add_argument("--api-key-env", default=None, help="environment variable holding the server's API key")
+    discover.add_argument("--force", action="store_true", help="overwrite files that exist already")
+    importer = commands.add_parser("import", help="write catalog files from an existing configuration")
+    importer.add_argument("format", choices=["litellm"], help="litellm: a LiteLLM proxy config with model_list")
+    importer.add_argument("config", type=Path, help="the config file")
+    _catalog_arg(importer)
+    importer.add_argument("--fleet", default="imported", help="fleet id for the new deployments (default: imported)")
+    importer.add_argument("--force", action="store_true", help="overwrite files that exist already")
     mcp = commands.add_parser("mcp", help="serve the catalog to agents as an MCP server on stdio")
     _catalog_arg(mcp)
     mcp.add_argument(
@@ -85,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_schemas():
             print(f"wrote {path}")
         return 0
+    if args.command in ("discover", "import"):
+        return _onboard(args)
     if args.command == "mcp":
         return _serve_mcp(args.catalog or default_catalog_dir(), args.evidence or default_evidence_dir(), args.site)
     if args.command == "export":
@@ -145,4 +162,35 @@ def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:
     for problem in evidence.problems:
         print(f"evidence ignored: {problem}", file=sys.stderr)
     build_server(CatalogView(catalog, evidence, evidence_today()), site_dir).run("stdio")
+    return 0
+
+
+def _onboard(args: argparse.Namespace) -> int:
+    from catalog.onboard import OnboardError, discover, import_litellm
+
+    root = args.catalog or default_catalog_dir()
+    try:
+        if args.command == "discover":
+            written = discover(
+                args.url,
+                root,
+                fleet=args.fleet,
+                evidence_dir=args.evidence,
+                api_key_env=args.api_key_env,
+                force=args.force,
+            )
+        else:
+            written = import_litellm(args.config, root, fleet=args.fleet, force=args.force)
+    except OnboardError as exc:
+        print(f"python -m catalog {args.command}: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    catalog, errors = check_catalog(root)
+    for error in errors:
+        print(error.format())
+    if catalog is None:
+        print(f"{len(errors)} error(s): fix them, then run `python -m catalog validate`", file=sys.stderr)
+        return 1
+    print(f"ok: the catalog in {root} validates ({len(catalog.deployments)} deployments)")
     return 0

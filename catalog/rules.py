@@ -421,21 +421,22 @@ def successors_resolve_without_cycles(catalog: Catalog, known: Known) -> Iterato
 
 
 def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]:
-    """An `inferred:` entry must name a field this deployment sets, or it marks nothing."""
-    for dep_id, dep in catalog.deployments.items():
-        data = dep.model_dump()
-        for index, inferred in enumerate(dep.inferred):
-            value: object = data
-            for part in inferred.field.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            if value is None:
-                yield Violation(
-                    "deployments",
-                    dep_id,
-                    ("inferred", index, "field"),
-                    f"`{inferred.field}` is not set on this deployment, so there is nothing to mark as inferred",
-                    "name a field this file sets, such as `endpoint.base_url`",
-                )
+    """An `inferred:` entry must name a field the file sets, or it marks nothing."""
+    for folder in ("deployments", "models"):
+        for entity_id, entity in catalog.entities(folder).items():
+            data = entity.model_dump()
+            for index, inferred in enumerate(entity.inferred):  # type: ignore[attr-defined]
+                value: object = data
+                for part in inferred.field.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    yield Violation(
+                        folder,
+                        entity_id,
+                        ("inferred", index, "field"),
+                        f"`{inferred.field}` is not set in this file, so there is nothing to mark as inferred",
+                        "name a field this file sets, such as `endpoint.base_url`",
+                    )
 
 
 RULES: tuple[Rule, ...] = (

@@ -17,8 +17,10 @@ from catalog.claims import CLAIM_NAME_PATTERN, Capability, EndpointKind
 from catalog.types import (
     BackendKind,
     DeploymentStatus,
+    EditUri,
     EntityId,
     EnvVarName,
+    FimToken,
     GatewayAlias,
     HttpUrl,
     HubRepoId,
@@ -62,8 +64,9 @@ class Source(Strict):
 
     title: OneLine
     """Title of the document."""
-    kind: Literal["guide", "issue", "catalog-page", "article", "model-card", "vendor-docs"]
-    """What sort of document it is."""
+    kind: Literal["guide", "issue", "catalog-page", "article", "model-card", "vendor-docs", "server", "config"]
+    """What sort of document it is; `server` is what a running server reported (`python -m catalog discover`),
+    `config` an existing gateway configuration (`python -m catalog import litellm`)."""
     url: HttpUrl | None = None
     """Where the document lives, if it is public."""
     summary: Prose
@@ -121,6 +124,17 @@ class HubLink(Strict):
     """Repository on that hub."""
 
 
+class Inferred(Strict):
+    """A value no source states outright, worked out from what one does; pages mark it as inferred."""
+
+    field: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")
+    """Dotted path of the field in this file, e.g. `endpoint.base_url`."""
+    reason: OneLine
+    """How it was worked out, e.g. `the guide names port 8001; host and /v1 path assumed`."""
+    source: SourceRef | None = None
+    """The source whose statement it was worked out from."""
+
+
 class Model(Strict):
     """A set of weights: one file per model in `models/`, named after its id."""
 
@@ -150,6 +164,8 @@ class Model(Strict):
     """How these weights are stored (`none` = original precision); absent when no source states it."""
     description: Prose
     """What the model is, in this catalog's words."""
+    inferred: list[Inferred] = Field(default_factory=list)
+    """Values on this model that no source states outright (e.g. a kind guessed from a served name)."""
     sources: list[SourceRef] = Field(default_factory=list)
 
 
@@ -296,9 +312,9 @@ class Endpoint(Strict):
 class FimFormat(Strict):
     """Control tokens of a fill-in-the-middle prompt."""
 
-    prefix: str
-    suffix: str
-    middle: str
+    prefix: FimToken
+    suffix: FimToken
+    middle: FimToken
 
 
 class RecommendedParams(Strict):
@@ -352,17 +368,6 @@ class ReportedEvidence(Strict):
     source: SourceRef
     date: dt.date | None = None
     """When it was measured, if the source says."""
-
-
-class Inferred(Strict):
-    """A value no source states outright, worked out from what one does; pages mark it as inferred."""
-
-    field: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")
-    """Dotted path of the field in this file, e.g. `endpoint.base_url`."""
-    reason: OneLine
-    """How it was worked out, e.g. `the guide names port 8001; host and /v1 path assumed`."""
-    source: SourceRef | None = None
-    """The source whose statement it was worked out from."""
 
 
 class RequestExample(Strict):
@@ -469,8 +474,8 @@ class ChooserCategory(Strict):
     task: EntityId
     """Id of the file in `tasks/`; a fleet answers each task once."""
     title: OneLine
-    icon: str | None = None
-    """Material icon shortcode, e.g. `material/brain`."""
+    icon: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
+    """Material icon shortcode, e.g. `material/brain`: a set and an icon name, lower-case words joined by `-`."""
     order: int
     """Position on the quick-chooser page, smallest first."""
     description: OneLine | None = None
@@ -708,7 +713,8 @@ class SiteInfo(Strict):
     tagline: OneLine
     repo_url: HttpUrl | None = None
     """Repository the edit links point at."""
-    edit_uri: str = "edit/main/"
+    edit_uri: EditUri = "edit/main/"
+    """Path from `repo_url` to the catalog's files, for the edit buttons: relative, ending in `/`."""
     gateways: dict[EntityId, Gateway] = Field(default_factory=dict)
     """Gateways (e.g. LiteLLM proxies) that deployments sit behind, by id."""
     fleet_notes: list[Prose] = Field(default_factory=list)

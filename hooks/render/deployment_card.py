@@ -82,6 +82,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
             - {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
         ),
         "inferred": {i.field: i for i in deployment.inferred},
+        "model_inferred": {i.field: i for i in model.inferred},
         "retired": deployment.retired(ctx.today),
         "successor": catalog.deployments[deployment.successor] if deployment.successor else None,
         "successor_href": links.deployment(deployment.successor) if deployment.successor else None,
