@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from catalog.clients import client_target
@@ -105,14 +106,13 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
     }
 
 
-def _relative(ctx: SiteContext, path: object) -> str:
-    from pathlib import Path
-
-    assert isinstance(path, Path)
-    try:
-        return path.relative_to(ctx.repo_root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _relative(ctx: SiteContext, path: Path) -> str:
+    """The file's path from the repository root, or from the catalog folder's parent when the catalog lives
+    elsewhere: never this machine's absolute path (the build must not depend on where it ran)."""
+    for base in (ctx.repo_root, ctx.catalog.root.parent):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return f"{ctx.catalog.root.name}/{path.name}"
 
 
 def render_deployment_card(ctx: SiteContext, deployment_id: str) -> str:

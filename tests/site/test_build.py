@@ -141,3 +141,20 @@ def test_llms_full_links_are_absolute(built: BuildResult) -> None:
     assert "](../" not in text and 'href="../' not in text
     assert "](http://127.0.0.1:8000/deployments/coder-chat/)" in text
     assert "<!-- page: http://127.0.0.1:8000/catalog/ (Catalog) -->" in text
+
+
+def test_a_catalog_outside_the_repository_leaves_no_absolute_path(tmp_path: Path) -> None:
+    catalog = tmp_path / "elsewhere" / "team-catalog"
+    shutil.copytree(FIXTURES / "small-catalog", catalog)
+    result = build_site(tmp_path, catalog, FIXTURES / "small-evidence")
+    assert result.returncode == 0, result.output
+    leaks = [
+        str(p.relative_to(result.site_dir))
+        for p in result.site_dir.rglob("*")
+        if p.is_file()
+        and p.suffix in {".html", ".md", ".txt", ".json"}
+        and str(tmp_path) in p.read_text(errors="ignore")
+    ]
+    assert leaks == []
+    card = (result.site_dir / "deployments/coder-chat/index.md").read_text()
+    assert "`team-catalog/deployments/coder-chat.yaml`" in card
