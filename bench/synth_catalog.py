@@ -20,7 +20,10 @@ FAMILIES = ["Qwen3", "Llama 3.3", "Mistral", "Gemma 3", "Phi-4", "DeepSeek", "GL
 GPUS = ["L4", "A10G", "A100-80GB", "H100", "H200", "L40S"]
 KINDS = ["instruct", "chat", "reasoning", "base", "vision-language"]
 QUANTS = ["none", "awq-4bit", "nvfp4", "fp8"]
-TASKS = ["general", "reasoning", "coding", "vision", "small-utility"]
+#: Task ids of the bundled catalog's tasks/ (copied into every synthetic catalog).
+TASKS = ["general-chat", "reasoning", "coding", "vision", "utility"]
+#: Synthetic fleets: every deployment belongs to one, and each fleet answers every task.
+FLEETS = ["synth-east", "synth-west"]
 
 
 def _write(path: Path, folder: str | None, data: dict[str, object]) -> None:
@@ -36,14 +39,24 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     # Shared entities (sources, hubs, glossary, backends, site) come from the bundled catalog.
-    for folder in ("sources", "hubs", "glossary", "backends"):
+    for folder in ("sources", "hubs", "glossary", "backends", "tasks"):
         shutil.copytree(BUNDLED / folder, target / folder)
     _write(
         target / "site.yaml",
         None,
         {"title": f"Synthetic catalog ({models} models)", "tagline": "Generated for the scaling benchmark."},
     )
-    picks: dict[str, list[str]] = {task: [] for task in TASKS}
+    for order, fleet in enumerate(FLEETS):
+        _write(
+            target / "fleets" / f"{fleet}.yaml",
+            "fleets",
+            {
+                "name": f"Synthetic fleet {fleet.split('-')[1]}",
+                "summary": "Generated for the scaling benchmark.",
+                "order": order,
+            },
+        )
+    picks: dict[tuple[str, str], list[str]] = {(fleet, task): [] for fleet in FLEETS for task in TASKS}
     for i in range(models):
         family = FAMILIES[i % len(FAMILIES)]
         kind = KINDS[i % len(KINDS)]
@@ -86,6 +99,7 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
             capabilities.append("vision")
         deployment: dict[str, object] = {
             "model": model_id,
+            "fleet": FLEETS[i % len(FLEETS)],
             "backend": "vllm",
             "served_name": f"{model_id}-served",
             "gateway_alias": f"{model_id}-alias",
@@ -120,14 +134,17 @@ def generate(target: Path, models: int, seed: int = 7) -> None:
         if kind == "base":
             deployment["fim"] = {"prefix": "<|fim_prefix|>", "suffix": "<|fim_suffix|>", "middle": "<|fim_middle|>"}
         _write(target / "deployments" / f"{dep_id}.yaml", "deployments", deployment)
-        if deployment["status"] == "active" and len(picks[TASKS[i % len(TASKS)]]) < 5:
-            picks[TASKS[i % len(TASKS)]].append(dep_id)
-    for order, (task, ids) in enumerate(picks.items()):
+        key = (FLEETS[i % len(FLEETS)], TASKS[i % len(TASKS)])
+        if deployment["status"] == "active" and len(picks[key]) < 5:
+            picks[key].append(dep_id)
+    for order, ((fleet, task), ids) in enumerate(picks.items()):
         if ids:
             _write(
-                target / "choosers" / f"{task}.yaml",
+                target / "choosers" / f"{fleet}-{task}.yaml",
                 "choosers",
                 {
+                    "fleet": fleet,
+                    "task": task,
                     "title": task.replace("-", " ").title(),
                     "order": order,
                     "picks": [{"deployment": d, "reason": "synthetic pick"} for d in ids],

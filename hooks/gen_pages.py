@@ -17,16 +17,19 @@ import mkdocs_gen_files
 
 from hooks.render.deployment_card import render_deployment_card
 from hooks.render.deployment_index import render_deployment_index
+from hooks.render_cache import CardCache
 from hooks.site_context import current
 
 ctx = current()
+# Each card's markdown is rendered once per content hash of what it is made from (hooks/render_cache.py).
+cards = CardCache(ctx)
 only = os.environ.get("CARDS")
 for deployment_id in ctx.catalog.deployments:
     if only and not fnmatch.fnmatch(deployment_id, only):
         continue
     path = f"deployments/{deployment_id}.md"
     with mkdocs_gen_files.open(path, "w") as page:
-        page.write(render_deployment_card(ctx, deployment_id))
+        page.write(cards.card(deployment_id, render_deployment_card))
     source = ctx.catalog.source_file("deployments", deployment_id)
     # A catalog outside the repository has nothing to edit online.
     if source.is_relative_to(ctx.repo_root):

@@ -19,9 +19,12 @@ from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
 from hooks.publish import StagedBuild
 from hooks.render.agents import (
     PageEntry,
+    catalog_export,
     markdown_url,
     render_catalog_json,
+    render_deployment_json_files,
     render_llms_full,
+    render_llms_index_files,
     render_llms_txt,
 )
 from hooks.render.markers import MarkerError, expand_markers
@@ -98,7 +101,13 @@ def on_post_build(config: MkDocsConfig) -> None:
     ]
     _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
     _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered], config.site_url or ""))
-    _write(site_dir / "catalog.json", render_catalog_json(ctx))
+    # llms.txt stays the same size however many deployments there are: it links to one file per model family.
+    for path, text in render_llms_index_files(ctx).items():
+        _write(site_dir / path, text)
+    export = catalog_export(ctx)
+    _write(site_dir / "catalog.json", render_catalog_json(ctx, export))
+    for path, text in render_deployment_json_files(export).items():
+        _write(site_dir / path, text)
     shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
     shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
 

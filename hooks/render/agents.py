@@ -61,25 +61,88 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
             )
         picks.sort(key=lambda p: (p["task_order"], p["answer"].rank))
         fleets.append({"id": fleet_id, "f": fleet, "picks": picks})
-    deployments = []
-    for dep_id, dep in catalog.deployments.items():
-        deployments.append(
-            {
-                "id": dep_id,
-                "d": dep,
-                "target": client_target(catalog, dep),
-                "verdict": ctx.verdicts[dep_id],
-                "url": markdown_url(f"deployments/{dep_id}/"),
-            }
-        )
+    families = _families(ctx)
     return render_code(
         "llms.txt.j2",
         site=catalog.site,
         fleets=fleets,
-        deployments=deployments,
+        deployment_count=len(catalog.deployments),
+        families=families,
+        family_lines=FAMILY_LINES,
+        family_index=FAMILY_INDEX,
         guides=guides,
         optional=optional,
     )
+
+
+#: llms.txt names each model family's file while there are at most this many families, else only the index
+#: of families: either way its size does not grow with the number of deployments.
+FAMILY_LINES = 40
+FAMILY_INDEX = "llms/deployments.md"
+
+
+def deployment_json_url(deployment_id: str) -> str:
+    """Where one deployment's JSON (its catalog.json entry alone) is published."""
+    return f"deployments/{deployment_id}.json"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "family"
+
+
+def _families(ctx: SiteContext) -> list[dict[str, Any]]:
+    """Model families, sorted by name, each with its deployment ids and the URL of its llms file."""
+    grouped: dict[str, list[str]] = {}
+    for dep_id, dep in ctx.catalog.deployments.items():
+        grouped.setdefault(ctx.catalog.models[dep.model].family, []).append(dep_id)
+    families, used = [], set()
+    for name in sorted(grouped, key=lambda n: (n.lower(), n)):
+        slug = _slug(name)
+        while slug in used:
+            slug += "-x"
+        used.add(slug)
+        families.append(
+            {"name": name, "url": f"llms/families/{slug}.md", "ids": grouped[name], "count": len(grouped[name])}
+        )
+    return families
+
+
+def render_llms_index_files(ctx: SiteContext) -> dict[str, str]:
+    """The files llms.txt links to for deployments: one per model family, and an index of the families.
+
+    Keys are paths relative to the site root; links inside each file are relative to that file.
+    """
+    catalog = ctx.catalog
+    families = _families(ctx)
+    files: dict[str, str] = {}
+    for family in families:
+        up = "../../"
+        deployments = [
+            {
+                "id": dep_id,
+                "d": catalog.deployments[dep_id],
+                "target": client_target(catalog, catalog.deployments[dep_id]),
+                "verdict": ctx.verdicts[dep_id],
+                "url": up + markdown_url(f"deployments/{dep_id}/"),
+                "json_url": up + deployment_json_url(dep_id),
+            }
+            for dep_id in family["ids"]
+        ]
+        files[family["url"]] = render_code(
+            "llms_family.md.j2",
+            title=f"{family['name']}: {family['count']} deployment{'s' if family['count'] != 1 else ''}",
+            intro=f"Part of {catalog.site.title} (llms.txt at the site root). Card links lead to each deployment's page as markdown.",
+            deployments=deployments,
+            families=[],
+        )
+    files[FAMILY_INDEX] = render_code(
+        "llms_family.md.j2",
+        title=f"Deployments by model family: {len(catalog.deployments)} deployments",
+        intro=f"Part of {catalog.site.title} (llms.txt at the site root). One file per model family.",
+        deployments=[],
+        families=[{**f, "url": f["url"].removeprefix("llms/")} for f in families],
+    )
+    return files
 
 
 _RELATIVE_LINK = re.compile(r'(\]\(|href=")(?![a-z][a-z0-9+.-]*:|/|#)([^)"\s]+)')
@@ -157,5 +220,20 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
     }
 
 
-def render_catalog_json(ctx: SiteContext) -> str:
-    return json.dumps(catalog_export(ctx), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render_catalog_json(ctx: SiteContext, export: dict[str, Any] | None = None) -> str:
+    return json.dumps(export or catalog_export(ctx), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_deployment_json_files(export: dict[str, Any]) -> dict[str, str]:
+    """One small JSON file per deployment beside catalog.json: its catalog.json entry alone, so an agent that
+    needs one deployment does not download the whole catalog. Keys are paths relative to the site root."""
+    return {
+        deployment_json_url(dep_id): json.dumps(
+            {"export_version": export["export_version"], "id": dep_id, "deployment": entry},
+            indent=2,
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        + "\n"
+        for dep_id, entry in export["deployments"].items()
+    }

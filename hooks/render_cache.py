@@ -1,0 +1,259 @@
+"""Rendering cached by content hash, across builds and `mkdocs serve` rebuilds.
+
+Two caches, both under `.cache/site-render/` (git-ignored; `SITE_RENDER_CACHE=off` turns both off,
+`SITE_RENDER_CACHE=DIR` moves them):
+
+- **Card markdown**, keyed on everything a card is rendered from: its deployment's and its model's YAML
+  (bytes), its evidence and verdict, how many deployments share its served name, every other catalog file
+  (fleets, sources, glossary, site.yaml, ...), "today", and the source of every template and every module
+  in `hooks/` and `catalog/`. A card reads its own deployment and model plus shared entities; if a card
+  ever reads *another* deployment, that deployment must go into `card_key` too
+  (tests/site/test_render_cache.py builds with and without the cache and compares).
+- **Markdown -> HTML**, keyed on the page's markdown (after markers are expanded), its source path and
+  URL, the set of files in the build (links resolve against it), mkdocs.yml and the versions of MkDocs,
+  Python-Markdown, PyMdown Extensions and Material. A hit replaces MkDocs' `Page.render` for that page
+  with what the first render produced: HTML, table of contents, title and anchors. A render that logged
+  a warning (a broken link) is never stored, so the warning comes back on every build.
+
+Entries are written atomically (temp file + rename), so concurrent builds share the folder safely.
+Deleting the folder is always safe; nothing prunes it (`make clean` removes it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import types
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+from hooks.site_context import SiteContext
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_CODE_DIRS = (REPO_ROOT / "hooks", REPO_ROOT / "catalog")
+_PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "jinja2", "pydantic", "pyyaml")
+#: Bump to drop every entry written by an older layout of this module.
+_LAYOUT = "1"
+
+#: Entries looked up or stored in this process, by key, so `mkdocs serve` rebuilds skip the disk too.
+_memory: dict[str, Any] = {}
+
+
+def cache_dir() -> Path | None:
+    setting = os.environ.get("SITE_RENDER_CACHE", "")
+    if setting.lower() in {"off", "0", "no", "false"}:
+        return None
+    return Path(setting) if setting else REPO_ROOT / ".cache" / "site-render"
+
+
+def _digest(parts: Iterable[bytes | str]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _files_under(folders: Iterable[Path], suffixes: tuple[str, ...]) -> list[Path]:
+    return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes)
+
+
+def _code_digest() -> str:
+    """Every template and every module of `hooks/` and `catalog/` (their code decides what a card says)."""
+    files = _files_under(_CODE_DIRS, (".py", ".j2"))
+    return _digest(part for path in files for part in (path.relative_to(REPO_ROOT).as_posix(), path.read_bytes()))
+
+
+def _versions() -> str:
+    found = []
+    for name in _PACKAGES:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return f"{sys.version} {' '.join(found)}"
+
+
+def _read(key: str) -> Any:
+    if key in _memory:
+        return _memory[key]
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        value = json.loads((folder / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    _memory[key] = value
+    return value
+
+
+def _write(key: str, value: Any) -> None:
+    _memory[key] = value
+    folder = cache_dir()
+    if folder is None:
+        return
+    target = folder / key[:2] / f"{key}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as tmp:
+            json.dump(value, tmp, ensure_ascii=False, separators=(",", ":"))
+        Path(tmp.name).replace(target)
+    except OSError:
+        # A read-only or full disk only costs speed.
+        pass
+
+
+# --- card markdown --------------------------------------------------------------------------------------
+
+
+class CardCache:
+    """Card markdown by inputs; made once per build (the shared part of the key is computed here)."""
+
+    def __init__(self, ctx: SiteContext) -> None:
+        self.ctx = ctx
+        catalog_root = ctx.catalog.root
+        per_card = {"deployments", "models"}
+        shared_files = [
+            p
+            for p in sorted(catalog_root.rglob("*"))
+            if p.is_file() and p.relative_to(catalog_root).parts[0] not in per_card
+        ]
+        self.shared = _digest(
+            [
+                _LAYOUT,
+                "card",
+                _code_digest(),
+                ctx.today.isoformat(),
+                str(ctx.repo_root),
+                str(catalog_root),
+                *(part for p in shared_files for part in (p.relative_to(catalog_root).as_posix(), p.read_bytes())),
+                *ctx.evidence.problems,
+            ]
+        )
+        self.hits = 0
+        self.misses = 0
+
+    def card_key(self, deployment_id: str) -> str:
+        ctx = self.ctx
+        catalog = ctx.catalog
+        dep = catalog.deployments[deployment_id]
+        return _digest(
+            [
+                self.shared,
+                deployment_id,
+                catalog.source_file("deployments", deployment_id).read_bytes(),
+                dep.model,
+                catalog.source_file("models", dep.model).read_bytes(),
+                str(catalog.served_name_counts[dep.served_name]),
+                repr(ctx.evidence.latest.get(deployment_id)),
+                repr(ctx.evidence.history.get(deployment_id)),
+                repr(ctx.verdicts[deployment_id]),
+            ]
+        )
+
+    def card(self, deployment_id: str, render: Callable[[SiteContext, str], str]) -> str:
+        key = self.card_key(deployment_id)
+        cached = _read(key)
+        if isinstance(cached, str):
+            self.hits += 1
+            return cached
+        self.misses += 1
+        markdown = render(self.ctx, deployment_id)
+        _write(key, markdown)
+        return markdown
+
+
+# --- markdown -> HTML -----------------------------------------------------------------------------------
+
+
+class _WarningCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _toc_token(item: Any) -> dict[str, Any]:
+    """An `AnchorLink` back as the token `get_toc` builds it from."""
+    return {
+        "level": item.level,
+        "id": item.id,
+        "name": item.title,
+        "children": [_toc_token(child) for child in item.children],
+    }
+
+
+class PageCache:
+    """Python-Markdown's output per page, reused while the page's markdown and the build's files are the same."""
+
+    def __init__(self, config: MkDocsConfig, files: Files) -> None:
+        config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
+        self.shared = _digest(
+            [_LAYOUT, "page", _versions(), config_bytes, *sorted(f.src_uri for f in files.documentation_pages())]
+        )
+        self.warnings = _WarningCount()
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+        self.hits = 0
+        self.misses = 0
+
+    def close(self) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+
+    def key(self, page: Page, markdown: str) -> str:
+        return _digest([self.shared, page.file.src_uri, page.url, markdown])
+
+    def attach(self, page: Page, markdown: str) -> None:
+        """Make `page.render` use the stored result for this markdown, or store what it renders now."""
+        key = self.key(page, markdown)
+        stored = _read(key)
+        original = page.render
+        cache = self
+
+        def render_cached(self: Page, config: MkDocsConfig, files: Files) -> None:
+            assert isinstance(stored, dict)
+            self.content = stored["content"]
+            self.toc = get_toc(stored["toc"])
+            self._title_from_render = stored["title"]
+            self.present_anchor_ids = set(stored["anchors"])
+            links: dict[Any, dict[str, str]] = {}
+            for src_uri, anchors in stored["links"].items():
+                target = files.get_file_from_path(src_uri)
+                if target is not None:
+                    links[target] = anchors
+            self.links_to_anchors = links
+            cache.hits += 1
+
+        def render_and_store(self: Page, config: MkDocsConfig, files: Files) -> None:
+            before = cache.warnings.count
+            original(config, files)
+            cache.misses += 1
+            if cache.warnings.count != before:
+                return
+            _write(
+                key,
+                {
+                    "content": self.content,
+                    "toc": [_toc_token(item) for item in self.toc],
+                    "title": self._title_from_render,
+                    "anchors": sorted(self.present_anchor_ids or ()),
+                    "links": {f.src_uri: anchors for f, anchors in (self.links_to_anchors or {}).items()},
+                },
+            )
+
+        chosen = render_cached if isinstance(stored, dict) else render_and_store
+        page.render = types.MethodType(chosen, page)  # type: ignore[method-assign]

@@ -1,0 +1,91 @@
+"""MkDocs entry points that keep the build and the site fast as the catalog grows (issue 13).
+
+Listed after `hooks/mkdocs_hooks.py` in mkdocs.yml, so each page's markdown arrives here with its
+catalog markers already expanded.
+
+- Rendering cached by content hash (`hooks/render_cache.py`): a page whose markdown did not change since
+  an earlier build (or `mkdocs serve` rebuild) is not converted again.
+- Search: Material's search box, answered from a Pagefind index built after the site
+  (`hooks/search_index.py`). Under `mkdocs serve` Pagefind runs in the background, so a rebuilt page is
+  served before its search index is.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from hooks.render_cache import PageCache
+from hooks.search_index import SearchSetupError, build_index, start_index, use_our_worker
+
+log = logging.getLogger("mkdocs.hooks.scale")
+
+_command: str | None = None
+_page_cache: PageCache | None = None
+_indexer: subprocess.Popen[bytes] | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _command
+    _command = command
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    global _page_cache
+    if _page_cache is not None:
+        _page_cache.close()
+    _page_cache = PageCache(config, files)
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Material's search plugin keeps the search box but indexes nothing: Pagefind indexes the built pages.
+    page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+    if _page_cache is not None:
+        _page_cache.attach(page, markdown)
+    return markdown
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    try:
+        return use_our_worker(output)
+    except SearchSetupError as exc:
+        raise PluginError(str(exc)) from None
+
+
+def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
+    return use_our_worker(output_content)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    global _indexer
+    if _page_cache is not None:
+        _page_cache.close()
+        log.debug("page render cache: %d hits, %d misses", _page_cache.hits, _page_cache.misses)
+    site_dir = Path(config.site_dir)
+    if _command == "serve":
+        _stop_indexer()
+        _indexer = start_index(site_dir)
+        return
+    try:
+        build_index(site_dir)
+    except RuntimeError as exc:
+        raise PluginError(str(exc)) from None
+
+
+def on_shutdown() -> None:
+    _stop_indexer()
+
+
+def _stop_indexer() -> None:
+    global _indexer
+    if _indexer is not None and _indexer.poll() is None:
+        _indexer.terminate()
+        _indexer.wait(timeout=10)
+    _indexer = None

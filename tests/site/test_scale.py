@@ -1,0 +1,112 @@
+"""What keeps the site flat as the catalog grows (issue 13): agent files, per-deployment JSON, the render
+cache, and Mermaid only where a page draws a diagram."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.synth_catalog import generate
+from catalog import load_catalog
+from catalog.evidence import Evidence
+from hooks.render.agents import PageEntry, catalog_export, render_deployment_json_files, render_llms_txt
+from hooks.site_context import SiteContext
+from tests.site.sitebuild import BuildResult, build_site
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+LLMS_TXT_LIMIT = 64 * 1024
+
+
+def _llms_txt_bytes(catalog: Path) -> int:
+    ctx = SiteContext(load_catalog(catalog), Evidence(), dt.date(2026, 11, 22), catalog.parent)
+    guides = [PageEntry("Catalog", "catalog/index.md", "every deployment in one table")]
+    return len(render_llms_txt(ctx, guides, []).encode("utf-8"))
+
+
+def test_llms_txt_stays_flat_on_a_large_catalog(tmp_path: Path) -> None:
+    generate(tmp_path / "small", 300)
+    generate(tmp_path / "large", 3000)
+    small, large = _llms_txt_bytes(tmp_path / "small"), _llms_txt_bytes(tmp_path / "large")
+    assert large <= LLMS_TXT_LIMIT, f"llms.txt is {large} bytes at 3000 models"
+    assert large - small < 256, f"llms.txt grew from {small} to {large} bytes between 300 and 3000 models"
+
+
+def test_one_json_file_per_deployment_holds_its_catalog_json_entry(site_ctx: SiteContext) -> None:
+    export = catalog_export(site_ctx)
+    files = render_deployment_json_files(export)
+    assert sorted(files) == [f"deployments/{dep_id}.json" for dep_id in sorted(export["deployments"])]
+    for dep_id, entry in export["deployments"].items():
+        data = json.loads(files[f"deployments/{dep_id}.json"])
+        assert data == {"export_version": export["export_version"], "id": dep_id, "deployment": entry}
+
+
+# --- builds -----------------------------------------------------------------------------------------------
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _build(tmp: Path, name: str, catalog: Path, cache: str) -> BuildResult:
+    folder = tmp / name
+    folder.mkdir()
+    result = build_site(folder, catalog, FIXTURES / "small-evidence", extra_env={"SITE_RENDER_CACHE": cache})
+    assert result.returncode == 0, result.output
+    return result
+
+
+def _differing(a: BuildResult, b: BuildResult) -> list[str]:
+    first, second = _site_files(a.site_dir), _site_files(b.site_dir)
+    assert sorted(first) == sorted(second)
+    return sorted(path for path in first if first[path] != second[path])
+
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return _build(tmp_path_factory.mktemp("uncached"), "site", FIXTURES / "small-catalog", "off")
+
+
+def test_a_build_from_the_render_cache_is_the_build_without_it(uncached: BuildResult, tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    cold = _build(tmp_path, "cold", FIXTURES / "small-catalog", cache)
+    assert list((tmp_path / "cache").rglob("*.json")), "the first build stored nothing"
+    warm = _build(tmp_path, "warm", FIXTURES / "small-catalog", cache)
+    assert _differing(uncached, cold) == []
+    assert _differing(uncached, warm) == []
+
+    # An edited deployment: its card (and every page that lists it) changes, from the cache as without it.
+    catalog = tmp_path / "catalog"
+    shutil.copytree(FIXTURES / "small-catalog", catalog)
+    path = catalog / "deployments/coder-chat.yaml"
+    path.write_text(path.read_text().replace("Coding chat on one L4.", "Coding chat on one L4, edited."))
+    edited_cached = _build(tmp_path, "edited-cached", catalog, cache)
+    edited_uncached = _build(tmp_path, "edited-uncached", catalog, "off")
+    assert _differing(edited_cached, edited_uncached) == []
+    card = (edited_cached.site_dir / "deployments/coder-chat/index.html").read_text(encoding="utf-8")
+    assert "Coding chat on one L4, edited." in card
+
+
+def test_only_pages_with_diagrams_load_mermaid(uncached: BuildResult) -> None:
+    pages = {
+        p.relative_to(uncached.site_dir).as_posix(): p.read_text(encoding="utf-8")
+        for p in uncached.site_dir.rglob("*.html")
+    }
+    with_diagrams = sorted(path for path, html in pages.items() if 'class="mermaid"' in html)
+    assert with_diagrams == ["decide/index.html"]
+    for path, html in pages.items():
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert not [s for s in scripts if "mermaid.min.js" in s], f"{path} loads Mermaid itself"
+
+
+def test_search_uses_pagefind_behind_materials_search_box(uncached: BuildResult) -> None:
+    site = uncached.site_dir
+    assert json.loads((site / "search/search_index.json").read_text())["docs"] == [], "Material indexes nothing"
+    assert (site / "pagefind/pagefind.js").is_file() and list((site / "pagefind/index").iterdir())
+    catalog = (site / "catalog/index.html").read_text(encoding="utf-8")
+    assert '"search": "../assets/javascripts/search-worker.js"' in catalog
+    assert 'class="md-search"' in catalog, "Material's search box is still on every page"
