@@ -7,10 +7,11 @@ pattern in the message.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 #: The id of any catalog entity. It is also the file's name (without `.yaml`).
 EntityId = Annotated[
@@ -49,10 +50,45 @@ EnvVarName = Annotated[
     Field(description="Name of the environment variable that holds the API key (never the key itself)."),
 ]
 
+#: What an http(s) URL of this catalog may hold after its host: unreserved characters, `%` escapes and the
+#: delimiters a path, query or fragment needs. Quotes, spaces, `<>`, backticks, `$`, `;`, `(`, `)`, `*`, `!`
+#: and backslashes are left out: no real endpoint needs them, and each means something to HTML, Markdown or a shell.
+_URL_TAIL = r"[A-Za-z0-9._~%+,=:@/?#&-]"
+_URL_PATTERN = (
+    r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+    rf"(?:[/?#]{_URL_TAIL}*)?$"
+)
+_URL = re.compile(_URL_PATTERN)
+_URL_CHAR = re.compile(_URL_TAIL)
+
+
+def _http_url(value: str) -> str:
+    """An http:// or https:// URL, with a message that names what is wrong."""
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    if scheme not in ("http", "https") or not value.lower().startswith(f"{scheme}://"):
+        shown = f"`{scheme}:` URLs are not allowed" if scheme.isalnum() else "not an http(s) URL"
+        raise ValueError(f"{shown}; write an http:// or https:// URL, e.g. `http://localhost:8000/v1`")
+    bad = next((c for c in value.split("://", 1)[1] if not _URL_CHAR.match(c) and c not in "[]"), None)
+    if bad is not None:
+        raise ValueError(
+            f"the URL holds {_describe(bad)}, which a catalog URL may not hold; "
+            "remove it or percent-encode it (a space is `%20`)"
+        )
+    if not _URL.match(value):
+        raise ValueError(
+            "the URL has no valid host; write `http(s)://HOST[:PORT]/path`, e.g. `http://localhost:8000/v1`"
+        )
+    return value
+
+
 HttpUrl = Annotated[
     str,
-    StringConstraints(pattern=r"^https?://[^\s/$.?#][^\s]*$"),
-    Field(description="An http:// or https:// URL."),
+    AfterValidator(_http_url),
+    Field(
+        description="An http:// or https:// URL: a host, an optional port and a path without spaces, quotes, "
+        "`<>`, backticks, `$`, `;`, `(`, `)`, `*`, `!` or backslashes.",
+        json_schema_extra={"pattern": _URL_PATTERN},
+    ),
 ]
 
 UrlPath = Annotated[
@@ -65,12 +101,122 @@ NonNegativeUsd = Annotated[float, Field(ge=0, description="US dollars; 0 or more
 PositiveMs = Annotated[float, Field(gt=0, description="Milliseconds; greater than 0.")]
 Rating = Annotated[int, Field(ge=1, le=5, description="Star rating from 1 (worst) to 5 (best).")]
 Tokens = Annotated[int, Field(gt=0, le=100_000_000, description="A number of tokens; greater than 0.")]
+
+#: Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. Markdown, Mermaid and
+#: shells read several of them as line breaks (a lone carriage return included), so one-line text never
+#: holds any, and Markdown prose holds none but the line feed.
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_PROSE_CONTROL = r"\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029"
+_CONTROL_CHAR = re.compile(f"[{_CONTROL}]")
+_PROSE_CONTROL_CHAR = re.compile(f"[{_PROSE_CONTROL}]")
+
+_NAMES = {
+    "\n": "a line break (\\n)",
+    "\r": "a carriage return (\\r)",
+    "\t": "a tab (\\t)",
+    " ": "a space",
+    "`": "a backtick",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
+
+
+def _describe(char: str) -> str:
+    return _NAMES.get(char) or (f"`{char}`" if char.isprintable() else f"the control character U+{ord(char):04X}")
+
+
+def _one_line(value: str) -> str:
+    found = _CONTROL_CHAR.search(value)
+    if found:
+        raise ValueError(
+            f"one-line text holds {_describe(found.group())} at character {found.start() + 1}; "
+            "write it on one line without line breaks, tabs or other control characters"
+        )
+    return value
+
+
+def _prose(value: str) -> str:
+    found = _PROSE_CONTROL_CHAR.search(value)
+    if found:
+        raise ValueError(
+            f"the text holds {_describe(found.group())} at character {found.start() + 1}; "
+            "remove it: prose may hold line breaks, but no carriage returns, tabs or other control characters"
+        )
+    return value
+
+
+#: One line of plain text. Pages show it exactly as written: `*`, `<b>` or `[x](y)` appear literally; only
+#: `code spans` in backticks render as code.
 OneLine = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=300, pattern=r"^[^\n]+$"),
-    Field(description="One line of prose, without line breaks."),
+    StringConstraints(min_length=1, max_length=300),
+    AfterValidator(_one_line),
+    Field(
+        description="One line of plain text, without line breaks, tabs or other control characters; "
+        "`code` in backticks shows as code, anything else exactly as written.",
+        json_schema_extra={"pattern": f"^[^{_CONTROL}]+$"},
+    ),
 ]
-Prose = Annotated[str, StringConstraints(min_length=1), Field(description="Markdown prose written for this catalog.")]
+
+#: The one kind of catalog text that is Markdown. Every other text field is plain text. Pages render it with
+#: inline Markdown only (paragraphs, *emphasis*, **strong**, `code`, [links](https://…)) and pass the result
+#: through an allow-list HTML sanitizer (hooks/render/templating.py `prose`): no raw HTML, attribute lists,
+#: headings, images, or links other than http(s) and relative ones.
+Prose = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    AfterValidator(_prose),
+    Field(
+        description="Markdown prose written for this catalog: paragraphs, *emphasis*, **strong**, `code` and "
+        "[links](https://example.com) to http(s) or relative URLs; raw HTML, headings, lists and images show as text.",
+        json_schema_extra={"pattern": f"^[^{_PROSE_CONTROL}]+$"},
+    ),
+]
+
+
+def _fim_token(value: str) -> str:
+    found = _CONTROL_CHAR.search(value) or re.search(r"[`]", value)
+    if found:
+        raise ValueError(
+            f"a FIM token holds {_describe(found.group())} at character {found.start() + 1}; "
+            "write the token as the model's tokenizer spells it, on one line and without backticks"
+        )
+    return value
+
+
+#: A fill-in-the-middle control token such as `<|fim_prefix|>` (CodeLlama's `<PRE> ` keeps its space).
+FimToken = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_fim_token),
+    Field(
+        description="A FIM control token as the tokenizer spells it, e.g. `<|fim_prefix|>`: at most 64 characters, "
+        "without backticks, line breaks or other control characters.",
+        json_schema_extra={"pattern": f"^[^`{_CONTROL}]+$"},
+    ),
+]
+
+_EDIT_URI = r"^(?:(?!\.{1,2}/)[A-Za-z0-9._~-]+/)+$"
+
+
+def _edit_uri(value: str) -> str:
+    if not re.match(_EDIT_URI, value):
+        raise ValueError(
+            f"`{value}` is not a relative path ending in `/`; write the repository's edit path, "
+            "e.g. `edit/main/`: letters, digits, `._~-` and `/`, no `..`, no scheme and no leading `/`"
+        )
+    return value
+
+
+#: MkDocs' `edit_uri`: the path from `repo_url` to the folder whose files the edit buttons open.
+EditUri = Annotated[
+    str,
+    AfterValidator(_edit_uri),
+    Field(
+        description="Path from `repo_url` to the edited files, relative and ending in `/`, e.g. `edit/main/`.",
+        json_schema_extra={"pattern": _EDIT_URI},
+    ),
+]
 
 
 class ModelKind(StrEnum):

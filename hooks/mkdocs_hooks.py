@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
+from hooks.html_guard import unsafe_markup
 from hooks.publish import StagedBuild
 from hooks.render.agents import (
     PageEntry,
@@ -55,7 +56,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except CatalogInvalid as exc:
         # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
         raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None
-    # The theme inserts these without escaping; catalog text must never become markup.
     for problem in ctx.evidence.problems:
         # Unreadable evidence shows as "never probed"; say so, since --strict turns this into a failure.
         log.warning("evidence file ignored: %s", problem)
@@ -64,11 +64,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         global _staged
         _staged = StagedBuild(Path(config.site_dir).resolve())
         config.site_dir = str(_staged.start())
+    # The theme inserts these without escaping; catalog text must never become markup. `repo_url` (an http(s)
+    # URL) and `edit_uri` (a relative path ending in `/`) are validated by the schema, and escaped here too.
     config.site_name = html.escape(ctx.catalog.site.title)
     config.site_description = html.escape(ctx.catalog.site.tagline)
     if ctx.catalog.site.repo_url:
-        config.repo_url = ctx.catalog.site.repo_url
-        config.edit_uri = ctx.catalog.site.edit_uri
+        config.repo_url = html.escape(ctx.catalog.site.repo_url)
+        config.edit_uri = html.escape(ctx.catalog.site.edit_uri)
     for path in (catalog_dir, evidence_dir):
         if path.is_dir() and str(path) not in config.watch:
             config.watch.append(str(path))
@@ -83,6 +85,17 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         raise PluginError(str(exc)) from None
     _pages[page.file.src_uri] = (page.title or page.file.name, page.url, expanded)
     return expanded
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Fail the build rather than publish a page whose content could run script (see hooks/html_guard.py)."""
+    problems = unsafe_markup(html)
+    if problems:
+        listed = "; ".join(sorted(set(problems)))
+        raise PluginError(
+            f"{page.file.src_uri}: unsafe markup in the rendered page ({listed}); catalog text must stay text"
+        )
+    return html
 
 
 def on_post_build(config: MkDocsConfig) -> None:

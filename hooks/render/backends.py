@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hooks.render.fleets import by_fleet, fleet_view
-from hooks.render.templating import Links, render
+from hooks.render.templating import Links, render, render_code
 from hooks.site_context import SiteContext
 
 RATING_ROWS = {
@@ -65,4 +65,16 @@ def render_backend_details(ctx: SiteContext, links: Links) -> str:
 def render_migrations(ctx: SiteContext, links: Links) -> str:
     catalog = ctx.catalog
     migrations = sorted(catalog.migrations.items(), key=lambda item: (item[1].order, item[0]))
-    return render("migrations.md.j2", groups=by_fleet(ctx, links, migrations), backends=catalog.backends)
+    # The model names before and after, as Python; every value quoted by the snippet template.
+    code = {
+        mig_id: render_code(
+            "snippets/migration.py.j2",
+            before_backend=catalog.backends[m.from_backend].name,
+            before_model=m.before_model,
+            after_backend=catalog.backends[m.to_backend].name,
+            after_model=m.after_model,
+        )
+        for mig_id, m in migrations
+        if m.before_model and m.after_model
+    }
+    return render("migrations.md.j2", groups=by_fleet(ctx, links, migrations), backends=catalog.backends, code=code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -93,15 +94,13 @@ def _mid(node_id: str) -> str:
 
 
 def _label(text: str) -> str:
-    # Mermaid reads quotes and angle brackets itself; entity codes keep them as text.
-    return (
-        str(text)
-        .replace('"', "#quot;")
-        .replace("<", "#lt;")
-        .replace(">", "#gt;")
-        .replace("|", "#124;")
-        .replace("`", "#96;")
-    )
+    # Mermaid reads quotes, angle brackets, `#` (its entity codes), `&` and backticks (Markdown strings) itself;
+    # entity codes keep them as text. A line break would end the statement: it becomes a space.
+    return "".join(_MERMAID_ESCAPES.get(char, char) for char in _BREAKS.sub(" ", str(text)))
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MERMAID_ESCAPES = {char: f"#{ord(char)};" for char in '#&"<>|`'}
 
 
 def render_decision_trees(ctx: SiteContext, links: Links) -> str:
