@@ -95,7 +95,7 @@ def test_inferred_must_name_a_field_that_is_set(small_catalog: Path) -> None:
         "fleet: team\ninferred:\n  - {field: endpoint.base_url, reason: port from the guide}",
     )
     assert errors(small_catalog) == [
-        "cat/deployments/coder-fim.yaml:13:6: inferred[0].field: `endpoint.base_url` is not set on this"
-        " deployment, so there is nothing to mark as inferred (hint: name a field this file sets, such as"
+        "cat/deployments/coder-fim.yaml:13:6: inferred[0].field: `endpoint.base_url` is not set in this"
+        " file, so there is nothing to mark as inferred (hint: name a field this file sets, such as"
         " `endpoint.base_url`)"
     ]
