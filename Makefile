@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit mutation clean
+.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit lighthouse mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -61,13 +61,24 @@ lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config sta
 demo: install vllm-env ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
 	$(PY) -m tools.demo
 
-bench: install ## Time validate and build on synthetic 30/300/3000-model catalogs; writes bench/results.json
+bench: install browser ## The site's build and page-weight benchmark (30/300/3000 models, floor, search, JS, llms.txt, edit loop, Lighthouse); writes bench/results.json
 	$(PY) -m bench.run_bench
+
+LIGHTHOUSE_VERSION := 13.5.0
+LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+
+$(LIGHTHOUSE):
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	mkdir -p .cache/lighthouse
+	npm install --no-audit --no-fund --loglevel=error --prefix .cache/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+
+lighthouse: install browser $(LIGHTHOUSE) ## Lighthouse (npm) mobile performance of home, catalog and a card, served locally; writes bench/lighthouse.json
+	$(PY) -m bench.lighthouse
 
 bench-probes: install vllm-env ## Probe TTFT vs the server's /metrics histogram, and K deployments at once vs one
 	$(PY) -m bench.probe_accuracy
 
-bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models)
+bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models, full site)
 	$(PY) -m bench.edit_loop
 
 MUTATION_EQUIVALENTS := tests/catalog/mutation-equivalents.txt
@@ -99,5 +110,5 @@ mutation: install ## Mutation-test the badge rules and the evidence contract (mu
 	  "$$equivalent equivalent (explained in $(MUTATION_EQUIVALENTS)), $$unexplained unexplained"; \
 	test $$unexplained -eq 0
 
-clean: ## Remove build outputs (keeps the virtual environments)
-	rm -rf site .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove build outputs and the render cache (keeps the virtual environments)
+	rm -rf site .pytest_cache .mypy_cache .ruff_cache .cache/site-render

@@ -1,14 +1,24 @@
-"""`make bench`: how validation and the site build scale with catalog size.
+"""`make bench`: the site's own build and page-weight benchmark, against a floor built in the same run.
 
-For each size it generates a synthetic catalog (bench/synth_catalog.py), then runs
-`python -m catalog validate` and `mkdocs build --strict` in fresh processes, several
-times, and records median wall time, peak RSS, one model page's size and the site's
-total size. The scaling exponent between the two largest sizes is
-log(t_large / t_small) / log(n_large / n_small): 1.0 is linear, 2.0 quadratic.
+For each size it generates a synthetic catalog (bench/synth_catalog.py) and, in fresh processes, several
+times each:
 
-Results go to bench/results.json (rendered by the site's Performance page) and a
-table on stdout. Timings come from this machine at this moment: quote medians and
-ratios from one run, not absolute numbers across runs.
+- `python -m catalog validate`;
+- `mkdocs build --strict` with an empty render cache (**cold**: nothing from an earlier build) and again
+  with the cache that build left (**warm**: what every later build of a mostly unchanged catalog costs);
+- the **floor**: a plain Material site of as many one-table pages with an index-only nav
+  (bench/floor_site.py), so the ratio build / floor says how much of the time is this project's, whatever
+  the machine's load at that moment.
+
+Then, on the largest site: what a reader downloads before the first search result (each file, the largest
+one) and how long the result takes in Chromium (tools in bench/site_weight.py), the JavaScript every page
+without diagrams loads, llms.txt's size, the edit loop under `mkdocs serve` at 300 models
+(bench/edit_loop.py), and, when `make lighthouse` has installed Lighthouse, its mobile performance score on
+the home page, the catalog and a card of the bundled catalog.
+
+Medians of the runs are recorded in bench/results.json (the Performance page shows them) and printed.
+The scaling exponent between the two largest sizes is log(t_large / t_small) / log(n_large / n_small):
+1.0 is linear, 2.0 quadratic.
 """
 
 from __future__ import annotations
@@ -27,65 +37,108 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import edit_loop, site_weight
+from bench.floor_site import generate as generate_floor
 from bench.synth_catalog import generate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "bench" / "results.json"
+LIGHTHOUSE_RESULTS = REPO_ROOT / "bench" / "lighthouse.json"
+
+#: The goals of the scaling issue; results.json records them beside what was measured.
+TARGETS: dict[str, float] = {
+    "build_ratio_to_floor": 1.25,
+    "build_exponent": 1.1,
+    "validate_3000_s": 1.0,
+    "edit_loop_s": 1.5,
+    "search_largest_file_kb": 300.0,
+    "search_first_result_ms": 500.0,
+    "llms_txt_kb": 64.0,
+    "javascript_per_page_kb": 300.0,
+    "lighthouse_performance": 90.0,
+}
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command, run in a fresh process."""
+def timed(command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one command, run in a fresh process."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "start = time.perf_counter()\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode\n"
         "wall = time.perf_counter() - start\n"
-        "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", wrapper, *command], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    if out[2] != "0":
-        raise SystemExit(f"command failed: {' '.join(command)}")
-    return float(out[0]), int(out[1])
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], env=env, cwd=cwd, capture_output=True, text=True, check=True
+    )
+    out = proc.stdout.split()
+    if out[3] != "0":
+        raise SystemExit(f"command failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
+    return float(out[0]), float(out[1]), int(out[2])
 
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
-    catalog = work / f"catalog-{size}"
-    generate(catalog, size)
-    env = {
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def _env(catalog: Path, work: Path, cache: Path | str) -> dict[str, str]:
+    return {
         **os.environ,
         "CATALOG_DIR": str(catalog),
         "EVIDENCE_DIR": str(work / "no-evidence"),
+        "SITE_RENDER_CACHE": str(cache),
         "NO_MKDOCS_2_WARNING": "1",
         "DISABLE_MKDOCS_2_WARNING": "true",
     }
-    validate = [
-        timed([sys.executable, "-m", "catalog", "validate", "--catalog", str(catalog)], env) for _ in range(runs)
-    ]
+
+
+def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
+    catalog = work / f"catalog-{size}"
+    generate(catalog, size)
     site = work / f"site-{size}"
-    builds = [
-        timed([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)], env) for _ in range(runs)
-    ]
+    validate, cold, warm, floor = [], [], [], []
+    floor_config = generate_floor(work / f"floor-{size}", size)
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
+    for run in range(runs):
+        env = _env(catalog, work, work / f"cache-{size}-{run}")
+        validate.append(timed([sys.executable, "-m", "catalog", "validate", "--catalog", str(catalog)], env))
+        # Interleaved, so a burst of load on the shared machine hits the floor and the site alike.
+        floor.append(timed([*mkdocs, "-f", str(floor_config), "-d", str(work / f"floor-site-{size}")], env))
+        cold.append(timed([*mkdocs, "-d", str(site)], env))
+        warm.append(timed([*mkdocs, "-d", str(site)], env))
     first_model = sorted((catalog / "deployments").glob("*.yaml"))[0].stem
     page = site / "deployments" / first_model / "index.html"
-    return {
+    row: dict[str, Any] = {
         "models": size,
         "deployments": size,
         "runs": runs,
-        "validate_s": [round(w, 3) for w, _ in validate],
-        "validate_median_s": round(statistics.median(w for w, _ in validate), 3),
-        "build_s": [round(w, 3) for w, _ in builds],
-        "build_median_s": round(statistics.median(w for w, _ in builds), 3),
-        "build_peak_rss_mib": round(max(r for _, r in builds) / 1024, 1),
+        "validate_s": [round(w, 3) for w, _c, _r in validate],
+        "validate_median_s": _median([w for w, _c, _r in validate]),
+        "build_s": [round(w, 3) for w, _c, _r in cold],
+        "build_median_s": _median([w for w, _c, _r in cold]),
+        "build_cpu_median_s": _median([c for _w, c, _r in cold]),
+        "build_warm_s": [round(w, 3) for w, _c, _r in warm],
+        "build_warm_median_s": _median([w for w, _c, _r in warm]),
+        "build_warm_cpu_median_s": _median([c for _w, c, _r in warm]),
+        "floor_s": [round(w, 3) for w, _c, _r in floor],
+        "floor_median_s": _median([w for w, _c, _r in floor]),
+        "floor_cpu_median_s": _median([c for _w, c, _r in floor]),
+        "build_peak_rss_mib": round(max(r for _w, _c, r in cold) / 1024, 1),
         "model_page_bytes": page.stat().st_size,
         "site_bytes": dir_size(site),
         "pages": sum(1 for _ in site.rglob("index.html")),
+        "llms_txt_bytes": (site / "llms.txt").stat().st_size,
+        "catalog_json_bytes": (site / "catalog.json").stat().st_size,
     }
+    row["build_ratio_to_floor"] = round(row["build_median_s"] / row["floor_median_s"], 3)
+    row["build_warm_ratio_to_floor"] = round(row["build_warm_median_s"] / row["floor_median_s"], 3)
+    row["build_cpu_ratio_to_floor"] = round(row["build_cpu_median_s"] / row["floor_cpu_median_s"], 3)
+    return row
 
 
 def exponent(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
@@ -93,11 +146,22 @@ def exponent(small: dict[str, Any], large: dict[str, Any], key: str) -> float:
     return round(math.log(ratio) / math.log(int(large["models"]) / int(small["models"])), 3)
 
 
+def lighthouse() -> dict[str, Any] | None:
+    """Scores from `make lighthouse` (bench/lighthouse.py), run now when Lighthouse is installed."""
+    if not (REPO_ROOT / ".cache" / "lighthouse" / "node_modules" / ".bin" / "lighthouse").exists():
+        return None
+    subprocess.run([sys.executable, "-m", "bench.lighthouse"], cwd=REPO_ROOT, check=True)
+    data: dict[str, Any] = json.loads(LIGHTHOUSE_RESULTS.read_text(encoding="utf-8"))
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 300, 3000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--edits", type=int, default=5, help="edits timed for the edit loop (300 models)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-lighthouse", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="catalog-bench-") as tmp:
         rows = []
@@ -105,28 +169,113 @@ def main() -> None:
             started = time.perf_counter()
             rows.append(measure(size, args.runs, Path(tmp)))
             print(f"  {size} models measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        largest = max(rows, key=lambda row: int(row["models"]))
+        site = Path(tmp) / f"site-{largest['models']}"
+        search = site_weight.search_cost(site, query="synthetic", runs=args.runs)
+        scripts = site_weight.javascript_per_page(site)
+        print("  search and page weight measured", file=sys.stderr)
+    edit = edit_loop.measure(models=300, edits=args.edits)
+    print("  edit loop measured", file=sys.stderr)
+    scores = None if args.no_lighthouse else lighthouse()
     small, large = rows[-2], rows[-1]
     result = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "command": "make bench",
+        "targets": TARGETS,
         "sizes": rows,
         "build_exponent": exponent(small, large, "build_median_s"),
+        "build_warm_exponent": exponent(small, large, "build_warm_median_s"),
         "validate_exponent": exponent(small, large, "validate_median_s"),
         "exponent_between": [small["models"], large["models"]],
+        "search": search,
+        "javascript": scripts,
+        "edit_loop": edit,
+        "lighthouse": scores,
     }
     args.output.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print("| models | validate (median s) | build (median s) | peak RSS (MiB) | model page (KB) | site (MB) |")
-    print("|---|---|---|---|---|---|")
+    print(report(result))
+
+
+def _check(value: float, goal: float, *, at_least: bool = False) -> str:
+    return "ok" if (value >= goal if at_least else value <= goal) else "MISSED"
+
+
+def report(result: dict[str, Any]) -> str:
+    rows, targets = result["sizes"], result["targets"]
+    largest = max(rows, key=lambda row: int(row["models"]))
+    lines = [
+        "| models | validate | build cold | build warm | floor | cold / floor | warm / floor | cpu cold / floor"
+        " | peak RSS | card | llms.txt | site |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
-        print(
-            f"| {row['models']} | {row['validate_median_s']} | {row['build_median_s']} | {row['build_peak_rss_mib']}"
-            f" | {int(row['model_page_bytes']) / 1000:.1f} | {int(row['site_bytes']) / 1e6:.1f} |"
+        lines.append(
+            f"| {row['models']} | {row['validate_median_s']} s | {row['build_median_s']} s"
+            f" | {row['build_warm_median_s']} s | {row['floor_median_s']} s | {row['build_ratio_to_floor']}"
+            f" | {row['build_warm_ratio_to_floor']} | {row['build_cpu_ratio_to_floor']}"
+            f" | {row['build_peak_rss_mib']} MiB | {int(row['model_page_bytes']) / 1000:.1f} KB"
+            f" | {int(row['llms_txt_bytes']) / 1024:.1f} KiB | {int(row['site_bytes']) / 1e6:.1f} MB |"
         )
-    print(
-        f"build scaling exponent {small['models']}->{large['models']}: {result['build_exponent']}; "
-        f"validate: {result['validate_exponent']}"
-    )
+    search, scripts, edit = result["search"], result["javascript"], result["edit_loop"]
+    n = largest["models"]
+    checks = [
+        (
+            f"build {n} models, cold (empty render cache) / floor",
+            largest["build_ratio_to_floor"],
+            targets["build_ratio_to_floor"],
+        ),
+        (
+            f"build {n} models, warm (render cache of an earlier build) / floor",
+            largest["build_warm_ratio_to_floor"],
+            targets["build_ratio_to_floor"],
+        ),
+        (
+            f"build scaling exponent {result['exponent_between']}, cold",
+            result["build_exponent"],
+            targets["build_exponent"],
+        ),
+        (
+            f"build scaling exponent {result['exponent_between']}, warm",
+            result["build_warm_exponent"],
+            targets["build_exponent"],
+        ),
+        (f"validate {n} models (s)", largest["validate_median_s"], targets["validate_3000_s"]),
+        (
+            f"edit loop, {edit['models']} models, full site (median s)",
+            edit["median_s"],
+            targets["edit_loop_s"],
+        ),
+        (
+            f"largest search file before the first result, {n} models (KB)",
+            round(search["largest_bytes"] / 1000, 1),
+            targets["search_largest_file_kb"],
+        ),
+        (
+            f"first search result in Chromium, {n} models (median ms)",
+            search["first_result_median_ms"],
+            targets["search_first_result_ms"],
+        ),
+        (f"llms.txt, {n} models (KiB)", round(largest["llms_txt_bytes"] / 1024, 1), targets["llms_txt_kb"]),
+        (
+            "JavaScript on the heaviest page without diagrams (KB)",
+            round(scripts["max_bytes"] / 1000, 1),
+            targets["javascript_per_page_kb"],
+        ),
+    ]
+    lines.append("")
+    for label, value, goal in checks:
+        lines.append(f"{_check(value, goal):6} {label}: {value} (goal <= {goal})")
+    scores = result.get("lighthouse")
+    if scores:
+        for page, score in scores["performance"].items():
+            goal = targets["lighthouse_performance"]
+            lines.append(
+                f"{_check(score, goal, at_least=True):6} Lighthouse mobile performance, {page}: {score} (goal >= {goal})"
+            )
+    else:
+        lines.append("skipped Lighthouse: run `make lighthouse` once to install it (npm) and score the pages")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

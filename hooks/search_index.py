@@ -14,7 +14,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from pagefind_bin import get_executable
+from pagefind_bin import get_executable  # type: ignore[import-untyped]
 
 #: Where our worker is served; it replaces Material's in the page's `__config`.
 WORKER = "assets/javascripts/search-worker.js"
