@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,8 +35,8 @@ def build_site(
     if docs is not None:
         text = config.read_text(encoding="utf-8")
         text = text.replace("docs_dir: docs", f"docs_dir: {docs}")
-        text = text.replace("hooks/mkdocs_hooks.py", str(REPO_ROOT / "hooks/mkdocs_hooks.py"))
-        text = text.replace("hooks/gen_pages.py", str(REPO_ROOT / "hooks/gen_pages.py"))
+        # Every hook and gen-files script is named relative to the config file: point them at the repository.
+        text = re.sub(r"(?m)^(\s*- )hooks/", lambda m: f"{m.group(1)}{REPO_ROOT}/hooks/", text)
         config = tmp / "mkdocs.yml"
         config.write_text(text, encoding="utf-8")
     site_dir = tmp / "site"
