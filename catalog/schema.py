@@ -715,6 +715,9 @@ class SiteInfo(Strict):
     """Repository the edit links point at."""
     edit_uri: EditUri = "edit/main/"
     """Path from `repo_url` to the catalog's files, for the edit buttons: relative, ending in `/`."""
+    site_url: HttpUrl | None = None
+    """Where the built site is published, e.g. `https://models.example.com/` (canonical URLs, the sitemap and
+    instant navigation need it). `$SITE_URL` overrides it at build time; `mkdocs serve` uses its own address."""
     gateways: dict[EntityId, Gateway] = Field(default_factory=dict)
     """Gateways (e.g. LiteLLM proxies) that deployments sit behind, by id."""
     fleet_notes: list[Prose] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from pydantic import TypeAdapter, ValidationError
 
 from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
+from catalog.types import HttpUrl
 from hooks.html_guard import unsafe_markup
 from hooks.publish import StagedBuild
 from hooks.render.agents import (
@@ -71,11 +74,41 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if ctx.catalog.site.repo_url:
         config.repo_url = html.escape(ctx.catalog.site.repo_url)
         config.edit_uri = html.escape(ctx.catalog.site.edit_uri)
+    if _command != "serve":
+        # `mkdocs serve` has already set site_url to the address it serves on; a build takes it from here.
+        try:
+            config.site_url = site_url(os.environ.get("SITE_URL"), ctx.catalog.site.site_url)
+        except ValueError as exc:
+            raise PluginError(str(exc)) from None
+        if config.site_url is None:
+            log.info(
+                "no site_url ($SITE_URL or site.yaml `site_url`): pages get no canonical URL and links load "
+                "whole pages instead of using instant navigation"
+            )
     for path in (catalog_dir, evidence_dir):
         if path.is_dir() and str(path) not in config.watch:
             config.watch.append(str(path))
     _pages.clear()
     return config
+
+
+def site_url(from_env: str | None, from_site_yaml: str | None) -> str | None:
+    """Where the built site will be served: `$SITE_URL`, else site.yaml's `site_url`, else unknown (None).
+
+    Material's instant navigation only takes over links to pages listed in sitemap.xml at the same host,
+    port and path, and canonical URLs and the sitemap are written from this value, so it has to be the real
+    address. Unknown is better than a wrong guess: without it the site still works, with full page loads.
+    """
+    url = (from_env or "").strip() or from_site_yaml
+    if not url:
+        return None
+    try:
+        TypeAdapter(HttpUrl).validate_python(url)
+    except ValidationError as exc:
+        raise ValueError(f"SITE_URL {url!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    if "?" in url or "#" in url:
+        raise ValueError(f"SITE_URL {url!r}: a site address has no query or fragment; write `https://host/path/`")
+    return url if url.endswith("/") else f"{url}/"
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -1,12 +1,13 @@
 """Fixtures for the headless-Chromium tests: the real site built once, served locally, and a browser.
 
 The site is built from the repository's own catalog with `mkdocs build --strict`, exactly as `make build`
-does, into a temporary directory. A hand-written page that follows the same HTML contract (with hostile
+does, into a temporary directory, with SITE_URL set to the free local port it is then served on. A hand-written page that follows the same HTML contract (with hostile
 catalog text and dates the real catalog may not have) is copied next to it as /_contract/.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -35,21 +36,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built with the project's mkdocs.yml, hooks and catalog."""
-    out = tmp_path_factory.mktemp("browser") / "site"
+def build_site(out: Path, site_url: str) -> None:
+    """`mkdocs build --strict` of the real site into `out`, for the address it will be served at."""
     mkdocs = REPO_ROOT / ".venv" / "bin" / "mkdocs"
     command = [str(mkdocs) if mkdocs.exists() else "mkdocs", "build", "--strict", "-d", str(out)]
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    env = {**os.environ, "SITE_URL": site_url, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
         pytest.fail(f"`{' '.join(command)}` failed with exit code {proc.returncode}:\n{proc.stdout}{proc.stderr}")
-    contract = out / "_contract"
-    contract.mkdir()
-    for page in (HERE / "fixtures").glob("*.html"):
-        shutil.copyfile(page, contract / page.name)
-    return out
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -57,40 +51,47 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(site_dir: Path) -> Iterator[str]:
-    """http://127.0.0.1:PORT/ serving the built site (a free port, one thread per request)."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """http://127.0.0.1:PORT/ serving `directory` (a free port, one thread per request; the folder may be
+    filled after the server starts, so a site can be built for the address it is served at)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    _point_sitemap_at(site_dir, url)
     try:
-        yield url
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
 
 
-def _point_sitemap_at(site_dir: Path, url: str) -> None:
-    """Rewrite sitemap.xml from site_url to `url`.
+@pytest.fixture(scope="session")
+def _served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    out = tmp_path_factory.mktemp("browser") / "site"
+    with serve(out) as url:
+        yield url, out
 
-    Material's instant navigation only intercepts links to pages listed in sitemap.xml, matching protocol,
-    host *and port*; with the site_url port it would fall back to full page loads and never exercise the
-    document$ path that instant navigation takes.
-    """
-    sitemap = site_dir / "sitemap.xml"
-    text = sitemap.read_text(encoding="utf-8")
-    locs = re.findall(r"<loc>([^<]+)</loc>", text)
-    if not locs:
-        return
-    root = min(locs, key=len)  # the home page; every other page lies under it
-    if not all(loc.startswith(root) for loc in locs):
-        return
-    sitemap.write_text(text.replace(f"<loc>{root}", f"<loc>{url}"), encoding="utf-8")
+
+@pytest.fixture(scope="session")
+def site_dir(_served: tuple[str, Path]) -> Path:
+    """The real site, built with the project's mkdocs.yml, hooks and catalog, with SITE_URL set to the address
+    `base_url` serves it at (so canonical URLs, the sitemap and Material's instant navigation all match)."""
+    url, out = _served
+    build_site(out, url)
+    contract = out / "_contract"
+    contract.mkdir()
+    for page in (HERE / "fixtures").glob("*.html"):
+        shutil.copyfile(page, contract / page.name)
+    return out
+
+
+@pytest.fixture(scope="session")
+def base_url(_served: tuple[str, Path], site_dir: Path) -> str:
+    """http://127.0.0.1:PORT/ serving the built site."""
+    return _served[0]
 
 
 # Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread

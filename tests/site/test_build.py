@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hooks.mkdocs_hooks import site_url
 from tests.site.sitebuild import BuildResult, build_site, copy_docs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -17,9 +18,44 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     tmp = tmp_path_factory.mktemp("build")
-    result = build_site(tmp, FIXTURES / "small-catalog", FIXTURES / "small-evidence")
+    result = build_site(tmp, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env={"SITE_URL": SITE_URL})
     assert result.returncode == 0, result.output
     return result
+
+
+#: Where the test build says it is published (no trailing slash: the hook adds it).
+SITE_URL = "https://models.example.com/team"
+
+
+def test_site_url_from_the_environment_gives_canonical_urls_and_the_sitemap(built: BuildResult) -> None:
+    html = (built.site_dir / "catalog/index.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{SITE_URL}/catalog/">' in html
+    locs = re.findall(r"<loc>([^<]+)</loc>", (built.site_dir / "sitemap.xml").read_text(encoding="utf-8"))
+    assert f"{SITE_URL}/" in locs and f"{SITE_URL}/deployments/coder-chat/" in locs
+    assert all(loc.startswith(f"{SITE_URL}/") for loc in locs), locs
+
+
+@pytest.mark.parametrize(
+    ("env", "site_yaml", "expected"),
+    [
+        ("https://a.example/docs", "https://b.example/", "https://a.example/docs/"),
+        ("", "https://b.example/x/", "https://b.example/x/"),
+        (None, None, None),
+        ("  ", None, None),
+    ],
+)
+def test_site_url_prefers_the_environment_then_site_yaml(
+    env: str | None, site_yaml: str | None, expected: str | None
+) -> None:
+    assert site_url(env, site_yaml) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", "ftp://host/", "http://host/?q=1", "http://host/#top", "http://a b/"]
+)
+def test_a_bad_site_url_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="SITE_URL"):
+        site_url(bad, None)
 
 
 def test_card_html_shows_identity_evidence_and_examples(built: BuildResult) -> None:
@@ -96,7 +132,9 @@ def test_catalog_json_export(built: BuildResult) -> None:
 
 
 def test_two_builds_are_byte_identical(built: BuildResult, tmp_path: Path) -> None:
-    again = build_site(tmp_path, FIXTURES / "small-catalog", FIXTURES / "small-evidence")
+    again = build_site(
+        tmp_path, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env={"SITE_URL": SITE_URL}
+    )
     assert again.returncode == 0, again.output
     first = {p.relative_to(built.site_dir): p.read_bytes() for p in built.site_dir.rglob("*") if p.is_file()}
     second = {p.relative_to(again.site_dir): p.read_bytes() for p in again.site_dir.rglob("*") if p.is_file()}
@@ -139,8 +177,8 @@ def test_malformed_marker_fails_the_build(tmp_path: Path) -> None:
 def test_llms_full_links_are_absolute(built: BuildResult) -> None:
     text = (built.site_dir / "llms-full.txt").read_text(encoding="utf-8")
     assert "](../" not in text and 'href="../' not in text
-    assert "](http://127.0.0.1:8000/deployments/coder-chat/)" in text
-    assert "<!-- page: http://127.0.0.1:8000/catalog/ (Catalog) -->" in text
+    assert f"]({SITE_URL}/deployments/coder-chat/)" in text
+    assert f"<!-- page: {SITE_URL}/catalog/ (Catalog) -->" in text
 
 
 def test_a_catalog_outside_the_repository_leaves_no_absolute_path(tmp_path: Path) -> None:
