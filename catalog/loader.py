@@ -25,7 +25,14 @@ from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path
 from catalog.rules import Known, Violation, check_rules
 from catalog.schema import SiteInfo
-from catalog.yaml_source import MAX_FILE_BYTES, Locator, YamlProblem, read_catalog_yaml
+from catalog.yaml_source import (
+    MAX_FILE_BYTES,
+    Locator,
+    YamlProblem,
+    load_parse_cache,
+    read_catalog_yaml,
+    save_parse_cache,
+)
 
 #: The bundled catalog: the data folders sit beside this package's modules.
 BUNDLED_CATALOG = Path(__file__).resolve().parent
@@ -70,7 +77,11 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_catalog(root)
+        # Files whose bytes were read before (any catalog, any run) are not composed again.
+        load_parse_cache()
+        result = _check_catalog(root)
+        save_parse_cache()
+        return result
     except Exception as exc:
         # Last line of defence: every known bad input has its own message; anything else still
         # comes out as a message naming the catalog, never as a traceback.
@@ -451,6 +462,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+_FOLDERS_TEXT = ", ".join(f"{f}/" for f in COLLECTIONS)
+
+
 def _placement(root: Path, path: Path, shown: str, errors: list[CatalogError]) -> tuple[str, str] | None:
     """(folder, id) of a file, or None after recording why it is misplaced or misnamed."""
     relative = path.relative_to(root)
@@ -459,7 +473,7 @@ def _placement(root: Path, path: Path, shown: str, errors: list[CatalogError]) -
             CatalogError(shown, 1, 1, "<file>", "catalog files end in `.yaml`", f"rename it to `{path.stem}.yaml`")
         )
         return None
-    folders = ", ".join(f"{f}/" for f in COLLECTIONS)
+    folders = _FOLDERS_TEXT
     if len(relative.parts) == 1:
         if relative.name in SINGLETONS:
             return "", relative.stem

@@ -19,10 +19,15 @@ Two kinds of problem come out of a file:
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
@@ -98,11 +103,26 @@ class YamlProblem(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
 class Locator:
-    """Finds the line and column of a field path inside one composed file."""
+    """Finds the line and column of a field path inside one composed file.
 
-    root: yaml.Node
+    Made from the composed root, or from the file's text alone when the values came from the parse cache:
+    the text is composed again only if an error needs a position, which a valid file never does.
+    """
+
+    def __init__(self, root: yaml.Node | None = None, text: str | None = None) -> None:
+        if root is None and text is None:
+            raise ValueError("a Locator needs the composed root or the text")
+        self._root = root
+        self._text = text
+
+    @property
+    def root(self) -> yaml.Node:
+        if self._root is None:
+            assert self._text is not None
+            self._root = yaml.compose(self._text, Loader=_Loader)
+        assert self._root is not None, "the file composed to a mapping when it was first read"
+        return self._root
 
     def locate(self, path: FieldPath) -> tuple[int, int]:
         """1-based position of the deepest node the path reaches (the key, for mapping entries)."""
@@ -140,8 +160,88 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
+#: Values of files read before, by a digest of their bytes: pickled, so each read gets its own copy.
+#: Only files without any problem are kept (their values hold no `INVALID`). Filled from and saved to
+#: `.cache/catalog-parse/` by `load_parse_cache` / `save_parse_cache` (the loader calls both), so that
+#: `python -m catalog validate` and every build compose only the files that changed since the last run.
+_parsed: dict[bytes, bytes] = {}
+_parsed_new = 0
+#: Keys read or added by this process: kept first when the saved cache is trimmed to `_PARSE_CACHE_ENTRIES`.
+_parsed_used: set[bytes] = set()
+_PARSE_CACHE_VERSION = b"catalog-parse-1"
+#: About two 3000-model catalogs (two files per model) plus the bundled one; older entries are dropped.
+_PARSE_CACHE_ENTRIES = 16_000
+
+
+def parse_cache_file() -> Path | None:
+    """`$CATALOG_PARSE_CACHE` (a file; `off` disables), else .cache/catalog-parse/values.pickle in the repo."""
+    setting = os.environ.get("CATALOG_PARSE_CACHE", "")
+    if setting.lower() in {"off", "0", "no", "false"}:
+        return None
+    if setting:
+        return Path(setting)
+    return Path(__file__).resolve().parent.parent / ".cache" / "catalog-parse" / "values.pickle"
+
+
+def load_parse_cache() -> None:
+    """Read the parse cache once per process (an unreadable or foreign file is ignored)."""
+    global _parse_cache_loaded
+    if _parse_cache_loaded:
+        return
+    _parse_cache_loaded = True
+    path = parse_cache_file()
+    if path is None or not path.is_file():
+        return
+    try:
+        version, entries = pickle.loads(path.read_bytes())
+    except Exception:
+        return
+    if version == _PARSE_CACHE_VERSION and isinstance(entries, dict):
+        for key, value in entries.items():
+            _parsed.setdefault(key, value)
+
+
+_parse_cache_loaded = False
+
+
+def save_parse_cache() -> None:
+    """Write the parse cache if this process parsed files it did not hold (atomically; errors ignored)."""
+    global _parsed_new
+    path = parse_cache_file()
+    if path is None or not _parsed_new:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kept = {key: _parsed[key] for key in _parsed if key in _parsed_used}
+        for key, value in _parsed.items():
+            if len(kept) >= _PARSE_CACHE_ENTRIES:
+                break
+            kept.setdefault(key, value)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as tmp:
+            pickle.dump((_PARSE_CACHE_VERSION, kept), tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(tmp.name).replace(path)
+        _parsed_new = 0
+    except OSError:
+        pass
+
+
 def read_catalog_yaml(raw: bytes) -> YamlDocument:
     """Parse one file into a mapping, its locator and its value problems, or raise `YamlProblem`."""
+    global _parsed_new
+    key = hashlib.blake2b(raw, digest_size=20).digest()
+    cached = _parsed.get(key)
+    _parsed_used.add(key)
+    if cached is not None:
+        text = raw.decode("utf-8")
+        return YamlDocument(pickle.loads(cached), Locator(text=text.removeprefix("\ufeff")), [])
+    document = _read_catalog_yaml(raw)
+    if not document.problems:
+        _parsed[key] = pickle.dumps(document.data, protocol=pickle.HIGHEST_PROTOCOL)
+        _parsed_new += 1
+    return document
+
+
+def _read_catalog_yaml(raw: bytes) -> YamlDocument:
     if len(raw) > MAX_FILE_BYTES:
         raise _too_large(len(raw))
     text = _decode(raw)
@@ -175,7 +275,7 @@ def read_catalog_yaml(raw: bytes) -> YamlDocument:
         # A top-level mapping with a tag such as `--- !foo`: reported as a value problem at the file.
         data = {}
     problems = [_located(root, node, message, hint) for node, message, hint in state.problems]
-    return YamlDocument(data, Locator(root), problems)
+    return YamlDocument(data, Locator(root=root), problems)
 
 
 def _too_large(size: int) -> YamlProblem:
