@@ -13,7 +13,6 @@ catalog markers already expanded.
 from __future__ import annotations
 
 import logging
-import subprocess
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -22,13 +21,12 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from hooks.render_cache import PageCache
-from hooks.search_index import SearchSetupError, build_index, start_index, use_our_worker
+from hooks.search_index import SearchSetupError, build_index, start_index, stop_index, use_our_worker
 
 log = logging.getLogger("mkdocs.hooks.scale")
 
 _command: str | None = None
 _page_cache: PageCache | None = None
-_indexer: subprocess.Popen[bytes] | None = None
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -64,14 +62,12 @@ def on_post_template(output_content: str, template_name: str, config: MkDocsConf
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    global _indexer
     if _page_cache is not None:
         _page_cache.close()
         log.debug("page render cache: %d hits, %d misses", _page_cache.hits, _page_cache.misses)
     site_dir = Path(config.site_dir)
     if _command == "serve":
-        _stop_indexer()
-        _indexer = start_index(site_dir)
+        start_index(site_dir)
         return
     try:
         build_index(site_dir)
@@ -80,12 +76,4 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_shutdown() -> None:
-    _stop_indexer()
-
-
-def _stop_indexer() -> None:
-    global _indexer
-    if _indexer is not None and _indexer.poll() is None:
-        _indexer.terminate()
-        _indexer.wait(timeout=10)
-    _indexer = None
+    stop_index()

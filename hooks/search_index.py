@@ -62,6 +62,22 @@ def build_index(site_dir: Path) -> None:
         raise RuntimeError(f"pagefind failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
 
 
-def start_index(site_dir: Path) -> subprocess.Popen[bytes]:
-    """Index in the background (under `mkdocs serve`, so a rebuild is served before its search index)."""
-    return subprocess.Popen(command(site_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+#: The background indexer of the last `mkdocs serve` rebuild. Kept here, not in the hook module: MkDocs loads
+#: hook files afresh for every rebuild, and this module is imported once.
+_indexer: subprocess.Popen[bytes] | None = None
+
+
+def start_index(site_dir: Path) -> None:
+    """Index in the background (under `mkdocs serve`, so a rebuild is served before its search index),
+    stopping the previous rebuild's indexer if it is still running."""
+    global _indexer
+    stop_index()
+    _indexer = subprocess.Popen(command(site_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_index() -> None:
+    global _indexer
+    if _indexer is not None and _indexer.poll() is None:
+        _indexer.terminate()
+        _indexer.wait(timeout=10)
+    _indexer = None
