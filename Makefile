@@ -75,7 +75,23 @@ $(LIGHTHOUSE):
 lighthouse: install browser $(LIGHTHOUSE) ## Lighthouse (npm) mobile performance of home, catalog and a card, served locally; writes bench/lighthouse.json
 	$(PY) -m bench.lighthouse
 
-bench-probes: install vllm-env ## Probe TTFT vs the server's /metrics histogram, and K deployments at once vs one
+GUIDELLM_VERSION := 0.8.1
+GUIDELLM_VENV := .cache/venv-guidellm
+
+$(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION):
+	rm -rf $(GUIDELLM_VENV)
+	$(PYTHON) -m venv $(GUIDELLM_VENV)
+	$(GUIDELLM_VENV)/bin/python -m pip install -qq --upgrade pip
+	@# GuideLLM needs torch; PyPI's default build is CUDA's (6 GB). The CPU build comes from the local wheel folder.
+	$(GUIDELLM_VENV)/bin/python -m pip install -qq 'torch==2.13.0+cpu' || echo "no CPU torch wheel here: GuideLLM brings PyPI's torch"
+	$(GUIDELLM_VENV)/bin/python -m pip install -qq 'guidellm==$(GUIDELLM_VERSION)'
+	$(GUIDELLM_VENV)/bin/guidellm --version
+	touch $@
+
+.PHONY: guidellm-env
+guidellm-env: $(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION) ## Create .cache/venv-guidellm with GuideLLM (one of the clients make bench-probes compares)
+
+bench-probes: install vllm-env guidellm-env ## Our probe vs vllm bench serve vs GuideLLM, each against the server's /metrics; K deployments at once vs one
 	$(PY) -m bench.probe_accuracy
 
 bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models, full site)

@@ -109,14 +109,65 @@ class LatencyStats(Contract):
     n: int = Field(ge=1)
 
 
+class GoodputLevel(Contract):
+    """One concurrency level of the goodput sweep."""
+
+    concurrency: int = Field(ge=1)
+    """Requests in flight at once (GuideLLM's streams)."""
+    requests: int = Field(ge=1)
+    """Sent at this level."""
+    conforming: int = Field(ge=0)
+    """Requests that met every objective (a failed request meets none)."""
+    attainment: float = Field(ge=0, le=1)
+    """conforming / requests."""
+    goodput_rps: float | None = Field(default=None, ge=0)
+    """Conforming requests per second of the level's wall time."""
+    passed: bool
+    """attainment >= the section's target_attainment."""
+
+
+class GoodputSection(Contract):
+    """A bounded concurrency sweep for the highest load that still meets the SLO (GuideLLM's goodput).
+
+    Levels run in order and the sweep stops at the first that misses, so `levels` ends with the miss.
+    """
+
+    objectives: dict[str, float]
+    """Per-request limits in ms, named as vLLM's `--goodput` and GuideLLM's GoodputSLO name them: `ttft_ms`,
+    `tpot_ms` (the ITL target, judged on each request's mean gap), `e2el_ms`."""
+    target_attainment: float = Field(gt=0, le=1)
+    """The share of requests that must meet every objective: 0.95 for p95 targets."""
+    levels: list[GoodputLevel]
+    max_concurrency: int | None = Field(default=None, ge=1)
+    """The highest level that passed; None when the first level missed."""
+    goodput_rps: float | None = Field(default=None, ge=0)
+    """Goodput at `max_concurrency`."""
+    stop_reason: Literal["missed", "all_passed", "budget"]
+    """`missed`: a level missed; `all_passed`: every level passed; `budget`: the time budget ran out first."""
+    budget_s: float = Field(gt=0)
+
+
 class LatencySection(Contract):
+    """Timings as `vllm bench serve` defines them (probes/latency.py): TTFT to the first chunk with a choice,
+    TPOT per request, ITL pooled over every gap between chunks, E2E to the last token."""
+
     workload: dict[str, int]
     ttft_ms: LatencyStats | None
     itl_ms: LatencyStats | None
+    """Pooled gaps between token chunks (`n` counts gaps)."""
     e2e_ms: LatencyStats | None
     attainment: dict[str, float]
-    """Share of requests within each SLO target (a failed request meets none)."""
+    """Share within each SLO target: of requests for TTFT and E2E (a failed request meets none), of the
+    pooled token gaps for ITL."""
     targets: dict[str, float]
+    tpot_ms: LatencyStats | None = None
+    """Per request: decode time / (output tokens - 1). None in files written before it was measured."""
+    prompt_tokens: float | None = Field(default=None, ge=0)
+    """Mean prompt tokens per request, as the server counted them (`usage`)."""
+    output_tokens: float | None = Field(default=None, ge=0)
+    """Mean output tokens per request, as the server counted them (`usage`)."""
+    goodput: GoodputSection | None = None
+    """Only with SLO targets."""
 
 
 class EvalResult(Contract):

@@ -18,6 +18,18 @@ def _num(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{value:g}{unit}"
 
 
+def _goodput(ctx: SiteContext, deployment_id: str) -> str:
+    """The highest concurrency the last goodput sweep found within the SLO, and its rate."""
+    run = ctx.evidence.latest.get(deployment_id)
+    goodput = run.latency.goodput if run is not None and run.latency is not None else None
+    if goodput is None:
+        return "—"
+    if goodput.max_concurrency is None:
+        return f"none (missed at concurrency {goodput.levels[0].concurrency})" if goodput.levels else "none"
+    rate = "" if goodput.goodput_rps is None else f" ({goodput.goodput_rps:.1f} req/s)"
+    return f"{goodput.max_concurrency}{rate}"
+
+
 def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
     """The deployment's comparable facts as (row label, display value), in page order."""
     catalog = ctx.catalog
@@ -62,6 +74,7 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
             "—" if cost is None or cost.gpu_usd_per_hour is None else usd_per_hour(cost.gpu_usd_per_hour),
         ),
         ("SLO TTFT p95", "—" if d.slo is None else _num(d.slo.ttft_p95_ms, " ms")),
+        ("Goodput (concurrency within SLO)", _goodput(ctx, deployment_id)),
         ("Gateway alias", d.gateway_alias or "—"),
     ]
 

@@ -24,6 +24,8 @@ from catalog.evidence import (
     EvalResult,
     EvidenceError,
     EvidenceFile,
+    GoodputLevel,
+    GoodputSection,
     HistoryLine,
     LatencySection,
     LatencyStats,
@@ -315,6 +317,126 @@ def test_unknown_fields_are_refused(tmp_path: Path) -> None:
     path = _write_json(tmp_path / "coder-chat.json", _data(surprise=True))
     with pytest.raises(EvidenceError, match=r"coder-chat\.json: surprise: Extra inputs are not permitted$"):
         read_evidence_file(path)
+
+
+def _goodput(**changes: Any) -> dict[str, Any]:
+    """The JSON of a goodput section that passed levels 1 and 2 and missed at 4, with ``changes``."""
+    level = {"concurrency": 1, "requests": 20, "conforming": 20, "attainment": 1.0, "goodput_rps": 9.5, "passed": True}
+    data: dict[str, Any] = {
+        "objectives": {"ttft_ms": 250.0, "tpot_ms": 50.0, "e2el_ms": 3000.0},
+        "target_attainment": 0.95,
+        "levels": [
+            level,
+            {**level, "concurrency": 2, "goodput_rps": 15.0},
+            {**level, "concurrency": 4, "conforming": 12, "attainment": 0.6, "goodput_rps": 8.0, "passed": False},
+        ],
+        "max_concurrency": 2,
+        "goodput_rps": 15.0,
+        "stop_reason": "missed",
+        "budget_s": 120.0,
+    }
+    return {**data, **changes}
+
+
+def _latency(**changes: Any) -> dict[str, Any]:
+    latency: dict[str, Any] = _data()["latency"]
+    stats = {"p50": 4.0, "p95": 6.5, "mean": 4.5, "n": 8}
+    return {**latency, "tpot_ms": stats, "prompt_tokens": 64.0, "output_tokens": 16.0, "goodput": _goodput(), **changes}
+
+
+def test_tpot_token_counts_and_goodput_read_back_equal(tmp_path: Path) -> None:
+    path = _write_json(tmp_path / "coder-chat.json", _data(latency=_latency()))
+    latency = read_evidence_file(path).latency
+    assert latency is not None and latency.tpot_ms == LatencyStats(p50=4.0, p95=6.5, mean=4.5, n=8)
+    assert (latency.prompt_tokens, latency.output_tokens) == (64.0, 16.0)
+    goodput = latency.goodput
+    assert goodput == GoodputSection.model_validate(_goodput())
+    assert goodput is not None and goodput.levels[2] == GoodputLevel(
+        concurrency=4, requests=20, conforming=12, attainment=0.6, goodput_rps=8.0, passed=False
+    )
+    assert (goodput.max_concurrency, goodput.goodput_rps, goodput.stop_reason) == (2, 15.0, "missed")
+    rewritten = write_evidence(tmp_path / "again", read_evidence_file(path))
+    assert json.loads(rewritten.read_text(encoding="utf-8"))["latency"] == _latency()
+
+
+def test_a_latency_section_from_before_tpot_and_goodput_still_reads(tmp_path: Path) -> None:
+    """Format 2 files written before TPOT, the token counts and goodput were measured read as they are."""
+    old = {
+        key: value
+        for key, value in _latency().items()
+        if key not in ("tpot_ms", "prompt_tokens", "output_tokens", "goodput")
+    }
+    latency = read_evidence_file(_write_json(tmp_path / "coder-chat.json", _data(latency=old))).latency
+    assert latency is not None and latency.ttft_ms is not None
+    assert (latency.tpot_ms, latency.prompt_tokens, latency.output_tokens, latency.goodput) == (None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("latency", "problem"),
+    [
+        (_latency(prompt_tokens=-1.0), "latency.prompt_tokens: Input should be greater than or equal to 0"),
+        (_latency(output_tokens=-0.5), "latency.output_tokens: Input should be greater than or equal to 0"),
+        (_latency(tpot_ms={"p50": 1, "p95": 1, "mean": 1, "n": 0}), "latency.tpot_ms.n: Input should be greater"),
+        (
+            _latency(goodput=_goodput(target_attainment=0)),
+            "latency.goodput.target_attainment: Input should be greater than 0",
+        ),
+        (
+            _latency(goodput=_goodput(target_attainment=1.5)),
+            "latency.goodput.target_attainment: Input should be less than or equal to 1",
+        ),
+        (
+            _latency(goodput=_goodput(max_concurrency=0)),
+            "latency.goodput.max_concurrency: Input should be greater than or equal to 1",
+        ),
+        (
+            _latency(goodput=_goodput(goodput_rps=-1.0)),
+            "latency.goodput.goodput_rps: Input should be greater than or equal to 0",
+        ),
+        (
+            _latency(goodput=_goodput(stop_reason="tired")),
+            "latency.goodput.stop_reason: Input should be 'missed', 'all_passed' or 'budget'",
+        ),
+        (_latency(goodput=_goodput(budget_s=0)), "latency.goodput.budget_s: Input should be greater than 0"),
+        (_latency(goodput=_goodput(surprise=1)), "latency.goodput.surprise: Extra inputs are not permitted"),
+    ],
+)
+def test_a_bad_latency_section_is_refused_at_its_field(tmp_path: Path, latency: dict[str, Any], problem: str) -> None:
+    path = _write_json(tmp_path / "coder-chat.json", _data(latency=latency))
+    with pytest.raises(EvidenceError) as info:
+        read_evidence_file(path)
+    assert str(info.value).startswith(f"{path}: {problem}")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"concurrency": 0}, "concurrency: Input should be greater than or equal to 1"),
+        ({"requests": 0}, "requests: Input should be greater than or equal to 1"),
+        ({"conforming": -1}, "conforming: Input should be greater than or equal to 0"),
+        ({"attainment": -0.1}, "attainment: Input should be greater than or equal to 0"),
+        ({"attainment": 1.1}, "attainment: Input should be less than or equal to 1"),
+        ({"goodput_rps": -0.1}, "goodput_rps: Input should be greater than or equal to 0"),
+        ({"passed": "maybe"}, "passed: Input should be a valid boolean"),
+    ],
+)
+def test_a_bad_goodput_level_is_refused_at_its_field(tmp_path: Path, change: dict[str, Any], problem: str) -> None:
+    levels = _goodput()["levels"]
+    latency = _latency(goodput=_goodput(levels=[{**levels[0], **change}]))
+    path = _write_json(tmp_path / "coder-chat.json", _data(latency=latency))
+    with pytest.raises(EvidenceError) as info:
+        read_evidence_file(path)
+    assert str(info.value).startswith(f"{path}: latency.goodput.levels.0.{problem}")
+
+
+def test_goodput_bounds_are_inclusive_where_they_should_be() -> None:
+    level = GoodputLevel(concurrency=1, requests=1, conforming=0, attainment=0.0, goodput_rps=0.0, passed=False)
+    assert GoodputLevel.model_validate({**level.model_dump(), "attainment": 1.0}).attainment == 1.0
+    section = GoodputSection.model_validate(_goodput(target_attainment=1.0, levels=[level.model_dump()]))
+    assert section.target_attainment == 1.0 and section.levels == [level]
+    none_met = GoodputSection.model_validate(_goodput(max_concurrency=None, goodput_rps=None))
+    assert (none_met.max_concurrency, none_met.goodput_rps) == (None, None)
+    assert LatencySection.model_validate(_latency(prompt_tokens=0.0)).prompt_tokens == 0.0
 
 
 def test_text_that_is_not_json_is_refused(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from catalog.evidence import ClaimRecord as Record
 from catalog.evidence import read_history
 from catalog.verdicts import ClaimInputs, ClaimState, claim_state
 from probes.evals import bundled_suites
-from probes.latency import Workload
+from probes.latency import Sweep, Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import API_KEY_ENV, target_for
@@ -24,7 +24,7 @@ from tests.support.vllm_server import VllmServer
 
 pytestmark = pytest.mark.vllm
 
-SMALL_LOAD = Workload(requests=8, prompt_tokens=48, output_tokens=8, concurrency=2)
+SMALL_LOAD = Workload(requests=8, prompt_tokens=48, output_tokens=8, concurrency=2, goodput=Sweep(levels=(1, 2)))
 # vLLM's refusal of a prompt over its 1024-token limit (its tokenizer stops counting at the limit + 1),
 # as recorded: server messages are kept to a 200-character excerpt.
 LIMIT_ERROR = (
@@ -73,7 +73,7 @@ async def test_claims_the_tiny_server_honours_pass(tiny_target: ProbeTarget, tmp
     assert isinstance(latency.details, dict) and latency.details["requests_ok"] == SMALL_LOAD.requests
     assert latency.value == latency.details["ttft_p95_ms"] and latency.unit == "ms"
     # The prompt was sized through the server's own token counts; ignore_eos held every answer to length.
-    assert abs(latency.details["prompt_tokens_measured"] - SMALL_LOAD.prompt_tokens) <= 4
+    assert latency.details["prompt_tokens_measured"] == SMALL_LOAD.prompt_tokens
     assert latency.details["output_tokens_measured"] == SMALL_LOAD.output_tokens
 
     for suite in bundled_suites():
@@ -88,10 +88,17 @@ async def test_claims_the_tiny_server_honours_pass(tiny_target: ProbeTarget, tmp
     assert data["server"]["version"].startswith("vllm-0.32.0")
     lat = data["latency"]
     assert lat["workload"] == {"requests": 8, "prompt_tokens": 48, "output_tokens": 8, "concurrency": 2}
-    for metric in ("ttft_ms", "itl_ms", "e2e_ms"):
+    for metric in ("ttft_ms", "tpot_ms", "e2e_ms"):
         assert 0 < lat[metric]["p50"] <= lat[metric]["p95"]
+    assert 0 <= lat["itl_ms"]["p50"] <= lat["itl_ms"]["p95"]
     assert lat["ttft_ms"]["p95"] < lat["e2e_ms"]["p95"]
+    # Per request: TTFT, TPOT and E2E once each; ITL pools the gaps between token chunks (7 per answer of
+    # 8 tokens, fewer where the server merged tokens into one chunk).
+    assert lat["ttft_ms"]["n"] == lat["tpot_ms"]["n"] == lat["e2e_ms"]["n"] == 8
+    assert 8 <= lat["itl_ms"]["n"] <= 8 * 7
+    assert (lat["prompt_tokens"], lat["output_tokens"]) == (48.0, 8.0), "the server's own counts"
     assert lat["attainment"] == {} and lat["targets"] == {}
+    assert lat["goodput"] is None, "no targets, no goodput sweep"
     assert {e["task"] for e in data["evals"]} == {"json-format", "code-small"}
     assert all(e["score"] < e["gate"] and e["n"] >= 8 for e in data["evals"])
     history = read_history(tmp_path / "history.jsonl")
@@ -195,6 +202,9 @@ async def test_slo_targets_are_judged_on_p95(vllm_server: VllmServer, tmp_path: 
     assert loose_data["attainment"] == {"ttft_p95_ms": 1.0, "itl_p95_ms": 1.0, "e2e_p95_ms": 1.0}
     assert tight_data["attainment"] == {"ttft_p95_ms": 0.0}
     assert tight_data["targets"] == {"ttft_p95_ms": 0.001}
+    # With targets, the goodput sweep follows: every level passes the loose ones, none the tight one.
+    assert (loose_data["goodput"]["max_concurrency"], loose_data["goodput"]["stop_reason"]) == (2, "all_passed")
+    assert (tight_data["goodput"]["max_concurrency"], tight_data["goodput"]["stop_reason"]) == (None, "missed")
 
 
 async def test_api_key_is_enforced_and_checked(
