@@ -45,7 +45,12 @@ sandbox-tools: ## Install bubblewrap (bwrap), the sandbox that runs model-writte
 vllm-env: ## Create .venv-vllm with the CPU build of vLLM (used only to run a real test server)
 	bash tools/install-vllm.sh
 
-test: install browser vllm-env sandbox-tools ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+.PHONY: gateway-env
+gateway-env: ## Create .cache/venv-litellm with the LiteLLM proxy, and install strace, for the gateway test (needs root)
+	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
+	bash tools/install-litellm.sh
+
+test: install browser vllm-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
 test-fast: install ## Run the tests that need neither Chromium nor vLLM

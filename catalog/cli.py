@@ -9,7 +9,7 @@ from pathlib import Path
 
 from catalog.evidence import default_evidence_dir, evidence_today, load_evidence
 from catalog.json_schema import stale_schemas, write_schemas
-from catalog.litellm import GENERATED_HEADER, render_configs, without_evidence_comments
+from catalog.litellm import GENERATED_HEADER, GUARD_FILE, GUARD_SOURCE, render_configs, without_evidence_comments
 from catalog.loader import check_catalog, default_catalog_dir
 
 
@@ -43,10 +43,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="evidence folder for the comments on each entry (default: $EVIDENCE_DIR, else evidence/)",
     )
-    export.add_argument(
+    export_mode = export.add_mutually_exclusive_group()
+    export_mode.add_argument(
         "--check",
         action="store_true",
         help="fail if the routing differs from what the catalog gives (evidence comments are not compared)",
+    )
+    export_mode.add_argument(
+        "--verified-only",
+        action="store_true",
+        help="leave out deployments whose endpoint claims are not all verified by the evidence today"
+        " (write it with --output: the committed gateway/ holds the full export)",
     )
     discover = commands.add_parser("discover", help="write catalog files from a live OpenAI-compatible server")
     discover.add_argument("url", help="the server's base URL including /v1, e.g. http://127.0.0.1:8000/v1")
@@ -106,11 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve_mcp(args.catalog or default_catalog_dir(), args.evidence or default_evidence_dir(), args.site)
     if args.command == "export":
         evidence_dir = args.evidence or default_evidence_dir()
-        return _export_litellm(args.catalog or default_catalog_dir(), evidence_dir, args.output, check=args.check)
+        return _export_litellm(
+            args.catalog or default_catalog_dir(),
+            evidence_dir,
+            args.output,
+            check=args.check,
+            verified_only=args.verified_only,
+        )
     return 2
 
 
-def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, check: bool) -> int:
+def _export_litellm(
+    root: Path, evidence_dir: Path, output: Path | None, *, check: bool, verified_only: bool = False
+) -> int:
     catalog, errors = check_catalog(root)
     if catalog is None:
         for error in errors:
@@ -120,7 +135,7 @@ def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, chec
     evidence = load_evidence(evidence_dir)
     for problem in evidence.problems:
         print(f"evidence ignored: {problem}", file=sys.stderr)
-    wanted = render_configs(catalog, evidence, evidence_today())
+    wanted = render_configs(catalog, evidence, evidence_today(), verified_only=verified_only)
     # Only files this command wrote (they start with its header) are compared or removed; others are left alone.
     present = {
         p.name: text
@@ -134,7 +149,10 @@ def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, chec
         )
         for name in stale:
             print(f"{target / name}: stale LiteLLM config", file=sys.stderr)
-        if stale:
+        guard_stale = _guard_differs(target)
+        if guard_stale:
+            print(f"{target / GUARD_FILE}: missing or differs from {GUARD_SOURCE}", file=sys.stderr)
+        if stale or guard_stale:
             print("run `python -m catalog export litellm` to regenerate it", file=sys.stderr)
             return 1
         print(f"{target}: LiteLLM configs are up to date")
@@ -147,7 +165,17 @@ def _export_litellm(root: Path, evidence_dir: Path, output: Path | None, *, chec
         if present.get(name) != content:
             (target / name).write_text(content, encoding="utf-8")
             print(f"wrote {target / name} ({content.count('- model_name:')} models)")
+    # Every config loads the fail-closed guard from its own folder; without it the proxy refuses to start.
+    if _guard_differs(target):
+        (target / GUARD_FILE).write_bytes(GUARD_SOURCE.read_bytes())
+        print(f"wrote {target / GUARD_FILE} (the fail-closed guard the configs load)")
     return 0
+
+
+def _guard_differs(target: Path) -> bool:
+    """The guard beside the configs in `target` is missing or not the repository's copy."""
+    copy = target / GUARD_FILE
+    return copy.resolve() != GUARD_SOURCE and (not copy.is_file() or copy.read_bytes() != GUARD_SOURCE.read_bytes())
 
 
 def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:

@@ -5,12 +5,20 @@ through that gateway becomes one entry whose `model_name` is the alias (the name
 and 003 use, such as `qwen3-4b-local` or `coder-fim`). A deployment without an alias is
 not routed by any gateway. Secrets stay in the environment: keys and unpublished base URLs
 are written as LiteLLM's `os.environ/NAME` references.
+
+The configs fail closed. LiteLLM resolves an unset `os.environ/NAME` to nothing, and an entry without
+an `api_base` goes to its provider's public default (a `hosted_vllm/` entry to api.openai.com), so each
+file loads the guard `fail_closed.py` shipped beside it (`litellm_settings.callbacks`). The guard stops
+the proxy at start-up while any variable the file lists under `callback_settings.fail_closed.required_env`
+is unset or empty, and refuses a request for any model that has no `api_base`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -20,13 +28,27 @@ from catalog.claims import EndpointKind
 from catalog.evidence import Evidence
 from catalog.schema import Deployment
 from catalog.types import BackendKind, DeploymentStatus
-from catalog.verdicts import judge
+from catalog.verdicts import ClaimState, DeploymentVerdict, judge
 
 #: First words of every file the export writes; the export only ever replaces or removes such files.
 GENERATED_HEADER = "# LiteLLM model_list for gateway"
 #: First words of the comment above each entry that says what the probes proved about it. It changes with
 #: every probe run and with the calendar (stale evidence), so `--check` looks past these lines.
 EVIDENCE_COMMENT = "# evidence on "
+
+#: The guard every config loads: a LiteLLM custom callback, kept in `gateway/` beside the configs, because
+#: LiteLLM imports a callback module from the config file's folder.
+GUARD_FILE = "fail_closed.py"
+GUARD_CALLBACK = "fail_closed.guard"
+#: Key under `callback_settings` where the guard finds the variables it checks.
+GUARD_SETTINGS = "fail_closed"
+#: The guard's source: the copy in this repository's `gateway/`, which the export copies beside configs
+#: written anywhere else.
+GUARD_SOURCE = Path(__file__).resolve().parent.parent / "gateway" / GUARD_FILE
+#: The proxy's admin key. LiteLLM 1.106 refuses to start without it; the guard requires it too.
+MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
+ENV_REFERENCE = "os.environ/"
+ENDPOINT_CLAIM_PREFIX = "endpoint:"
 
 #: LiteLLM provider prefix per backend kind, unless the backend names its own `litellm_provider`.
 DEFAULT_PROVIDER = {
@@ -57,9 +79,9 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
     else:
         # No published URL: name the variable that must hold it. An external provider gets one too: its
         # traffic goes through the fleet's egress (e.g. agentgateway), never straight to the provider.
-        params["api_base"] = f"os.environ/{_env_name(name)}"
+        params["api_base"] = f"{ENV_REFERENCE}{_env_name(name)}"
     if endpoint and endpoint.api_key_env:
-        params["api_key"] = f"os.environ/{endpoint.api_key_env}"
+        params["api_key"] = f"{ENV_REFERENCE}{endpoint.api_key_env}"
     cost = deployment.cost
     if cost and cost.input_usd_per_mtok is not None:
         params["input_cost_per_token"] = round(cost.input_usd_per_mtok / 1e6, 12)
@@ -87,28 +109,130 @@ def render_entry(entry: dict[str, Any]) -> str:
     return yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=120)
 
 
-def render_configs(catalog: Catalog, evidence: Evidence, today: dt.date) -> dict[str, str]:
+@dataclass(frozen=True)
+class Variable:
+    """An environment variable a gateway config reads, and what it must hold."""
+
+    name: str
+    purpose: str
+
+
+def env_references(entry: dict[str, Any]) -> dict[str, str]:
+    """`litellm_params` key -> variable name, for every `os.environ/NAME` value of one entry."""
+    return {
+        key: value.removeprefix(ENV_REFERENCE)
+        for key, value in entry["litellm_params"].items()
+        if isinstance(value, str) and value.startswith(ENV_REFERENCE)
+    }
+
+
+def _purpose(catalog: Catalog, entry: dict[str, Any], key: str) -> str:
+    alias = entry["model_name"]
+    if key != "api_base":
+        return f"`{key}` for `{alias}`"
+    backend = catalog.backends[catalog.deployments[entry["model_info"]["id"]].backend]
+    if backend.kind is BackendKind.gateway:
+        return f"base URL for `{alias}`: {backend.name}, never the provider's public API"
+    return f"base URL of the server behind `{alias}`"
+
+
+def required_variables(catalog: Catalog, entries: list[dict[str, Any]]) -> list[Variable]:
+    """Every variable a config with `entries` needs, the master key first, then by name."""
+    found: dict[str, Variable] = {}
+    for entry in entries:
+        for key, name in env_references(entry).items():
+            found.setdefault(name, Variable(name, _purpose(catalog, entry, key)))
+    master = Variable(MASTER_KEY_ENV, "the proxy's admin key (LiteLLM 1.106 refuses to start without it)")
+    return [master, *(found[name] for name in sorted(found) if name != MASTER_KEY_ENV)]
+
+
+def gateway_variables(catalog: Catalog) -> dict[str, list[Variable]]:
+    """Config file name -> the variables it needs, for every file the full export writes (for a docs page)."""
+    return {
+        f"{gateway or 'no-gateway'}.yaml": required_variables(catalog, entries)
+        for gateway in [*sorted(catalog.site.gateways), None]
+        if (entries := model_list(catalog, gateway)) or gateway is not None
+    }
+
+
+def endpoints_verified(verdict: DeploymentVerdict) -> bool:
+    """Every endpoint claim (`endpoint:*`) is verified, and there is at least one."""
+    endpoints = [c for c in verdict.claims if c.claim.startswith(ENDPOINT_CLAIM_PREFIX)]
+    return bool(endpoints) and all(c.state is ClaimState.verified for c in endpoints)
+
+
+def _route_comment(catalog: Catalog, entry: dict[str, Any]) -> str:
+    """Which named gateway the entry routes through, and the egress after it for an external provider."""
+    gateway = entry["model_info"].get("gateway")
+    if gateway is None:
+        return ""
+    line = f"# routes through gateway `{gateway}` ({catalog.site.gateways[gateway].name})"
+    backend = catalog.backends[catalog.deployments[entry["model_info"]["id"]].backend]
+    if backend.kind is BackendKind.gateway:
+        line += f", then through {backend.name}"
+    return line + "\n"
+
+
+def _header(name: str, variables: list[Variable], verified_only: bool, today: dt.date) -> str:
+    width = max(len(v.name) for v in variables)
+    lines = [
+        f"{GENERATED_HEADER} `{name}`, generated from the catalog by",
+        "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.",
+        *(
+            [f"# --verified-only: only deployments whose endpoint claims were all verified on {today.isoformat()}."]
+            if verified_only
+            else []
+        ),
+        "#",
+        f"# It fails closed: {GUARD_FILE}, beside this file, stops the proxy at start-up while a variable below is",
+        "# unset or empty, and refuses a request for any model without an api_base, so no entry can fall back to a",
+        "# provider's public API. How to start it: the Gateway page of the site (docs/gateway.md).",
+        "#",
+        "# Variables the proxy needs:",
+        *(f"#   {v.name.ljust(width)}  {v.purpose}" for v in variables),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_configs(
+    catalog: Catalog, evidence: Evidence, today: dt.date, *, verified_only: bool = False
+) -> dict[str, str]:
     """File name -> content: `<gateway-id>.yaml` per gateway, `no-gateway.yaml` for aliases without one.
 
-    Each entry is preceded by the evidence summary the site shows for that deployment on `today`.
+    Each entry is preceded by the evidence summary the site shows for that deployment on `today`, and by
+    the gateway it routes through. With `verified_only`, a deployment whose endpoint claims are not all
+    verified on `today` is left out, with a comment that says so.
     """
     files = {}
     for gateway in [*sorted(catalog.site.gateways), None]:
-        entries = model_list(catalog, gateway)
-        if gateway is None and not entries:
+        candidates = model_list(catalog, gateway)
+        if gateway is None and not candidates:
             continue
         name = gateway or "no-gateway"
-        parts = [
-            f"{GENERATED_HEADER} `{name}`, generated from the catalog by\n"
-            "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.\n",
-            "model_list:" + (" []\n" if not entries else "\n"),
-        ]
-        for entry in entries:
+        body: list[str] = []
+        entries = []
+        for entry in candidates:
             dep_id = entry["model_info"]["id"]
             verdict = judge(dep_id, catalog.deployments[dep_id], evidence, today, history_length=0)
-            parts.append(f"{EVIDENCE_COMMENT}{today.isoformat()}: {verdict.summary_line()}\n")
-            parts.append(render_entry(entry))
-        files[f"{name}.yaml"] = "".join(parts)
+            summary = f"{EVIDENCE_COMMENT}{today.isoformat()}: {verdict.summary_line()}\n"
+            if verified_only and not endpoints_verified(verdict):
+                body.append(f"{summary}# left out of this --verified-only export: `{entry['model_name']}` ({dep_id})\n")
+                continue
+            entries.append(entry)
+            body.extend([summary, _route_comment(catalog, entry), render_entry(entry)])
+        variables = required_variables(catalog, entries)
+        settings = {
+            "litellm_settings": {"callbacks": [GUARD_CALLBACK]},
+            "callback_settings": {GUARD_SETTINGS: {"required_env": [v.name for v in variables]}},
+        }
+        files[f"{name}.yaml"] = "".join(
+            [
+                _header(name, variables, verified_only, today),
+                yaml.safe_dump(settings, sort_keys=False, width=120),
+                "model_list:" + (" []\n" if not entries else "\n"),
+                *body,
+            ]
+        )
     return files
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import yaml
 
 from catalog import load_catalog
 from catalog.cli import main
 from catalog.evidence import Evidence, load_evidence
-from catalog.litellm import render_configs
+from catalog.litellm import GUARD_SOURCE, gateway_variables, render_configs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REPO_GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
 DAY = dt.date(2026, 11, 21)
 
 
@@ -81,3 +83,79 @@ def test_each_entry_says_what_the_evidence_proved(small_catalog: Path) -> None:
         " failing context-length, endpoint:completions, latency; last verified 2026-11-20",
         "# evidence on 2026-11-21: unverified: 0 of 1 claims verified; last verified never",
     ]
+
+
+EVERY_STATE = FIXTURES / "every-state-evidence"
+
+
+def test_every_config_loads_the_guard_and_lists_the_variables_it_needs(small_catalog: Path) -> None:
+    text = render_configs(load_catalog(small_catalog), Evidence(), DAY)["unified.yaml"]
+    config = yaml.safe_load(text)
+    assert config["litellm_settings"] == {"callbacks": ["fail_closed.guard"]}
+    assert config["callback_settings"] == {
+        "fail_closed": {"required_env": ["LITELLM_MASTER_KEY", "CODER_FIM_API_BASE", "CODER_KEY"]}
+    }
+    header = text.split("litellm_settings:")[0]
+    assert "#   LITELLM_MASTER_KEY  the proxy's admin key (LiteLLM 1.106 refuses to start without it)" in header
+    assert "#   CODER_FIM_API_BASE  base URL of the server behind `coder-fim`" in header
+    assert "#   CODER_KEY           `api_key` for `coder-chat`" in header
+
+
+def test_each_entry_says_which_gateway_it_routes_through(small_catalog: Path) -> None:
+    lines = render_configs(load_catalog(small_catalog), Evidence(), DAY)["unified.yaml"].splitlines()
+    before_entries = [lines[i - 1] for i, line in enumerate(lines) if line.startswith("- model_name:")]
+    assert before_entries == ["# routes through gateway `unified` (Unified LiteLLM gateway)"] * 2
+
+
+def test_an_external_provider_routes_through_its_egress_in_the_bundled_catalog() -> None:
+    text = render_configs(load_catalog(), Evidence(), DAY)["reference-litellm.yaml"]
+    assert (
+        "# routes through gateway `reference-litellm` (LiteLLM facade of the reference deployment),"
+        " then through LiteLLM → agentgateway egress (external provider)\n- model_name: claude-haiku\n"
+    ) in text
+    assert "CLAUDE_HAIKU_API_BASE  base URL for `claude-haiku`: LiteLLM → agentgateway egress" in text
+
+
+def test_verified_only_keeps_deployments_whose_endpoint_claims_are_all_verified(small_catalog: Path) -> None:
+    catalog, evidence = load_catalog(small_catalog), load_evidence(EVERY_STATE)
+    text = render_configs(catalog, evidence, DAY, verified_only=True)["unified.yaml"]
+    config = yaml.safe_load(text)
+    # coder-fim's only endpoint claim passed the day before; coder-chat's completions endpoint failed.
+    assert [e["model_name"] for e in config["model_list"]] == ["coder-fim"]
+    assert "# left out of this --verified-only export: `coder-chat` (coder-chat)\n" in text
+    assert config["callback_settings"]["fail_closed"]["required_env"] == ["LITELLM_MASTER_KEY", "CODER_FIM_API_BASE"]
+    assert "# --verified-only: only deployments whose endpoint claims were all verified on 2026-11-21." in text
+    # Two months on, the pass is stale: nothing is verified, so nothing is exported.
+    later = yaml.safe_load(
+        render_configs(catalog, evidence, DAY + dt.timedelta(days=60), verified_only=True)["unified.yaml"]
+    )
+    assert later["model_list"] == []
+    assert later["callback_settings"]["fail_closed"]["required_env"] == ["LITELLM_MASTER_KEY"]
+
+
+def test_verified_only_from_the_command_line(small_catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 11, 21, tzinfo=dt.UTC).timestamp())))
+    out = small_catalog.parent / "verified"
+    command = ["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]
+    assert main([*command, "--evidence", str(EVERY_STATE), "--verified-only"]) == 0
+    assert [e["model_name"] for e in yaml.safe_load((out / "unified.yaml").read_text())["model_list"]] == ["coder-fim"]
+    with pytest.raises(SystemExit):  # a verified-only export depends on the day; there is nothing to check it against
+        main([*command, "--check", "--verified-only"])
+
+
+def test_export_puts_the_guard_beside_configs_written_elsewhere(small_catalog: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = small_catalog.parent / "gw"
+    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
+    guard = out / "fail_closed.py"
+    assert guard.read_bytes() == GUARD_SOURCE.read_bytes()
+    guard.unlink()
+    capsys.readouterr()
+    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 1
+    assert "gw/fail_closed.py: missing or differs from" in capsys.readouterr().err
+
+
+def test_gateway_variables_match_what_each_committed_config_lists() -> None:
+    """`gateway_variables` is what a docs marker would show; it must agree with the files' own lists."""
+    for name, variables in gateway_variables(load_catalog()).items():
+        config = yaml.safe_load((REPO_GATEWAY / name).read_text(encoding="utf-8"))
+        assert [v.name for v in variables] == config["callback_settings"]["fail_closed"]["required_env"], name
