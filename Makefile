@@ -50,7 +50,11 @@ gateway-env: ## Create .cache/venv-litellm with the LiteLLM proxy, and install s
 	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
 	bash tools/install-litellm.sh
 
-test: install browser vllm-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+.PHONY: evals-env
+evals-env: ## Create .venv-evals with lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
+	bash tools/install-evals.sh
+
+test: install browser vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
 test-fast: install ## Run the tests that need neither Chromium nor vLLM
@@ -63,7 +67,7 @@ lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config sta
 	$(PY) -m catalog schema --check
 	$(PY) -m catalog export litellm --check
 
-demo: install vllm-env ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
+demo: install vllm-env evals-env ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
 	$(PY) -m tools.demo
 
 bench: install browser ## The site's build and page-weight benchmark (30/300/3000 models, floor, search, JS, llms.txt, edit loop, Lighthouse); writes bench/results.json
@@ -96,7 +100,7 @@ $(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION):
 .PHONY: guidellm-env
 guidellm-env: $(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION) ## Create .cache/venv-guidellm with GuideLLM (one of the clients make bench-probes compares)
 
-bench-probes: install vllm-env guidellm-env ## Our probe vs vllm bench serve vs GuideLLM, each against the server's /metrics; K deployments at once vs one
+bench-probes: install vllm-env evals-env guidellm-env ## Our probe vs vllm bench serve vs GuideLLM, each against the server's /metrics; K deployments at once vs one
 	$(PY) -m bench.probe_accuracy
 
 bench-edit: install ## Time an edited YAML reaching its page under mkdocs serve (300 models, full site)

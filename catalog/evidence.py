@@ -172,11 +172,25 @@ class LatencySection(Contract):
 
 class EvalResult(Contract):
     task: str
+    """The harness's task name; for a subset `<subset_of>-first-<n>`, never the full task's name."""
     version: str
     n: int = Field(ge=1)
+    """Items scored."""
     score: float = Field(ge=0, le=1)
     gate: float = Field(ge=0, le=1)
     date: Timestamp
+    """When the harness ran the task."""
+    # The fields below are left out of the JSON when unset, so results without them (written before the
+    # probes used a harness) keep the shape they were written in.
+    harness: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """What ran it: `lm-eval` (lm-evaluation-harness)."""
+    harness_version: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    metric: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """The harness's metric that `score` is and the gate applies to (`json_match`, `pass@1`)."""
+    subset_of: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Set when only the first `n` items ran (lm-eval's `--limit`): the name of the full task."""
+    full_n: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
+    """With `subset_of`: how many items the full task has."""
 
     @property
     def passed(self) -> bool:

@@ -94,7 +94,8 @@ def _latency_check(workload: Workload) -> Callable[[Context], Awaitable[CheckRes
 def _eval_check(suite: Suite) -> Callable[[Context], Awaitable[CheckResult]]:
     async def run(ctx: Context) -> CheckResult:
         result, outcome = await run_suite(ctx, suite)
-        ctx.extras.setdefault("evals", []).append(outcome)
+        if outcome is not None:  # None: lm-eval scored nothing, and the record says why
+            ctx.extras.setdefault("evals", []).append(outcome)
         return result
 
     return run

@@ -1,29 +1,72 @@
-"""Small eval suites shipped with the probes, and how a deployment is scored on them.
+"""Evals: tasks that lm-evaluation-harness (``lm-eval`` from PyPI) runs against a deployment's endpoint.
 
-A suite is a YAML file in this folder (see ``json_format.yaml``); its ``task`` becomes the claim
-``eval:<task>``. Generation is greedy (temperature 0), so a score is repeatable for a given server. A
-suite passes when ``score >= gate``; with random weights (the test server) every suite scores about 0
-and fails its gate, and that is the honest result.
+Each task is an lm-eval task YAML in ``tasks/`` with its items in a JSON Lines file beside it (nothing is
+fetched from a hub); ``tasks/utils.py`` holds lm-eval's hooks: the documents and the scoring. lm-eval
+lives in its own venv, ``.venv-evals`` (``make evals-env``), and runs as a subprocess
+(``driver.py``) through its ``local-chat-completions`` model when the deployment claims chat, else
+``local-completions``. Generation is greedy (temperature 0), so a score is repeatable for a given server.
+
+The claim is ``eval:<task>`` under lm-eval's task name, and it holds when the task's first metric is at
+least the ``gate`` in the task's ``metadata``; with random weights (the test server) every task scores
+about 0 and fails its gate, and that is the honest result. What is recorded (``EvalResult``) comes from
+lm-eval's results: the score, n, the version of the task, the date of the run and lm-eval's version.
+
+A run of only the first ``k`` items (lm-eval's ``--limit``, ``Suite.subset``) is recorded as the task
+``<task>-first-<k>`` with ``subset_of`` naming the full task, never under the full task's name.
+
+An unreachable server, a harness that crashes or is missing: the claim is ``error`` with the reason, and
+nothing is scored. So is a code task whose programs the sandbox refused to run (``probes/sandbox.py``):
+a zero from programs that never ran would say nothing about the model. A server that answers the eval's
+requests with an error status (lm-eval retries, then gives up) fails the claim with the server's words,
+as the endpoint checks do; nothing is scored then either.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import json
+import os
 import re
+import signal
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalog.evidence import EvalResult, Status
 from probes.checks import CheckResult, Context
-from probes.client import ClaimFailed
-from probes.evidence import utc_now
-from probes.sandbox import Limits, run_python
-from probes.schema_check import validate
+from probes.client import error_message
+from probes.evals.tasks import utils as task_utils
 
-SUITES_DIR = Path(__file__).resolve().parent
+EVALS_DIR = Path(__file__).resolve().parent
+TASKS_DIR = EVALS_DIR / "tasks"
+DRIVER = EVALS_DIR / "driver.py"
+REPO_ROOT = EVALS_DIR.parent.parent
+
+HARNESS = "lm-eval"
+HARNESS_PYTHON_ENV = "PROBES_LM_EVAL_PYTHON"
+"""Overrides the interpreter that has lm-eval (default: ``.venv-evals/bin/python`` in the repository)."""
+INSTALL_HINT = "run `make evals-env` (tools/install-evals.sh) to create .venv-evals"
+
+#: Nothing may reach a model or data hub: the tasks' data is local, and the harness is told so.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+}
+REASON_CAP = 300
+TASK_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+"""What an ``eval:<task>`` claim allows (catalog/claims.py)."""
+
+#: Retries per request inside lm-eval before it gives up on the run (it retries with backoff).
+MAX_RETRIES = 2
 
 JsonType = Literal["string", "integer", "number", "boolean", "array", "object", "null"]
 
@@ -46,27 +89,39 @@ class CodeItem(BaseModel):
     """A body known to pass the tests: proves the item can be passed. Never sent to the model."""
 
 
+_ITEM_MODELS: dict[str, type[BaseModel]] = {"json": JsonItem, "code": CodeItem}
+
+
 class Suite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    task: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    """One lm-eval task shipped in ``tasks/``, or the first ``limit`` items of one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    task: str
+    """The name results are recorded under (the claim is ``eval:<task>``): lm-eval's task name, or for a
+    subset ``<name>-first-<limit>``."""
+    harness_task: str
+    """lm-eval's name of the task (what ``--tasks`` takes)."""
     version: str
     kind: Literal["json", "code"]
     gate: float = Field(ge=0, le=1)
-    max_tokens: int = Field(gt=0)
-    items: list[dict[str, Any]] = Field(min_length=1)
+    metric: str
+    """The metric the gate applies to: the first of the task's ``metric_list``."""
+    path: Path
+    """The task's YAML file."""
+    items: tuple[dict[str, Any], ...] = Field(min_length=1)
+    """The task's items, as its data file holds them."""
+    limit: int | None = Field(default=None, ge=1)
+    """Only the first ``limit`` items run (lm-eval's ``--limit``); None for all of them."""
 
-    @model_validator(mode="after")
-    def _items_match_kind(self) -> Suite:
-        model: type[BaseModel] = JsonItem if self.kind == "json" else CodeItem
-        problems = []
-        for index, item in enumerate(self.items):
-            try:
-                model.model_validate(item)
-            except ValidationError as exc:
-                problems += [f"items[{index}].{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    def subset(self, limit: int) -> Suite:
+        """The first ``limit`` items, recorded under their own name; the whole task when that is all of it."""
+        if limit >= len(self.items):
+            return self.model_copy(update={"limit": None, "task": self.harness_task})
+        return self.model_copy(update={"limit": limit, "task": f"{self.harness_task}-first-{limit}"})
+
+    @property
+    def n(self) -> int:
+        return self.limit or len(self.items)
 
     def json_items(self) -> list[JsonItem]:
         return [JsonItem.model_validate(i) for i in self.items]
@@ -76,133 +131,254 @@ class Suite(BaseModel):
 
 
 class SuiteError(Exception):
-    """A suite file that does not load; the message names the file."""
+    """A task file that does not load; the message names the file."""
+
+
+class _TaskLoader(yaml.SafeLoader):
+    """Reads lm-eval task YAMLs: ``!function utils.x`` becomes the string ``utils.x``."""
+
+
+_TaskLoader.add_constructor("!function", lambda loader, node: str(loader.construct_scalar(node)))  # type: ignore[arg-type]
+
+
+def _read_task(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # a SafeLoader
+    except (OSError, yaml.YAMLError) as exc:
+        raise SuiteError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise SuiteError(f"{path}: expected a mapping (an lm-eval task)")
+    return data
 
 
 def load_suite(path: Path) -> Suite:
+    """The task in ``path`` (an lm-eval task YAML) with its items, checked; ``SuiteError`` names the problem."""
+    data = _read_task(path)
+    meta: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
+    task = data.get("task")
+    problems = []
+    if not isinstance(task, str) or not TASK_NAME.match(task):
+        problems.append(f"task: {task!r} is not a name an eval:<task> claim can carry (lowercase, hyphens)")
+    metrics = data.get("metric_list")
+    metric = (
+        metrics[0].get("metric") if isinstance(metrics, list) and metrics and isinstance(metrics[0], dict) else None
+    )
+    if not isinstance(metric, str):
+        problems.append("metric_list: needs at least one metric (the first is what the gate applies to)")
+    for key in ("version", "gate", "kind", "data"):
+        if key not in meta:
+            problems.append(f"metadata.{key}: required")
+    if problems:
+        raise SuiteError(f"{path}: " + "; ".join(problems))
+    item_model = _ITEM_MODELS.get(str(meta["kind"]))
+    if item_model is None:
+        raise SuiteError(f"{path}: metadata.kind: {meta['kind']!r} is not one of {sorted(_ITEM_MODELS)}")
+    data_file = path.parent / str(meta["data"])
+    rows: list[dict[str, Any]] = []
     try:
-        return Suite.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        lines = data_file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SuiteError(f"{path}: metadata.data: cannot read {data_file.name}: {exc.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(item_model.model_validate_json(line).model_dump())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "(item)"
+            raise SuiteError(f"{data_file}:{number}: {where}: {first['msg']}") from None
+    try:
+        return Suite(
+            task=str(task),
+            harness_task=str(task),
+            version=str(meta["version"]),
+            kind=meta["kind"],
+            gate=meta["gate"],
+            metric=str(metric),
+            path=path,
+            items=tuple(rows),
+        )
     except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc'])) or '(suite)'}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise SuiteError(f"{path}: " + "; ".join(problems)) from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise SuiteError(f"{path}: {exc}") from None
 
 
 def bundled_suites() -> list[Suite]:
-    """Every suite shipped in this folder, ordered by task name."""
-    return sorted((load_suite(p) for p in SUITES_DIR.glob("*.yaml")), key=lambda s: s.task)
+    """Every task shipped in ``tasks/``, ordered by name."""
+    return sorted((load_suite(p) for p in TASKS_DIR.glob("*.yaml")), key=lambda s: s.task)
 
 
-# -- answers ------------------------------------------------------------------------------------------------
-_FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|\Z)", re.DOTALL)
-
-
-def first_json_object(text: str) -> Any:
-    """The first JSON value that starts at a ``{`` in ``text``, or None."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", text):
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        return value
-    return None
+# -- scoring (the same functions lm-eval's hooks use) ----------------------------------------------------
+first_json_object = task_utils.first_json_object
 
 
 def score_json(item: JsonItem, answer: str) -> bool:
-    value = first_json_object(answer)
-    if not isinstance(value, dict) or set(value) != set(item.keys):
-        return False
-    schema = {"type": "object", "properties": {k: {"type": t} for k, t in item.keys.items()}}
-    if validate(value, schema):
-        return False
-    return all(value.get(k) == v for k, v in item.equals.items())
+    return task_utils.json_answer_ok(dict(item.keys), item.equals, answer)
 
 
-def code_program(item: CodeItem, answer: str, *, chat: bool) -> str:
-    """The script to run: the candidate function followed by the item's tests."""
-    if chat:
-        fenced = _FENCE.search(answer)
-        code = fenced.group(1) if fenced else answer
-        # A bare body (no def line) continues the prompt; a full definition stands alone.
-        if not re.search(rf"^\s*def\s+{re.escape(item.entry_point)}\s*\(", code, re.MULTILINE):
-            code = item.prompt + code
-    else:
-        code = item.prompt + answer
-    return f"{code}\n\n{item.tests}\n"
+def code_program(item: CodeItem, answer: str, *, chat: bool | None = None) -> str:
+    """The script to run: the candidate function followed by the item's tests (``tasks/utils.py``)."""
+    return task_utils.code_program(item.prompt, item.entry_point, item.tests, answer, chat=chat)
 
 
-_COMPLETION_STOPS = ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert "]
+# -- running lm-eval -------------------------------------------------------------------------------------
+def harness_python() -> Path:
+    override = os.environ.get(HARNESS_PYTHON_ENV)
+    return Path(override) if override else REPO_ROOT / ".venv-evals" / "bin" / "python"
 
 
-async def _generate(ctx: Context, prompt: str, max_tokens: int, *, chat: bool, stop: list[str] | None) -> str:
-    body: dict[str, Any] = {"model": ctx.target.served_name, "max_tokens": max_tokens, "temperature": 0}
-    if chat:
-        body["messages"] = [{"role": "user", "content": prompt}]
-        data = await ctx.client.post("/chat/completions", body)
-        choice = (data.get("choices") or [{}])[0]
-        content = (choice.get("message") or {}).get("content")
-    else:
-        body["prompt"] = prompt
-        if stop:
-            body["stop"] = stop
-        data = await ctx.client.post("/completions", body)
-        content = (data.get("choices") or [{}])[0].get("text")
-    return content if isinstance(content, str) else ""
-
-
-async def run_suite(ctx: Context, suite: Suite, limits: Limits | None = None) -> tuple[CheckResult, EvalResult]:
-    """Score one suite on one deployment.
-
-    An HTTP error on one item fails that item (and is named in the reason); an unreachable server
-    raises ``Unreachable`` out of here, because a partial score would be misleading.
-    """
+def _spec(ctx: Context, suite: Suite) -> dict[str, Any]:
     chat = "chat" in ctx.target.endpoints
-    passed = 0
-    http_failures: list[str] = []
-    not_run: list[str] = []
-    if suite.kind == "json":
-        for json_item in suite.json_items():
-            try:
-                answer = await _generate(ctx, json_item.prompt, suite.max_tokens, chat=chat, stop=None)
-            except ClaimFailed as exc:
-                http_failures.append(f"{json_item.id}: {exc.reason}")
-                continue
-            passed += score_json(json_item, answer)
-        n = len(suite.items)
-    else:
-        for code_item in suite.code_items():
-            prompt = (
-                "Complete this Python function. Reply with the whole function in one ```python block.\n\n"
-                f"```python\n{code_item.prompt}```"
-                if chat
-                else code_item.prompt
+    return {
+        "task": suite.harness_task,
+        "tasks_dir": str(suite.path.parent),
+        "model": "local-chat-completions" if chat else "local-completions",
+        "model_args": {
+            "model": ctx.target.served_name,
+            "base_url": ctx.target.base_url.rstrip("/") + ("/chat/completions" if chat else "/completions"),
+            "tokenizer_backend": None,
+            "tokenized_requests": False,
+            "num_concurrent": 1,
+            "max_retries": MAX_RETRIES,
+            "timeout": max(1, round(ctx.client.timeouts.request)),
+        },
+        "apply_chat_template": chat,
+        "limit": suite.limit,
+    }
+
+
+def _cap(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_CAP else text[: REASON_CAP - 1] + "…"
+
+
+def _last_line(log: Path) -> str:
+    try:
+        lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "(no output)"
+    return lines[-1] if lines else "(no output)"
+
+
+async def run_harness(spec: dict[str, Any], api_key: str | None) -> dict[str, Any]:
+    """Run ``driver.py`` under lm-eval's venv; its output, or ``{"error": reason}``. Never raises for the
+    harness's failures; a cancelled run (a deadline) kills the harness and its children."""
+    python = harness_python()
+    if not python.exists():
+        return {"error": f"lm-eval is not installed ({python} not found): {INSTALL_HINT}"}
+    env = {**os.environ, **OFFLINE_ENV}
+    # Only the deployment's own key goes out, and never on a command line (lm-eval logs its arguments).
+    env.pop("OPENAI_API_KEY", None)
+    if api_key:
+        env["OPENAI_API_KEY"] = api_key
+    with tempfile.TemporaryDirectory(prefix="probe-lm-eval-") as folder:
+        work = Path(folder)
+        env["HF_HOME"] = str(work / "hf")  # whatever a library caches stays in the run's own folder
+        (work / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+        out, log = work / "out.json", work / "harness.log"
+        with log.open("wb") as log_file:
+            proc = await asyncio.create_subprocess_exec(
+                str(python),
+                "-I",
+                str(DRIVER),
+                str(work / "spec.json"),
+                str(out),
+                cwd=work,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
             )
             try:
-                answer = await _generate(ctx, prompt, suite.max_tokens, chat=chat, stop=_COMPLETION_STOPS)
-            except ClaimFailed as exc:
-                http_failures.append(f"{code_item.id}: {exc.reason}")
-                continue
-            result = await run_python(code_program(code_item, answer, chat=chat), limits)
-            if result.refused is not None:
-                not_run.append(f"{code_item.id}: {result.refused}")
-            passed += result.ok
-        n = len(suite.items)
-    score = passed / n
-    outcome = EvalResult(task=suite.task, version=suite.version, n=n, score=score, gate=suite.gate, date=utc_now())
-    reasons = []
-    if not outcome.passed:
-        reasons.append(f"score {score:.2f} ({passed}/{n}) is below the gate {suite.gate:.2f}")
-    if http_failures:
-        reasons.append(f"{len(http_failures)} requests failed, first: {http_failures[0]}")
-    if not_run:
-        reasons.append(f"{len(not_run)} programs were not run, first: {not_run[0]}")
-    result_status: Status = "pass" if outcome.passed else "fail"
-    return (
-        CheckResult(result_status, "; ".join(reasons) or None, round(score, 4), None),
-        outcome,
+                returncode = await proc.wait()
+            finally:
+                if proc.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    await proc.wait()
+        try:
+            result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"error": f"lm-eval exited with status {returncode} and no results: {_last_line(log)}"}
+        return result
+
+
+def _parse(suite: Suite, output: dict[str, Any]) -> EvalResult:
+    """lm-eval's results for ``suite`` as an ``EvalResult``; ``ValueError`` names what does not fit."""
+    results = output["results"]
+    name = suite.harness_task
+    score = results["results"][name][f"{suite.metric},none"]
+    if not isinstance(score, int | float) or not 0 <= score <= 1:
+        raise ValueError(f"{suite.metric} is {score!r}, not a share between 0 and 1")
+    counts = results["n-samples"][name]
+    ran, full = int(counts["effective"]), int(counts["original"])
+    if (ran, full) != (suite.n, len(suite.items)):
+        raise ValueError(f"it ran {ran} of {full} items; {suite.n} of {len(suite.items)} were asked for")
+    version = str(results["lm_eval_version"])
+    if not re.match(r"^\d+(\.\d+)*\S*$", version):
+        raise ValueError(f"it reports no version of its own ({version!r})")
+    subset = ran < full
+    return EvalResult(
+        task=suite.task,
+        version=str(results["versions"][name]),
+        n=ran,
+        score=float(score),
+        gate=suite.gate,
+        date=dt.datetime.fromtimestamp(float(results["date"]), tz=dt.UTC),
+        harness=HARNESS,
+        harness_version=version,
+        metric=suite.metric,
+        subset_of=name if subset else None,
+        full_n=full if subset else None,
     )
+
+
+def _not_run(suite: Suite, output: dict[str, Any]) -> str | None:
+    """Why the sandbox refused the code task's programs, if it did."""
+    if suite.kind != "code":
+        return None
+    share = output["results"]["results"][suite.harness_task].get("not_run,none", 0)
+    if not share:
+        return None
+    count = round(float(share) * suite.n)
+    return f"{count} of {suite.n} programs were not run: {output.get('sandbox_refusal') or 'the sandbox refused them'}"
+
+
+async def run_suite(ctx: Context, suite: Suite) -> tuple[CheckResult, EvalResult | None]:
+    """Score one task on one deployment through lm-eval; the check, and what to record (None: nothing
+    was scored, and the check is an ``error`` that says why)."""
+    key = ctx.target.api_key()
+    if ctx.target.api_key_env and not key:
+        return CheckResult("error", f"environment variable {ctx.target.api_key_env} (the API key) is not set"), None
+    spec = _spec(ctx, suite)
+    output = await run_harness(spec, key)
+    if isinstance(output.get("http_status"), int):
+        # The server answered, with an error status, until lm-eval gave up: the claim does not hold (as
+        # for the endpoint checks), though nothing was scored.
+        path = urlsplit(spec["model_args"]["base_url"]).path
+        message = error_message(str(output.get("http_body") or "").encode(), (key,) if key else ())
+        answered = f"HTTP {output['http_status']} from POST {path}: {message}"
+        return CheckResult("fail", _cap(f"lm-eval gave up on {suite.harness_task}: {answered}")), None
+    if "error" in output:
+        return CheckResult("error", _cap(f"lm-eval could not run {suite.harness_task}: {output['error']}")), None
+    try:
+        outcome = _parse(suite, output)
+        refused = _not_run(suite, output)
+    except (KeyError, TypeError, ValueError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        return CheckResult("error", _cap(f"lm-eval's results for {suite.harness_task} do not fit: {what}")), None
+    if refused:
+        return CheckResult("error", _cap(refused)), None
+    reason = None
+    if not outcome.passed:
+        passed = round(outcome.score * outcome.n)
+        reason = (
+            f"score {outcome.score:.2f} ({passed}/{outcome.n} {outcome.metric}) is below the gate {outcome.gate:.2f}"
+        )
+    status: Status = "pass" if outcome.passed else "fail"
+    return CheckResult(status, reason, round(outcome.score, 4)), outcome
 
 
 def claim(suite: Suite) -> str:
