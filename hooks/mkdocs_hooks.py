@@ -33,6 +33,7 @@ from hooks.render.agents import (
 )
 from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
+from hooks.render_cache import checked
 from hooks.site_context import current, load_site_context
 
 log = logging.getLogger("mkdocs.hooks.catalog")
@@ -122,7 +123,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Fail the build rather than publish a page whose content could run script (see hooks/html_guard.py)."""
-    problems = unsafe_markup(html)
+    # Pure in the page's HTML: remembered by its hash, so an unchanged page is not parsed again (hooks/render_cache.py).
+    problems = checked("html_guard", unsafe_markup, html)
     if problems:
         listed = "; ".join(sorted(set(problems)))
         raise PluginError(

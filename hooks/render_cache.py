@@ -21,6 +21,7 @@ Deleting the folder is always safe; nothing prunes it (`make clean` removes it).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -76,6 +77,7 @@ def _code_digest() -> str:
     return _digest(part for path in files for part in (path.relative_to(REPO_ROOT).as_posix(), path.read_bytes()))
 
 
+@functools.cache
 def _versions() -> str:
     found = []
     for name in _PACKAGES:
@@ -114,6 +116,30 @@ def _write(key: str, value: Any) -> None:
     except OSError:
         # A read-only or full disk only costs speed.
         pass
+
+
+@functools.cache
+def _module_source(name: str) -> bytes:
+    module = sys.modules.get(name)
+    return Path(module.__file__).read_bytes() if module is not None and module.__file__ else b""
+
+
+# --- pure checks of a page ------------------------------------------------------------------------------
+
+
+def checked(name: str, check: Callable[[str], list[str]], text: str) -> list[str]:
+    """`check(text)`, remembered by the text's hash and the source of the module that defines `check`.
+
+    For pure, deterministic checks of a whole page (hooks/html_guard.py), whose result depends on nothing
+    else: an unchanged page is not parsed again on the next build or `mkdocs serve` rebuild.
+    """
+    key = _digest([_LAYOUT, "check", name, _versions(), _module_source(check.__module__), text])
+    stored = _read(key)
+    if isinstance(stored, list):
+        return [str(item) for item in stored]
+    result = check(text)
+    _write(key, result)
+    return result
 
 
 # --- card markdown --------------------------------------------------------------------------------------
@@ -250,7 +276,7 @@ class PageCache:
                     "content": self.content,
                     "toc": [_toc_token(item) for item in self.toc],
                     "title": self._title_from_render,
-                    "anchors": sorted(self.present_anchor_ids or ()),
+                    "anchors": sorted(a for a in self.present_anchor_ids or () if isinstance(a, str)),
                     "links": {f.src_uri: anchors for f, anchors in (self.links_to_anchors or {}).items()},
                 },
             )

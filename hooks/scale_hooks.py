@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from hooks.render_cache import PageCache
+from hooks.render_cache import PageCache, cache_dir
 from hooks.search_index import SearchSetupError, build_index, start_index, stop_index, use_our_worker
 
 log = logging.getLogger("mkdocs.hooks.scale")
@@ -32,6 +33,16 @@ _page_cache: PageCache | None = None
 def on_startup(command: str, dirty: bool) -> None:
     global _command
     _command = command
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    # The theme's templates (Material: 44 files) are compiled once per machine, not once per build or
+    # `mkdocs serve` rebuild: Jinja keys each compiled template on its source's checksum.
+    folder = cache_dir()
+    if folder is not None:
+        (folder / "jinja").mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
+    return env
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

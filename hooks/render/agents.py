@@ -226,11 +226,13 @@ def render_catalog_json(ctx: SiteContext, export: dict[str, Any] | None = None) 
 
 def render_deployment_json_files(export: dict[str, Any]) -> dict[str, str]:
     """One small JSON file per deployment beside catalog.json: its catalog.json entry alone, so an agent that
-    needs one deployment does not download the whole catalog. Keys are paths relative to the site root."""
+    needs one deployment does not download the whole catalog. Keys are paths relative to the site root.
+
+    One line each, without indentation: the json module encodes that in C, indented JSON in Python (a
+    second indented copy of every deployment cost as much as catalog.json itself)."""
     return {
         deployment_json_url(dep_id): json.dumps(
             {"export_version": export["export_version"], "id": dep_id, "deployment": entry},
-            indent=2,
             sort_keys=True,
             ensure_ascii=False,
         )
