@@ -283,3 +283,117 @@ class PageCache:
 
         chosen = render_cached if isinstance(stored, dict) else render_and_store
         page.render = types.MethodType(chosen, page)  # type: ignore[method-assign]
+
+
+# --- the theme's page HTML ------------------------------------------------------------------------------
+
+#: Template a page is rendered with when its themed HTML is cached: it only prints what was stored.
+CACHED_TEMPLATE = "mc-cached-page.html"
+_OUTPUT_KEY = "mc_cached_page"
+
+
+def _nav_items(items: Any) -> list[Any]:
+    return [
+        [
+            getattr(item, "title", None),
+            getattr(item, "url", None),
+            type(item).__name__,
+            _nav_items(getattr(item, "children", None) or []),
+        ]
+        for item in items
+    ]
+
+
+def _repr_config(config: MkDocsConfig) -> str:
+    """Everything of the configuration the theme's templates read (Material: site, repo, theme, extra...)."""
+    wanted = (
+        "site_name",
+        "site_description",
+        "site_author",
+        "site_url",
+        "repo_url",
+        "repo_name",
+        "edit_uri",
+        "copyright",
+        "extra",
+        "extra_css",
+        "extra_javascript",
+        "theme",
+        "use_directory_urls",
+    )
+    parts = [f"{name}={config.get(name)!r}" for name in wanted]
+    theme = config.theme
+    parts.append(repr(sorted((k, repr(v)) for k, v in theme.items())) if hasattr(theme, "items") else "")
+    parts.append(repr(sorted(config.plugins)))
+    return "\n".join(parts)
+
+
+class OutputCache:
+    """The theme's HTML of each page, reused while everything the page template reads is unchanged.
+
+    The key covers the page (URL, title, content, table of contents, metadata, edit and canonical URLs, its
+    neighbours and parents in the navigation), the whole navigation, the configuration the theme reads,
+    mkdocs.yml and the package versions. On a hit the page is rendered with `CACHED_TEMPLATE`, which prints
+    the stored HTML, instead of the theme's main.html.
+    """
+
+    def __init__(self, config: MkDocsConfig, nav: Any) -> None:
+        config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
+        self.shared = _digest(
+            [_LAYOUT, "output", _versions(), config_bytes, _repr_config(config), json.dumps(_nav_items(nav.items))]
+        )
+        self.pending: dict[str, str] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, page: Page) -> str:
+        def link(other: Any) -> str:
+            return f"{getattr(other, 'title', None)}|{getattr(other, 'url', None)}"
+
+        parents = []
+        parent = page.parent
+        while parent is not None:
+            parents.append(link(parent))
+            parent = parent.parent
+        meta = {k: v for k, v in page.meta.items() if k not in {"template", _OUTPUT_KEY}}
+        return _digest(
+            [
+                self.shared,
+                page.url,
+                str(page.title),
+                page.content or "",
+                json.dumps([_toc_token(item) for item in page.toc]),
+                repr(sorted(meta.items(), key=lambda item: str(item[0]))),
+                str(page.edit_url),
+                str(page.canonical_url),
+                str(page.abs_url),
+                link(page.previous_page),
+                link(page.next_page),
+                *parents,
+                str(page.meta.get("template", "main.html")),
+            ]
+        )
+
+    def before_render(self, page: Page) -> None:
+        """On a hit, have the page rendered from the stored HTML; on a miss, remember where to store it."""
+        key = self.key(page)
+        stored = _read(key)
+        if isinstance(stored, str):
+            page.meta[_OUTPUT_KEY] = stored
+            page.meta["template"] = CACHED_TEMPLATE
+            self.hits += 1
+        else:
+            self.pending[page.url] = key
+            self.misses += 1
+
+    def after_render(self, page: Page, output: str) -> None:
+        key = self.pending.pop(page.url, None)
+        if key is not None:
+            _write(key, output)
+
+
+def cached_page_loader() -> Any:
+    """The Jinja loader that serves `CACHED_TEMPLATE` (added to the theme's environment)."""
+    import jinja2
+
+    return jinja2.DictLoader({CACHED_TEMPLATE: "{{ page.meta." + _OUTPUT_KEY + " }}"})

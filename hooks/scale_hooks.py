@@ -19,15 +19,25 @@ import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from hooks.render_cache import PageCache, cache_dir
-from hooks.search_index import SearchSetupError, build_index, start_index, stop_index, use_our_worker
+from hooks.render_cache import OutputCache, PageCache, cache_dir, cached_page_loader
+from hooks.search_index import (
+    PagesDigest,
+    SearchSetupError,
+    build_index,
+    start_index,
+    stop_index,
+    use_our_worker,
+)
 
 log = logging.getLogger("mkdocs.hooks.scale")
 
 _command: str | None = None
 _page_cache: PageCache | None = None
+_pages_digest: PagesDigest | None = None
+_output_cache: OutputCache | None = None
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -42,7 +52,23 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     if folder is not None:
         (folder / "jinja").mkdir(parents=True, exist_ok=True)
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
+    # A page whose themed HTML is cached is rendered with a template that prints it (OutputCache).
+    env.loader = jinja2.ChoiceLoader([cached_page_loader(), env.loader]) if env.loader else cached_page_loader()
     return env
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    global _output_cache
+    _output_cache = OutputCache(config, nav) if cache_dir() is not None else None
+    return nav
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Runs after mkdocs_hooks.py's check of the content, the last step before the theme renders the page.
+    if _output_cache is not None:
+        page.content = html
+        _output_cache.before_render(page)
+    return html
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -50,6 +76,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if _page_cache is not None:
         _page_cache.close()
     _page_cache = PageCache(config, files)
+    global _pages_digest
+    _pages_digest = PagesDigest()
     return files
 
 
@@ -63,13 +91,21 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     try:
-        return use_our_worker(output)
+        swapped = use_our_worker(output)
     except SearchSetupError as exc:
         raise PluginError(str(exc)) from None
+    if _pages_digest is not None:
+        _pages_digest.add(page.url, swapped)
+    if _output_cache is not None:
+        _output_cache.after_render(page, swapped)
+    return swapped
 
 
 def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
-    return use_our_worker(output_content)
+    swapped = use_our_worker(output_content)
+    if _pages_digest is not None:
+        _pages_digest.add(template_name, swapped)
+    return swapped
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -80,8 +116,14 @@ def on_post_build(config: MkDocsConfig) -> None:
     if _command == "serve":
         start_index(site_dir)
         return
+    folder = cache_dir()
     try:
-        build_index(site_dir)
+        reused = build_index(
+            site_dir,
+            _pages_digest.hexdigest() if _pages_digest is not None else None,
+            folder / "pagefind" if folder is not None else None,
+        )
+        log.debug("search index %s", "reused: no page changed" if reused else "built with Pagefind")
     except RuntimeError as exc:
         raise PluginError(str(exc)) from None
 

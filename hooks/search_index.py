@@ -10,8 +10,11 @@ that bundle, in place of Material's lunr worker (see `WORKER` below).
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
@@ -21,8 +24,10 @@ WORKER = "assets/javascripts/search-worker.js"
 _MATERIAL_WORKER = re.compile(r'("search": ")([^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"')
 #: The article only: the header, navigation and footer are the same on every page.
 ROOT_SELECTOR = "article.md-content__inner"
-#: Heading permalinks (the "¶" after every heading) are not content.
-EXCLUDE_SELECTORS = [".headerlink"]
+#: Not indexed: heading permalinks (the "¶" after every heading), code blocks (each card's curl, Python and
+#: gateway examples repeat the names, URLs and flags its tables already hold, and were 40% of the indexing
+#: time at 3000 models) and the VRAM calculator's form.
+EXCLUDE_SELECTORS = [".headerlink", "pre", ".mc-vram"]
 
 
 class SearchSetupError(RuntimeError):
@@ -32,7 +37,7 @@ class SearchSetupError(RuntimeError):
 def use_our_worker(html: str) -> str:
     """Point the page's Material configuration at our worker instead of Material's lunr worker."""
     swapped, count = _MATERIAL_WORKER.subn(lambda m: f'{m.group(1)}{m.group(2)}{WORKER}"', html, count=1)
-    if count != 1 and '<script id="__config"' in html:
+    if count != 1 and '<script id="__config"' in html and f'{WORKER}"' not in html:
         raise SearchSetupError(
             "Material's __config no longer names assets/javascripts/workers/search.*.min.js; "
             "update hooks/search_index.py for this Material version"
@@ -55,11 +60,63 @@ def command(site_dir: Path) -> list[str]:
     ]
 
 
-def build_index(site_dir: Path) -> None:
-    """Index the built site into `site_dir/pagefind/`; raises `RuntimeError` with Pagefind's output on failure."""
+class PagesDigest:
+    """A running hash of every page the build writes (URL and HTML), to key the index on what it indexes."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._hash.update(" ".join([str(get_executable().stat().st_size), ROOT_SELECTOR, *EXCLUDE_SELECTORS]).encode())
+
+    def add(self, url: str, html: str) -> None:
+        for part in (url.encode("utf-8"), html.encode("utf-8")):
+            self._hash.update(len(part).to_bytes(8, "little"))
+            self._hash.update(part)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+#: Indexes kept in the cache folder; each is about 15 MB at 3000 models.
+_KEPT_INDEXES = 2
+
+
+def build_index(site_dir: Path, digest: str | None = None, cache: Path | None = None) -> bool:
+    """Index the built site into `site_dir/pagefind/`; raises `RuntimeError` with Pagefind's output on failure.
+
+    With a `cache` folder and the `digest` of every page, a build whose pages are all unchanged copies the
+    index an earlier build made instead of running Pagefind again. Returns whether the cache served it.
+    """
+    output = site_dir / "pagefind"
+    stored = cache / f"pagefind-{digest}" if cache is not None and digest else None
+    if stored is not None and (stored / "pagefind-entry.json").is_file():
+        if output.exists():
+            shutil.rmtree(output)
+        shutil.copytree(stored, output)
+        return True
     proc = subprocess.run(command(site_dir), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"pagefind failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    if stored is not None:
+        _store(output, stored)
+    return False
+
+
+def _store(output: Path, stored: Path) -> None:
+    """Copy a fresh index into the cache (atomically), keeping the newest `_KEPT_INDEXES`."""
+    partial: Path | None = None
+    try:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=stored.parent))
+        shutil.copytree(output, partial, dirs_exist_ok=True)
+        partial.rename(stored)
+        partial = None
+        kept = sorted(stored.parent.glob("pagefind-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_KEPT_INDEXES:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        # Another build stored the same index first, or the disk is read-only or full: only speed is lost.
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 #: The background indexer of the last `mkdocs serve` rebuild. Kept here, not in the hook module: MkDocs loads
