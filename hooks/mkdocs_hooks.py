@@ -25,7 +25,6 @@ from hooks.render.agents import (
     PageEntry,
     catalog_export,
     markdown_url,
-    render_catalog_json,
     render_deployment_json_files,
     render_llms_full,
     render_llms_index_files,
@@ -33,7 +32,7 @@ from hooks.render.agents import (
 )
 from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
-from hooks.render_cache import checked
+from hooks.render_cache import checked, indented_json
 from hooks.site_context import current, load_site_context
 
 log = logging.getLogger("mkdocs.hooks.catalog")
@@ -153,7 +152,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     for path, text in render_llms_index_files(ctx).items():
         _write(site_dir / path, text)
     export = catalog_export(ctx)
-    _write(site_dir / "catalog.json", render_catalog_json(ctx, export))
+    _write(site_dir / "catalog.json", indented_json(export))  # render_catalog_json's text, made fast
     for path, text in render_deployment_json_files(export).items():
         _write(site_dir / path, text)
     shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")

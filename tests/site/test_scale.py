@@ -14,7 +14,14 @@ import pytest
 from bench.synth_catalog import generate
 from catalog import load_catalog
 from catalog.evidence import Evidence
-from hooks.render.agents import PageEntry, catalog_export, render_deployment_json_files, render_llms_txt
+from hooks.render.agents import (
+    PageEntry,
+    catalog_export,
+    render_catalog_json,
+    render_deployment_json_files,
+    render_llms_txt,
+)
+from hooks.render_cache import indented_json
 from hooks.site_context import SiteContext
 from tests.site.sitebuild import BuildResult, build_site
 
@@ -43,6 +50,10 @@ def test_one_json_file_per_deployment_holds_its_catalog_json_entry(site_ctx: Sit
     for dep_id, entry in export["deployments"].items():
         data = json.loads(files[f"deployments/{dep_id}.json"])
         assert data == {"export_version": export["export_version"], "id": dep_id, "deployment": entry}
+
+
+def test_catalog_json_is_encoded_fast_to_the_same_text(site_ctx: SiteContext) -> None:
+    assert indented_json(catalog_export(site_ctx)) == render_catalog_json(site_ctx)
 
 
 # --- builds -----------------------------------------------------------------------------------------------
