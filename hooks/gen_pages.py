@@ -3,9 +3,9 @@
 Pages are never written into docs/; each card's "edit" link points at its catalog YAML.
 
 `CARDS=<glob>` (e.g. `make serve CARDS='qwen*'`) generates only the matching cards. MkDocs rebuilds
-every page on any change, so on a large catalog this is what keeps the edit loop short; the other
-pages still show every deployment, but links to cards left out lead nowhere. Never set it for a build
-you publish.
+every page on any change, but rendering is cached by content hash (hooks/render_cache.py), so a full-site
+rebuild re-renders only what an edit changed and CARDS is rarely needed; the other pages still show every
+deployment, but links to cards left out lead nowhere. Never set it for a build you publish.
 """
 
 from __future__ import annotations
