@@ -57,7 +57,7 @@ evals-env: ## Create .venv-evals with lm-evaluation-harness (lm-eval), which run
 test: install browser vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
-test-fast: install ## Run the tests that need neither Chromium nor vLLM
+test-fast: install evals-env sandbox-tools ## Run the tests that need neither Chromium nor vLLM
 	$(PY) -m pytest -q -m "not vllm and not browser"
 
 lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
@@ -67,7 +67,7 @@ lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config sta
 	$(PY) -m catalog schema --check
 	$(PY) -m catalog export litellm --check
 
-demo: install vllm-env evals-env ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
+demo: install vllm-env evals-env sandbox-tools ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
 	$(PY) -m tools.demo
 
 bench: install browser ## The site's build and page-weight benchmark (30/300/3000 models, floor, search, JS, llms.txt, edit loop, Lighthouse); writes bench/results.json
