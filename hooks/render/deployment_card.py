@@ -7,10 +7,12 @@ from typing import Any
 
 from catalog.clients import client_target
 from catalog.litellm import model_entry, render_entry
+from catalog.schema import Deployment, Model
 from catalog.types import DeploymentStatus
 from catalog.verdicts import summary_rule
 from catalog.vram import estimate
 from hooks.render.fleets import fleet_view
+from hooks.render.format import NOT_STATED, gpu_text
 from hooks.render.snippets import examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
@@ -20,6 +22,54 @@ def _params(value: float | None) -> str | None:
     if value is None:
         return None
     return f"{value * 1000:g}M" if value < 1 else f"{value:g}B"
+
+
+#: Card facts a catalog may leave out, as (key, label): the card lists those it leaves out in one line.
+OPTIONAL_FACTS = (
+    ("family", "Family"),
+    ("architecture", "Architecture"),
+    ("quantization", "Quantization"),
+    ("native_context", "Native context"),
+    ("licence", "Licence"),
+    ("gated", "Gated"),
+    ("gateway_alias", "Gateway alias"),
+    ("gpu", "GPU"),
+    ("base_url", "Base URL"),
+    ("api_key", "API key"),
+    ("served_context", "Served context"),
+    ("engine_version", "Engine version"),
+    ("tool_call_parser", "Tool-call parser"),
+    ("reasoning_parser", "Reasoning parser"),
+    ("speculative_decoding", "Speculative decoding"),
+    ("container", "Container"),
+    ("cost", "Cost"),
+    ("slo", "SLO targets"),
+)
+
+
+def stated_facts(deployment: Deployment, model: Model) -> dict[str, bool]:
+    """Which of OPTIONAL_FACTS the catalog states for this deployment (the card shows only those)."""
+    endpoint, serving = deployment.endpoint, deployment.serving
+    return {
+        "family": bool(model.family),
+        "architecture": model.architecture is not None,
+        "quantization": model.quantization is not None,
+        "native_context": bool(model.native_context),
+        "licence": bool(model.license),
+        "gated": model.gated is not None,
+        "gateway_alias": bool(deployment.gateway_alias),
+        "gpu": gpu_text(deployment.hardware) != NOT_STATED,
+        "base_url": endpoint is not None and bool(endpoint.base_url or endpoint.path_prefix),
+        "api_key": endpoint is not None and bool(endpoint.api_key_env),
+        "served_context": bool(serving.max_model_len),
+        "engine_version": bool(serving.engine_version),
+        "tool_call_parser": bool(serving.tool_call_parser),
+        "reasoning_parser": bool(serving.reasoning_parser),
+        "speculative_decoding": bool(serving.speculative_decoding),
+        "container": bool(serving.container),
+        "cost": deployment.cost is not None,
+        "slo": deployment.slo is not None,
+    }
 
 
 def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, Any]:
@@ -39,7 +89,10 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         else None
     )
     kind_terms = sorted(k for k, g in catalog.glossary.items() if g.model_kind is model.kind)
+    stated = stated_facts(deployment, model)
     return {
+        "stated": stated,
+        "not_stated": [label for key, label in OPTIONAL_FACTS if not stated[key]],
         "id": deployment_id,
         # Several deployments can serve the same name (raw, KServe and CPU variants); the id tells them apart.
         "title": deployment.served_name

@@ -43,6 +43,8 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "model": model,
                 "backend": backend,
                 "href": links.deployment(dep_id),
+                # Served names wrap only after a `/` (Qwen/ | Qwen2.5-Coder-7B-Instruct), never inside a part.
+                "name_parts": dep.served_name.split("/"),
                 "tasks": tasks[dep_id],
                 "fleet": catalog.fleets[dep.fleet],
                 "modalities": modalities,
@@ -73,7 +75,7 @@ def render_deployment_table(ctx: SiteContext, links: Links) -> str:
     filters["gpu"] = dict(sorted(filters["gpu"].items()))
     labels = {
         "fleet": "Fleet",
-        "task": "Task",
+        "task": "Recommended for",
         "kind": "Model kind",
         "modality": "Modality",
         "backend": "Backend",

@@ -61,8 +61,12 @@ def question_order(tree: DecisionTree) -> list[str]:
 
 
 def mermaid_lines(tree_data_: dict[str, Any]) -> list[str]:
-    """Mermaid flowchart: question nodes, option edges, recommendation leaves."""
-    lines = ["flowchart TD"]
+    """Mermaid flowchart: question nodes, option edges, recommendation leaves.
+
+    Drawn at its natural size (`useMaxWidth: false`) rather than shrunk to the column: on a phone a shrunk tree
+    is unreadable, so the diagram's box scrolls sideways instead (catalog.css).
+    """
+    lines = ["---", "config: {flowchart: {useMaxWidth: false}}", "---", "flowchart TD"]
     counter = 0
     for node_id, node in tree_data_["nodes"].items():
         lines.append(f'    {_mid(node_id)}{{"{_label(node["question"])}"}}')

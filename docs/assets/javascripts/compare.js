@@ -37,7 +37,8 @@
       if (!selected.length) return;
       const head = document.createElement("thead");
       const headRow = document.createElement("tr");
-      headRow.appendChild(cell("th", ""));
+      // The corner above the row labels heads nothing: a plain cell, not an empty heading.
+      headRow.appendChild(cell("td", ""));
       for (const id of selected) {
         const th = document.createElement("th");
         th.dataset.deployment = id;
