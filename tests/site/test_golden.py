@@ -38,6 +38,11 @@ RENDERERS: dict[str, Callable[[SiteContext], str]] = {
     "performance-with-results.md": lambda ctx: render_performance(
         dataclasses.replace(ctx, benchmark=json.loads((FIXTURES / "bench-results.json").read_text())), Links("page/")
     ),
+    # The results `make bench` writes now: a floor in the same run, cold and warm builds, search, JS, Lighthouse.
+    "performance-with-floor.md": lambda ctx: render_performance(
+        dataclasses.replace(ctx, benchmark=json.loads((FIXTURES / "bench-results-floor.json").read_text())),
+        Links("page/"),
+    ),
 }
 
 
