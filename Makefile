@@ -42,6 +42,20 @@ browser: ## Install Debian's headless Chromium for the browser tests (needs root
 sandbox-tools: ## Install bubblewrap (bwrap), the sandbox that runs model-written eval code (needs root)
 	@command -v bwrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
+# axe-core (npm) for the accessibility tests, pinned by tests/browser/package-lock.json and loaded into pages.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: browser-deps screenshots
+browser-deps: $(AXE) ## Install the npm packages the Chromium tests use (axe-core), with npm ci
+
+screenshots: install browser ## Screenshots of the main pages at 1366 and 390 px (light) into screenshots/; DARK=1 for dark
+	$(PY) -m tools.screenshots $(if $(DARK),--dark)
+
 vllm-env: ## Create .venv-vllm with the CPU build of vLLM (used only to run a real test server)
 	bash tools/install-vllm.sh
 
@@ -54,7 +68,7 @@ gateway-env: ## Create .cache/venv-litellm with the LiteLLM proxy, and install s
 evals-env: ## Create .venv-evals with lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
-test: install browser vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+test: install browser browser-deps vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
 test-fast: install evals-env sandbox-tools ## Run the tests that need neither Chromium nor vLLM
