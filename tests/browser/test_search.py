@@ -64,3 +64,14 @@ def test_pages_without_diagrams_load_no_mermaid_and_little_javascript(page: Page
     assert page.evaluate("() => typeof window.mermaid") == "object", "the stand-in keeps Material off the CDN"
     total = sum(scripts.values())
     assert total <= 300_000, f"/{path} loads {total} bytes of JavaScript: {scripts}"
+
+
+def test_decide_page_loads_mermaid_and_draws_after_instant_navigation(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}catalog/")
+    page.wait_for_function("() => typeof window.document$ !== 'undefined'")
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(request.url) if "mermaid.min.js" in request.url else None)
+    navigate(page, "Decide", f"{base_url}decide/")
+    page.wait_for_selector("div.mermaid", state="attached", timeout=20_000)
+    assert loaded, "the Decide page draws its diagrams with the vendored Mermaid"
+    assert all(url.startswith(base_url) for url in loaded), loaded
