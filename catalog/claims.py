@@ -170,7 +170,9 @@ BY_NAME: dict[str, ClaimKind] = {kind.name: kind for kind in CLAIM_KINDS}
 EVAL_PREFIX = "eval:"
 
 #: Every valid claim name as one pattern, for the JSON Schema (editors complete and check it) and validation.
-CLAIM_NAME_PATTERN = "^(" + "|".join(re.escape(kind.name) for kind in CLAIM_KINDS) + r"|eval:[a-z0-9]+([-_][a-z0-9]+)*)$"
+CLAIM_NAME_PATTERN = (
+    "^(" + "|".join(re.escape(kind.name) for kind in CLAIM_KINDS) + r"|eval:[a-z0-9]+([-_][a-z0-9]+)*)$"
+)
 _CLAIM_NAME = re.compile(CLAIM_NAME_PATTERN)
 
 

@@ -26,11 +26,9 @@ from probes.client import (
 from probes.evals import (
     CodeItem,
     JsonItem,
-    SuiteError,
     bundled_suites,
     code_program,
     first_json_object,
-    load_suite,
     score_json,
 )
 from probes.latency import Workload, percentile
