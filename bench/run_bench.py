@@ -61,7 +61,7 @@ TARGETS: dict[str, float] = {
 
 #: What the targets cost, said on the page beside the figures (issue 13: never trade a feature away silently).
 NOTES = [
-    "Search lists the 20 best matches of a query (Material's own search listed every match): each match shown"
+    "Search lists the 10 best matches of a query (Material's own search listed every match): each match shown"
     " costs one request for its page fragment.",
     "Code blocks (each card's curl, Python and gateway examples) and the VRAM form are not in the search index:"
     " they repeat the names, URLs and flags the card's tables hold, and indexing them took 40% of Pagefind's"

@@ -28,6 +28,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import types
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -108,11 +109,13 @@ def _write(key: str, value: Any) -> None:
     if folder is None:
         return
     target = folder / key[:2] / f"{key}.json"
+    # json.dumps, not json.dump: dump streams through the pure-Python encoder, dumps encodes in C.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as tmp:
-            json.dump(value, tmp, ensure_ascii=False, separators=(",", ":"))
-        Path(tmp.name).replace(target)
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
     except OSError:
         # A read-only or full disk only costs speed.
         pass

@@ -11,6 +11,7 @@ that bundle, in place of Material's lunr worker (see `WORKER` below).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -129,7 +130,10 @@ def start_index(site_dir: Path) -> None:
     stopping the previous rebuild's indexer if it is still running."""
     global _indexer
     stop_index()
-    _indexer = subprocess.Popen(command(site_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # At the lowest priority: the next edit's rebuild must not wait for the previous one's index.
+    _indexer = subprocess.Popen(
+        command(site_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(19)
+    )
 
 
 def stop_index() -> None:

@@ -13,9 +13,10 @@ const SETUP = 0;
 const READY = 1;
 const QUERY = 2;
 const RESULT = 3;
-//: Results shown, best first. Pagefind ranks every match; each shown result costs one small fragment
-//: request, so the list stops at the best 20 (Material's own search listed every match).
-const SHOWN = 20;
+//: Results shown, best first. Pagefind ranks every match; each shown result costs one fragment request
+//: (a page's text, up to 30 KB on a card), so the list stops at the best 10, the number Material shows
+//: before a reader scrolls (Material's own search listed every match).
+const SHOWN = 10;
 //: A query typed within this many milliseconds of the next one is dropped unanswered.
 const SETTLE_MS = 30;
 //: Sections (headings) shown under a page's result, best first.
