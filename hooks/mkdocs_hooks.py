@@ -11,7 +11,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from pydantic import TypeAdapter, ValidationError
 
@@ -19,6 +19,8 @@ from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
 from catalog.types import HttpUrl
+from hooks import dev_server
+from hooks.card_pages import generated_pages
 from hooks.html_guard import unsafe_markup
 from hooks.publish import StagedBuild
 from hooks.render.agents import (
@@ -50,6 +52,8 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Under `mkdocs serve`, the last rebuild's agent files must be written before MkDocs empties site_dir.
+    dev_server.wait_for_background()
     repo_root = Path(config.config_file_path).resolve().parent
     # The same defaults as `python -m catalog` and `python -m probes`: $CATALOG_DIR / $EVIDENCE_DIR, else the repo's.
     catalog_dir = default_catalog_dir().resolve()
@@ -111,6 +115,15 @@ def site_url(from_env: str | None, from_site_yaml: str | None) -> str | None:
     return url if url.endswith("/") else f"{url}/"
 
 
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    # In memory: nothing is written into docs/ or a temporary folder (hooks/card_pages.py).
+    for page in generated_pages(current(), os.environ.get("CARDS")):
+        generated = File.generated(config, page.src_uri, content=page.markdown)
+        generated.edit_uri = page.edit_path
+        files.append(generated)
+    return files
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     try:
         expanded = expand_markers(markdown, current(), Links(page.url), page=page.file.src_uri)
@@ -137,26 +150,35 @@ def on_post_build(config: MkDocsConfig) -> None:
     site_dir = Path(config.site_dir)
     nav_order = {src: index for index, src in enumerate(_nav_files(config.nav or []))}
     ordered = sorted(_pages.items(), key=lambda item: (nav_order.get(item[0], len(nav_order)), item[0]))
-    for _src, (_title, url, markdown) in ordered:
-        _write(site_dir / markdown_url(url), markdown)
     guide_pages = [(t, u) for s, (t, u, _m) in ordered if not s.startswith("deployments/")]
     guides = [PageEntry(title, markdown_url(url), _page_note(config, url)) for title, url in guide_pages]
-    optional = [
-        PageEntry("llms-full.txt", "llms-full.txt", "every page of this site in one markdown file"),
-        PageEntry("catalog.json", "catalog.json", "the whole catalog with evidence states, as JSON"),
-        PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
-    ]
-    _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
-    _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered], config.site_url or ""))
-    # llms.txt stays the same size however many deployments there are: it links to one file per model family.
-    for path, text in render_llms_index_files(ctx).items():
-        _write(site_dir / path, text)
-    export = catalog_export(ctx)
-    _write(site_dir / "catalog.json", indented_json(export))  # render_catalog_json's text, made fast
-    for path, text in render_deployment_json_files(export).items():
-        _write(site_dir / path, text)
-    shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
-    shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
+    site_url = config.site_url or ""
+
+    def write_agent_files() -> None:
+        for _src, (_title, url, markdown) in ordered:
+            _write(site_dir / markdown_url(url), markdown)
+        optional = [
+            PageEntry("llms-full.txt", "llms-full.txt", "every page of this site in one markdown file"),
+            PageEntry("catalog.json", "catalog.json", "the whole catalog with evidence states, as JSON"),
+            PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
+        ]
+        _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
+        _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered], site_url))
+        # llms.txt stays the same size however many deployments there are: it links to one file per model family.
+        for path, text in render_llms_index_files(ctx).items():
+            _write(site_dir / path, text)
+        export = catalog_export(ctx)
+        _write(site_dir / "catalog.json", indented_json(export))  # render_catalog_json's text, made fast
+        for path, text in render_deployment_json_files(export).items():
+            _write(site_dir / path, text)
+        shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
+        shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
+
+    if _command == "serve":
+        # No page shows these files, and the browser reloads only when the build returns (hooks/dev_server.py).
+        dev_server.after_pages(write_agent_files)
+    else:
+        write_agent_files()
 
 
 def on_build_error(error: Exception) -> None:
@@ -165,6 +187,7 @@ def on_build_error(error: Exception) -> None:
 
 
 def on_shutdown() -> None:
+    dev_server.wait_for_background()
     global _staged
     if _staged is not None:
         _staged.finish()

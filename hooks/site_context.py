@@ -1,6 +1,6 @@
-"""Everything a build renders from, loaded once per build and shared by the hooks and gen-files.
+"""Everything a build renders from, loaded once per build and shared by the hooks.
 
-MkDocs loads hook files and gen-files scripts as separate modules, so the
+MkDocs loads each hook file as a separate module, afresh for every `mkdocs serve` rebuild, so the
 loaded catalog lives here, in an ordinary importable module.
 """
 

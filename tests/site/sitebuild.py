@@ -35,7 +35,7 @@ def build_site(
     if docs is not None:
         text = config.read_text(encoding="utf-8")
         text = text.replace("docs_dir: docs", f"docs_dir: {docs}")
-        # Every hook and gen-files script is named relative to the config file: point them at the repository.
+        # Every hook is named relative to the config file: point them at the repository.
         text = re.sub(r"(?m)^(\s*- )hooks/", lambda m: f"{m.group(1)}{REPO_ROOT}/hooks/", text)
         config = tmp / "mkdocs.yml"
         config.write_text(text, encoding="utf-8")
