@@ -26,7 +26,18 @@ LIGHTHOUSE = REPO_ROOT / ".cache" / "lighthouse" / "node_modules" / ".bin" / "li
 OUTPUT = REPO_ROOT / "bench" / "lighthouse.json"
 
 
-def score(url: str, report: Path) -> float:
+#: The metrics the performance score is made of (Lighthouse audit ids), recorded to say which one costs points.
+METRICS = (
+    "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "speed-index",
+)
+
+
+def score(url: str, report: Path) -> tuple[float, dict[str, float]]:
+    """The performance score (0-100) and each metric's value (ms; layout shift unitless)."""
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
     subprocess.run(
         [
@@ -43,7 +54,8 @@ def score(url: str, report: Path) -> float:
         timeout=300,
     )
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-    return round(float(data["categories"]["performance"]["score"]) * 100, 1)
+    metrics = {name: round(float(data["audits"][name]["numericValue"]), 3) for name in METRICS}
+    return round(float(data["categories"]["performance"]["score"]) * 100, 1), metrics
 
 
 def main() -> None:
@@ -67,15 +79,23 @@ def main() -> None:
         card = sorted(p.parent.name for p in (site / "deployments").glob("*/index.html"))[0]
         pages = {"home": "", "catalog": "catalog/", f"card ({card})": f"deployments/{card}/"}
         scores: dict[str, list[float]] = {name: [] for name in pages}
+        measured: dict[str, dict[str, list[float]]] = {name: {m: [] for m in METRICS} for name in pages}
         with serve(site, compress=True) as base:
             for _ in range(args.runs):
                 for name, path in pages.items():
-                    scores[name].append(score(base + path, Path(tmp) / "report.json"))
+                    value, metrics = score(base + path, Path(tmp) / "report.json")
+                    scores[name].append(value)
+                    for metric, number in metrics.items():
+                        measured[name][metric].append(number)
     result = {
         "runs": args.runs,
         "catalog": str(args.catalog) if args.catalog else "bundled",
         "scores": scores,
         "performance": {name: statistics.median(values) for name, values in scores.items()},
+        "metrics_median": {
+            name: {metric: statistics.median(values) for metric, values in by_metric.items()}
+            for name, by_metric in measured.items()
+        },
     }
     OUTPUT.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     for name, value in result["performance"].items():

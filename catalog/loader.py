@@ -193,6 +193,14 @@ def _load_file(found: _Found, path: Path, kind: str) -> None:
     raw = _read_file(root, path, kind, shown, errors)
     if raw is None:
         return
+    key = (folder, entity_id)
+    memo_key = (model_type, raw)
+    remembered = _validated.get(memo_key)
+    if remembered is not None:
+        found.origins[key] = Origin(path, Locator(text=raw.decode("utf-8").removeprefix("\ufeff")))
+        _keep(found, folder, entity_id, remembered)
+        return
+    errors_before = len(errors)
     _check_schema_line(raw, folder or None, shown, errors)
     try:
         data, locator, problems = read_catalog_yaml(raw)
@@ -215,12 +223,26 @@ def _load_file(found: _Found, path: Path, kind: str) -> None:
         entity = repaired
         bad_paths += removed
     origin = Origin(path, locator)
-    key = (folder, entity_id)
     if bad_paths:
         found.tainted[key] = _Tainted(entity, bad_paths)
         found.origins[key] = origin
         return
     found.origins[key] = origin
+    _keep(found, folder, entity_id, entity)
+    if len(errors) == errors_before:
+        if len(_validated) >= _VALIDATED_ENTRIES:
+            _validated.clear()
+        _validated[memo_key] = entity
+
+
+#: Entities validated by this process, by their model and their file's exact bytes (files without errors
+#: only). The models are frozen, so a later load can share them: `mkdocs serve` reloads the catalog on every
+#: rebuild, and an edit changes one file. Placement (folder, id) is checked before this is consulted.
+_validated: dict[tuple[type[BaseModel], bytes], BaseModel] = {}
+_VALIDATED_ENTRIES = 50_000
+
+
+def _keep(found: _Found, folder: str, entity_id: str, entity: BaseModel) -> None:
     if folder:
         found.entities[folder][entity_id] = entity
     else:

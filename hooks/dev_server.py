@@ -1,52 +1,110 @@
 """What `mkdocs serve` does differently from `mkdocs build`, so an edited YAML shows within a second or so.
 
-Imported by the hook modules, not listed as a hook: MkDocs loads hook files afresh for every rebuild,
-while this module (and the work it keeps between rebuilds) lives as long as the server.
+Called from the hook modules only when the command is `serve`; what it keeps between rebuilds lives as long
+as the server.
 
 - **Notified, not polled.** MkDocs watches the docs, mkdocs.yml and the catalog with a polling observer
   that lists every watched file twice a second: an edit waits 0.25 s on average before anything starts,
   and at 3000 models each poll stats 6000 files in a thread that competes with the build for the
   interpreter. `notified_watcher` moves the same watches to the platform's own file notifications
-  (inotify on Linux), and keeps polling where those cannot be had.
+  (inotify on Linux), and keeps polling elsewhere.
 - **Agent files after the pages.** The live-reload server lets the browser reload only when the build
   returns, so under `mkdocs serve` the agent files (llms.txt and friends, catalog.json, the per-deployment
   JSON and markdown copies), which no page shows, are written by a background thread right after the
-  pages (`after_pages`). The next rebuild waits for that thread before MkDocs empties the site folder.
+  pages (`after_pages`). The next rebuild waits for that thread before it starts.
+- **Less to redo.** An installed theme's file list (Material: about 10,000 files, icons included) is listed
+  once, not on every rebuild (`remember_installed_theme_files`), and what survives the first build (the
+  theme, the caches) is frozen out of the garbage collector's way (`gc.freeze`), which otherwise scans it
+  again and again during every rebuild.
+- **Only changed files written.** MkDocs empties the site folder and writes every page and asset again on
+  each rebuild (at 300 models, 25 MB). `SiteSync` keeps the folder, writes a file only when its bytes
+  differ from what this server last wrote there, and removes what a rebuild no longer writes (a deleted
+  deployment's page). Files MkDocs writes by other means (the gzipped sitemap) are simply overwritten.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
+import os
+import shutil
+import sysconfig
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import jinja2
+import mkdocs.utils
 
 log = logging.getLogger("mkdocs.hooks.dev_server")
 
 _background: threading.Thread | None = None
 _background_error: BaseException | None = None
+_frozen = False
 
 
 def notified_watcher(server: Any) -> Any:
     """Move the live-reload server's watches from polling to file notifications, when both are available.
 
-    Uses two private attributes of MkDocs 1.6's LiveReloadServer (`_watched_paths`, the watch count per
-    path); if they are not there (another MkDocs version), the server keeps polling and says so.
+    Uses a private attribute of MkDocs 1.6's LiveReloadServer (`_watched_paths`, the watch count per path);
+    if it is not there (another MkDocs version), the server keeps polling and says so. Only events that
+    change a file start a rebuild: inotify also reports every file the build itself opens to read (the whole
+    catalog), and MkDocs rebuilds on any event, which would rebuild for ever.
     """
     try:
-        from watchdog.observers import Observer
+        import inspect
+
+        from watchdog.events import (
+            FileClosedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+            FileSystemEvent,
+            FileSystemEventHandler,
+        )
+        from watchdog.observers.api import ObservedWatch
+        from watchdog.observers.inotify import InotifyObserver  # Linux; elsewhere ImportError: keep polling
         from watchdog.observers.polling import PollingObserver
 
         if not isinstance(server.observer, PollingObserver):
             return server
-        notified = Observer()
-        if isinstance(notified, PollingObserver):
-            return server  # this platform has no notification API watchdog supports
+        if "event_filter" not in inspect.signature(InotifyObserver.schedule).parameters:
+            log.info("file changes are polled every 0.5 s (this watchdog cannot filter events; 4.0 or later can)")
+            return server
+        changes: list[type[FileSystemEvent]] = [
+            FileCreatedEvent,
+            FileModifiedEvent,
+            FileDeletedEvent,
+            FileMovedEvent,
+            FileClosedEvent,
+        ]
+
+        class ChangesOnly(InotifyObserver):
+            def schedule(
+                self,
+                event_handler: FileSystemEventHandler,
+                path: str | Path,
+                *,
+                recursive: bool = False,
+                event_filter: list[type[FileSystemEvent]] | None = None,
+                follow_symlink: bool = False,
+            ) -> ObservedWatch:
+                return super().schedule(
+                    event_handler,
+                    path,
+                    recursive=recursive,
+                    event_filter=event_filter or changes,
+                    follow_symlink=follow_symlink,
+                )
+
         watched: dict[str, int] = dict(server._watched_paths)
         for path, count in watched.items():
             for _ in range(count):
                 server.unwatch(path)
-        server.observer = notified
+        server.observer = ChangesOnly()
         for path, count in watched.items():
             for _ in range(count):
                 server.watch(path)
@@ -56,15 +114,20 @@ def notified_watcher(server: Any) -> Any:
 
 
 def after_pages(work: Callable[[], None]) -> None:
-    """Run `work` in the background; `wait_for_background` (at the next rebuild) re-raises what it raised."""
+    """Run `work` in the background; `wait_for_background` (at the next rebuild) logs what it raised."""
     global _background
 
     def run() -> None:
-        global _background_error
+        global _background_error, _frozen
         try:
             work()
         except BaseException as exc:  # reported by the next rebuild, which the user is watching
             _background_error = exc
+        if not _frozen:
+            # Once, after the first build: a second or so before anyone edits anything.
+            gc.collect()
+            gc.freeze()
+            _frozen = True
 
     wait_for_background()
     _background = threading.Thread(target=run, name="agent-files", daemon=True)
@@ -80,3 +143,121 @@ def wait_for_background() -> None:
     if _background_error is not None:
         error, _background_error = _background_error, None
         log.error("writing the agent files after the last rebuild failed: %s", error)
+
+
+class SiteSync:
+    """Write into the served site folder only what changed since the last rebuild (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._written: dict[str, bytes] = {}
+        """Every file this server wrote through `write`/`copy`, with the digest of what it wrote."""
+        self._this_build: set[str] = set()
+        self._lock = threading.Lock()
+        self.skipped = 0
+
+    def begin(self, directory: str) -> None:
+        """Where MkDocs would empty the site `directory`: start recording what this rebuild writes instead."""
+        with self._lock:
+            self._this_build = set()
+            self.skipped = 0
+
+    def write(self, content: bytes, output_path: str) -> None:
+        digest = hashlib.blake2b(content, digest_size=16).digest()
+        if self._unchanged(output_path, digest):
+            return
+        target = Path(output_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        with self._lock:
+            self._written[output_path] = digest
+
+    def copy(self, source_path: str, output_path: str) -> None:
+        source, target = Path(source_path), Path(output_path)
+        if target.is_dir():
+            target = target / source.name
+        stat = source.stat()
+        if self._unchanged(str(target), f"{stat.st_size}:{stat.st_mtime_ns}".encode()):
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        with self._lock:
+            self._written[str(target)] = f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+
+    def _unchanged(self, output_path: str, digest: bytes) -> bool:
+        """Record `output_path` as written by this rebuild; True when the file there already holds `digest`."""
+        with self._lock:
+            self._this_build.add(output_path)
+            if self._written.get(output_path) == digest and Path(output_path).is_file():
+                self.skipped += 1
+                return True
+        return False
+
+    def finish(self) -> None:
+        """Remove the files an earlier rebuild wrote and this one did not."""
+        with self._lock:
+            gone = [path for path in self._written if path not in self._this_build]
+            for path in gone:
+                del self._written[path]
+        for path in gone:
+            Path(path).unlink(missing_ok=True)
+
+
+_sync: SiteSync | None = None
+
+
+def keep_site_between_rebuilds() -> SiteSync:
+    """Route MkDocs' writes of the served site through one `SiteSync` (called once, when `mkdocs serve` starts).
+
+    MkDocs 1.6 calls these three through the `mkdocs.utils` module, so replacing them there is enough;
+    `mkdocs build` never calls this.
+    """
+    global _sync
+    if _sync is None:
+        _sync = SiteSync()
+        mkdocs.utils.clean_directory = _sync.begin
+        mkdocs.utils.write_file = _sync.write
+        mkdocs.utils.copy_file = _sync.copy
+    return _sync
+
+
+def write_text(path: os.PathLike[str] | str, text: str) -> bool:
+    """Write through the served site's `SiteSync` if there is one; returns False when there is none."""
+    if _sync is None:
+        return False
+    _sync.write(text.encode("utf-8"), os.fspath(path))
+    return True
+
+
+def finish_rebuild() -> None:
+    if _sync is not None:
+        _sync.finish()
+
+
+def remember_installed_theme_files() -> None:
+    """List the files of a theme installed as a package once per server, not once per rebuild.
+
+    MkDocs adds every file of the theme to each build (`Files.add_files_from_theme`, through the Jinja
+    loader's `list_templates`). A theme in site-packages does not change while the server runs; a theme
+    folder of this repository (`custom_dir`) is still listed every time.
+    """
+    installed = tuple(
+        str(Path(path).resolve()) for path in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    )
+    listed: dict[tuple[str, ...], list[str]] = {}
+    original = jinja2.FileSystemLoader.list_templates
+
+    def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
+        folders = tuple(str(Path(folder).resolve()) for folder in self.searchpath)
+        if not all(folder.startswith(installed) for folder in folders):
+            return original(self)
+        if folders not in listed:
+            listed[folders] = original(self)
+        return list(listed[folders])
+
+    jinja2.FileSystemLoader.list_templates = list_templates  # type: ignore[method-assign]
+
+
+def start_serving() -> None:
+    """Called once, when `mkdocs serve` starts (never by `mkdocs build`)."""
+    keep_site_between_rebuilds()
+    remember_installed_theme_files()

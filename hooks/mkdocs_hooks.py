@@ -49,6 +49,9 @@ _staged: StagedBuild | None = None
 def on_startup(command: str, dirty: bool) -> None:
     global _command
     _command = command
+    if command == "serve":
+        # Rebuilds redo and rewrite only what changed (hooks/dev_server.py).
+        dev_server.start_serving()
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -176,7 +179,11 @@ def on_post_build(config: MkDocsConfig) -> None:
 
     if _command == "serve":
         # No page shows these files, and the browser reloads only when the build returns (hooks/dev_server.py).
-        dev_server.after_pages(write_agent_files)
+        def write_then_tidy() -> None:
+            write_agent_files()
+            dev_server.finish_rebuild()
+
+        dev_server.after_pages(write_then_tidy)
     else:
         write_agent_files()
 
@@ -211,5 +218,7 @@ def _page_note(config: MkDocsConfig, url: str) -> str:
 
 
 def _write(path: Path, content: str) -> None:
+    if dev_server.write_text(path, content):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")

@@ -8,6 +8,8 @@ catalog markers already expanded.
 - Search: Material's search box, answered from a Pagefind index built after the site
   (`hooks/search_index.py`). Under `mkdocs serve` Pagefind runs in the background, so a rebuilt page is
   served before its search index is.
+- `mkdocs serve`: file notifications instead of polling, and the agent files written after the reload
+  (`hooks/dev_server.py`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@
 // worker"): SETUP -> READY, then QUERY (the box's text) -> RESULT ({items: [[page, ...sections]],
 // suggest}). This worker answers from the Pagefind bundle that the build writes to pagefind/: a small
 // entry file, the WebAssembly search core, and only the index chunks and page fragments a query needs,
-// so what a reader downloads stays small however large the catalog grows. Nothing is fetched until the
-// first keystroke, and nothing comes from outside the site.
+// so what a reader downloads stays small however large the catalog grows. The engine (entry file, core and
+// metadata, about 140 KB, the same files on every page and so cached after the first) loads as soon as
+// Material starts this worker, in parallel with the page, so a reader's first query does not wait for it;
+// index chunks and fragments load only as a query needs them. Nothing comes from outside the site.
 /* eslint-env worker */
 "use strict";
 
@@ -98,6 +100,7 @@ async function search(query, ticket) {
 self.addEventListener("message", async (event) => {
   const message = event.data;
   if (message.type === SETUP) {
+    load().catch((error) => console.warn("search could not start:", error));
     self.postMessage({ type: READY });
   } else if (message.type === QUERY) {
     const ticket = ++latest;
