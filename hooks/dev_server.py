@@ -31,6 +31,7 @@ import os
 import shutil
 import sysconfig
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ log = logging.getLogger("mkdocs.hooks.dev_server")
 _background: threading.Thread | None = None
 _background_error: BaseException | None = None
 _frozen = False
+#: How long the agent files wait after a rebuild, so the reloading browser is served first.
+_READER_FIRST_S = 0.3
 
 
 def notified_watcher(server: Any) -> Any:
@@ -119,6 +122,8 @@ def after_pages(work: Callable[[], None]) -> None:
 
     def run() -> None:
         global _background_error, _frozen
+        # First let the server answer the browser's reload: a thread holding the interpreter slows it down.
+        time.sleep(_READER_FIRST_S)
         try:
             work()
         except BaseException as exc:  # reported by the next rebuild, which the user is watching

@@ -96,7 +96,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         _page_cache.close()
     _page_cache = PageCache(config, files)
     global _pages_digest
-    _pages_digest = PagesDigest()
+    # The digest decides whether a build may reuse a stored search index; `mkdocs serve` indexes afresh.
+    _pages_digest = PagesDigest() if _command != "serve" else None
     return files
 
 

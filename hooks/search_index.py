@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
@@ -37,7 +38,10 @@ class SearchSetupError(RuntimeError):
 
 def use_our_worker(html: str) -> str:
     """Point the page's Material configuration at our worker instead of Material's lunr worker."""
-    swapped, count = _MATERIAL_WORKER.subn(lambda m: f'{m.group(1)}{m.group(2)}{WORKER}"', html, count=1)
+    # Material's __config is at the end of the page: find it first rather than run the pattern over the page.
+    start = max(html.rfind('<script id="__config"'), 0)
+    swapped, count = _MATERIAL_WORKER.subn(lambda m: f'{m.group(1)}{m.group(2)}{WORKER}"', html[start:], count=1)
+    swapped = html[:start] + swapped
     if count != 1 and '<script id="__config"' in html and f'{WORKER}"' not in html:
         raise SearchSetupError(
             "Material's __config no longer names assets/javascripts/workers/search.*.min.js; "
@@ -120,25 +124,49 @@ def _store(output: Path, stored: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-#: The background indexer of the last `mkdocs serve` rebuild. Kept here, not in the hook module: MkDocs loads
-#: hook files afresh for every rebuild, and this module is imported once.
+#: The background indexer of the last `mkdocs serve` rebuild, and the timer that starts it. Kept here, in an
+#: ordinary module, with the rest of the search setup.
 _indexer: subprocess.Popen[bytes] | None = None
+_pending: threading.Timer | None = None
+_lock = threading.Lock()
+#: Under `mkdocs serve`, Pagefind starts only after this many seconds without a rebuild: it keeps both cores
+#: busy for a few seconds, and a maintainer editing again right away would wait for it.
+INDEX_AFTER_QUIET_S = 3.0
 
 
-def start_index(site_dir: Path) -> None:
-    """Index in the background (under `mkdocs serve`, so a rebuild is served before its search index),
-    stopping the previous rebuild's indexer if it is still running."""
-    global _indexer
+def start_index(site_dir: Path, delay: float = INDEX_AFTER_QUIET_S) -> None:
+    """Index in the background once the server has been quiet for `delay` seconds (under `mkdocs serve`, so
+    a rebuild is served before its search index), stopping the previous rebuild's indexer or timer."""
+    global _pending
     stop_index()
-    # At the lowest priority: the next edit's rebuild must not wait for the previous one's index.
-    _indexer = subprocess.Popen(
-        command(site_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(19)
-    )
+
+    def launch() -> None:
+        global _indexer
+        with _lock:
+            if _pending is not timer:
+                return  # stopped (or replaced) after this timer fired
+            # At the lowest priority: an edit made while it runs must not wait for it.
+            _indexer = subprocess.Popen(
+                command(site_dir),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=lambda: os.nice(19),
+            )
+
+    timer = threading.Timer(delay, launch)
+    timer.daemon = True
+    with _lock:
+        _pending = timer
+    timer.start()
 
 
 def stop_index() -> None:
-    global _indexer
-    if _indexer is not None and _indexer.poll() is None:
-        _indexer.terminate()
-        _indexer.wait(timeout=10)
-    _indexer = None
+    global _indexer, _pending
+    with _lock:
+        if _pending is not None:
+            _pending.cancel()
+            _pending = None
+        if _indexer is not None and _indexer.poll() is None:
+            _indexer.terminate()
+            _indexer.wait(timeout=10)
+        _indexer = None

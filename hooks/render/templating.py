@@ -401,6 +401,19 @@ def render_code(template: str, **data: Any) -> str:
     return code_env.get_template(template).render(**data)
 
 
+def _relative_path(path: str, start: str) -> str:
+    """`posixpath.relpath` for two paths relative to the same root, without its `abspath`: a getcwd system
+    call per link, and thousands of links per build."""
+    path_parts = [part for part in posixpath.normpath(path).split("/") if part not in ("", ".")]
+    start_parts = [part for part in posixpath.normpath(start).split("/") if part not in ("", ".")]
+    common = 0
+    for mine, theirs in zip(path_parts, start_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(start_parts) - common) + path_parts[common:]) or "."
+
+
 @dataclass(frozen=True)
 class Links:
     """Relative URLs from one page, so links work under any site prefix and offline."""
@@ -410,7 +423,7 @@ class Links:
 
     def to(self, target: str) -> str:
         start = self.page_url if self.page_url.endswith("/") or not self.page_url else posixpath.dirname(self.page_url)
-        relative = posixpath.relpath(target or ".", start or ".")
+        relative = _relative_path(target or ".", start or ".")
         if target.endswith("/") and not relative.endswith("/"):
             relative += "/"
         return "./" if relative == "./" or relative == "." else relative
