@@ -59,10 +59,17 @@ TARGETS: dict[str, float] = {
 }
 
 
+#: What the search benchmark types: a model family's name (a tenth of the synthetic deployments, what a reader
+#: looks for), and a word on every synthetic page, the worst case for an index that ranks every match.
+SEARCH_QUERIES = {"model family": "deepseek", "word on every page": "synthetic"}
+
+
 #: What the targets cost, said on the page beside the figures (issue 13: never trade a feature away silently).
 NOTES = [
     "Search lists the 10 best matches of a query (Material's own search listed every match): each match shown"
     " costs one request for its page fragment.",
+    "Tables and lists of more than 30 entries (the catalog table, served models, the deployments index, the"
+    " fleets' deployment lists) are not in the search index: each entry has a card of its own, which is.",
     "Code blocks (each card's curl, Python and gateway examples) and the VRAM form are not in the search index:"
     " they repeat the names, URLs and flags the card's tables hold, and indexing them took 40% of Pagefind's"
     " time at 3000 models.",
@@ -198,7 +205,7 @@ def main() -> None:
             print(f"  {size} models measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         largest = max(rows, key=lambda row: int(row["models"]))
         site = Path(tmp) / f"site-{largest['models']}"
-        search = site_weight.search_cost(site, query="synthetic", runs=args.runs)
+        search = site_weight.search_cost(site, SEARCH_QUERIES, runs=args.runs)
         scripts = site_weight.javascript_per_page(site)
         print("  search and page weight measured", file=sys.stderr)
     edit = edit_loop.measure(models=300, edits=args.edits)
@@ -284,10 +291,13 @@ def report(result: dict[str, Any]) -> str:
             round(search["largest_bytes"] / 1000, 1),
             targets["search_largest_file_kb"],
         ),
-        (
-            f"first search result in Chromium, {n} models (median ms)",
-            search["first_result_median_ms"],
-            targets["search_first_result_ms"],
+        *(
+            (
+                f"first search result in Chromium, {n} models, {label} `{q['query']}` (median ms)",
+                q["first_result_median_ms"],
+                targets["search_first_result_ms"],
+            )
+            for label, q in search["queries"].items()
         ),
         (f"llms.txt, {n} models (KiB)", round(largest["llms_txt_bytes"] / 1024, 1), targets["llms_txt_kb"]),
         (

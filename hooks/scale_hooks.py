@@ -33,6 +33,7 @@ from hooks.search_index import (
     build_index,
     start_index,
     stop_index,
+    unindexed_long_lists,
     use_our_worker,
 )
 
@@ -84,6 +85,7 @@ def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # Runs after mkdocs_hooks.py's check of the content, the last step before the theme renders the page.
+    html = unindexed_long_lists(html)
     if _output_cache is not None:
         page.content = html
         _output_cache.before_render(page)

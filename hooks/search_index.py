@@ -32,6 +32,31 @@ ROOT_SELECTOR = "article.md-content__inner"
 EXCLUDE_SELECTORS = [".headerlink", "pre", ".mc-vram"]
 
 
+#: A table or list with more rows or items than this lists catalog entries that each have a page of their
+#: own (the catalog, the served models, the deployments index, the fleets): Pagefind skips it. Indexed, at
+#: 3000 models those pages matched almost every query, each with up to 600 KB of text to cut an excerpt
+#: from, which took most of the time before the first result appeared; the cards still hold every fact.
+LONG_LIST_ENTRIES = 30
+_LONG_LIST = re.compile(r"<(table|ul|ol)\b([^>]*)>(.*?)</\1>", re.DOTALL)
+_ENTRY = {"table": "<tr", "ul": "<li", "ol": "<li"}
+
+
+def unindexed_long_lists(html: str) -> str:
+    """Mark each table of more than `LONG_LIST_ENTRIES` rows, and each such list, `data-pagefind-ignore`.
+
+    The match of a list stops at the first closing tag of its kind, so a list with nested lists is counted
+    only up to its first nested end: never marked by mistake, at worst left indexed.
+    """
+
+    def mark(found: re.Match[str]) -> str:
+        tag, attributes, body = found.group(1), found.group(2), found.group(3)
+        if body.count(_ENTRY[tag]) <= LONG_LIST_ENTRIES or "data-pagefind-ignore" in attributes:
+            return found.group(0)
+        return f"<{tag} data-pagefind-ignore{attributes}>{body}</{tag}>"
+
+    return _LONG_LIST.sub(mark, html)
+
+
 class SearchSetupError(RuntimeError):
     """Material's page template no longer names its search worker where this module expects it."""
 

@@ -121,3 +121,28 @@ def test_search_uses_pagefind_behind_materials_search_box(uncached: BuildResult)
     catalog = (site / "catalog/index.html").read_text(encoding="utf-8")
     assert '"search": "../assets/javascripts/search-worker.js"' in catalog
     assert 'class="md-search"' in catalog, "Material's search box is still on every page"
+
+
+# --- what search indexes ------------------------------------------------------------------------------------
+
+
+def _table(rows: int) -> str:
+    return "<table><thead><tr><th>Name</th></tr></thead><tbody>" + "<tr><td>x</td></tr>" * rows + "</tbody></table>"
+
+
+def test_long_tables_and_lists_are_left_out_of_the_search_index_and_short_ones_kept() -> None:
+    from hooks.search_index import LONG_LIST_ENTRIES, unindexed_long_lists
+
+    long_list = "<ul>" + "<li>x</li>" * (LONG_LIST_ENTRIES + 1) + "</ul>"
+    short_list = "<ol>" + "<li>x</li>" * LONG_LIST_ENTRIES + "</ol>"
+    # The header row counts: a table of LONG_LIST_ENTRIES rows in all stays indexed.
+    html = f"<p>intro</p>{_table(LONG_LIST_ENTRIES + 1)}{_table(LONG_LIST_ENTRIES - 1)}{long_list}{short_list}"
+    marked = unindexed_long_lists(html)
+    assert marked.count("data-pagefind-ignore") == 2
+    assert marked.startswith("<p>intro</p><table data-pagefind-ignore><thead>")
+    assert f"{_table(LONG_LIST_ENTRIES - 1)}<ul data-pagefind-ignore>" in marked
+    assert marked.endswith(short_list)
+    assert unindexed_long_lists(marked) == marked, "marking twice changes nothing"
+    # A list whose items hold lists is counted only up to its first nested end: never marked by mistake.
+    nested = "<ul>" + "<li>a<ul><li>b</li></ul></li>" * (LONG_LIST_ENTRIES + 5) + "</ul>"
+    assert unindexed_long_lists(nested) == nested

@@ -1,0 +1,122 @@
+"""`mkdocs serve` as a maintainer uses it (hooks/dev_server.py): a real dev server on loopback, a real catalog
+folder edited on disk. An edit reaches its page and the agent files, a new deployment gets a page, a deleted
+one loses it (the server keeps its folder between rebuilds and must remove what is gone), and a server nobody
+edits stays at rest (file notifications include the build's own reads, which must not trigger rebuilds)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.synth_catalog import generate
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
+
+
+def _wait(what: str, condition: Callable[[], bool], log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout} s; server log ends:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+class Served:
+    def __init__(self, base: str, log: Path) -> None:
+        self.base, self.log = base, log
+
+    def builds(self) -> int:
+        return self.log.read_text().count("Building documentation")
+
+    def wait(self, what: str, path: str, condition: Callable[[int, str], bool]) -> None:
+        _wait(what, lambda: condition(*_get(self.base + path)), self.log)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
+    catalog = tmp_path / "catalog"
+    generate(catalog, 30)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CATALOG_DIR": str(catalog),
+        "EVIDENCE_DIR": str(tmp_path / "no-evidence"),
+        "SITE_RENDER_CACHE": str(tmp_path / "render-cache"),
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield Served(f"http://127.0.0.1:{port}/", log), catalog
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_edits_additions_and_deletions_reach_the_served_site_and_then_it_rests(served: tuple[Served, Path]) -> None:
+    site, catalog = served
+    target = sorted((catalog / "deployments").glob("*.yaml"))[0]
+    page = f"deployments/{target.stem}/"
+    site.wait("first build", page, lambda status, html: status == 200 and "Synthetic deployment" in html)
+
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("for scaling tests.", "for scaling tests. edited-on-disk", 1), encoding="utf-8")
+    site.wait("the edit on its card", page, lambda status, html: "edited-on-disk" in html)
+    site.wait("the edit in llms-full.txt", "llms-full.txt", lambda status, body: "edited-on-disk" in body)
+    site.wait(
+        "the edit in the deployment's JSON",
+        f"deployments/{target.stem}.json",
+        lambda status, body: "edited-on-disk" in body,
+    )
+
+    added = catalog / "deployments" / "dep-added-while-serving.yaml"
+    added.write_text(
+        text.replace(f"served_name: {target.stem.removeprefix('dep-')}", "served_name: added-while-serving", 1).replace(
+            "gateway_alias: ", "gateway_alias: added-", 1
+        ),
+        encoding="utf-8",
+    )
+    site.wait("a new deployment's card", "deployments/dep-added-while-serving/", lambda status, html: status == 200)
+    added.unlink()
+    site.wait("the deleted deployment's card gone", "deployments/dep-added-while-serving/", lambda s, html: s == 404)
+    site.wait("its JSON gone", "deployments/dep-added-while-serving.json", lambda status, body: status == 404)
+
+    # At rest: no edit, no rebuild (the build reads the whole catalog; reading is not changing).
+    builds = site.builds()
+    time.sleep(4)
+    assert site.builds() == builds, f"the server rebuilt {site.builds() - builds} times without an edit"
+    status, html = _get(site.base + page)
+    assert status == 200 and "edited-on-disk" in html
