@@ -172,7 +172,11 @@ class SiteSync:
             return
         target = Path(output_path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        # Replaced, not rewritten in place: the server may be sending the old file to a browser right now
+        # (the agent files are written while readers use the site), and must send all of one or the other.
+        partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
+        partial.write_bytes(content)
+        partial.replace(target)
         with self._lock:
             self._written[output_path] = digest
 
@@ -184,7 +188,9 @@ class SiteSync:
         if self._unchanged(str(target), f"{stat.st_size}:{stat.st_mtime_ns}".encode()):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
+        shutil.copyfile(source, partial)
+        partial.replace(target)
         with self._lock:
             self._written[str(target)] = f"{stat.st_size}:{stat.st_mtime_ns}".encode()
 
