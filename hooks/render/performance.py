@@ -90,10 +90,14 @@ def render_performance(ctx: SiteContext, links: Links) -> str:
     if not results:
         return render("performance.md.j2", results=None)
     largest = max(results["sizes"], key=lambda row: row["models"])
+    search = results.get("search") or {}
+    # What the benchmark typed: one query in results written before it typed several.
+    typed = [q["query"] for q in search["queries"].values()] if "queries" in search else [search.get("query")]
     return render(
         "performance.md.j2",
         results=results,
         largest=largest,
         has_floor="floor_median_s" in largest,
         checks=_checks(results, largest),
+        search_typed=[query for query in typed if query],
     )
