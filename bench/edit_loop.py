@@ -24,10 +24,22 @@ from bench.synth_catalog import generate
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def serve_env(catalog: Path, work: Path) -> dict[str, str]:
+    """The environment `mkdocs serve` runs in here: `catalog`, no evidence, a render cache of its own in `work`."""
+    return {
+        **os.environ,
+        "CATALOG_DIR": str(catalog),
+        "EVIDENCE_DIR": str(work / "no-evidence"),
+        "SITE_RENDER_CACHE": str(work / "render-cache"),
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
 
 
 def _fetch(url: str) -> str:
@@ -44,16 +56,8 @@ def measure(models: int = 300, edits: int = 5, cards: str | None = None) -> dict
         catalog = Path(tmp) / "catalog"
         generate(catalog, models)
         target = sorted((catalog / "deployments").glob(f"{cards or '*'}.yaml"))[0]
-        port = _free_port()
-        env = {
-            **os.environ,
-            "CATALOG_DIR": str(catalog),
-            "EVIDENCE_DIR": str(Path(tmp) / "none"),
-            "SITE_RENDER_CACHE": str(Path(tmp) / "cache"),
-            "NO_MKDOCS_2_WARNING": "1",
-            "DISABLE_MKDOCS_2_WARNING": "true",
-            **({"CARDS": cards} if cards else {}),
-        }
+        port = free_port()
+        env = {**serve_env(catalog, Path(tmp)), **({"CARDS": cards} if cards else {})}
         log_path = Path(tmp) / "serve.log"
         with log_path.open("w") as log:
             server = subprocess.Popen(

@@ -84,16 +84,22 @@ class _Gzip(_Quiet):
 
 @contextmanager
 def serve(site: Path, *, compress: bool = False) -> Iterator[str]:
+    """http://127.0.0.1:PORT/ serving `site` until the block ends (a free port, one thread per request).
+
+    Files are read at each request, so the folder may be filled after the server starts: a site can be built
+    for the address it is served at. The benchmark, the browser tests and `make screenshots` all use this.
+    """
     handler = _Gzip if compress else _Quiet
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=5)
 
 
 #: Installed in the page after the reader opens the search box: the time of every keydown, and of the first

@@ -185,14 +185,15 @@ class SiteSync:
         if target.is_dir():
             target = target / source.name
         stat = source.stat()
-        if self._unchanged(str(target), f"{stat.st_size}:{stat.st_mtime_ns}".encode()):
+        stamp = f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+        if self._unchanged(str(target), stamp):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
         shutil.copyfile(source, partial)
         partial.replace(target)
         with self._lock:
-            self._written[str(target)] = f"{stat.st_size}:{stat.st_mtime_ns}".encode()
+            self._written[str(target)] = stamp
 
     def _unchanged(self, output_path: str, digest: bytes) -> bool:
         """Record `output_path` as written by this rebuild; True when the file there already holds `digest`."""

@@ -10,18 +10,15 @@ width, how wide the document is against the window, so sideways scrolling shows 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
+
+from bench.site_weight import serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -41,26 +38,6 @@ MAIN_PAGES: dict[str, str] = {
 }
 #: width -> height: a common laptop screen and a common phone (CSS pixels).
 VIEWPORTS: dict[int, int] = {1366: 768, 390: 844}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """http://127.0.0.1:PORT/ serving `directory` until the block ends."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def build(into: Path, site_url: str) -> None:

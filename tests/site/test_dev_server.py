@@ -5,8 +5,6 @@ edits stays at rest (file notifications include the build's own reads, which mus
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.edit_loop import free_port, serve_env
 from bench.synth_catalog import generate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -61,15 +54,8 @@ class Served:
 def served(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
     catalog = tmp_path / "catalog"
     generate(catalog, 30)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CATALOG_DIR": str(catalog),
-        "EVIDENCE_DIR": str(tmp_path / "no-evidence"),
-        "SITE_RENDER_CACHE": str(tmp_path / "render-cache"),
-        "NO_MKDOCS_2_WARNING": "1",
-        "DISABLE_MKDOCS_2_WARNING": "true",
-    }
+    port = free_port()
+    env = serve_env(catalog, tmp_path)
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
