@@ -10,18 +10,22 @@ PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: help install serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit lighthouse mutation clean
+.PHONY: help install lock lock-upgrade serve build validate schema test test-fast lint browser vllm-env demo bench bench-probes bench-edit lighthouse mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	touch $@
+# Every environment installs from its lock in locks/, hash-checked (tools/venv_from_lock.sh); tools/lock.sh
+# writes the locks. The scripts are idempotent (a stamp keyed by the lock's hash), so targets run them each time.
+install: ## Create .venv from locks/dev.txt: the project (editable) and its dev tools
+	@PYTHON=$(PYTHON) tools/venv_from_lock.sh $(VENV) locks/dev.txt
 
-install: $(VENV)/.installed ## Create .venv with the project and its dev tools
+lock: install ## Rewrite the locks in locks/ after editing pyproject.toml or locks/*.in (keeps locked versions that still fit)
+	tools/lock.sh
+
+lock-upgrade: install ## Refresh every lock to the newest releases the inputs allow, then run every test against them
+	tools/lock.sh --upgrade
+	$(MAKE) test
 
 serve: install ## Serve the site on http://127.0.0.1:8000 (live reload); CARDS='qwen*' builds only those cards
 	$(if $(CARDS),CARDS='$(CARDS)') $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
@@ -56,23 +60,23 @@ browser-deps: $(AXE) ## Install the npm packages the Chromium tests use (axe-cor
 screenshots: install browser ## Screenshots of the main pages at 1366 and 390 px (light) into screenshots/; DARK=1 for dark
 	$(PY) -m tools.screenshots $(if $(DARK),--dark)
 
-vllm-env: ## Create .venv-vllm with the CPU build of vLLM (used only to run a real test server)
+vllm-env: install ## Create .venv-vllm from locks/vllm.txt: the CPU build of vLLM (used only to run a real test server)
 	bash tools/install-vllm.sh
 
 .PHONY: gateway-env
-gateway-env: ## Create .cache/venv-litellm with the LiteLLM proxy, and install strace, for the gateway test (needs root)
+gateway-env: install ## Create .cache/venv-litellm from locks/litellm.txt: the LiteLLM proxy, and install strace, for the gateway test (needs root)
 	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
 	bash tools/install-litellm.sh
 
 .PHONY: evals-env
-evals-env: ## Create .venv-evals with lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
+evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
 test: install browser browser-deps vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
-test-fast: install evals-env sandbox-tools ## Run the tests that need neither Chromium nor vLLM
-	$(PY) -m pytest -q -m "not vllm and not browser"
+test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, lm-eval, bubblewrap or LiteLLM)
+	$(PY) -m pytest -q -m "not vllm and not browser and not evals and not sandbox and not gateway"
 
 lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
 	$(VENV)/bin/ruff check .
@@ -98,21 +102,9 @@ $(LIGHTHOUSE):
 lighthouse: install browser $(LIGHTHOUSE) ## Lighthouse (npm) mobile performance of home, catalog and a card, served locally; writes bench/lighthouse.json
 	$(PY) -m bench.lighthouse
 
-GUIDELLM_VERSION := 0.8.1
-GUIDELLM_VENV := .cache/venv-guidellm
-
-$(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION):
-	rm -rf $(GUIDELLM_VENV)
-	$(PYTHON) -m venv $(GUIDELLM_VENV)
-	$(GUIDELLM_VENV)/bin/python -m pip install -qq --upgrade pip
-	@# GuideLLM needs torch; PyPI's default build is CUDA's (6 GB). The CPU build comes from the local wheel folder.
-	$(GUIDELLM_VENV)/bin/python -m pip install -qq 'torch==2.13.0+cpu' || echo "no CPU torch wheel here: GuideLLM brings PyPI's torch"
-	$(GUIDELLM_VENV)/bin/python -m pip install -qq 'guidellm==$(GUIDELLM_VERSION)'
-	$(GUIDELLM_VENV)/bin/guidellm --version
-	touch $@
-
 .PHONY: guidellm-env
-guidellm-env: $(GUIDELLM_VENV)/.installed-$(GUIDELLM_VERSION) ## Create .cache/venv-guidellm with GuideLLM (one of the clients make bench-probes compares)
+guidellm-env: install ## Create .cache/venv-guidellm from locks/guidellm.txt: GuideLLM (one of the clients make bench-probes compares)
+	@tools/venv_from_lock.sh .cache/venv-guidellm locks/guidellm.txt -- .cache/venv-guidellm/bin/guidellm --version
 
 bench-probes: install vllm-env evals-env guidellm-env ## Our probe vs vllm bench serve vs GuideLLM, each against the server's /metrics; K deployments at once vs one
 	$(PY) -m bench.probe_accuracy

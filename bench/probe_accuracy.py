@@ -52,9 +52,9 @@ from probes.client import Client, Timeouts
 from probes.latency import LatencyProbe, Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
-from tests.support.fault_proxy import FaultProxy
-from tests.support.tiny_model import REPO_ROOT, VLLM_PYTHON, ensure_tiny_model
-from tests.support.vllm_server import VllmServer, launch_vllm
+from testbed.fault_proxy import FaultProxy
+from testbed.tiny_model import REPO_ROOT, VLLM_PYTHON, ensure_tiny_model
+from testbed.vllm_server import VllmServer, launch_vllm
 
 GUIDELLM = REPO_ROOT / ".cache" / "venv-guidellm" / "bin" / "guidellm"
 #: The server's histogram of each metric (seconds), as vLLM defines them (vllm/v1/metrics).

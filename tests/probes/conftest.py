@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from probes.target import ProbeTarget
-from tests.support.embedding_model import EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME, embedding_model_dir
-from tests.support.fault_proxy import FaultProxy
-from tests.support.tiny_model import FIM_TOKENS, ensure_tiny_model
-from tests.support.vllm_server import (
+from testbed.embedding_model import EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME, embedding_model_dir
+from testbed.fault_proxy import FaultProxy
+from testbed.tiny_model import FIM_TOKENS, ensure_tiny_model
+from testbed.vllm_server import (
     INSTALL_HINT,
     VllmServer,
     launch_embedding_vllm,

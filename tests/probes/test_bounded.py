@@ -1,6 +1,6 @@
 """Bounded probes: a hostile server costs the run a bounded time and memory, and leaks nothing into evidence.
 
-Each test stands a hostile server (tests/support/fault_proxy.py) in front of, or instead of, the real
+Each test stands a hostile server (testbed/fault_proxy.py) in front of, or instead of, the real
 one and asserts two things: what a maintainer reads in the evidence, and how long the run took. The
 timings in the assertions are what the run may cost *after* the fix; the docstrings say what the same
 fault cost before it.
@@ -24,9 +24,9 @@ from probes.latency import Workload
 from probes.runner import Deadlines, DeploymentResult, run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import API_KEY, target_for
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.tiny_model import REPO_ROOT
-from tests.support.vllm_server import VllmServer, free_port
+from testbed.fault_proxy import Fault, FaultProxy
+from testbed.tiny_model import REPO_ROOT
+from testbed.vllm_server import VllmServer, free_port
 
 FAST = Timeouts(connect=1.0, read=1.5, request=3.0)
 NO_DEADLINES = Deadlines(deployment=None, run=None)

@@ -15,9 +15,9 @@ import pytest
 from probes.cli import main
 from probes.target import ProbeTarget, dump_target_json
 from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.tiny_model import REPO_ROOT
-from tests.support.vllm_server import VllmServer, free_port
+from testbed.fault_proxy import Fault, FaultProxy
+from testbed.tiny_model import REPO_ROOT
+from testbed.vllm_server import VllmServer, free_port
 
 
 def run_cli(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:

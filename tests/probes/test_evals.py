@@ -43,8 +43,8 @@ from probes.evals import (
 from probes.runner import run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.vllm_server import VllmServer, free_port
+from testbed.fault_proxy import Fault, FaultProxy
+from testbed.vllm_server import VllmServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 #: The version tools/install-evals.sh pins: what every result must say ran it.

@@ -2,7 +2,7 @@
 
 Faults come from real sources: a closed port, an unresolvable name, a listener whose backlog is full,
 a real vLLM server killed mid-run, and a proxy that corrupts, truncates, slows or withholds the real
-server's answers (tests/support/fault_proxy.py).
+server's answers (testbed/fault_proxy.py).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from probes.latency import Workload
 from probes.runner import DeploymentResult, run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import target_for
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.vllm_server import VllmServer, free_port
+from testbed.fault_proxy import Fault, FaultProxy
+from testbed.vllm_server import VllmServer, free_port
 
 pytestmark = pytest.mark.vllm
 

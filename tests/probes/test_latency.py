@@ -39,7 +39,7 @@ from probes.latency import (
 from probes.runner import run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import target_for
-from tests.support.vllm_server import VllmServer
+from testbed.vllm_server import VllmServer
 
 # Chunk schedule of the timed stream, in seconds after the request: four chunks with a choice, the first
 # of them with empty text (as a byte-level tokenizer's first token often is), then usage, then [DONE].

@@ -14,7 +14,7 @@ from catalog import check_catalog
 from catalog.evidence import read_evidence_file
 from tests.probes.conftest import API_KEY_ENV
 from tests.site.sitebuild import REPO_ROOT, build_site
-from tests.support.vllm_server import VllmServer
+from testbed.vllm_server import VllmServer
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -19,8 +19,8 @@ from probes.latency import Sweep, Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
 from tests.probes.conftest import API_KEY_ENV, target_for
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.vllm_server import VllmServer
+from testbed.fault_proxy import Fault, FaultProxy
+from testbed.vllm_server import VllmServer
 
 pytestmark = pytest.mark.vllm
 

