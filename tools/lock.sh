@@ -30,14 +30,13 @@ compile() {  # compile OUTPUT INPUT [uv pip compile options...]
 }
 
 compile locks/dev.txt pyproject.toml --extra dev
-for input in locks/vllm.in locks/evals.in locks/litellm.in locks/guidellm.in; do
+for input in locks/vllm.in locks/evals.in locks/litellm.in locks/guidellm.in locks/zensical.in; do
     compile "${input%.in}.txt" "$input"
 done
 compile locks/vllm-embedding.txt locks/vllm-embedding.in --no-deps
 # The one file pip installs before uv exists: uv itself, at the version the .venv lock holds.
 uv_version=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' locks/dev.txt)
-bootstrap=$(mktemp --suffix=.in)
-trap 'rm -f "$bootstrap"' EXIT
-echo "uv==$uv_version" > "$bootstrap"
-compile locks/uv.txt "$bootstrap"
+printf '%s\n' "# Written by tools/lock.sh: the uv of locks/dev.txt, which pip installs first (tools/venv_from_lock.sh)." \
+    "uv==$uv_version" > locks/uv.in
+compile locks/uv.txt locks/uv.in
 echo "locks written: $(ls locks/*.txt | tr '\n' ' ')"
