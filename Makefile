@@ -68,11 +68,15 @@ gateway-env: install ## Create .cache/venv-litellm from locks/litellm.txt: the L
 	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
 	bash tools/install-litellm.sh
 
+.PHONY: zensical-env
+zensical-env: install ## Create .cache/venv-zensical from locks/zensical.txt: the builder the builder test proves cannot publish this site
+	@tools/venv_from_lock.sh .cache/venv-zensical locks/zensical.txt -- .cache/venv-zensical/bin/zensical --version
+
 .PHONY: evals-env
 evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
-test: install browser browser-deps vllm-env evals-env sandbox-tools gateway-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+test: install browser browser-deps vllm-env evals-env sandbox-tools gateway-env zensical-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
 	$(PY) -m pytest -q
 
 test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, lm-eval, bubblewrap or LiteLLM)
