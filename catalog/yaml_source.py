@@ -19,6 +19,7 @@ Two kinds of problem come out of a file:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -316,30 +317,43 @@ def _reject_tabs(text: str) -> None:
 def _prescan(text: str) -> None:
     """Check nesting depth and size on the parser's events, before the (recursive) composer sees the file.
 
-    libyaml's parser keeps its own stack, so it copes with any depth; the composer recurses in C
-    and crashes the whole process (a segmentation fault, not an exception) on deep enough input.
+    The parsers keep their own stacks, but the composer recurses (in C, and crashes the whole process with a
+    segmentation fault on deep enough input). libyaml's scanner also has a nesting limit of its own since
+    0.2.6 (PyYAML 6.0.4: 1000 levels), and it reads a run of `[` far ahead of the events it has handed out,
+    so on such a file it stops with its own error before the count below reaches `MAX_DEPTH`. When the fast
+    parser fails, the pure-Python one (no limit of its own, never more than 1024 characters ahead) reads the
+    file again to say which limit is crossed first: ours, at the position the reader needs, whatever the
+    installed libyaml does.
     """
+    try:
+        _count_events(text, _Loader)
+    except yaml.YAMLError as exc:
+        if _Loader is not yaml.SafeLoader:
+            # A limit crossed raises `YamlProblem`; the Python parser's own error adds nothing to libyaml's.
+            with contextlib.suppress(yaml.YAMLError):
+                _count_events(text, yaml.SafeLoader)
+        raise _syntax_problem(exc, text) from None
+
+
+def _count_events(text: str, loader: type[Any]) -> None:
     depth = 0
     values = 0
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                values += 1
-                if depth > MAX_DEPTH:
-                    raise _too_deep(*_mark_position(event.start_mark))
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.ScalarEvent):
-                values += 1
-            if values > MAX_EXPANDED_NODES:
-                raise YamlProblem(
-                    *_mark_position(event.start_mark),
-                    f"the file holds more than {MAX_EXPANDED_NODES} values",
-                    "a catalog entry holds a few hundred values at most; check that this is the right file, or split it",
-                )
-    except yaml.YAMLError as exc:
-        raise _syntax_problem(exc, text) from None
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            values += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(*_mark_position(event.start_mark))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent):
+            values += 1
+        if values > MAX_EXPANDED_NODES:
+            raise YamlProblem(
+                *_mark_position(event.start_mark),
+                f"the file holds more than {MAX_EXPANDED_NODES} values",
+                "a catalog entry holds a few hundred values at most; check that this is the right file, or split it",
+            )
 
 
 def _mark_position(mark: Any) -> tuple[int, int]:

@@ -228,6 +228,20 @@ def test_ten_thousand_levels_of_flow_nesting(small_catalog: Path) -> None:
     ]
 
 
+def test_two_thousand_levels_of_block_and_mapping_nesting(small_catalog: Path) -> None:
+    # Beyond the nesting limit libyaml (0.2.6 and later) has of its own: the reader still gets the catalog's
+    # limit at the level where it is crossed, whichever libyaml is installed.
+    write(small_catalog, "deployments/deep.yaml", HEADER + "notes:\n" + "- " * 2000 + "x\n")
+    write(small_catalog, "deployments/deeper.yaml", HEADER + "notes: {" + "a: {" * 2000 + "}" * 2001 + "\n")
+    assert [line.split(": <file>: ")[0] for line in errors(small_catalog)] == [
+        # Block: the top-level mapping is level 1, `notes` the sequence at level 2, the 64th `- ` nests level 65.
+        "cat/deployments/deep.yaml:3:127",
+        # Flow: level 2 is the `{` at column 8, the 63rd `a: {` opens level 65 (column 8 + 62 * 4 + 4).
+        "cat/deployments/deeper.yaml:2:260",
+    ]
+    assert all("nested more than 64 levels deep" in line for line in errors(small_catalog))
+
+
 def test_deep_block_nesting(small_catalog: Path) -> None:
     # Below the pre-scan threshold: the composer builds it, the conversion stops at the limit.
     lines = "".join(" " * level + f"k{level}:\n" for level in range(100))

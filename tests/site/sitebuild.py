@@ -47,6 +47,9 @@ def build_site(
         "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
         "NO_MKDOCS_2_WARNING": "1",
         "DISABLE_MKDOCS_2_WARNING": "true",
+        # Caches of this build alone: a test sees what a fresh machine sees, not what an earlier build left.
+        "CATALOG_PARSE_CACHE": str(tmp / "parse-cache" / "values.pickle"),
+        "SITE_RENDER_CACHE": str(tmp / "render-cache"),
         **(extra_env or {}),
     }
     proc = subprocess.run(
