@@ -95,13 +95,13 @@ demo: install vllm-env evals-env sandbox-tools ## Start a real tiny vLLM server,
 bench: install browser ## The site's build and page-weight benchmark (30/300/3000 models, floor, search, JS, llms.txt, edit loop, Lighthouse); writes bench/results.json
 	$(PY) -m bench.run_bench
 
-LIGHTHOUSE_VERSION := 13.5.0
-LIGHTHOUSE := .cache/lighthouse/node_modules/.bin/lighthouse
+# Lighthouse (npm), pinned with its whole tree by bench/lighthouse-npm/package-lock.json and installed with npm ci.
+LIGHTHOUSE := bench/lighthouse-npm/node_modules/.bin/lighthouse
 
-$(LIGHTHOUSE):
+$(LIGHTHOUSE): bench/lighthouse-npm/package.json bench/lighthouse-npm/package-lock.json
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
-	mkdir -p .cache/lighthouse
-	npm install --no-audit --no-fund --loglevel=error --prefix .cache/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+	cd bench/lighthouse-npm && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lighthouse: install browser $(LIGHTHOUSE) ## Lighthouse (npm) mobile performance of home, catalog and a card, served locally; writes bench/lighthouse.json
 	$(PY) -m bench.lighthouse

@@ -2,8 +2,8 @@
 
 Builds the site from the bundled catalog (or `--catalog DIR`) with `mkdocs build --strict`, serves it on
 loopback with gzip (as any static host does), and runs Lighthouse from npm (installed by `make lighthouse`
-under .cache/lighthouse) with Debian's Chromium: default mobile settings (simulated slow 4G and a 4x slower
-CPU), performance category only, each page `--runs` times; the median score is recorded in
+under bench/lighthouse-npm, from its package-lock.json) with Debian's Chromium: default mobile settings
+(simulated slow 4G and a 4x slower CPU), performance category only, each page `--runs` times; the median score is recorded in
 bench/lighthouse.json, which `make bench` reports.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from bench.site_weight import serve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LIGHTHOUSE = REPO_ROOT / ".cache" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = REPO_ROOT / "bench" / "lighthouse-npm" / "node_modules" / ".bin" / "lighthouse"
 OUTPUT = REPO_ROOT / "bench" / "lighthouse.json"
 
 

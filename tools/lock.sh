@@ -4,7 +4,8 @@
 # every file, which tools/venv_from_lock.sh installs with hash checking (`uv pip sync --require-hashes`).
 #
 #   tools/lock.sh            keep every locked version that still satisfies the inputs (after editing an input)
-#   tools/lock.sh --upgrade  take the newest release of everything the inputs allow (make lock-upgrade)
+#   tools/lock.sh --upgrade  take the newest release of everything the inputs allow (make lock-upgrade), and
+#                            the newest tree below the npm tools' exact pins (tests/browser, bench/lighthouse-npm)
 #
 # uv's `pip compile` rather than pip-tools: the same requirements-with-hashes format pip can also install,
 # but it resolves the vLLM and LiteLLM environments (200 to 300 packages) in seconds, and `uv pip sync`
@@ -39,4 +40,10 @@ uv_version=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' locks/dev.txt)
 printf '%s\n' "# Written by tools/lock.sh: the uv of locks/dev.txt, which pip installs first (tools/venv_from_lock.sh)." \
     "uv==$uv_version" > locks/uv.in
 compile locks/uv.txt locks/uv.in
+# npm: package.json pins each tool exactly; its package-lock.json pins (and hashes) the tree below it.
+if [[ ${#UPGRADE[@]} -gt 0 ]] && command -v npm >/dev/null; then
+    for folder in tests/browser bench/lighthouse-npm; do
+        (cd "$folder" && npm update --package-lock-only --no-audit --no-fund --loglevel=error)
+    done
+fi
 echo "locks written: $(ls locks/*.txt | tr '\n' ' ')"
