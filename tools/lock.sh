@@ -37,7 +37,7 @@ done
 compile locks/vllm-embedding.txt locks/vllm-embedding.in --no-deps
 # The one file pip installs before uv exists: uv itself, at the version the .venv lock holds.
 uv_version=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' locks/dev.txt)
-printf '%s\n' "# Written by tools/lock.sh: the uv of locks/dev.txt, which pip installs first (tools/venv_from_lock.sh)." \
+printf '%s\n' "# Written by tools/lock.sh: the uv of locks/dev.txt, which tools/venv_from_lock.sh installs with pip first." \
     "uv==$uv_version" > locks/uv.in
 compile locks/uv.txt locks/uv.in
 # npm: package.json pins each tool exactly; its package-lock.json pins (and hashes) the tree below it.
