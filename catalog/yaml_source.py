@@ -20,10 +20,12 @@ Two kinds of problem come out of a file:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import functools
 import hashlib
+import json
 import math
 import os
-import pickle
 import re
 import tempfile
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from catalog import cache_seal
 from catalog.errors import FieldPath
 
 # The C parser keeps marks too and is several times faster on large catalogs.
@@ -161,31 +164,44 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
-#: Values of files read before, by a digest of their bytes: pickled, so each read gets its own copy.
+#: Values of files read before, by a digest of their bytes, as JSON text, so each read gets its own copy.
 #: Only files without any problem are kept (their values hold no `INVALID`). Filled from and saved to
 #: `.cache/catalog-parse/` by `load_parse_cache` / `save_parse_cache` (the loader calls both), so that
 #: `python -m catalog validate` and every build compose only the files that changed since the last run.
-_parsed: dict[bytes, bytes] = {}
+#: The file is JSON (nothing in it runs when read) under a seal (catalog/cache_seal.py), and names the code
+#: that wrote it: a planted, tampered or stale file is ignored and written anew, never trusted.
+_parsed: dict[str, str] = {}
 _parsed_new = 0
 #: Keys read or added by this process: kept first when the saved cache is trimmed to `_PARSE_CACHE_ENTRIES`.
-_parsed_used: set[bytes] = set()
-_PARSE_CACHE_VERSION = b"catalog-parse-1"
+_parsed_used: set[str] = set()
+_PARSE_CACHE_FORMAT = "catalog-parse-2"
 #: About two 3000-model catalogs (two files per model) plus the bundled one; older entries are dropped.
 _PARSE_CACHE_ENTRIES = 16_000
+#: Dates and times, which JSON lacks, are written as one-key objects under these names. A file whose values
+#: would not come back equal (a key spelled like a marker) is simply not cached.
+_DATE_MARK, _DATETIME_MARK = "\x00date", "\x00datetime"
+
+
+@functools.cache
+def _code_version() -> str:
+    """What produced the cached values: this module's source, PyYAML's version and which parser ran."""
+    source = Path(__file__).read_bytes()
+    parts = [source, yaml.__version__.encode(), _Loader.__name__.encode()]
+    return hashlib.blake2b(b"\0".join(parts), digest_size=16).hexdigest()
 
 
 def parse_cache_file() -> Path | None:
-    """`$CATALOG_PARSE_CACHE` (a file; `off` disables), else .cache/catalog-parse/values.pickle in the repo."""
+    """`$CATALOG_PARSE_CACHE` (a file; `off` disables), else .cache/catalog-parse/values.json in the repo."""
     setting = os.environ.get("CATALOG_PARSE_CACHE", "")
     if setting.lower() in {"off", "0", "no", "false"}:
         return None
     if setting:
         return Path(setting)
-    return Path(__file__).resolve().parent.parent / ".cache" / "catalog-parse" / "values.pickle"
+    return Path(__file__).resolve().parent.parent / ".cache" / "catalog-parse" / "values.json"
 
 
 def load_parse_cache() -> None:
-    """Read the parse cache once per process (an unreadable or foreign file is ignored)."""
+    """Read the parse cache once per process; a file that is not sealed, current and whole is ignored."""
     global _parse_cache_loaded
     if _parse_cache_loaded:
         return
@@ -194,11 +210,19 @@ def load_parse_cache() -> None:
     if path is None or not path.is_file():
         return
     try:
-        version, entries = pickle.loads(path.read_bytes())
-    except Exception:
+        payload = cache_seal.unseal(path.read_bytes())
+        stored = json.loads(payload) if payload is not None else None
+    except (OSError, ValueError):
         return
-    if version == _PARSE_CACHE_VERSION and isinstance(entries, dict):
-        for key, value in entries.items():
+    if not (
+        isinstance(stored, dict)
+        and stored.get("format") == _PARSE_CACHE_FORMAT
+        and stored.get("code") == _code_version()
+        and isinstance(stored.get("entries"), dict)
+    ):
+        return
+    for key, value in stored["entries"].items():
+        if isinstance(value, str):
             _parsed.setdefault(key, value)
 
 
@@ -211,33 +235,68 @@ def save_parse_cache() -> None:
     path = parse_cache_file()
     if path is None or not _parsed_new:
         return
+    kept = {key: _parsed[key] for key in _parsed if key in _parsed_used}
+    for key, value in _parsed.items():
+        if len(kept) >= _PARSE_CACHE_ENTRIES:
+            break
+        kept.setdefault(key, value)
+    payload = json.dumps({"format": _PARSE_CACHE_FORMAT, "code": _code_version(), "entries": kept})
+    sealed = cache_seal.seal(payload.encode("utf-8"))
+    if sealed is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        kept = {key: _parsed[key] for key in _parsed if key in _parsed_used}
-        for key, value in _parsed.items():
-            if len(kept) >= _PARSE_CACHE_ENTRIES:
-                break
-            kept.setdefault(key, value)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as tmp:
-            pickle.dump((_PARSE_CACHE_VERSION, kept), tmp, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.write(sealed)
         Path(tmp.name).replace(path)
         _parsed_new = 0
     except OSError:
         pass
 
 
+def _encode_dates(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {_DATETIME_MARK: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE_MARK: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not a catalog value")
+
+
+def _decode_dates(mapping: dict[str, Any]) -> Any:
+    if len(mapping) == 1:
+        if _DATE_MARK in mapping:
+            return dt.date.fromisoformat(mapping[_DATE_MARK])
+        if _DATETIME_MARK in mapping:
+            return dt.datetime.fromisoformat(mapping[_DATETIME_MARK])
+    return mapping
+
+
+def _values_from_json(text: str) -> Any:
+    # Only text that holds a marker needs the (slower) hook; most catalog files hold no date.
+    return json.loads(text, object_hook=_decode_dates) if '"\\u0000date' in text else json.loads(text)
+
+
+def _values_to_json(data: Any) -> str | None:
+    """The JSON text that gives `data` back, or None when it would not come back equal."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, default=_encode_dates)
+    except (TypeError, ValueError):
+        return None
+    return text if _values_from_json(text) == data else None
+
+
 def read_catalog_yaml(raw: bytes) -> YamlDocument:
     """Parse one file into a mapping, its locator and its value problems, or raise `YamlProblem`."""
     global _parsed_new
-    key = hashlib.blake2b(raw, digest_size=20).digest()
+    key = hashlib.blake2b(raw, digest_size=20).hexdigest()
     cached = _parsed.get(key)
     _parsed_used.add(key)
     if cached is not None:
         text = raw.decode("utf-8")
-        return YamlDocument(pickle.loads(cached), Locator(text=text.removeprefix("\ufeff")), [])
+        return YamlDocument(_values_from_json(cached), Locator(text=text.removeprefix("\ufeff")), [])
     document = _read_catalog_yaml(raw)
-    if not document.problems:
-        _parsed[key] = pickle.dumps(document.data, protocol=pickle.HIGHEST_PROTOCOL)
+    if not document.problems and (encoded := _values_to_json(document.data)) is not None:
+        _parsed[key] = encoded
         _parsed_new += 1
     return document
 

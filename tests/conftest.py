@@ -14,7 +14,7 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The environment variables that move the catalog's parse cache and the site's render cache.
-CACHE_SETTINGS = ("CATALOG_PARSE_CACHE", "SITE_RENDER_CACHE")
+CACHE_SETTINGS = ("CATALOG_PARSE_CACHE", "SITE_RENDER_CACHE", "CATALOG_CACHE_KEY")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,6 +29,8 @@ def _session_caches() -> Iterator[None]:
     with tempfile.TemporaryDirectory(prefix="test-caches-") as folder:
         os.environ["CATALOG_PARSE_CACHE"] = str(Path(folder) / "catalog-parse" / "values.pickle")
         os.environ["SITE_RENDER_CACHE"] = str(Path(folder) / "site-render")
+        # The key that seals cache files (catalog/cache_seal.py): the session's own, not the user's.
+        os.environ["CATALOG_CACHE_KEY"] = str(Path(folder) / "cache-key")
         try:
             yield
         finally:
