@@ -22,7 +22,7 @@ from catalog.types import HttpUrl
 from hooks import dev_server
 from hooks.card_pages import generated_pages
 from hooks.html_guard import unsafe_markup
-from hooks.publish import StagedBuild
+from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.agents import (
     PageEntry,
     catalog_export,
@@ -73,7 +73,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         # `mkdocs build` writes into a staging folder; on_shutdown publishes it only if the build passed.
         global _staged
         _staged = StagedBuild(Path(config.site_dir).resolve())
-        config.site_dir = str(_staged.start())
+        try:
+            config.site_dir = str(_staged.start())
+        except BuildLocked as exc:
+            _staged = None
+            raise PluginError(str(exc)) from None
     # The theme inserts these without escaping; catalog text must never become markup. `repo_url` (an http(s)
     # URL) and `edit_uri` (a relative path ending in `/`) are validated by the schema, and escaped here too.
     config.site_name = html.escape(ctx.catalog.site.title)
