@@ -364,22 +364,50 @@ class Evidence:
     """Files or lines that could not be read; the build names them, the deployment shows as never probed."""
 
 
-def load_evidence(directory: Path) -> Evidence:
-    """Read every evidence file under `directory`; unreadable ones become problems, never exceptions."""
+#: How far a probe's clock may run ahead of the build's before its results count as dated in the future.
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def _future_problem(where: str, moment: dt.datetime, today: dt.date) -> str:
+    return (
+        f"{where}: dated {_iso(moment)}, after today ({today.isoformat()}); a result from the future is ignored, "
+        "since it would count as fresh until that day (check the clock of the machine that probed, "
+        "then re-run `python -m probes run`)"
+    )
+
+
+def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
+    """Read every evidence file under `directory`; unreadable ones become problems, never exceptions.
+
+    Files and history lines dated after `today` (default `evidence_today()`, plus `CLOCK_SKEW`) are problems
+    too, and are left out.
+    """
     if not directory.is_dir():
         return Evidence()
+    today = evidence_today() if today is None else today
     latest: dict[str, EvidenceFile] = {}
     problems: list[str] = []
     for path in sorted(directory.glob("*.json")):
         try:
-            latest[path.stem] = read_evidence_file(path)
+            found = read_evidence_file(path)
         except EvidenceError as exc:
             problems.append(str(exc))
+            continue
+        latest_moment = max([found.started_at, found.finished_at, *(record.date for record in found.records)])
+        if latest_moment.date() > today + CLOCK_SKEW:
+            problems.append(_future_problem(str(path), latest_moment, today))
+            continue
+        latest[path.stem] = found
     read = read_history(directory / HISTORY_FILE)
     problems += read.problems
     history: dict[str, dict[str, list[HistoryLine]]] = defaultdict(lambda: defaultdict(list))
+    future = [line for line in read.lines if line.date.date() > today + CLOCK_SKEW]
+    if future:
+        first = min(line.date for line in future)
+        problems.append(_future_problem(f"{directory / HISTORY_FILE}: {len(future)} line(s), the first", first, today))
     for line in read.lines:
-        history[line.deployment][line.claim].append(line)
+        if line.date.date() <= today + CLOCK_SKEW:
+            history[line.deployment][line.claim].append(line)
     for claims in history.values():
         for lines in claims.values():
             lines.sort(key=lambda line: (line.date, line.run_id))

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
-from catalog.evidence import RUN_CRASHED, Evidence, HistoryLine, Status
+from catalog.evidence import CLOCK_SKEW, RUN_CRASHED, Evidence, HistoryLine, Status
 
 if TYPE_CHECKING:
     from catalog.schema import Deployment
@@ -69,7 +69,9 @@ class Rule(Generic[Inputs, State]):
 
 
 def _fresh(facts: ClaimInputs) -> bool:
-    return facts.age_days is not None and facts.age_days <= facts.stale_after_days
+    # A check dated after today (a probe's clock ahead by more than a day) is not fresh: it would stay
+    # "verified" until its date came. The evidence loader reports and drops such results; this holds anyway.
+    return facts.age_days is not None and -CLOCK_SKEW.days <= facts.age_days <= facts.stale_after_days
 
 
 def _probe_failed(facts: ClaimInputs) -> bool:

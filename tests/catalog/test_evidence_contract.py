@@ -604,6 +604,45 @@ def test_load_evidence_reads_everything_and_collects_problems_without_raising(tm
     assert evidence.history.get("nobody") is None
 
 
+def test_results_from_the_future_are_named_and_left_out(tmp_path: Path) -> None:
+    """A run dated 2099 would stay "verified" until 2099: it is a problem, and the deployment shows as never probed."""
+    ahead = dt.timedelta(days=365 * 73)
+    future = _file().model_copy(
+        update={
+            "started_at": _at(30) + ahead,
+            "finished_at": _at(31) + ahead,
+            "records": [ClaimRecord(claim="health", status="pass", date=_at(30, 1) + ahead)],
+        }
+    )
+    write_evidence(tmp_path, future)
+    # One more day than the clock-skew allowance would be named too; a skew of a day is tolerated.
+    skewed = _file(
+        "coder-fim", records=[ClaimRecord(claim="health", status="pass", date=_at(59) + dt.timedelta(days=1))]
+    )
+    write_evidence(tmp_path, skewed)
+    append_history(
+        tmp_path,
+        [
+            _history_line("past"),
+            HistoryLine(run_id="ahead", deployment=DEP, claim="health", status="pass", date=_at(1) + ahead),
+            HistoryLine(run_id="ahead2", deployment=DEP, claim="health", status="pass", date=_at(2) + 2 * ahead),
+        ],
+    )
+
+    evidence = load_evidence(tmp_path, today=dt.date(2026, 11, 23))
+
+    assert sorted(evidence.latest) == ["coder-fim"]
+    assert [line.run_id for line in evidence.history[DEP]["health"]] == ["past"]
+    hint = (
+        "a result from the future is ignored, since it would count as fresh until that day (check the clock of the"
+        " machine that probed, then re-run `python -m probes run`)"
+    )
+    assert evidence.problems == [
+        f"{tmp_path / 'coder-chat.json'}: dated 2099-11-05T01:31:00Z, after today (2026-11-23); {hint}",
+        f"{tmp_path / HISTORY_FILE}: 2 line(s), the first: dated 2099-11-05T01:01:00Z, after today (2026-11-23); {hint}",
+    ]
+
+
 def test_load_evidence_of_a_missing_folder_is_empty(tmp_path: Path) -> None:
     evidence = load_evidence(tmp_path / "nowhere")
     assert (evidence.latest, evidence.history, evidence.problems) == ({}, {}, [])
