@@ -10,13 +10,19 @@ Two caches, both under `.cache/site-render/` (git-ignored; `SITE_RENDER_CACHE=of
   ever reads *another* deployment, that deployment must go into `card_key` too
   (tests/site/test_render_cache.py builds with and without the cache and compares).
 - **Markdown -> HTML**, keyed on the page's markdown (after markers are expanded), its source path and
-  URL, the set of files in the build (links resolve against it), mkdocs.yml and the versions of MkDocs,
-  Python-Markdown, PyMdown Extensions and Material. A hit replaces MkDocs' `Page.render` for that page
-  with what the first render produced: HTML, table of contents, title and anchors. A render that logged
-  a warning (a broken link) is never stored, so the warning comes back on every build.
+  URL, the set of files in the build (links resolve against it), mkdocs.yml and the versions of the
+  builder (MkDocs or ProperDocs), Python-Markdown, PyMdown Extensions and Material. A hit replaces MkDocs'
+  `Page.render` for that page with what the first render produced: HTML, table of contents, title and
+  anchors. A render that logged a warning (a broken link) is never stored, so the warning comes back on
+  every build, under either builder.
 
 Entries are written atomically (temp file + rename), so concurrent builds share the folder safely.
 Deleting the folder is always safe; nothing prunes it (`make clean` removes it).
+
+A cache entry is published as it is, so a planted one would put any HTML on the site: every entry is
+sealed (catalog/cache_seal.py, an HMAC under a key outside the checkout) and read only when its seal
+matches; anything else is a miss. Theme templates compiled by Jinja (`SealedBytecodeCache`) are code, and
+are loaded only from a sealed file too.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import threading
 import types
 from collections.abc import Callable, Iterable
@@ -35,16 +40,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from catalog import cache_seal
 from hooks.site_context import SiteContext
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _CODE_DIRS = (REPO_ROOT / "hooks", REPO_ROOT / "catalog")
-_PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "jinja2", "pydantic", "pyyaml")
+#: The builder running this build: "mkdocs", or "properdocs" (ProperDocs, the maintained MkDocs 1.x fork, serves
+#: every `mkdocs.*` import from its own modules, so `Page` is its class). It writes different pages (the generator
+#: tag) and logs under its own name, so cache keys and the warning count below follow it, not the mkdocs package.
+BUILDER = Page.__module__.partition(".")[0]
+_PACKAGES = (BUILDER, "markdown", "pymdown-extensions", "mkdocs-material", "jinja2", "pydantic", "pyyaml")
 #: Bump to drop every entry written by an older layout of this module.
 _LAYOUT = "1"
 
@@ -96,7 +108,10 @@ def _read(key: str) -> Any:
     if folder is None:
         return None
     try:
-        value = json.loads((folder / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+        payload = cache_seal.unseal((folder / key[:2] / f"{key}.json").read_bytes())
+        if payload is None:
+            return None
+        value = json.loads(payload)
     except (OSError, ValueError):
         return None
     _memory[key] = value
@@ -108,17 +123,49 @@ def _write(key: str, value: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
-    target = folder / key[:2] / f"{key}.json"
     # json.dumps, not json.dump: dump streams through the pure-Python encoder, dumps encodes in C.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    _write_sealed(folder / key[:2] / f"{key}.json", text.encode("utf-8"))
+
+
+def _write_sealed(target: Path, payload: bytes) -> None:
+    """Write `payload` under its seal, atomically; a read-only or full disk (or no key) only costs speed."""
+    sealed = cache_seal.seal(payload)
+    if sealed is None:
+        return
     partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(sealed)
         partial.replace(target)
     except OSError:
-        # A read-only or full disk only costs speed.
         pass
+
+
+def _read_sealed(stored: Path) -> bytes | None:
+    try:
+        return cache_seal.unseal(stored.read_bytes())
+    except OSError:
+        return None
+
+
+class SealedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept across builds under a seal: a compiled template is code that runs when
+    a page is rendered, so one that this machine's key did not seal is compiled anew, never loaded."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.sealed"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = _read_sealed(self._path(bucket))
+        if payload is not None:
+            bucket.bytecode_from_string(payload)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _write_sealed(self._path(bucket), bucket.bytecode_to_string())
 
 
 @functools.cache
@@ -236,12 +283,13 @@ class PageCache:
             [_LAYOUT, "page", _versions(), config_bytes, *sorted(f.src_uri for f in files.documentation_pages())]
         )
         self.warnings = _WarningCount()
-        logging.getLogger("mkdocs").addHandler(self.warnings)
+        # The builder's own logger: ProperDocs' warnings (a broken link) never pass through the "mkdocs" one.
+        logging.getLogger(BUILDER).addHandler(self.warnings)
         self.hits = 0
         self.misses = 0
 
     def close(self) -> None:
-        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        logging.getLogger(BUILDER).removeHandler(self.warnings)
 
     def key(self, page: Page, markdown: str) -> str:
         return _digest([self.shared, page.file.src_uri, page.url, markdown])
@@ -397,8 +445,6 @@ class OutputCache:
 
 def cached_page_loader() -> Any:
     """The Jinja loader that serves `CACHED_TEMPLATE` (added to the theme's environment)."""
-    import jinja2
-
     return jinja2.DictLoader({CACHED_TEMPLATE: "{{ page.meta." + _OUTPUT_KEY + " }}"})
 
 
@@ -430,8 +476,8 @@ def indented_json(data: dict[str, Any]) -> str:
     key = _digest([_LAYOUT, "indented-json", compact])
     folder = cache_dir()
     stored = folder / key[:2] / f"{key}.txt" if folder is not None else None
-    if stored is not None and stored.is_file():
-        return stored.read_text(encoding="utf-8")
+    if stored is not None and (payload := _read_sealed(stored)) is not None:
+        return payload.decode("utf-8")
     parts = []
     for name in sorted(data):
         value = data[name]
@@ -443,11 +489,5 @@ def indented_json(data: dict[str, Any]) -> str:
         parts.append(f"  {json.dumps(name, ensure_ascii=False)}: {text}")
     result = ("{\n" + ",\n".join(parts) + "\n}" if parts else "{}") + "\n"
     if stored is not None:
-        try:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=stored.parent, delete=False) as tmp:
-                tmp.write(result)
-            Path(tmp.name).replace(stored)
-        except OSError:
-            pass
+        _write_sealed(stored, result.encode("utf-8"))
     return result

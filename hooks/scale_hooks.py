@@ -26,7 +26,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from hooks import dev_server
-from hooks.render_cache import OutputCache, PageCache, cache_dir, cached_page_loader
+from hooks.render_cache import OutputCache, PageCache, SealedBytecodeCache, cache_dir, cached_page_loader
 from hooks.search_index import (
     PagesDigest,
     SearchSetupError,
@@ -71,7 +71,7 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     folder = cache_dir()
     if folder is not None:
         (folder / "jinja").mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
+        env.bytecode_cache = SealedBytecodeCache(folder / "jinja")
     # A page whose themed HTML is cached is rendered with a template that prints it (OutputCache).
     env.loader = jinja2.ChoiceLoader([cached_page_loader(), env.loader]) if env.loader else cached_page_loader()
     return env

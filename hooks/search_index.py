@@ -11,6 +11,7 @@ that bundle, in place of Material's lunr worker (see `WORKER` below).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ import threading
 from pathlib import Path
 
 from pagefind_bin import get_executable  # type: ignore[import-untyped]
+
+from catalog import cache_seal
 
 #: Where our worker is served; it replaces Material's in the page's `__config`.
 WORKER = "assets/javascripts/search-worker.js"
@@ -118,10 +121,10 @@ def build_index(site_dir: Path, digest: str | None = None, cache: Path | None = 
     """
     output = site_dir / "pagefind"
     stored = cache / f"pagefind-{digest}" if cache is not None and digest else None
-    if stored is not None and (stored / "pagefind-entry.json").is_file():
+    if stored is not None and _intact(stored):
         if output.exists():
             shutil.rmtree(output)
-        shutil.copytree(stored, output)
+        shutil.copytree(stored, output, ignore=shutil.ignore_patterns(_MANIFEST))
         return True
     proc = subprocess.run(command(site_dir), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -131,6 +134,32 @@ def build_index(site_dir: Path, digest: str | None = None, cache: Path | None = 
     return False
 
 
+#: In a cached index: every file's path and sha256, under a seal (catalog/cache_seal.py). The index is
+#: published as it is (JavaScript and WebAssembly among it), so a folder planted in the cache, or one file
+#: changed in it, is a miss and Pagefind runs again.
+_MANIFEST = ".sealed-manifest"
+
+
+def _file_digests(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != _MANIFEST
+    }
+
+
+def _intact(stored: Path) -> bool:
+    """Whether `stored` holds exactly the files its sealed manifest lists, each with its recorded digest."""
+    try:
+        payload = cache_seal.unseal((stored / _MANIFEST).read_bytes())
+        if payload is None:
+            return False
+        listed = json.loads(payload)
+        return bool(listed) and listed == _file_digests(stored) and "pagefind-entry.json" in listed
+    except (OSError, ValueError):
+        return False
+
+
 def _store(output: Path, stored: Path) -> None:
     """Copy a fresh index into the cache (atomically), keeping the newest `_KEPT_INDEXES`."""
     partial: Path | None = None
@@ -138,6 +167,11 @@ def _store(output: Path, stored: Path) -> None:
         stored.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=stored.parent))
         shutil.copytree(output, partial, dirs_exist_ok=True)
+        sealed = cache_seal.seal(json.dumps(_file_digests(partial), sort_keys=True).encode("utf-8"))
+        if sealed is None:
+            shutil.rmtree(partial, ignore_errors=True)
+            return
+        (partial / _MANIFEST).write_bytes(sealed)
         partial.rename(stored)
         partial = None
         kept = sorted(stored.parent.glob("pagefind-*"), key=lambda p: p.stat().st_mtime, reverse=True)
