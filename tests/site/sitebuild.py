@@ -29,8 +29,12 @@ def build_site(
     *,
     docs: Path | None = None,
     extra_env: dict[str, str] | None = None,
+    builder: str = "mkdocs",
 ) -> BuildResult:
-    """Run `mkdocs build --strict` with the project's config, pointed at `catalog` (and optionally other docs)."""
+    """Run `<builder> build --strict` with the project's config, pointed at `catalog` (and optionally other docs).
+
+    `builder` is the module run with `python -m`: `mkdocs`, or `properdocs` (tests/site/test_builders.py).
+    """
     config = REPO_ROOT / "mkdocs.yml"
     if docs is not None:
         text = config.read_text(encoding="utf-8")
@@ -40,7 +44,7 @@ def build_site(
         config = tmp / "mkdocs.yml"
         config.write_text(text, encoding="utf-8")
     site_dir = tmp / "site"
-    env = {
+    env: dict[str, str] = {
         **os.environ,
         "CATALOG_DIR": str(catalog.resolve()),
         "EVIDENCE_DIR": str((evidence or tmp / "no-evidence").resolve()),
@@ -52,8 +56,9 @@ def build_site(
         "SITE_RENDER_CACHE": str(tmp / "render-cache"),
         **(extra_env or {}),
     }
+    env.pop("CARDS", None)  # every card, as a published build has (`make serve CARDS=...` sets it)
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        [sys.executable, "-m", builder, "build", "--strict", "-f", str(config), "-d", str(site_dir)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
