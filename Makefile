@@ -27,11 +27,14 @@ lock-upgrade: install ## Refresh every lock to the newest releases the inputs al
 	tools/lock.sh --upgrade
 	$(MAKE) test
 
-serve: install ## Serve the site on http://127.0.0.1:8000 (live reload); CARDS='qwen*' builds only those cards
-	$(if $(CARDS),CARDS='$(CARDS)') $(VENV)/bin/mkdocs serve -a 127.0.0.1:8000
+# BUILDER=properdocs builds and serves with ProperDocs, the maintained MkDocs 1.x fork (README, Builders).
+BUILDER ?= mkdocs
 
-build: install ## Build the site into site/ with mkdocs build --strict
-	$(VENV)/bin/mkdocs build --strict
+serve: install ## Serve the site on http://127.0.0.1:8000 (live reload); CARDS='qwen*' builds only those cards; BUILDER=properdocs
+	$(if $(CARDS),CARDS='$(CARDS)') $(VENV)/bin/$(BUILDER) serve -f mkdocs.yml -a 127.0.0.1:8000
+
+build: install ## Build the site into site/ with mkdocs build --strict (BUILDER=properdocs: ProperDocs)
+	$(VENV)/bin/$(BUILDER) build --strict -f mkdocs.yml
 
 validate: install ## Validate the catalog (every error, FILE:LINE:COL)
 	$(PY) -m catalog validate
