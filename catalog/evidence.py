@@ -191,6 +191,12 @@ class EvalResult(Contract):
     """Set when only the first `n` items ran (lm-eval's `--limit`): the name of the full task."""
     full_n: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
     """With `subset_of`: how many items the full task has."""
+    data_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", exclude_if=lambda value: value is None)
+    """The sha256 of the task's data file (its items) that the harness scored, checked against the task's pin
+    before the run."""
+    task_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", exclude_if=lambda value: value is None)
+    """One sha256 over every pinned file of the task (its YAML, its data, the scoring code): the sha256 of the
+    `<sha256>  <name>` lines of those files sorted by name, as `sha256sum` prints them."""
 
     @property
     def passed(self) -> bool:

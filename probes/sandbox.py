@@ -25,6 +25,17 @@ Code that a probed model writes is untrusted input. It runs under ``bwrap`` (Deb
   takes the whole PID namespace down with it (``--die-with-parent``);
 * captured output capped, so a program that prints forever cannot fill the prober's memory.
 
+``run_tests`` scores model-written code against tests: it never runs the answer concatenated with the
+tests, but a fixed runner program (``evals/tasks/code_runner.py``, whose docstring says what it defends
+against and what it cannot) that runs the candidate in a process of its own and the tests in another. A
+pass is an exit status 0 **and** the line ``tests-completed <nonce>`` in the output, with a random nonce
+made for the run. The nonce, with the tests, goes in through a pipe: the prober writes it and closes the
+write end before bwrap starts, and hands the read end through bwrap (``pass_fds``; bwrap keeps inherited
+descriptors open, which was checked) to the runner, which reads it, closes it, and has already made itself
+non-dumpable so that no other process of the sandbox's uid can read its memory (a child could, without
+that, which was tried). The output is watched for that line as it streams, so a program that floods its
+output cannot push the line out of the capped buffer, nor plant it.
+
 The first call runs a self-test inside the sandbox (only ``lo``, a fresh ``/proc``, ``/`` and ``/usr``
 read-only, not uid 0). When ``bwrap`` is missing, user namespaces are not allowed, or the self-test
 fails, ``run_python`` refuses: it returns a result whose ``refused`` says why, and the code is never run
@@ -57,15 +68,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import json
 import os
+import secrets
 import shutil
 import signal
 import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -76,7 +90,11 @@ SANDBOX_UID = 65534
 """``nobody``: the uid the sandbox runs as when the prober is root."""
 
 SCRIPT = "/sandbox/candidate.py"
+RUNNER = "/sandbox/runner.py"
+"""Where ``run_tests`` puts the runner program; the candidate's code goes to ``SCRIPT``."""
 OUTPUT_CAP = 64 * 1024
+MARKER = "tests-completed"
+"""The runner's last line, ``tests-completed <nonce>``: the tests ran to the end (as in code_runner.py)."""
 INSTALL_HINT = "install it with `make sandbox-tools` (Debian package bubblewrap)"
 
 # Runs inside the sandbox: the limits, then the candidate in a fresh interpreter.
@@ -92,7 +110,7 @@ for which, value in (
     (resource.RLIMIT_CORE, 0),
 ):
     resource.setrlimit(which, (value, value))
-os.execv(sys.executable, [sys.executable, "-I", "-S", "-B", sys.argv[6]])
+os.execv(sys.executable, [sys.executable, "-I", "-S", "-B", *sys.argv[6:]])
 """
 
 # What the sandbox must look like from inside before any model-written code is run in it.
@@ -102,6 +120,9 @@ assert [name for _, name in socket.if_nameindex()] == ["lo"], "more than a loopb
 assert max(int(p) for p in os.listdir("/proc") if p.isdigit()) < 10, "the host's processes are visible in /proc"
 assert os.geteuid() != 0, "running as uid 0, which RLIMIT_NPROC does not bind"
 assert set(os.environ) <= {"LANG", "PWD"}, sorted(os.environ)
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(4, 0, 0, 0, 0) == 0 and libc.prctl(3, 0, 0, 0, 0) == 0, "prctl(PR_SET_DUMPABLE, 0) fails"
 for folder in ("/", "/usr"):
     try:
         open(os.path.join(folder, ".sandbox-write-test"), "w").close()
@@ -172,7 +193,10 @@ def _interpreter() -> Path | None:
     return None
 
 
-def _bwrap_argv(bwrap: str, python: str, prefix: str, limits: Limits, script_fd: int) -> list[str]:
+def _bwrap_argv(
+    bwrap: str, python: str, prefix: str, limits: Limits, files: Sequence[tuple[int, str]], args: Sequence[str]
+) -> list[str]:
+    """bwrap's command line: ``files`` (descriptor, path inside) copied in read-only, then ``python args``."""
     argv = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session"]
     argv += ["--cap-drop", "ALL", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -183,13 +207,15 @@ def _bwrap_argv(bwrap: str, python: str, prefix: str, limits: Limits, script_fd:
             argv += ["--ro-bind", str(top), str(top)]
     if prefix != "/usr" and not prefix.startswith("/usr/"):
         argv += ["--ro-bind", prefix, prefix]
-    argv += ["--ro-bind-data", str(script_fd), SCRIPT, "--proc", "/proc", "--dev", "/dev"]
+    for fd, inside in files:
+        argv += ["--ro-bind-data", str(fd), inside]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += ["--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--clearenv", "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp", "--"]
     mb = 1024 * 1024
     numbers = (limits.cpu_s, limits.memory_mb * mb, limits.file_mb * mb, limits.open_files, limits.processes)
-    return [*argv, python, "-I", "-S", "-B", "-c", LAUNCHER, *map(str, numbers), SCRIPT]
+    return [*argv, python, "-I", "-S", "-B", "-c", LAUNCHER, *map(str, numbers), *args]
 
 
 @dataclass(frozen=True)
@@ -230,7 +256,7 @@ def availability() -> Availability:
     limits = Limits()
     ids = _identity()
     with _script_file(SELF_TEST) as script:
-        argv = _bwrap_argv(bwrap, str(python), prefix, limits, script)
+        argv = _bwrap_argv(bwrap, str(python), prefix, limits, [(script, SCRIPT)], [SCRIPT])
         try:
             done = subprocess.run(
                 argv,
@@ -254,8 +280,34 @@ def availability() -> Availability:
     return Availability(None, bwrap, str(python), prefix)
 
 
-async def _collect(stream: asyncio.StreamReader, sink: bytearray) -> None:
+class _LineWatch:
+    """Whether one exact line went by in a stream, seen chunk by chunk in bounded memory (a line longer than
+    the one looked for is skipped, not kept)."""
+
+    def __init__(self, line: bytes) -> None:
+        self.line = line
+        self.seen = False
+        self._partial = b""
+        self._too_long = False
+
+    def feed(self, chunk: bytes) -> None:
+        *complete, rest = chunk.split(b"\n")
+        if complete:
+            if not self._too_long and self._partial + complete[0] == self.line:
+                self.seen = True
+            if self.line in complete[1:]:  # compared in C: a flood of lines costs little
+                self.seen = True
+            self._partial, self._too_long = b"", False
+        if self._too_long or len(self._partial) + len(rest) > len(self.line):
+            self._partial, self._too_long = b"", True
+        else:
+            self._partial += rest
+
+
+async def _collect(stream: asyncio.StreamReader, sink: bytearray, watch: _LineWatch | None) -> None:
     while chunk := await stream.read(65536):
+        if watch is not None:
+            watch.feed(chunk)
         sink += chunk
         if len(sink) > OUTPUT_CAP:
             del sink[:-OUTPUT_CAP]
@@ -264,46 +316,110 @@ async def _collect(stream: asyncio.StreamReader, sink: bytearray) -> None:
 async def run_python(source: str, limits: Limits | None = None) -> SandboxResult:
     """Run ``source`` as a script in the sandbox; ``ok`` when it exits 0 within the limits.
 
+    Refuses (``refused`` set, ``ok`` false, nothing run) where the sandbox does not work. This says nothing
+    about whether any tests in ``source`` ran: scoring code uses ``run_tests``.
+    """
+    limits = limits or Limits()
+    status = await asyncio.to_thread(availability)
+    if not status.ok:
+        return _refused(status)
+    with _script_file(source) as script:
+        return await _run(status, limits, [(script, SCRIPT)], [SCRIPT], (), None)
+
+
+def _sealed_pipe(data: bytes) -> int:
+    """The read end of a pipe that holds ``data`` and whose write end is already closed."""
+    read_end, write_end = os.pipe()
+    try:
+        if len(data) > 65536:  # a pipe holds 64 KiB unless asked for more
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, len(data))
+        os.set_blocking(write_end, False)  # too much for the pipe: an error here, never a hang
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_end, view) :]
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+async def run_tests(
+    candidate: str, tests: str, entry_point: str, *, runner: str, limits: Limits | None = None
+) -> SandboxResult:
+    """Run ``tests`` against the function ``entry_point`` that ``candidate`` defines, through the runner
+    program ``runner`` (the source of ``evals/tasks/code_runner.py``); ``ok`` only when the runner exited 0
+    and wrote ``tests-completed <nonce>`` with this run's nonce, which only it was given.
+
     Refuses (``refused`` set, ``ok`` false, nothing run) where the sandbox does not work.
     """
     limits = limits or Limits()
     status = await asyncio.to_thread(availability)
     if not status.ok:
-        return SandboxResult(False, None, False, "", refused=f"code not run, no sandbox: {status.reason}")
+        return _refused(status)
+    nonce = secrets.token_hex(32)
+    secret = json.dumps({"nonce": nonce, "tests": tests, "entry_point": entry_point}).encode()
+    marker = f"{MARKER} {nonce}".encode()
+    read_end = _sealed_pipe(secret)
+    try:
+        with _script_file(runner) as program, _script_file(candidate) as code:
+            files = [(program, RUNNER), (code, SCRIPT)]
+            args = [RUNNER, "run", str(read_end), SCRIPT]
+            result = await _run(status, limits, files, args, (read_end,), _LineWatch(marker))
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(read_end)  # the prober's copy; bwrap had its own
+    # The nonce is spent; the line would only clutter the output.
+    return replace(result, output_tail=result.output_tail.replace(f"\n{marker.decode()}\n", "\n"))
+
+
+def _refused(status: Availability) -> SandboxResult:
+    return SandboxResult(False, None, False, "", refused=f"code not run, no sandbox: {status.reason}")
+
+
+async def _run(
+    status: Availability,
+    limits: Limits,
+    files: Sequence[tuple[int, str]],
+    args: Sequence[str],
+    extra_fds: Sequence[int],
+    watch: _LineWatch | None,
+) -> SandboxResult:
     output = bytearray()
     timed_out = False
     ids = _identity()
-    with _script_file(source) as script:
-        proc = await asyncio.create_subprocess_exec(
-            *_bwrap_argv(status.bwrap, status.python, status.prefix, limits, script),
-            env={},
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-            pass_fds=(script,),
-            user=ids.user,
-            group=ids.group,
-            extra_groups=ids.extra_groups,
-        )
-        assert proc.stdout is not None
-        reader = asyncio.ensure_future(_collect(proc.stdout, output))
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=limits.wall_s)
-        except TimeoutError:
-            timed_out = True
-            # bwrap leads its own session; killing it makes its PID 1 die (--die-with-parent), and
-            # with it every process in the sandbox's PID namespace.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
-        # Every writer is gone with the PID namespace, so the pipe is at its end; the bound only
-        # guards against a kernel that disagrees.
-        try:
-            await asyncio.wait_for(reader, timeout=5)
-        except TimeoutError:
-            reader.cancel()
+    proc = await asyncio.create_subprocess_exec(
+        *_bwrap_argv(status.bwrap, status.python, status.prefix, limits, files, args),
+        env={},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+        pass_fds=(*(fd for fd, _ in files), *extra_fds),
+        user=ids.user,
+        group=ids.group,
+        extra_groups=ids.extra_groups,
+    )
+    assert proc.stdout is not None
+    reader = asyncio.ensure_future(_collect(proc.stdout, output, watch))
+    try:
+        await asyncio.wait_for(proc.wait(), timeout=limits.wall_s)
+    except TimeoutError:
+        timed_out = True
+        # bwrap leads its own session; killing it makes its PID 1 die (--die-with-parent), and
+        # with it every process in the sandbox's PID namespace.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
+    # Every writer is gone with the PID namespace, so the pipe is at its end; the bound only
+    # guards against a kernel that disagrees.
+    try:
+        await asyncio.wait_for(reader, timeout=5)
+    except TimeoutError:
+        reader.cancel()
     tail = output.decode("utf-8", errors="replace")[-2000:]
     if timed_out:
         return SandboxResult(False, None, True, tail)
-    return SandboxResult(proc.returncode == 0, proc.returncode, False, tail)
+    completed = watch is None or watch.seen
+    return SandboxResult(proc.returncode == 0 and completed, proc.returncode, False, tail)

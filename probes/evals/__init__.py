@@ -14,6 +14,17 @@ lm-eval's results: the score, n, the version of the task, the date of the run an
 A run of only the first ``k`` items (lm-eval's ``--limit``, ``Suite.subset``) is recorded as the task
 ``<task>-first-<k>`` with ``subset_of`` naming the full task, never under the full task's name.
 
+Every task's files are pinned by sha256 in ``pins.py``. Just before a run they are read once, checked against
+their pins, and those very bytes are written to a private temporary folder that lm-eval is pointed at, so a
+file changed between the check and the run cannot slip in (``stage_task``). A task without a pin, or with a
+file that differs from its pin, is not run: the claim is ``error`` with the file, the pinned and the found
+hash, and the fix. Each result records ``data_sha256`` (the items) and ``task_sha256`` (all pinned files).
+
+A code item passes only when its tests ran to the end: ``tasks/code_runner.py`` runs the candidate and the
+tests in separate processes in the sandbox and proves completion with a nonce only it was given
+(``probes/sandbox.py``, ``run_tests``); exiting 0 early, lying ``__eq__`` methods, overwritten builtins and the
+like score 0.
+
 An unreachable server, a harness that crashes or is missing: the claim is ``error`` with the reason, and
 nothing is scored. So is a code task whose programs the sandbox refused to run (``probes/sandbox.py``):
 a zero from programs that never ran would say nothing about the model. A server that answers the eval's
@@ -26,11 +37,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import signal
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -39,8 +53,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalog.evidence import EvalResult, Status
+from probes import sandbox
 from probes.checks import CheckResult, Context
 from probes.client import error_message
+from probes.evals.pins import TASK_PINS
 from probes.evals.tasks import utils as task_utils
 
 EVALS_DIR = Path(__file__).resolve().parent
@@ -108,6 +124,10 @@ class Suite(BaseModel):
     """The metric the gate applies to: the first of the task's ``metric_list``."""
     path: Path
     """The task's YAML file."""
+    data_file: str
+    """The name of its data file (``metadata.data``), beside the YAML."""
+    data_sha256: str
+    """The sha256 of the data file's bytes that ``items`` were read from."""
     items: tuple[dict[str, Any], ...] = Field(min_length=1)
     """The task's items, as its data file holds them."""
     limit: int | None = Field(default=None, ge=1)
@@ -176,9 +196,12 @@ def load_suite(path: Path) -> Suite:
     data_file = path.parent / str(meta["data"])
     rows: list[dict[str, Any]] = []
     try:
-        lines = data_file.read_text(encoding="utf-8").splitlines()
+        raw = data_file.read_bytes()
+        lines = raw.decode("utf-8").splitlines()
     except OSError as exc:
         raise SuiteError(f"{path}: metadata.data: cannot read {data_file.name}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SuiteError(f"{path}: metadata.data: {data_file.name} is not UTF-8: {exc.reason}") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -197,6 +220,8 @@ def load_suite(path: Path) -> Suite:
             gate=meta["gate"],
             metric=str(metric),
             path=path,
+            data_file=str(meta["data"]),
+            data_sha256=hashlib.sha256(raw).hexdigest(),
             items=tuple(rows),
         )
     except ValidationError as exc:
@@ -218,8 +243,93 @@ def score_json(item: JsonItem, answer: str) -> bool:
 
 
 def code_program(item: CodeItem, answer: str, *, chat: bool | None = None) -> str:
-    """The script to run: the candidate function followed by the item's tests (``tasks/utils.py``)."""
+    """The candidate function followed by the item's tests, for a reader (``tasks/utils.py``). Scoring never
+    runs this script: see ``score_code``."""
     return task_utils.code_program(item.prompt, item.entry_point, item.tests, answer, chat=chat)
+
+
+async def score_code(
+    item: CodeItem, answer: str, *, chat: bool | None = None, limits: sandbox.Limits | None = None
+) -> sandbox.SandboxResult:
+    """Score an answer as lm-eval's hook does (``tasks/utils.py``, ``process_code``): ``ok`` only when the
+    runner in the sandbox ran every test of the item to the end."""
+    code = task_utils.candidate_code(item.prompt, item.entry_point, answer, chat=chat)
+    runner = task_utils.RUNNER_FILE.read_text(encoding="utf-8")
+    return await sandbox.run_tests(code, item.tests, item.entry_point, runner=runner, limits=limits)
+
+
+# -- pinned task files -----------------------------------------------------------------------------------------
+PINS_FILE = "probes/evals/pins.py"
+
+
+class PinError(Exception):
+    """A task whose files are not exactly the pinned ones; the message names the file, the hashes and the fix."""
+
+
+@dataclass(frozen=True)
+class StagedTask:
+    """A task's pinned files, checked and copied to a private folder for lm-eval to read."""
+
+    folder: Path
+    data_sha256: str
+    task_sha256: str
+
+
+def manifest_sha256(hashes: Mapping[str, str]) -> str:
+    """One hash for a set of files: the sha256 of ``<sha256>  <name>`` lines sorted by name, which is what
+    ``sha256sum NAME...`` prints for the names in that order (so ``sha256sum a b | sha256sum`` gives it)."""
+    listing = "".join(f"{hashes[name]}  {name}\n" for name in sorted(hashes))
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def stage_task(suite: Suite, folder: Path) -> StagedTask:
+    """Read each pinned file of ``suite`` once, check its sha256 against ``pins.py``, and write those same
+    bytes into ``folder`` (created; it should be private). ``PinError`` says what is wrong and what to do."""
+    task = suite.harness_task
+    source = suite.path.parent
+    pins = TASK_PINS.get(task)
+    if pins is None:
+        raise PinError(
+            f"refused to run {task}: it has no sha256 pins in {PINS_FILE}, and only pinned tasks run. "
+            f"Review {_shown(suite.path)}, {suite.data_file} and the scoring code, then add "
+            f"TASK_PINS[{task!r}] with the sha256 of each file (sha256sum)"
+        )
+    for needed, what in ((suite.path.name, "the task's YAML"), (suite.data_file, "its data (metadata.data)")):
+        if needed not in pins:
+            raise PinError(
+                f"refused to run {task}: {what}, {_shown(source / needed)}, has no pin in "
+                f"TASK_PINS[{task!r}] in {PINS_FILE}; review it and add its sha256"
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, str] = {}
+    for name, expected in sorted(pins.items()):
+        path = source / name
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise PinError(
+                f"refused to run {task}: {_shown(path)} cannot be read ({exc.strerror}), and {PINS_FILE} pins "
+                f"it with sha256 {expected}. Restore it (git checkout -- {_shown(path)})"
+            ) from None
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != expected:
+            raise PinError(
+                f"refused to run {task}: {_shown(path)} has sha256 {digest}, but {PINS_FILE} pins {expected}. "
+                f"If the change is unintended, restore the file (git checkout -- {_shown(path)}); if it is "
+                f"intended, review it and set TASK_PINS[{task!r}][{name!r}] to {digest}"
+            )
+        (folder / name).write_bytes(content)
+        found[name] = digest
+    if found[suite.data_file] != suite.data_sha256:
+        raise PinError(
+            f"refused to run {task}: {_shown(source / suite.data_file)} changed after the task was loaded "
+            f"(sha256 {suite.data_sha256} then, {found[suite.data_file]} now); load the tasks again"
+        )
+    return StagedTask(folder, found[suite.data_file], manifest_sha256(found))
 
 
 # -- running lm-eval -------------------------------------------------------------------------------------
@@ -228,11 +338,11 @@ def harness_python() -> Path:
     return Path(override) if override else REPO_ROOT / ".venv-evals" / "bin" / "python"
 
 
-def _spec(ctx: Context, suite: Suite) -> dict[str, Any]:
+def _spec(ctx: Context, suite: Suite, tasks_dir: Path) -> dict[str, Any]:
     chat = "chat" in ctx.target.endpoints
     return {
         "task": suite.harness_task,
-        "tasks_dir": str(suite.path.parent),
+        "tasks_dir": str(tasks_dir),
         "model": "local-chat-completions" if chat else "local-completions",
         "model_args": {
             "model": ctx.target.served_name,
@@ -305,7 +415,7 @@ async def run_harness(spec: dict[str, Any], api_key: str | None) -> dict[str, An
         return result
 
 
-def _parse(suite: Suite, output: dict[str, Any]) -> EvalResult:
+def _parse(suite: Suite, output: dict[str, Any], staged: StagedTask) -> EvalResult:
     """lm-eval's results for ``suite`` as an ``EvalResult``; ``ValueError`` names what does not fit."""
     results = output["results"]
     name = suite.harness_task
@@ -332,6 +442,8 @@ def _parse(suite: Suite, output: dict[str, Any]) -> EvalResult:
         metric=suite.metric,
         subset_of=name if subset else None,
         full_n=full if subset else None,
+        data_sha256=staged.data_sha256,
+        task_sha256=staged.task_sha256,
     )
 
 
@@ -352,8 +464,14 @@ async def run_suite(ctx: Context, suite: Suite) -> tuple[CheckResult, EvalResult
     key = ctx.target.api_key()
     if ctx.target.api_key_env and not key:
         return CheckResult("error", f"environment variable {ctx.target.api_key_env} (the API key) is not set"), None
-    spec = _spec(ctx, suite)
-    output = await run_harness(spec, key)
+    with tempfile.TemporaryDirectory(prefix="probe-eval-task-") as private:  # mode 0700: only this user
+        try:
+            # Nested, so that the copy's utils.py, looking for ../../sandbox.py, finds nothing outside it.
+            staged = stage_task(suite, Path(private) / "evals" / "tasks")
+        except PinError as exc:
+            return CheckResult("error", str(exc)), None
+        spec = _spec(ctx, suite, staged.folder)
+        output = await run_harness(spec, key)
     if isinstance(output.get("http_status"), int):
         # The server answered, with an error status, until lm-eval gave up: the claim does not hold (as
         # for the endpoint checks), though nothing was scored.
@@ -364,7 +482,7 @@ async def run_suite(ctx: Context, suite: Suite) -> tuple[CheckResult, EvalResult
     if "error" in output:
         return CheckResult("error", _cap(f"lm-eval could not run {suite.harness_task}: {output['error']}")), None
     try:
-        outcome = _parse(suite, output)
+        outcome = _parse(suite, output, staged)
         refused = _not_run(suite, output)
     except (KeyError, TypeError, ValueError) as exc:
         what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)

@@ -2,8 +2,9 @@
 
     python -I probes/evals/driver.py SPEC.json OUT.json
 
-SPEC holds the task, the folder of task YAMLs, lm-eval's model type and ``model_args``, whether to apply
-the chat template, and the ``limit``. The API key comes from ``OPENAI_API_KEY`` in the environment (never
+SPEC holds the task, the folder of task YAMLs (a private copy of the task's pinned, hash-checked files, made
+by ``probes.evals.stage_task``), lm-eval's model type and ``model_args``, whether to apply the chat template,
+and the ``limit``. The API key comes from ``OPENAI_API_KEY`` in the environment (never
 from the arguments, which lm-eval logs and writes into its results). OUT receives::
 
     {"results": <what lm_eval.simple_evaluate returned, minus the samples>, "sandbox_refusal": str | None}
@@ -20,15 +21,29 @@ The results are the same dictionary the command line writes to ``--output_path``
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 SANDBOX_MODULE = "probes_eval_sandbox"  # as in tasks/utils.py, which loads the sandbox under this name
+SANDBOX_FILE = Path(__file__).resolve().parent.parent / "sandbox.py"
+
+
+def load_sandbox() -> None:
+    """Load ``probes/sandbox.py`` under the name the task's ``utils.py`` looks for: the task folder lm-eval
+    reads is a copy elsewhere, where the sandbox is not beside it."""
+    spec = importlib.util.spec_from_file_location(SANDBOX_MODULE, SANDBOX_FILE)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the sandbox from {SANDBOX_FILE}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SANDBOX_MODULE] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
 
 
 def evaluate(spec: dict[str, Any]) -> dict[str, Any]:
+    load_sandbox()
     lm_eval = importlib.import_module("lm_eval")
     tasks = importlib.import_module("lm_eval.tasks")
     handle = importlib.import_module("lm_eval.utils").handle_non_serializable
@@ -47,7 +62,7 @@ def evaluate(spec: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("lm-eval returned no results")
     results.pop("samples", None)
     refusal = None
-    if (sandbox := sys.modules.get(SANDBOX_MODULE)) is not None:
+    if (sandbox := sys.modules.get(SANDBOX_MODULE)) is not None and sandbox.availability.cache_info().currsize:
         refusal = sandbox.availability().reason
     # Through JSON and back, the way lm-eval's command line writes its results file.
     return {"results": json.loads(json.dumps(results, default=handle)), "sandbox_refusal": refusal}

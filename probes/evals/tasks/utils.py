@@ -5,7 +5,9 @@ by its path. The probes import it too (``probes.evals``), so both score an answe
 standard library is imported up front: ``datasets`` when lm-eval asks for the documents, and the sandbox
 (``probes/sandbox.py``, standard library only) when the first program is run.
 
-Nothing is fetched: every task reads its items from a JSON Lines file in this folder.
+Nothing is fetched: every task reads its items from a JSON Lines file in this folder. When the probes run a
+task, this folder is a private copy of the pinned, hash-checked files (``probes/evals/pins.py``), and that
+copy is what lm-eval reads, this file and ``code_runner.py`` included.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ import importlib.util
 import json
 import re
 import sys
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SANDBOX_FILE = HERE.parent.parent / "sandbox.py"
+"""Where the sandbox is when lm-eval runs this folder in the repository by hand; the probes' driver loads
+``probes/sandbox.py`` itself before lm-eval reads the (copied) task folder."""
 SANDBOX_MODULE = "probes_eval_sandbox"
 """The name the sandbox module is loaded under inside lm-eval's process (the driver asks it why it refused)."""
+RUNNER_FILE = HERE / "code_runner.py"
+"""The program the sandbox runs to score a code item (a pass: the tests ran to the end)."""
 
 #: Fields of a json-format item that hold JSON values; the dataset carries them as JSON text, because
 #: Arrow would merge the items' different keys into one struct and fill the gaps with nulls.
@@ -98,8 +105,8 @@ def process_json(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
 
 
 # -- code-small -----------------------------------------------------------------------------------------------
-def code_program(prompt: str, entry_point: str, tests: str, answer: str, *, chat: bool | None = None) -> str:
-    """The script to run: the candidate function followed by the item's tests.
+def candidate_code(prompt: str, entry_point: str, answer: str, *, chat: bool | None = None) -> str:
+    """The candidate's code: the function that the answer holds or continues.
 
     A chat answer may hold the function in a code fence, or the whole definition bare, or only a body;
     a completion continues the prompt and is cut where the body ends. ``chat=None`` (what lm-eval's
@@ -116,7 +123,13 @@ def code_program(prompt: str, entry_point: str, tests: str, answer: str, *, chat
         code = answer[: min(cuts)] if cuts else answer
     if not defines.search(code):
         code = prompt + code
-    return f"{code}\n\n{tests}\n"
+    return code
+
+
+def code_program(prompt: str, entry_point: str, tests: str, answer: str, *, chat: bool | None = None) -> str:
+    """The candidate followed by the item's tests, as one script for a reader. Scoring never runs this: an
+    answer that exits early would pass it (``process_code`` runs the two apart, through ``code_runner.py``)."""
+    return f"{candidate_code(prompt, entry_point, answer, chat=chat)}\n\n{tests}\n"
 
 
 def sandbox() -> ModuleType:
@@ -131,12 +144,23 @@ def sandbox() -> ModuleType:
     return module
 
 
+@cache
+def runner_source() -> str:
+    return RUNNER_FILE.read_text(encoding="utf-8")
+
+
+async def run_code(prompt: str, entry_point: str, tests: str, answer: str, *, chat: bool | None = None) -> Any:
+    """Score one answer in the sandbox: the sandbox's result, ``ok`` only when every test ran to the end."""
+    code = candidate_code(prompt, entry_point, answer, chat=chat)
+    return await sandbox().run_tests(code, tests, entry_point, runner=runner_source())
+
+
 def process_code(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """Run the answer with the item's tests in the bubblewrap sandbox: ``pass@1`` when it exits 0.
+    """Run the answer against the item's tests in the bubblewrap sandbox: ``pass@1`` when the runner ran
+    every test to the end (``code_runner.py``), not merely when something exited 0.
 
     Where the sandbox does not work the program is not run at all (never unconfined): the item fails
     and counts in ``not_run``.
     """
-    program = code_program(doc["prompt"], doc["entry_point"], doc["tests"], results[0])
-    outcome = asyncio.run(sandbox().run_python(program))
+    outcome = asyncio.run(run_code(doc["prompt"], doc["entry_point"], doc["tests"], results[0]))
     return {"pass@1": float(outcome.ok), "not_run": float(outcome.refused is not None)}
