@@ -7,19 +7,31 @@ not routed by any gateway. Secrets stay in the environment: keys and unpublished
 are written as LiteLLM's `os.environ/NAME` references.
 
 The configs fail closed. LiteLLM resolves an unset `os.environ/NAME` to nothing, and an entry without
-an `api_base` goes to its provider's public default (a `hosted_vllm/` entry to api.openai.com), so each
-file loads the guard `fail_closed.py` shipped beside it (`litellm_settings.callbacks`). The guard stops
-the proxy at start-up while any variable the file lists under `callback_settings.fail_closed.required_env`
-is unset or empty, and refuses a request for any model that has no `api_base`.
+an `api_base` goes to its provider's public default (a `hosted_vllm/` entry to api.openai.com), for requests
+and for its own health checks alike, so each file loads the guard `fail_closed.py` shipped beside it
+(`litellm_settings.callbacks`). The guard stops the proxy at start-up while any variable the file lists
+under `callback_settings.fail_closed.required_env` (or an entry reads) is unset or empty, or while an entry
+added by hand would leave the network (no `api_base`, a wildcard, a public literal, two aliases reading one
+variable); it refuses per request, and per health check, any model that has no `api_base`.
+
+So that the guard can tell a hand edit from the export, the export keeps to what the guard accepts: every
+entry has an `api_base`; a literal one only where the catalog publishes a loopback or private address
+(`is_private_host`, the guard's rule), any other address in a variable; and each alias has a variable of
+its own (`api_base_variable`), even when two aliases spell the same name in different ways.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import ipaddress
 import re
+import weakref
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -60,8 +72,71 @@ DEFAULT_PROVIDER = {
 }
 
 
+#: Names that never resolve in public DNS; the guard's `PRIVATE_SUFFIXES` (tests/gateway checks they agree).
+PRIVATE_SUFFIXES = (".localhost", ".internal", ".local", ".home.arpa")
+
+
 def _env_name(alias: str) -> str:
+    """The guard's `env_name`: the variable it suggests for an alias (tests/gateway checks they agree)."""
     return re.sub(r"[^A-Z0-9]+", "_", alias.upper()).strip("_") + "_API_BASE"
+
+
+def is_private_host(host: str) -> bool:
+    """The guard's rule for a literal `api_base`: loopback, a private IP, a single label or a private suffix."""
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." not in host or host.endswith(PRIVATE_SUFFIXES)
+    return address.is_loopback or address.is_private
+
+
+def _routed(catalog: Catalog, gateway: str | None) -> list[tuple[str, Deployment]]:
+    """The active, aliased deployments routed through `gateway` (None: through none): one config file's."""
+    return [
+        (k, d)
+        for k, d in catalog.deployments.items()
+        if d.status is DeploymentStatus.active and d.gateway_alias and d.gateway == gateway
+    ]
+
+
+#: id(catalog) -> (the catalog, (gateway, alias) -> variable): computed once per catalog, not once per card.
+_VARIABLES: dict[int, tuple[weakref.ref[Catalog], dict[tuple[str | None, str], str]]] = {}
+
+
+def api_base_variable(catalog: Catalog, deployment: Deployment) -> str:
+    """The variable that holds a deployment's base URL: `<ALIAS>_API_BASE`, one per alias in a config file.
+
+    Aliases unique in the catalog can still spell one variable (`qwen-local`, `qwen.local`, `Qwen_Local`), or
+    a key variable's name; each such alias then gets a suffix from its own hash, so that no setting meant for
+    one alias routes another (the guard refuses two aliases that read one variable).
+    """
+    cached = _VARIABLES.get(id(catalog))
+    if cached is None or cached[0]() is not catalog:
+        _VARIABLES.clear()
+        cached = (weakref.ref(catalog), _all_api_base_variables(catalog))
+        _VARIABLES[id(catalog)] = cached
+    alias = deployment.gateway_alias or deployment.served_name
+    # An inactive or unaliased deployment is in no config file; a card that shows its entry gets the plain name.
+    return cached[1].get((deployment.gateway, alias)) or _env_name(alias)
+
+
+def _all_api_base_variables(catalog: Catalog) -> dict[tuple[str | None, str], str]:
+    names: dict[tuple[str | None, str], str] = {}
+    gateways = {d.gateway for d in catalog.deployments.values()}
+    for gateway in sorted(gateways, key=lambda g: g or ""):
+        aliases = [d.gateway_alias or d.served_name for _, d in _routed(catalog, gateway)]
+        keys = {d.endpoint.api_key_env for _, d in _routed(catalog, gateway) if d.endpoint and d.endpoint.api_key_env}
+        taken = {MASTER_KEY_ENV, *keys}
+        spelled = Counter(_env_name(alias) for alias in aliases)
+        for alias in aliases:
+            plain = _env_name(alias)
+            if spelled[plain] > 1 or plain in taken:
+                plain = _env_name(f"{alias}-{hashlib.sha256(alias.encode()).hexdigest()[:6]}")
+            names[(gateway, alias)] = plain
+        if len({names[(gateway, alias)] for alias in aliases}) != len(aliases):  # two 24-bit hashes agreed
+            raise ValueError(f"gateway `{gateway}`: two aliases would read one api_base variable; rename one")
+    return names
 
 
 def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) -> dict[str, Any]:
@@ -71,15 +146,16 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
     name = deployment.gateway_alias or deployment.served_name
     endpoint = deployment.endpoint
     params: dict[str, Any] = {"model": f"{provider}/{deployment.served_name}"}
-    if endpoint and endpoint.base_url:
+    if endpoint and endpoint.base_url and is_private_host(urlsplit(endpoint.base_url).hostname or ""):
         # LiteLLM's Ollama provider speaks Ollama's native API at the server root, not its /v1 facade.
         params["api_base"] = (
             endpoint.base_url.removesuffix("/v1") if provider.startswith("ollama") else endpoint.base_url
         )
     else:
-        # No published URL: name the variable that must hold it. An external provider gets one too: its
-        # traffic goes through the fleet's egress (e.g. agentgateway), never straight to the provider.
-        params["api_base"] = f"{ENV_REFERENCE}{_env_name(name)}"
+        # No published URL, or a public one (the guard takes only a private address as a literal): name the
+        # variable that must hold it. An external provider gets one too: its traffic goes through the fleet's
+        # egress (e.g. agentgateway), never straight to the provider.
+        params["api_base"] = f"{ENV_REFERENCE}{api_base_variable(catalog, deployment)}"
     if endpoint and endpoint.api_key_env:
         params["api_key"] = f"{ENV_REFERENCE}{endpoint.api_key_env}"
     cost = deployment.cost
@@ -97,12 +173,9 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
 
 def model_list(catalog: Catalog, gateway: str | None) -> list[dict[str, Any]]:
     """Entries for the active, aliased deployments routed through `gateway` (None: through none)."""
-    chosen = [
-        (k, d)
-        for k, d in catalog.deployments.items()
-        if d.status is DeploymentStatus.active and d.gateway_alias and d.gateway == gateway
-    ]
-    return sorted((model_entry(catalog, k, d) for k, d in chosen), key=lambda e: str(e["model_name"]))
+    return sorted(
+        (model_entry(catalog, k, d) for k, d in _routed(catalog, gateway)), key=lambda e: str(e["model_name"])
+    )
 
 
 def render_entry(entry: dict[str, Any]) -> str:
@@ -130,10 +203,12 @@ def _purpose(catalog: Catalog, entry: dict[str, Any], key: str) -> str:
     alias = entry["model_name"]
     if key != "api_base":
         return f"`{key}` for `{alias}`"
-    backend = catalog.backends[catalog.deployments[entry["model_info"]["id"]].backend]
+    deployment = catalog.deployments[entry["model_info"]["id"]]
+    backend = catalog.backends[deployment.backend]
     if backend.kind is BackendKind.gateway:
         return f"base URL for `{alias}`: {backend.name}, never the provider's public API"
-    return f"base URL of the server behind `{alias}`"
+    published = deployment.endpoint.base_url if deployment.endpoint else None
+    return f"base URL of the server behind `{alias}`" + (f" (published: {published})" if published else "")
 
 
 def required_variables(catalog: Catalog, entries: list[dict[str, Any]]) -> list[Variable]:
@@ -185,8 +260,10 @@ def _header(name: str, variables: list[Variable], verified_only: bool, today: dt
         ),
         "#",
         f"# It fails closed: {GUARD_FILE}, beside this file, stops the proxy at start-up while a variable below is",
-        "# unset or empty, and refuses a request for any model without an api_base, so no entry can fall back to a",
-        "# provider's public API. How to start it: the Gateway page of the site (docs/gateway.md).",
+        "# unset or empty, or while an entry added by hand has no api_base, is a wildcard, names a public host or",
+        "# reads another alias's api_base variable; it refuses any request or health check for a model without an",
+        "# api_base, so no entry can fall back to a provider's public API. Give each alias its own variable. How to",
+        "# start it: the Gateway page of the site (docs/gateway.md).",
         "#",
         "# Variables the proxy needs:",
         *(f"#   {v.name.ljust(width)}  {v.purpose}" for v in variables),
