@@ -9,16 +9,27 @@ reason where the schema needs a value (a model's kind and vendor guessed from it
 overwrite a file unless told to, and write nothing at all when any file would be overwritten.
 A folder without a catalog gets the few files a catalog needs (site.yaml, the fleet, the source, backends),
 so the result validates and builds at once.
+
+Both treat what they read as hostile. `discover` sends the API key only where `PROBES_KEYS` allows it
+(catalog/outbound.py), follows no redirect, and bounds every request by the probes' limits (`Timeouts`,
+`MAX_BODY_BYTES`), the whole discovery by `DISCOVER_DEADLINE_S` and the models it takes by
+`MAX_DISCOVERED_MODELS`. A config is read by the catalog's own YAML reader (size, depth and alias limits).
+Every name is checked before it becomes a file name (length, characters, two names that would share a file),
+every entity is validated before anything is written, and a credential in a URL (`user:password@`,
+`?api_key=`) is never written: `import` removes it and says what it removed, without its value.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import os
 import re
+import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +37,39 @@ from urllib.parse import urlsplit
 
 import httpx
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from catalog.claims import EndpointKind
-from catalog.collections import schema_ref
+from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
+from catalog.errors import format_path
 from catalog.evidence import ClaimRecord, EvidenceFile, ServerInfo, dumps
+from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
+from catalog.types import HttpUrl, strip_url_secrets
+from catalog.yaml_source import MAX_FILE_BYTES, YamlProblem, read_catalog_yaml
 
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
+_ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+#: What the catalog takes as a served name or a gateway alias (catalog/types.py `ServedName`, `GatewayAlias`).
+_NAME_CHAR = re.compile(r"[A-Za-z0-9._:/-]")
+#: Longest id (catalog/types.py `EntityId`): every id is also its file's name.
+ID_MAX = 80
+#: Longest served name or gateway alias the catalog takes.
+NAME_MAX = 200
+#: Most models `discover` takes from one server. A vLLM or llama.cpp server serves one, an Ollama server some
+#: tens; a listing of hundreds is a gateway (import its config instead), and one of many thousands would make
+#: thousands of files and four requests per model.
+MAX_DISCOVERED_MODELS = 500
+#: The whole of one discovery, every request together: each request is bounded by `Timeouts` as well, and the
+#: first request that times out or cannot connect ends the discovery at once.
+DISCOVER_DEADLINE_S = 900.0
+#: Longest engine version kept from `/version`.
+_VERSION_MAX = 64
+
+Notes = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def slug(text: str) -> str:
@@ -39,8 +77,57 @@ def slug(text: str) -> str:
     return _ID_CHARS.sub("-", text.lower()).strip("-._") or "unnamed"
 
 
+def _short_id(text: str) -> str:
+    """An id for a file whose name no reader types (a source): `slug`, cut to `ID_MAX` characters."""
+    return slug(text)[:ID_MAX].rstrip("-._") or "unnamed"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """A name as a message quotes it: long ones cut (`abc…`), control characters escaped."""
+    cut = text if len(text) <= limit else text[: limit - 20] + "…"
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in cut)
+
+
 class OnboardError(Exception):
     """Nothing was written; the message says why and what to do."""
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _char(char: str) -> str:
+    if char == " ":
+        return "a space"
+    return f"`{char}`" if char.isprintable() and char != "`" else f"the character U+{ord(char):04X}"
+
+
+def _name_problem(name: str, what: str) -> str | None:
+    """Why `name` cannot be a served name or gateway alias in the catalog, or None."""
+    if len(name) > NAME_MAX:
+        return f"{what} `{shown(name)}` is {len(name)} characters long; the catalog takes at most {NAME_MAX}"
+    bad = next((c for c in name if not _NAME_CHAR.match(c)), None)
+    if bad is not None:
+        return (
+            f"{what} `{shown(name)}` holds {_char(bad)}, which a name in the catalog may not hold "
+            "(letters, digits and `._:/-`)"
+        )
+    if not name[:1].isalnum():
+        return f"{what} `{shown(name)}` does not start with a letter or digit"
+    return None
+
+
+def _id_problem(entity_id: str, name: str, what: str) -> str | None:
+    """Why the id made from `name` cannot be a file name of the catalog, or None."""
+    if len(entity_id) > ID_MAX:
+        return (
+            f"{what} `{shown(name)}` would give the id `{shown(entity_id)}` of {len(entity_id)} characters, "
+            f"longer than the {ID_MAX} an id may have: an id is also its file's name"
+        )
+    if not _ENTITY_ID.match(entity_id):
+        return f"{what} `{shown(name)}` gives the id `{entity_id}`, which is too short: an id has 2 characters or more"
+    return None
 
 
 @dataclass
@@ -52,15 +139,68 @@ class Plan:
     """path -> text; written only if the file does not exist yet, or with `force`."""
     scaffold: dict[str, str] = field(default_factory=dict)
     """Files a catalog needs; written only when missing, never overwritten."""
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """path -> the values its text holds, validated before anything is written."""
+    origins: dict[str, str] = field(default_factory=dict)
+    """path -> what asked for it (`the served name `Qwen``), for the message when two ask for one file."""
+    clash_hint: str = "give them names that differ in more than case or punctuation"
+    problems: list[str] = field(default_factory=list)
 
-    def entity(self, folder: str | None, name: str, data: Mapping[str, Any], *, scaffold: bool = False) -> None:
+    def entity(
+        self,
+        folder: str | None,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        scaffold: bool = False,
+        origin: str = "",
+        label: str = "",
+        at: str = "",
+    ) -> None:
+        """Plan one file. For the message when two ask for one file: `origin` names what asked for it, `label`
+        which entry (`model_list[1]`), `at` where (`FILE:LINE:COL: path`)."""
+        labelled = f"{origin} ({label})" if label else origin
         text = f"# yaml-language-server: $schema={schema_ref(folder)}\n" + yaml.safe_dump(
             dict(data), sort_keys=False, allow_unicode=True, width=100
         )
         path = f"{folder}/{name}.yaml" if folder else name
-        (self.scaffold if scaffold else self.files)[path] = text
+        target = self.scaffold if scaffold else self.files
+        if path in target and target[path] != text:
+            if scaffold:
+                return  # the first scaffold of a file wins (a backend shared by several entries)
+            self.problems.append(
+                f"{at + ': ' + origin if at else labelled} and {self.origins[path]} would both be written to {path}: "
+                "a catalog id is lower case "
+                f"and is its file's name, so names that differ only in case or punctuation share a file "
+                f"(hint: {self.clash_hint})"
+            )
+            return
+        target[path] = text
+        self.data[path] = dict(data)
+        self.origins.setdefault(path, labelled)
+
+    def check(self) -> None:
+        """Raise every problem found so far, and every entity that would not validate, before anything is written."""
+        problems = list(self.problems)
+        for path, data in self.data.items():
+            folder, _, _ = path.rpartition("/")
+            model = COLLECTIONS.get(folder) if folder else SINGLETONS.get(path)
+            if model is None:
+                continue
+            try:
+                model.model_validate(data)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    message = str(err["msg"]).removeprefix("Value error, ")
+                    problems.append(
+                        f"{self.origins.get(path) or path} would give an invalid {path}: "
+                        f"{format_path(tuple(err['loc']))}: {message}"
+                    )
+        if problems:
+            raise OnboardError("\n".join(problems))
 
     def write(self, *, force: bool) -> list[Path]:
+        self.check()
         clashes = [p for p in self.files if (self.root / p).exists()]
         if clashes and not force:
             raise OnboardError(
@@ -79,6 +219,11 @@ class Plan:
 
 def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any]) -> None:
     """The files without which the catalog would not validate: site, fleet and source."""
+    if not _ENTITY_ID.match(fleet) or len(fleet) > ID_MAX:
+        raise OnboardError(
+            f"--fleet `{shown(fleet)}` is not an id (hint: lower-case letters, digits, `.`, `_` and `-`, "
+            f"2 to {ID_MAX} characters, e.g. `platform`)"
+        )
     plan.entity(
         None,
         "site.yaml",
@@ -129,6 +274,17 @@ def _model_guess(name: str, *, embeddings: bool, source: str, why: str) -> dict[
     }
 
 
+def _url_problem(url: str) -> tuple[str, str] | None:
+    """(message, hint) when `url` is not a URL the catalog takes (catalog/types.py `HttpUrl`), else None."""
+    try:
+        TypeAdapter(HttpUrl).validate_python(url)
+    except ValidationError as exc:
+        message = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+        what, _, hint = message.partition("; ")
+        return what, hint or "write `http(s)://HOST[:PORT]/path`"
+    return None
+
+
 # ----------------------------------------------------------------------------------------------- discover
 
 
@@ -147,46 +303,167 @@ _TRIES: dict[EndpointKind, tuple[str, dict[str, Any]]] = {
     EndpointKind.responses: ("/responses", {"input": "Hi", "max_output_tokens": 16}),
     EndpointKind.embeddings: ("/embeddings", {"input": "Hi"}),
 }
+_RENAME = "serve it under another name (e.g. vLLM's --served-model-name), or discover another server"
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def ask_server(base_url: str, api_key: str | None = None, timeout: float = 30.0) -> tuple[list[Served], str | None]:
-    """What the server at `base_url` (with `/v1`) serves, which endpoints answer, and its version."""
+def _size(limit: int) -> str:
+    return f"{limit} bytes ({limit / 1024 / 1024:g} MiB)" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+class _Asker:
+    """One server's requests for `discover`: each bounded by `Timeouts` and a body cap; the first that times
+    out or cannot connect ends the discovery with a message (the rest would wait the same)."""
+
+    def __init__(self, client: httpx.AsyncClient, timeouts: Timeouts, max_body: int) -> None:
+        self.client = client
+        self.timeouts = timeouts
+        self.max_body = max_body
+
+    def _failed(self, exc: BaseException, what: str) -> OnboardError:
+        if isinstance(exc, TimeoutError):
+            why = f"no complete answer within the {self.timeouts.request:g} s request deadline"
+        elif isinstance(exc, httpx.ConnectTimeout):
+            why = f"connect timeout after {self.timeouts.connect:g} s"
+        elif isinstance(exc, httpx.ReadTimeout):
+            why = f"read timeout, no data for {self.timeouts.read:g} s"
+        elif isinstance(exc, httpx.ConnectError):
+            why = f"cannot connect ({exc or type(exc).__name__})"
+        else:
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return OnboardError(f"{what}: {why}; nothing was written (hint: check that the server answers at this URL)")
+
+    async def get_json(self, url: str) -> tuple[int, Any]:
+        """(status, JSON value or None) of GET `url`; a body over the cap is an `OnboardError`."""
+        what = f"GET {url}"
+        try:
+            async with asyncio.timeout(self.timeouts.request), self.client.stream("GET", url) as response:
+                declared = response.headers.get("content-length", "")
+                over = f"{what}: the answer is over {_size(self.max_body)}"
+                if declared.isdigit() and int(declared) > self.max_body:
+                    raise OnboardError(f"{over}: it declares {declared} bytes; none read, nothing was written")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > self.max_body:
+                        raise OnboardError(f"{over}; stopped reading there, nothing was written")
+        except (httpx.TransportError, TimeoutError) as exc:
+            raise self._failed(exc, what) from None
+        try:
+            return response.status_code, json.loads(bytes(body))
+        except (ValueError, RecursionError):
+            return response.status_code, None
+
+    async def status(self, url: str, body: Mapping[str, Any]) -> int | None:
+        """The status POST `url` answers with (its body is never read), or None when the answer broke off."""
+        try:
+            async with (
+                asyncio.timeout(self.timeouts.request),
+                self.client.stream("POST", url, json=dict(body)) as response,
+            ):
+                return response.status_code
+        except (httpx.ConnectError, httpx.TimeoutException, TimeoutError) as exc:
+            raise self._failed(exc, f"POST {url}") from None
+        except httpx.TransportError:
+            return None
+
+
+def _listing(base: str, status: int, value: Any) -> list[Any]:
+    where = f"GET {base}/models"
+    if status != 200:
+        raise OnboardError(
+            f"{where} answered HTTP {status}, not a model list; nothing was written "
+            "(hint: the URL is the server's OpenAI base, with /v1; pass --api-key-env if it needs a key)"
+        )
+    if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+        got = "not JSON" if value is None else f"JSON {type(value).__name__}"
+        shape = "an object without a `data` list" if isinstance(value, dict) else got
+        raise OnboardError(
+            f'{where} answered {shape}, not an OpenAI model list (`{{"data": [...]}}`); nothing was written '
+            "(hint: point discover at an OpenAI-compatible server's base URL, with /v1)"
+        )
+    data: list[Any] = value["data"]
+    if len(data) > MAX_DISCOVERED_MODELS:
+        raise OnboardError(
+            f"{where} lists {len(data)} models; discover takes at most {MAX_DISCOVERED_MODELS} from one server, "
+            "and wrote nothing (hint: a listing this long is a gateway: import its config with "
+            "`python -m catalog import litellm`, or discover the servers behind it one by one)"
+        )
+    return data
+
+
+def _max_model_len(entry: Mapping[str, Any], name: str, notes: Notes) -> int | None:
+    """The served context, when the entry gives a whole number of tokens (`true` is not one)."""
+    value = entry.get("max_model_len")
+    if value is None:
+        return None
+    if type(value) is int and 0 < value <= 100_000_000:
+        return value
+    said = json.dumps(value[:40] if isinstance(value, str) else value) if _scalar(value) else type(value).__name__
+    notes(
+        f"the model `{shown(name)}`: max_model_len `{shown(said, 40)}` is not a number of tokens "
+        "(1 to 100000000), so the deployment states none"
+    )
+    return None
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+async def _ask(
+    base_url: str, api_key: str | None, timeouts: Timeouts, max_body: int, notes: Notes
+) -> tuple[list[Served], str | None]:
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    headers["Accept-Encoding"] = "identity"  # a compressed body would be inflated before the cap could count it
     base = base_url.rstrip("/")
     root = base.removesuffix("/v1")
-    with httpx.Client(timeout=timeout, headers=headers) as client:
-        try:
-            listed = client.get(f"{base}/models")
-            listed.raise_for_status()
-            data = listed.json().get("data")
-        except (httpx.HTTPError, ValueError) as exc:
-            raise OnboardError(f"{base}/models did not answer with a model list: {exc}") from None
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+        headers=headers,
+        # Never follow a redirect (it could carry the key elsewhere), never read proxies or ~/.netrc.
+        follow_redirects=False,
+        trust_env=False,
+    ) as client:
+        asker = _Asker(client, timeouts, max_body)
+        data = _listing(base, *await asker.get_json(f"{base}/models"))
         version = None
-        try:
-            answer = client.get(f"{root}/version")
-            if answer.status_code == 200:
-                version = str(answer.json().get("version"))
-        except (httpx.HTTPError, ValueError):
-            version = None
+        status, answer = await asker.get_json(f"{root}/version")
+        if status == 200 and isinstance(answer, dict) and answer.get("version") is not None:
+            said = answer["version"]
+            if isinstance(said, str) and 0 < len(said) <= _VERSION_MAX and said.isprintable():
+                version = said
+            else:
+                notes(f"GET {root}/version: the version is not a short line of text, so none is stated")
+        skipped = sum(1 for e in data if not isinstance(e, dict) or not isinstance(e.get("id"), str))
+        if skipped:
+            notes(f"GET {base}/models: {skipped} entries without a text `id` were skipped")
+        entries = list({e["id"]: e for e in data if isinstance(e, dict) and isinstance(e.get("id"), str)}.values())
+        ids: dict[str, str] = {}
+        for entry in entries:  # every name is checked before any model is asked about
+            name = entry["id"]
+            if problem := _name_problem(name, "the served name") or _id_problem(slug(name), name, "the served name"):
+                raise OnboardError(f"GET {base}/models: {problem}; nothing was written (hint: {_RENAME})")
+            if (other := ids.setdefault(slug(name), name)) != name:
+                raise OnboardError(
+                    f"GET {base}/models: the served names `{shown(other)}` and `{shown(name)}` would both be "
+                    f"written to deployments/{slug(name)}.yaml: a catalog id is lower case and is its file's name, "
+                    "so names that differ only in case or punctuation share a file; nothing was written "
+                    "(hint: serve them under names that differ in more than case or punctuation, e.g. with "
+                    "vLLM's --served-model-name)"
+                )
         served = []
-        for entry in data if isinstance(data, list) else []:
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                continue
+        for entry in entries:
             name = entry["id"]
             answered, records = [], []
             listed_at = _now()
             records.append(ClaimRecord(claim="served-name", status="pass", date=listed_at))
             for kind, (path, body) in _TRIES.items():
                 started = time.perf_counter()
-                try:
-                    status = client.post(f"{base}{path}", json={"model": name, **body}).status_code
-                except httpx.HTTPError:
-                    status = None
-                if status == 200:
+                if await asker.status(f"{base}{path}", {"model": name, **body}) == 200:
                     answered.append(kind)
                     records.append(
                         ClaimRecord(
@@ -196,19 +473,51 @@ def ask_server(base_url: str, api_key: str | None = None, timeout: float = 30.0)
                             duration_ms=round((time.perf_counter() - started) * 1000, 1),
                         )
                     )
-            max_len = entry.get("max_model_len")
+            weights = entry.get("root")
+            if (
+                isinstance(weights, str)
+                and not weights.startswith(("/", "."))
+                and (_name_problem(weights, "root") or _id_problem(slug(weights.split("/")[-1]), weights, "root"))
+            ):
+                notes(f"the model `{shown(name)}`: its `root` is not a usable weights name, so its name stands in")
+                weights = None
             served.append(
                 Served(
                     name,
-                    entry.get("root") if isinstance(entry.get("root"), str) else None,
-                    max_len if isinstance(max_len, int) else None,
+                    weights if isinstance(weights, str) else None,
+                    _max_model_len(entry, name, notes),
                     tuple(answered),
                     tuple(records),
                 )
             )
     if not served:
-        raise OnboardError(f"{base}/models lists no models")
+        raise OnboardError(f"GET {base}/models lists no models; nothing was written")
     return served, version
+
+
+def ask_server(
+    base_url: str,
+    api_key: str | None = None,
+    timeouts: Timeouts | None = None,
+    *,
+    deadline: float = DISCOVER_DEADLINE_S,
+    max_body: int = MAX_BODY_BYTES,
+    notes: Notes = _stderr,
+) -> tuple[list[Served], str | None]:
+    """What the server at `base_url` (with `/v1`) serves, which endpoints answer, and its version; every
+    request bounded by `timeouts` and `max_body`, all of them together by `deadline` seconds."""
+
+    async def bounded() -> tuple[list[Served], str | None]:
+        try:
+            async with asyncio.timeout(deadline):
+                return await _ask(base_url, api_key, timeouts or Timeouts(), max_body, notes)
+        except TimeoutError:
+            raise OnboardError(
+                f"{base_url}: the discovery took longer than its {deadline:g} s deadline; nothing was written "
+                "(hint: the server answers too slowly, or serves too many models)"
+            ) from None
+
+    return asyncio.run(bounded())
 
 
 def discover(
@@ -219,13 +528,44 @@ def discover(
     evidence_dir: Path | None = None,
     api_key_env: str | None = None,
     force: bool = False,
+    timeouts: Timeouts | None = None,
+    deadline: float = DISCOVER_DEADLINE_S,
+    notes: Notes = _stderr,
 ) -> list[Path]:
     """Write a deployment and a model per served name of the server at `base_url`, and its evidence."""
-    served, version = ask_server(base_url, os.environ.get(api_key_env) if api_key_env else None)
+    if bad_url := _url_problem(base_url):
+        what, hint = bad_url
+        if "credential" in what or "password" in what:
+            hint = "write the URL without it, and pass the key's environment variable with --api-key-env NAME"
+        try:
+            safe = shown(strip_url_secrets(base_url)[0], 200)
+        except ValueError:
+            safe = "the URL"
+        raise OnboardError(f"{safe}: {what} (hint: {hint})")
+    key = None
+    if api_key_env is not None:
+        if not re.match(r"^[A-Z_][A-Z0-9_]*$", api_key_env):
+            raise OnboardError(
+                f"--api-key-env `{shown(api_key_env)}` is not an environment variable name "
+                "(hint: upper-case letters, digits and `_`, e.g. VLLM_API_KEY)"
+            )
+        try:
+            refusal = KeyGrants.from_environ().refusal(api_key_env, base_url)
+        except KeyGrantsError as exc:
+            raise OnboardError(str(exc)) from None
+        if refusal is not None:  # the variable is not even read
+            raise OnboardError(refusal)
+        key = os.environ.get(api_key_env)
+        if not key:
+            raise OnboardError(
+                f"environment variable {api_key_env} (the API key) is not set, so nothing was asked "
+                "(hint: set it, or leave out --api-key-env when the server needs no key)"
+            )
+    served, version = ask_server(base_url, key, timeouts, deadline=deadline, notes=notes)
     host = urlsplit(base_url).netloc
-    source = slug(f"server-{host}")
+    source = _short_id(f"server-{host}")
     today = _now()
-    plan = Plan(catalog_dir)
+    plan = Plan(catalog_dir, clash_hint=_RENAME)
     _scaffold(
         plan,
         fleet,
@@ -243,20 +583,24 @@ def discover(
         dep_id = slug(item.name)
         # A hub id says which weights; a local folder path says nothing a reader can use (and is this machine's).
         weights = item.root if item.root and not item.root.startswith(("/", ".")) else item.name
+        model_id = slug(weights.split("/")[-1])
+        if problem := _id_problem(model_id, weights, "the weights"):
+            raise OnboardError(f"GET {base_url.rstrip('/')}/models: {problem}; nothing was written (hint: {_RENAME})")
         embeddings_only = item.endpoints == (EndpointKind.embeddings,)
         plan.entity(
             "models",
-            slug(weights.split("/")[-1]),
+            model_id,
             _model_guess(
                 weights,
                 embeddings=embeddings_only,
                 source=source,
                 why="guessed from which endpoints answered" if item.endpoints else "no endpoint answered",
             ),
+            origin=f"the weights `{shown(weights)}`",
         )
         deployment: dict[str, Any] = {
             "fleet": fleet,
-            "model": slug(weights.split("/")[-1]),
+            "model": model_id,
             "backend": "vllm",
             "served_name": item.name,
             "status": "active",
@@ -268,7 +612,12 @@ def discover(
             "summary": f"Found on {host}: {', '.join(e.value for e in item.endpoints) or 'no endpoint answered'}.",
             "sources": [{"source": source}],
         }
-        plan.entity("deployments", dep_id, {k: v for k, v in deployment.items() if v not in ({}, None)})
+        plan.entity(
+            "deployments",
+            dep_id,
+            {k: v for k, v in deployment.items() if v not in ({}, None)},
+            origin=f"the served name `{shown(item.name)}`",
+        )
         evidence.append(
             EvidenceFile(
                 deployment=dep_id,
@@ -309,45 +658,115 @@ _PROVIDER_BACKEND = {
 }
 
 
-def import_litellm(config: Path, catalog_dir: Path, *, fleet: str = "imported", force: bool = False) -> list[Path]:
-    """One deployment (and model) per `model_list` entry of a LiteLLM config."""
+def _read_config(config: Path) -> tuple[dict[str, Any], Callable[[tuple[str | int, ...]], str]]:
+    """The config's values, read like a catalog file (size, depth, alias and tag limits), and a function that
+    gives `FILE:LINE:COL: path` for a field path."""
     try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise OnboardError(f"{config}: cannot read a LiteLLM config: {exc}") from None
-    entries = data.get("model_list") if isinstance(data, dict) else None
+        if not config.is_file():
+            raise OnboardError(f"{config}: not a file (hint: point at the proxy's config.yaml)")
+        size = config.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise OnboardError(
+                f"{config}: the file is {size / 1024 / 1024:.1f} MiB; a config is read up to "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MiB (hint: check that this is the proxy's config.yaml)"
+            )
+        with config.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise OnboardError(f"{config}: cannot read a LiteLLM config: {exc.strerror or exc}") from None
+    try:
+        document = read_catalog_yaml(raw)
+    except YamlProblem as problem:
+        raise OnboardError(
+            f"{config}:{problem.line}:{problem.column}: {format_path(problem.path)}: {problem.message} "
+            f"(hint: {problem.hint})"
+        ) from None
+    if document.problems:
+        raise OnboardError(
+            "\n".join(
+                f"{config}:{p.line}:{p.column}: {format_path(p.path)}: {p.message} (hint: {p.hint})"
+                for p in document.problems
+            )
+        )
+
+    def where(path: tuple[str | int, ...]) -> str:
+        line, column = document.locator.locate(path)
+        return f"{config}:{line}:{column}: {format_path(path)}"
+
+    return document.data, where
+
+
+def import_litellm(
+    config: Path, catalog_dir: Path, *, fleet: str = "imported", force: bool = False, notes: Notes = _stderr
+) -> list[Path]:
+    """One deployment (and model) per `model_list` entry of a LiteLLM config.
+
+    A credential in an `api_base` (`user:password@`, `?api_key=`) is removed before anything is written, and
+    `notes` is told what was removed, without its value.
+    """
+    data, where = _read_config(config)
+    entries = data.get("model_list")
     if not isinstance(entries, list) or not entries:
         raise OnboardError(f"{config}: no `model_list` entries (hint: point at the proxy's config.yaml)")
-    source = slug(f"config-{config.stem}")
-    plan = Plan(catalog_dir)
+    source = _short_id(f"config-{config.stem}")
+    plan = Plan(catalog_dir, clash_hint="give each entry a `model_name` that differs in more than case or punctuation")
     _scaffold(
         plan,
         fleet,
         source,
         {"title": f"LiteLLM config {config.name}", "kind": "config", "summary": f"The `model_list` of {config.name}."},
     )
+    removed: list[str] = []
     for index, entry in enumerate(entries):
+        at = ("model_list", index)
         params = entry.get("litellm_params") if isinstance(entry, dict) else None
         if not isinstance(params, dict) or not isinstance(params.get("model"), str) or not entry.get("model_name"):
-            raise OnboardError(f"{config}: model_list[{index}] needs `model_name` and `litellm_params.model`")
+            raise OnboardError(f"{where(at)}: the entry needs `model_name` and `litellm_params.model`")
+        if not isinstance(entry["model_name"], str | int | float) or isinstance(entry["model_name"], bool):
+            raise OnboardError(f"{where((*at, 'model_name'))}: `model_name` is not text (hint: write the alias)")
         alias = str(entry["model_name"])
         provider, _, served = params["model"].partition("/")
         if not served:
             provider, served = "openai", provider
+        model_id = slug(served.split("/")[-1])
+        fix = "shorten it, or use letters, digits and `._:/-`; the catalog names a file after it"
+        for problem, path in (
+            (_name_problem(alias, "the alias"), "model_name"),
+            (_id_problem(slug(alias), alias, "the alias"), "model_name"),
+            (_name_problem(served, "the model"), "litellm_params.model"),
+            (_id_problem(model_id, served, "the model"), "litellm_params.model"),
+        ):
+            if problem:
+                raise OnboardError(f"{where((*at, *path.split('.')))}: {problem}; nothing was written (hint: {fix})")
         backend = _PROVIDER_BACKEND.get(provider, "external")
         plan.entity("backends", backend, _BACKENDS[backend], scaffold=True)
         info = entry.get("model_info") if isinstance(entry.get("model_info"), dict) else {}
         embeddings = info.get("mode") == "embedding"
-        model_id = slug(served.split("/")[-1])
         plan.entity(
             "models",
             model_id,
             _model_guess(served, embeddings=embeddings, source=source, why="from `model_info.mode` of the config"),
+            origin=f"`{shown(served)}`",
+            label=f"model_list[{index}]",
+            at=where((*at, "litellm_params", "model")),
         )
         endpoint: dict[str, Any] = {}
         api_base = params.get("api_base")
         if isinstance(api_base, str) and api_base.startswith(("http://", "https://")):
-            endpoint["base_url"] = api_base.rstrip("/")
+            try:
+                clean, stripped = strip_url_secrets(api_base)
+            except ValueError:
+                clean, stripped = api_base, []
+            if stripped:
+                removed.append(
+                    f"{where((*at, 'litellm_params', 'api_base'))}: removed {_and(stripped)} from the URL; "
+                    "no credential is written to the catalog (hint: keep the key in an environment variable: "
+                    "`api_key: os.environ/NAME` in the config becomes `api_key_env: NAME` in the catalog)"
+                )
+            if bad_url := _url_problem(clean):
+                what, hint = bad_url
+                raise OnboardError(f"{where((*at, 'litellm_params', 'api_base'))}: {what} (hint: {hint})")
+            endpoint["base_url"] = clean.rstrip("/")
         api_key = params.get("api_key")
         if isinstance(api_key, str) and api_key.startswith("os.environ/"):
             endpoint["api_key_env"] = api_key.removeprefix("os.environ/")
@@ -376,9 +795,19 @@ def import_litellm(config: Path, catalog_dir: Path, *, fleet: str = "imported", 
                 ("input_usd_per_mtok", "input_cost_per_token"),
                 ("output_usd_per_mtok", "output_cost_per_token"),
             )
-            if isinstance(params.get(f), int | float)
+            if isinstance(params.get(f), int | float) and not isinstance(params.get(f), bool)
         }
         if cost:
             deployment["cost"] = {**cost, "basis": "stated"}
-        plan.entity("deployments", slug(alias), {k: v for k, v in deployment.items() if v is not None})
-    return plan.write(force=force)
+        plan.entity(
+            "deployments",
+            slug(alias),
+            {k: v for k, v in deployment.items() if v is not None},
+            origin=f"`{shown(alias)}`",
+            label=f"model_list[{index}]",
+            at=where((*at, "model_name")),
+        )
+    written = plan.write(force=force)
+    for line in removed:
+        notes(line)
+    return written

@@ -9,9 +9,9 @@ span several entities live in `catalog.rules`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from catalog.claims import CLAIM_NAME_PATTERN, Capability, EndpointKind
 from catalog.types import (
@@ -20,6 +20,7 @@ from catalog.types import (
     EditUri,
     EntityId,
     EnvVarName,
+    FamilyName,
     FimToken,
     GatewayAlias,
     HttpUrl,
@@ -45,6 +46,27 @@ class Strict(BaseModel):
         use_attribute_docstrings=True,
         str_strip_whitespace=False,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Pydantic reads `true` as 1 where a number is expected; a catalog means no number by it."""
+        if isinstance(value, bool) and info.field_name and _takes_number(cls.model_fields[info.field_name].annotation):
+            raise ValueError(
+                f"`{str(value).lower()}` is a boolean, not a number; write a number such as `8`, or leave the field out"
+            )
+        return value
+
+
+def _takes_number(annotation: Any) -> bool:
+    """Whether a field of this type takes an int or a float, and no boolean."""
+    found: list[Any] = []
+    pending = [annotation]
+    while pending and len(found) < 100:
+        current = pending.pop()
+        found.append(current)
+        pending += get_args(current)
+    return any(t is int or t is float for t in found) and not any(t is bool for t in found)
 
 
 # --------------------------------------------------------------------------- sources
@@ -140,8 +162,9 @@ class Model(Strict):
 
     name: OneLine
     """Display name, as the vendor writes it."""
-    family: OneLine
-    """Model family, e.g. `Qwen2.5-Coder` or `GPT-OSS`."""
+    family: FamilyName
+    """Model family, e.g. `Qwen2.5-Coder` or `GPT-OSS`: at most 80 characters, letters, digits, spaces and
+    `._:+()-` (the site names a file after each family)."""
     vendor: OneLine
     """Who trained and published the weights."""
     kind: ModelKind

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -61,6 +62,84 @@ _URL_PATTERN = (
 _URL = re.compile(_URL_PATTERN)
 _URL_CHAR = re.compile(_URL_TAIL)
 
+#: Query (and fragment) parameters that carry a credential, compared in lower case with `-` and `.` read as
+#: `_`: API keys and tokens (`api_key`, `apikey`, `key`, `token`, `access_token`, `auth`, `jwt`, ...),
+#: passwords and secrets, and signed-URL signatures (`sig` of an Azure SAS, `signature`). Besides these, any
+#: name that starts with `x_amz_` (S3 presigned URLs: X-Amz-Signature, X-Amz-Credential,
+#: X-Amz-Security-Token) or `x_goog_` (Google Cloud signed URLs), and any that ends in `_key`, `_token`,
+#: `_secret`, `_password` or `_signature` (`subscription-key`, `refresh_token`, `client_secret`).
+SECRET_PARAMS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "key",
+        "token",
+        "access_token",
+        "accesstoken",
+        "auth",
+        "auth_token",
+        "authtoken",
+        "authorization",
+        "bearer",
+        "jwt",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "client_secret",
+        "clientsecret",
+        "sig",
+        "signature",
+        "session",
+        "sessionid",
+        "session_id",
+        "subscriptionkey",
+    }
+)
+SECRET_PARAM_PREFIXES = ("x_amz_", "x_goog_")
+SECRET_PARAM_SUFFIXES = ("_key", "_token", "_secret", "_password", "_signature")
+_SECRET_HINT = (
+    "remove it: the site publishes every URL of the catalog; move the key to an environment variable "
+    "named in `api_key_env`"
+)
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter of this name carries a credential (see `SECRET_PARAMS`)."""
+    normal = unquote_plus(name).strip().lower().replace("-", "_").replace(".", "_")
+    return normal in SECRET_PARAMS or normal.startswith(SECRET_PARAM_PREFIXES) or normal.endswith(SECRET_PARAM_SUFFIXES)
+
+
+def _pairs(part: str) -> list[str]:
+    return [pair for pair in part.split("&") if pair]
+
+
+def url_secrets(value: str) -> list[str]:
+    """What in an http(s) URL carries a credential, as shown to a reader without its value: `…@` for a user
+    name or password before the host, `NAME=…` for each key-like query or fragment parameter."""
+    rest = value.split("://", 1)[-1]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    found = ["`…@`"] if "@" in authority else []
+    before_fragment, _, fragment = rest[len(authority) :].partition("#")
+    query = before_fragment.partition("?")[2]
+    found += [
+        f"`{name}=…`" for pair in _pairs(query) + _pairs(fragment) if is_secret_param(name := pair.split("=", 1)[0])
+    ]
+    return list(dict.fromkeys(found))
+
+
+def strip_url_secrets(value: str) -> tuple[str, list[str]]:
+    """`value` without a user name or password before its host and without key-like query or fragment
+    parameters, and what was removed (as `url_secrets` shows it: never the secret itself)."""
+    removed = url_secrets(value)
+    if not removed:
+        return value, []
+    parts = urlsplit(value)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "&".join(p for p in _pairs(parts.query) if not is_secret_param(p.split("=", 1)[0]))
+    fragment = "&".join(p for p in _pairs(parts.fragment) if not is_secret_param(p.split("=", 1)[0]))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment)), removed
+
 
 def _http_url(value: str) -> str:
     """An http:// or https:// URL, with a message that names what is wrong."""
@@ -68,6 +147,14 @@ def _http_url(value: str) -> str:
     if scheme not in ("http", "https") or not value.lower().startswith(f"{scheme}://"):
         shown = f"`{scheme}:` URLs are not allowed" if scheme.isalnum() else "not an http(s) URL"
         raise ValueError(f"{shown}; write an http:// or https:// URL, e.g. `http://localhost:8000/v1`")
+    secrets = url_secrets(value)
+    if secrets:
+        params = [s for s in secrets if s != "`…@`"]
+        said = ["a user name or password before its host (`…@`)"] if len(params) < len(secrets) else []
+        if params:
+            listed = ", ".join(params[:-1]) + " and " + params[-1] if len(params) > 1 else params[0]
+            said.append(f"a credential in {listed}")
+        raise ValueError(f"the URL holds {' and '.join(said)}; {_SECRET_HINT}")
     bad = next((c for c in value.split("://", 1)[1] if not _URL_CHAR.match(c) and c not in "[]"), None)
     if bad is not None:
         raise ValueError(
@@ -86,7 +173,9 @@ HttpUrl = Annotated[
     AfterValidator(_http_url),
     Field(
         description="An http:// or https:// URL: a host, an optional port and a path without spaces, quotes, "
-        "`<>`, backticks, `$`, `;`, `(`, `)`, `*`, `!` or backslashes.",
+        "`<>`, backticks, `$`, `;`, `(`, `)`, `*`, `!` or backslashes; never a credential (no `user:password@`, "
+        "no `api_key=`, `token=`, `sig=`, `X-Amz-…=` or other key-like query parameter: name the key's "
+        "environment variable in `api_key_env`).",
         json_schema_extra={"pattern": _URL_PATTERN},
     ),
 ]
@@ -170,6 +259,42 @@ Prose = Annotated[
         description="Markdown prose written for this catalog: paragraphs, *emphasis*, **strong**, `code` and "
         "[links](https://example.com) to http(s) or relative URLs; raw HTML, headings, lists and images show as text.",
         json_schema_extra={"pattern": f"^[^{_PROSE_CONTROL}]+$"},
+    ),
+]
+
+
+#: Longest model family name: the site names a file after each family (`llms/families/<family>.md`, see
+#: hooks/render/agents.py), and a file name has at most 255 bytes on common file systems. 80 matches ids.
+FAMILY_MAX = 80
+_FAMILY_CHAR = re.compile(r"[A-Za-z0-9 ._:+()-]")
+
+
+def _family(value: str) -> str:
+    if len(value) > FAMILY_MAX:
+        raise ValueError(
+            f"the family name is {len(value)} characters long, over the {FAMILY_MAX} a family may have; "
+            f"shorten it to at most {FAMILY_MAX} characters: the site names a file after each family"
+        )
+    bad = next((c for c in value if not _FAMILY_CHAR.match(c)), None)
+    if bad is not None:
+        raise ValueError(
+            f"the family name holds {_describe(bad)}, which a family name may not hold; "
+            "write it with letters, digits, spaces and `.` `_` `:` `+` `(` `)` `-`: the site names a file after it"
+        )
+    if not value[0].isalnum():
+        raise ValueError(f"the family name starts with {_describe(value[0])}; start it with a letter or a digit")
+    return value
+
+
+#: The family a model belongs to, e.g. `Qwen2.5-Coder`; pages group deployments by it and name files after it.
+FamilyName = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    AfterValidator(_family),
+    Field(
+        description=f"Model family, e.g. `Qwen2.5-Coder` or `GPT-OSS`: at most {FAMILY_MAX} characters, starting "
+        "with a letter or digit; letters, digits, spaces and `._:+()-` (the site names a file after it).",
+        json_schema_extra={"pattern": rf"^[A-Za-z0-9][A-Za-z0-9 ._:+()-]{{0,{FAMILY_MAX - 1}}}$"},
     ),
 ]
 

@@ -93,7 +93,7 @@ class Context:
         for entry in data:
             if isinstance(entry, dict) and entry.get("id") == self.target.served_name:
                 max_len = entry.get("max_model_len")
-                if isinstance(max_len, int):
+                if isinstance(max_len, int) and not isinstance(max_len, bool):  # `true` is not a length
                     self.max_model_len = max_len
                 return entry
         return None
@@ -254,7 +254,7 @@ async def check_context_length(ctx: Context) -> CheckResult:
     if entry is None:
         raise ClaimFailed(f"cannot compare context length: {ctx.target.served_name!r} is not served")
     reported = entry.get("max_model_len")
-    served = reported if isinstance(reported, int) else None
+    served = reported if isinstance(reported, int) and not isinstance(reported, bool) else None
     probe = _ContextProbe(ctx)
     value: dict[str, Any] = {
         "claimed": claimed,

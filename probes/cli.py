@@ -20,6 +20,7 @@ from rich.table import Table
 
 from catalog import CatalogInvalid
 from catalog.evidence import ClaimRecord, default_evidence_dir
+from catalog.outbound import KEYS_ENV, KeyGrants, KeyGrantsError
 from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
 from probes.evals import SuiteError, bundled_suites
 from probes.from_catalog import targets_from_catalog
@@ -73,7 +74,15 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m probes", description="Probe the deployments a catalog names.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("run", help="check every claim of every deployment and write evidence")
+    run = commands.add_parser(
+        "run",
+        help="check every claim of every deployment and write evidence",
+        description="Check every claim of every deployment and write evidence. API keys: a deployment's key "
+        f"(the variable its `api_key_env` names) is sent only to hosts that ${KEYS_ENV} lists for it, as "
+        f"{KEYS_ENV}='NAME=HOST[:PORT][,HOST[:PORT]...] ...' (no wildcards; a host without a port allows every "
+        "port). Where it is not allowed, the requests that need it are not sent, and their checks record an error "
+        "that says so.",
+    )
     source = run.add_mutually_exclusive_group()
     source.add_argument(
         "--catalog",
@@ -305,6 +314,7 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
     stdout_tty = sys.stdout.isatty()
     console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
     try:
+        KeyGrants.from_environ()
         targets = _targets(args, catalog_loader)
         suites = _suites(args)
         workload = (
@@ -312,9 +322,13 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
             if args.no_latency
             else Workload(args.requests, args.prompt_tokens, args.output_tokens, args.load_concurrency)
         )
-    except UsageError as exc:
+    except (UsageError, KeyGrantsError) as exc:
         print(f"python -m probes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # Said before the run, once per deployment: its checks that need the key record the same reason.
+    for target in targets:
+        if (refused := target.key_refusal()) is not None:
+            print(f"python -m probes: {target.deployment_id}: {refused}", file=sys.stderr)
     timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout, request=args.request_timeout)
     deadlines = Deadlines(deployment=args.deployment_deadline, run=args.run_deadline)
     evidence_dir: Path = args.evidence or default_evidence_dir()

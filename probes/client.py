@@ -10,9 +10,11 @@ within ``Timeouts.request`` (so a server that drips a byte a second is cut off, 
 the API's host times out or cannot be connected to, the client refuses further requests to it at once
 (``Client.down``): one dead server costs one timeout, not one per check.
 
-The API key is read from the environment when a request is built. It is scrubbed from every body as
-soon as the body is read, before any check looks at it, and again from every message before an
-excerpt is cut, so no cut can leave a piece of it behind.
+The API key is read from the environment when a request is built, and only for a request to the API's own
+host, and only when ``PROBES_KEYS`` allows that key for that host (``catalog/outbound.py``); otherwise the
+request is not sent and the check records the refusal. Redirects are never followed, so no answer can carry
+the key to another host. The key is scrubbed from every body as soon as the body is read, before any check
+looks at it, and again from every message before an excerpt is cut, so no cut can leave a piece of it behind.
 """
 
 from __future__ import annotations
@@ -33,19 +35,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
+# The limits are shared with `python -m catalog discover`; the names are re-exported here for the probes.
+from catalog.outbound import MAX_BODY_BYTES as MAX_BODY_BYTES
+from catalog.outbound import Timeouts as Timeouts
+from catalog.outbound import allowed_key
 from probes.target import ProbeTarget
 
 REDACTED = "[REDACTED]"
 _MIN_SECRET_LEN = 4  # shorter "keys" would turn ordinary words in reasons into [REDACTED]
 _BODY_EXCERPT = 200
-
-#: The most bytes of one response body the probes read. Real answers are far smaller: a chat answer of a
-#: few hundred tokens is a few KB, `/v1/models` of a gateway listing hundreds of models some 100 KB, one
-#: embedding of 8192 floats about 200 KB, and `/tokenize` of a 128k-token prompt (its token ids) about
-#: 1 MB. 16 MiB is ten times the largest of those, and still bounds what a hostile or broken server can
-#: make the prober hold (one body per connection in flight). A check that legitimately asks for more
-#: (the context check's `/tokenize` of a very long prompt) passes its own `max_body`.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class ProbeOutcome(Exception):
@@ -76,18 +74,6 @@ class Unreachable(ProbeOutcome):
         # to it would most likely wait out the same limits.
         self.timed_out = timed_out
         self.netloc = netloc
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Per-request limits, in seconds."""
-
-    connect: float = 5.0
-    read: float = 30.0
-    """Longest silence between two reads."""
-    request: float = 120.0
-    """Whole request, first byte sent to last byte read: catches a server that drips forever. Long
-    enough for the context check's longest prompt to be read and answered by a busy server."""
 
 
 # -- secrets and paths ---------------------------------------------------------------------------------
@@ -330,6 +316,7 @@ class Client:
 
     # -- secrets ---------------------------------------------------------------------------------
     def secrets(self) -> tuple[str, ...]:
+        """The key this client may send (the only one a server could echo), for scrubbing."""
         key = self.target.api_key()
         return (key,) if key else ()
 
@@ -339,18 +326,16 @@ class Client:
     def _headers(self, url: str, *, auth: bool = True) -> dict[str, str]:
         # identity: a compressed body would be inflated before the size cap could count it.
         headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
-        # Only the API's own host gets the key: a health URL elsewhere must not receive it.
-        if auth and urlsplit(url).netloc == self._api_netloc:
-            if self.target.api_key_env and not self.target.api_key():
-                missing = Unreachable(
-                    f"environment variable {self.target.api_key_env} (the API key) is not set",
-                    connect_phase=True,
-                    netloc=self._api_netloc,
-                )
-                self.down = self.down or missing
-                raise missing
-            if key := self.target.api_key():
-                headers["Authorization"] = f"Bearer {key}"
+        # Only the API's own host gets the key (a health URL elsewhere must not receive it), and only when
+        # PROBES_KEYS allows that key for that host. A request that needs a key it may not have is not sent:
+        # without it the server would refuse, and its refusal would read as a claim that does not hold.
+        if auth and urlsplit(url).netloc == self._api_netloc and self.target.api_key_env:
+            key, why = allowed_key(self.target.api_key_env, url)
+            if key is None:
+                refused = Unreachable(why or "no API key", connect_phase=True, netloc=self._api_netloc)
+                self.down = self.down or refused
+                raise refused
+            headers["Authorization"] = f"Bearer {key}"
         return headers
 
     def url(self, path: str) -> str:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from catalog.claims import EndpointKind, eval_claim
 from catalog.evidence import RUN_CRASHED, ClaimRecord, EvalResult, EvidenceFile, HistoryLine, LatencySection, ServerInfo
+from catalog.outbound import KeyGrants
 from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_paths, scrub
 from probes.evals import Suite, bundled_suites, run_suite
@@ -302,9 +303,13 @@ async def run_probes(
     ``workload=None`` skips the latency check; ``suites=None`` runs every bundled eval suite (pass
     ``[]`` for none); ``deadlines=None`` applies the default ``Deadlines``. Results come back in the
     order of ``targets``.
+
+    API keys go only where ``PROBES_KEYS`` allows them (``catalog/outbound.py``); a ``PROBES_KEYS`` that
+    cannot be read raises ``KeyGrantsError`` before anything is probed.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    KeyGrants.from_environ()
     started = utc_now()
     # The second alone is not unique: two runs started in the same second must not share an id.
     run_id = run_id or f"{iso(started)}-{secrets.token_hex(3)}"

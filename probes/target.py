@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog.claims import Capability, ClaimFacts, EndpointKind, claims_made
+from catalog.outbound import KeyGrants, allowed_key
 
 SLO_KEYS = ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
 
@@ -28,7 +28,8 @@ class ProbeTarget:
     served_name: str
     """The model name the server lists in ``/v1/models``."""
     api_key_env: str | None
-    """Name of the environment variable holding the API key; the key itself is read at request time."""
+    """Name of the environment variable holding the API key; the key itself is read at request time, and
+    sent only where ``PROBES_KEYS`` allows it (``catalog/outbound.py``)."""
     endpoints: frozenset[EndpointKind]
     """Endpoints the catalog claims (plain strings are accepted and turned into the enum)."""
     capabilities: frozenset[Capability]
@@ -84,11 +85,19 @@ class ProbeTarget:
         base = self.base_url.rstrip("/")
         return base[: -len("/v1")] if base.endswith("/v1") else base
 
-    def api_key(self) -> str | None:
-        """The API key, read from the environment now (never stored on the target)."""
+    def key_refusal(self, url: str | None = None) -> str | None:
+        """Why the API key may not go to ``url`` (default ``base_url``): ``PROBES_KEYS`` does not allow it for
+        that host. None when it may, or when the target names no key. Raises ``KeyGrantsError``."""
         if self.api_key_env is None:
             return None
-        return os.environ.get(self.api_key_env)
+        return KeyGrants.from_environ().refusal(self.api_key_env, url or self.base_url)
+
+    def api_key(self) -> str | None:
+        """The API key, read from the environment now (never stored on the target); None when the target names
+        none, when it is not set, or when ``PROBES_KEYS`` does not allow it for ``base_url``'s host."""
+        if self.api_key_env is None:
+            return None
+        return allowed_key(self.api_key_env, self.base_url)[0]
 
 
 class TargetFileError(Exception):
