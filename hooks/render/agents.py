@@ -97,9 +97,12 @@ def _families(ctx: SiteContext) -> list[dict[str, Any]]:
         grouped.setdefault(ctx.catalog.models[dep.model].family, []).append(dep_id)
     families, used = [], set()
     for name in sorted(grouped, key=lambda n: (n.lower(), n)):
-        slug = _slug(name)
+        base = _slug(name)
+        slug, n = base, 1
         while slug in used:
-            slug += "-x"
+            # Families whose names slug alike (`Qwen 3` / `qwen-3`) get numbered files of bounded length.
+            n += 1
+            slug = f"{base}-{n}"
         used.add(slug)
         families.append(
             {"name": name, "url": f"llms/families/{slug}.md", "ids": grouped[name], "count": len(grouped[name])}

@@ -53,6 +53,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalog.evidence import EvalResult, Status
+from catalog.outbound import allowed_key
 from probes import sandbox
 from probes.checks import CheckResult, Context
 from probes.client import error_message
@@ -461,9 +462,12 @@ def _not_run(suite: Suite, output: dict[str, Any]) -> str | None:
 async def run_suite(ctx: Context, suite: Suite) -> tuple[CheckResult, EvalResult | None]:
     """Score one task on one deployment through lm-eval; the check, and what to record (None: nothing
     was scored, and the check is an ``error`` that says why)."""
-    key = ctx.target.api_key()
-    if ctx.target.api_key_env and not key:
-        return CheckResult("error", f"environment variable {ctx.target.api_key_env} (the API key) is not set"), None
+    # The same rule as every other request: the key only where PROBES_KEYS allows it (catalog/outbound.py).
+    key, refused_key = (
+        (None, None) if not ctx.target.api_key_env else allowed_key(ctx.target.api_key_env, ctx.target.base_url)
+    )
+    if refused_key:
+        return CheckResult("error", refused_key), None
     with tempfile.TemporaryDirectory(prefix="probe-eval-task-") as private:  # mode 0700: only this user
         try:
             # Nested, so that the copy's utils.py, looking for ../../sandbox.py, finds nothing outside it.

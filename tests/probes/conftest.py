@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from catalog.outbound import KEYS_ENV
 from probes.target import ProbeTarget
 from testbed.embedding_model import EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME, embedding_model_dir
 from testbed.fault_proxy import FaultProxy
@@ -34,10 +35,20 @@ from testbed.vllm_server import (
 API_KEY_ENV = "PROBES_TEST_API_KEY"
 # Recognizable, so a test can grep every output for it.
 API_KEY = f"sk-probe-test-{secrets.token_hex(12)}"
+#: The probes send a key only where PROBES_KEYS allows it (catalog/outbound.py); every test server listens on
+#: 127.0.0.1. PROBES_WRONG_KEY and PROBES_UNSET_KEY are test_real_vllm's, PURE_TEST_KEY is test_pure's.
+LOOPBACK_KEYS = " ".join(
+    f"{n}=127.0.0.1" for n in (API_KEY_ENV, "PROBES_WRONG_KEY", "PROBES_UNSET_KEY", "PURE_TEST_KEY")
+)
 SERVED_NAME = "tiny"
 MAX_MODEL_LEN = 1024
 DOOMED_FIXTURE = "doomed_vllm_server"
 EMBEDDING_FIXTURE = "embedding_vllm_server"
+
+
+@pytest.fixture(autouse=True)
+def _keys_allowed_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEYS_ENV, LOOPBACK_KEYS)
 
 
 @pytest.fixture(scope="session")

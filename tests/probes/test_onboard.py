@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from catalog import check_catalog
 from catalog.evidence import read_evidence_file
+from testbed.vllm_server import VllmServer
 from tests.probes.conftest import API_KEY_ENV
 from tests.site.sitebuild import REPO_ROOT, build_site
-from testbed.vllm_server import VllmServer
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -59,7 +60,8 @@ def test_discover_writes_a_catalog_that_validates_builds_and_records_proof(
     assert again.returncode == 1 and "exist already" in again.stderr and "--force" in again.stderr
     assert _cli(*args, "--api-key-env", API_KEY_ENV, "--force").returncode == 0
 
-    site = build_site(tmp_path, catalog, evidence)
+    # Built "today": discover dated its evidence now, which the fixed day of other test builds lies before.
+    site = build_site(tmp_path, catalog, evidence, extra_env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
     assert site.returncode == 0, site.output
     card = (site.site_dir / f"deployments/{dep_id}/index.html").read_text()
     assert 'mc-badge--verified">verified</span>' in card
