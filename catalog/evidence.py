@@ -24,6 +24,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
 from catalog.claims import is_claim_name
+from catalog.errors import schema_message
 
 FORMAT_VERSION: Final = 2
 HISTORY_FILE = "history.jsonl"
@@ -290,7 +291,7 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     path = ".".join(str(p) for p in error["loc"]) or "<file>"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{path}: {error['msg']}{more}"
+    return f"{path}: {schema_message(error)}{more}"
 
 
 def read_evidence_file(path: Path) -> EvidenceFile:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from catalog.catalog import Catalog, Origin
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
-from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path
+from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path, schema_message
 from catalog.rules import Known, Violation, check_rules
 from catalog.schema import SiteInfo
 from catalog.yaml_source import (
@@ -558,7 +558,7 @@ def _pydantic_errors(
             continue  # the value was already reported when the YAML was read
         line, column = locator.locate(loc)
         kind = err["type"]
-        message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        message = schema_message(err)
         ctx: dict[str, Any] = err.get("ctx") or {}
         hint: str | None = None
         if kind == "extra_forbidden":

@@ -41,7 +41,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from catalog.claims import EndpointKind
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
-from catalog.errors import format_path
+from catalog.errors import format_path, schema_message
 from catalog.evidence import ClaimRecord, EvidenceFile, ServerInfo, dumps
 from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
 from catalog.types import HttpUrl, strip_url_secrets
@@ -191,7 +191,7 @@ class Plan:
                 model.model_validate(data)
             except ValidationError as exc:
                 for err in exc.errors(include_url=False):
-                    message = str(err["msg"]).removeprefix("Value error, ")
+                    message = schema_message(err)
                     problems.append(
                         f"{self.origins.get(path) or path} would give an invalid {path}: "
                         f"{format_path(tuple(err['loc']))}: {message}"
@@ -279,7 +279,7 @@ def _url_problem(url: str) -> tuple[str, str] | None:
     try:
         TypeAdapter(HttpUrl).validate_python(url)
     except ValidationError as exc:
-        message = str(exc.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+        message = schema_message(exc.errors(include_url=False)[0])
         what, _, hint = message.partition("; ")
         return what, hint or "write `http(s)://HOST[:PORT]/path`"
     return None

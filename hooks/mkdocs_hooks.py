@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from pydantic import TypeAdapter, ValidationError
 
 from catalog import CatalogInvalid, default_catalog_dir
+from catalog.errors import schema_message
 from catalog.evidence import default_evidence_dir
 from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
 from catalog.types import HttpUrl
@@ -116,7 +117,7 @@ def site_url(from_env: str | None, from_site_yaml: str | None) -> str | None:
     try:
         TypeAdapter(HttpUrl).validate_python(url)
     except ValidationError as exc:
-        raise ValueError(f"SITE_URL {url!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+        raise ValueError(f"SITE_URL {url!r}: {schema_message(exc.errors()[0])}") from None
     if "?" in url or "#" in url:
         raise ValueError(f"SITE_URL {url!r}: a site address has no query or fragment; write `https://host/path/`")
     return url if url.endswith("/") else f"{url}/"

@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.errors import schema_message
 from catalog.evidence import EvalResult, Status
 from catalog.outbound import allowed_key
 from probes import sandbox
@@ -211,7 +212,7 @@ def load_suite(path: Path) -> Suite:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(map(str, first["loc"])) or "(item)"
-            raise SuiteError(f"{data_file}:{number}: {where}: {first['msg']}") from None
+            raise SuiteError(f"{data_file}:{number}: {where}: {schema_message(first)}") from None
     try:
         return Suite(
             task=str(task),
@@ -226,7 +227,7 @@ def load_suite(path: Path) -> Suite:
             items=tuple(rows),
         )
     except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        problems = [f"{'.'.join(map(str, e['loc']))}: {schema_message(e)}" for e in exc.errors()]
         raise SuiteError(f"{path}: " + "; ".join(problems)) from None
 
 

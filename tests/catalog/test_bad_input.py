@@ -111,8 +111,8 @@ def test_wrong_type_points_at_the_field(small_catalog: Path) -> None:
     path = small_catalog / "deployments/coder-chat.yaml"
     path.write_text(path.read_text().replace("max_model_len: 16384", "max_model_len: lots"))
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:9:11: serving.max_model_len: Input should be a valid integer,"
-        " unable to parse string as an integer (hint: write a whole number such as `8`, without quotes or units)"
+        "cat/deployments/coder-chat.yaml:9:11: serving.max_model_len: must be a whole number"
+        " (hint: write a whole number such as `8`, without quotes or units)"
     ]
 
 
@@ -141,8 +141,8 @@ def test_bad_enum_value_suggests_a_valid_one(small_catalog: Path) -> None:
     path = small_catalog / "deployments/old-llama.yaml"
     path.write_text(path.read_text().replace("status: disabled", "status: disabld"))
     assert errors(small_catalog) == [
-        "cat/deployments/old-llama.yaml:5:1: status: Input should be 'active', 'disabled', 'planned' or"
-        " 'code-ready' (hint: did you mean `disabled`?)"
+        "cat/deployments/old-llama.yaml:5:1: status: must be one of `active`, `disabled`, `planned`,"
+        " `code-ready` (hint: did you mean `disabled`?)"
     ]
 
 
@@ -197,8 +197,7 @@ def test_every_error_in_one_pass(small_catalog: Path, capsys: object) -> None:
         " (hint: a catalog file is a mapping of `field: value` lines)",
         "cat/deployments/tabbed.yaml:3:1: <file>: tab character in the file"
         " (hint: YAML indents with spaces; replace tabs)",
-        "cat/models/llama3.1-8b.yaml:9:1: native_context: Input should be greater than 0"
-        " (hint: use a number greater than 0)",
+        "cat/models/llama3.1-8b.yaml:9:1: native_context: must be greater than 0 (hint: use a number greater than 0)",
     ]
 
 
@@ -399,8 +398,8 @@ def test_unknown_yaml_tag_keeps_the_other_errors(small_catalog: Path) -> None:
     assert errors(small_catalog) == [
         "cat/deployments/coder-chat.yaml:3:10: backend: unknown YAML tag `!foo`"
         " (hint: remove `!foo`; catalog files use plain YAML values without tags)",
-        "cat/deployments/coder-chat.yaml:6:1: status: Input should be 'active', 'disabled', 'planned' or"
-        " 'code-ready' (hint: did you mean `active`?)",
+        "cat/deployments/coder-chat.yaml:6:1: status: must be one of `active`, `disabled`, `planned`,"
+        " `code-ready` (hint: did you mean `active`?)",
     ]
 
 
@@ -420,8 +419,8 @@ def test_impossible_date(small_catalog: Path) -> None:
         "    source: {source: test-guide}\n    date: 2024-13-45\n",
     )
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:19:5: reported[0].date: Input should be a valid date or datetime, month value"
-        " is outside expected range of 1-12 (hint: write the date as YYYY-MM-DD, e.g. `2024-06-30`)"
+        "cat/deployments/coder-chat.yaml:19:5: reported[0].date: is not a valid date"
+        " (hint: write the date as YYYY-MM-DD, e.g. `2024-06-30`)"
     ]
 
 
@@ -482,8 +481,8 @@ def test_schema_errors_do_not_hide_reference_errors(small_catalog: Path) -> None
     edit(small_catalog, "deployments/coder-chat.yaml", "sources: [{source: test-guide}]", "sources: [{source: nope}]")
     assert errors(small_catalog) == [
         "cat/deployments/coder-chat.yaml:3:1: backend: unknown backend `vlm` (hint: did you mean `vllm`?)",
-        "cat/deployments/coder-chat.yaml:9:11: serving.max_model_len: Input should be a valid integer, unable to parse"
-        " string as an integer (hint: write a whole number such as `8`, without quotes or units)",
+        "cat/deployments/coder-chat.yaml:9:11: serving.max_model_len: must be a whole number"
+        " (hint: write a whole number such as `8`, without quotes or units)",
         "cat/deployments/coder-chat.yaml:19:12: sources[0].source: unknown source `nope`"
         " (hint: add `sources/nope.yaml`)",
     ]
@@ -495,7 +494,7 @@ def test_yaml_value_errors_do_not_hide_schema_errors(small_catalog: Path) -> Non
     assert errors(small_catalog) == [
         "cat/deployments/old-llama.yaml:6:1: status: duplicate key `status` (first defined on line 5)"
         " (hint: keep one of the two)",
-        "cat/deployments/old-llama.yaml:7:1: endpoints: Input should be a valid list"
+        "cat/deployments/old-llama.yaml:7:1: endpoints: must be a list"
         " (hint: write a list: `[a, b]`, or one `- item` line per entry)",
     ]
 
@@ -536,8 +535,8 @@ def test_an_unexpected_failure_is_still_a_message(small_catalog: Path, monkeypat
     assert errors(small_catalog) == [
         "cat:1:1: <file>: the cross-file checks could not run: OverflowError: int too large to convert to float"
         " (hint: this is a bug in the catalog loader; report it together with the file)",
-        "cat/deployments/old-llama.yaml:5:1: status: Input should be 'active', 'disabled', 'planned' or"
-        " 'code-ready' (hint: did you mean `disabled`?)",
+        "cat/deployments/old-llama.yaml:5:1: status: must be one of `active`, `disabled`, `planned`,"
+        " `code-ready` (hint: did you mean `disabled`?)",
     ]
     monkeypatch.setattr("catalog.loader._load_file", broken)
     assert errors(small_catalog)[0] == (
@@ -555,12 +554,12 @@ def test_hints_for_schema_errors_without_a_close_match(small_catalog: Path) -> N
     edit(small_catalog, "deployments/coder-chat.yaml", "summary: Coding chat on one L4.", "summary: " + "x" * 301)
     edit(small_catalog, "models/qwen2.5-coder-7b-instruct-awq.yaml", "type: dense", "type: moe")
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:12:1: summary: String should have at most 300 characters"
+        "cat/deployments/coder-chat.yaml:12:1: summary: must be at most 300 characters long"
         " (hint: shorten it to at most 300 characters)",
-        "cat/deployments/old-llama.yaml:4:1: served_name: String should match pattern"
-        " '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' (hint: expected: Model name as the server lists it in /v1/models"
+        "cat/deployments/old-llama.yaml:4:1: served_name: does not match the pattern"
+        " `^[A-Za-z0-9][A-Za-z0-9._:/-]*$` (hint: expected: Model name as the server lists it in /v1/models"
         " (Ollama tags such as llama3.1:8b allowed).)",
-        "cat/deployments/old-llama.yaml:5:1: status: Input should be 'active', 'disabled', 'planned' or 'code-ready'"
+        "cat/deployments/old-llama.yaml:5:1: status: must be one of `active`, `disabled`, `planned`, `code-ready`"
         " (hint: use one of `active`, `disabled`, `planned`, `code-ready`)",
         "cat/models/qwen2.5-coder-7b-instruct-awq.yaml:8:1: architecture: a `moe` architecture needs"
         " `active_params_b` (parameters used per token)"

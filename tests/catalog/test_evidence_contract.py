@@ -300,7 +300,7 @@ def test_a_problem_in_a_record_names_its_place(tmp_path: Path) -> None:
     data = _data()
     data["records"][1]["status"] = "maybe"
     path = _write_json(tmp_path / "coder-chat.json", data)
-    with pytest.raises(EvidenceError, match=r"coder-chat\.json: records\.1\.status: Input should be 'pass'"):
+    with pytest.raises(EvidenceError, match=r"coder-chat\.json: records\.1\.status: must be one of `pass`"):
         read_evidence_file(path)
 
 
@@ -308,9 +308,7 @@ def test_a_problem_with_no_field_path_is_named_file() -> None:
     """The reader's wording when pydantic's complaint is about the whole document, not one field."""
     with pytest.raises(ValidationError) as caught:
         ServerInfo.model_validate(3)
-    assert contract._first_error(caught.value) == (
-        "<file>: Input should be a valid dictionary or instance of ServerInfo"
-    )
+    assert contract._first_error(caught.value) == ("<file>: must be a mapping of fields")
 
 
 def test_unknown_fields_are_refused(tmp_path: Path) -> None:
@@ -374,30 +372,30 @@ def test_a_latency_section_from_before_tpot_and_goodput_still_reads(tmp_path: Pa
 @pytest.mark.parametrize(
     ("latency", "problem"),
     [
-        (_latency(prompt_tokens=-1.0), "latency.prompt_tokens: Input should be greater than or equal to 0"),
-        (_latency(output_tokens=-0.5), "latency.output_tokens: Input should be greater than or equal to 0"),
-        (_latency(tpot_ms={"p50": 1, "p95": 1, "mean": 1, "n": 0}), "latency.tpot_ms.n: Input should be greater"),
+        (_latency(prompt_tokens=-1.0), "latency.prompt_tokens: must be 0 or more"),
+        (_latency(output_tokens=-0.5), "latency.output_tokens: must be 0 or more"),
+        (_latency(tpot_ms={"p50": 1, "p95": 1, "mean": 1, "n": 0}), "latency.tpot_ms.n: must be 1 or more"),
         (
             _latency(goodput=_goodput(target_attainment=0)),
-            "latency.goodput.target_attainment: Input should be greater than 0",
+            "latency.goodput.target_attainment: must be greater than 0",
         ),
         (
             _latency(goodput=_goodput(target_attainment=1.5)),
-            "latency.goodput.target_attainment: Input should be less than or equal to 1",
+            "latency.goodput.target_attainment: must be 1 or less",
         ),
         (
             _latency(goodput=_goodput(max_concurrency=0)),
-            "latency.goodput.max_concurrency: Input should be greater than or equal to 1",
+            "latency.goodput.max_concurrency: must be 1 or more",
         ),
         (
             _latency(goodput=_goodput(goodput_rps=-1.0)),
-            "latency.goodput.goodput_rps: Input should be greater than or equal to 0",
+            "latency.goodput.goodput_rps: must be 0 or more",
         ),
         (
             _latency(goodput=_goodput(stop_reason="tired")),
-            "latency.goodput.stop_reason: Input should be 'missed', 'all_passed' or 'budget'",
+            "latency.goodput.stop_reason: must be one of `missed`, `all_passed`, `budget`",
         ),
-        (_latency(goodput=_goodput(budget_s=0)), "latency.goodput.budget_s: Input should be greater than 0"),
+        (_latency(goodput=_goodput(budget_s=0)), "latency.goodput.budget_s: must be greater than 0"),
         (_latency(goodput=_goodput(surprise=1)), "latency.goodput.surprise: Extra inputs are not permitted"),
     ],
 )
@@ -411,13 +409,13 @@ def test_a_bad_latency_section_is_refused_at_its_field(tmp_path: Path, latency: 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"concurrency": 0}, "concurrency: Input should be greater than or equal to 1"),
-        ({"requests": 0}, "requests: Input should be greater than or equal to 1"),
-        ({"conforming": -1}, "conforming: Input should be greater than or equal to 0"),
-        ({"attainment": -0.1}, "attainment: Input should be greater than or equal to 0"),
-        ({"attainment": 1.1}, "attainment: Input should be less than or equal to 1"),
-        ({"goodput_rps": -0.1}, "goodput_rps: Input should be greater than or equal to 0"),
-        ({"passed": "maybe"}, "passed: Input should be a valid boolean"),
+        ({"concurrency": 0}, "concurrency: must be 1 or more"),
+        ({"requests": 0}, "requests: must be 1 or more"),
+        ({"conforming": -1}, "conforming: must be 0 or more"),
+        ({"attainment": -0.1}, "attainment: must be 0 or more"),
+        ({"attainment": 1.1}, "attainment: must be 1 or less"),
+        ({"goodput_rps": -0.1}, "goodput_rps: must be 0 or more"),
+        ({"passed": "maybe"}, "passed: must be `true` or `false`"),
     ],
 )
 def test_a_bad_goodput_level_is_refused_at_its_field(tmp_path: Path, change: dict[str, Any], problem: str) -> None:
@@ -526,7 +524,7 @@ def test_history_reader_counts_damaged_lines_and_names_broken_ones(tmp_path: Pat
     assert read.damaged == 2, "the non-JSON line and the unterminated tail"
     assert read.problems == [
         f"{path}:4: evidence format version 1, but this code reads version 2 {FIX}",
-        f"{path}:6: status: Input should be 'pass', 'fail', 'error' or 'info'",
+        f"{path}:6: status: must be one of `pass`, `fail`, `error`, `info`",
     ]
 
 

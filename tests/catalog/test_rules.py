@@ -107,9 +107,8 @@ def test_costs_are_not_negative_and_slo_targets_positive(small_catalog: Path) ->
     edit(small_catalog, "deployments/coder-chat.yaml", "input_usd_per_mtok: 0.5", "input_usd_per_mtok: -0.5")
     edit(small_catalog, "deployments/coder-chat.yaml", "ttft_p95_ms: 250", "ttft_p95_ms: 0")
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:13:8: cost.input_usd_per_mtok: Input should be greater than or equal to 0"
-        " (hint: use 0 or more)",
-        "cat/deployments/coder-chat.yaml:14:7: slo.ttft_p95_ms: Input should be greater than 0"
+        "cat/deployments/coder-chat.yaml:13:8: cost.input_usd_per_mtok: must be 0 or more (hint: use 0 or more)",
+        "cat/deployments/coder-chat.yaml:14:7: slo.ttft_p95_ms: must be greater than 0"
         " (hint: use a number greater than 0)",
     ]
 
@@ -181,8 +180,7 @@ def test_gpu_count_needs_a_gpu_and_is_at_least_one(small_catalog: Path) -> None:
         "status: active\nhardware: {gpu_count: 2}",
     )
     assert errors(small_catalog) == [
-        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_count: Input should be greater than or equal to 1"
-        " (hint: use 1 or more)",
+        "cat/deployments/coder-chat.yaml:8:21: hardware.gpu_count: must be 1 or more (hint: use 1 or more)",
         "cat/deployments/ollama-llama3.1-8b.yaml:6:1: hardware: `gpu_count` is set but `gpu` is missing"
         " (hint: name the GPU model)",
     ]

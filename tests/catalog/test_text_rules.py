@@ -145,14 +145,14 @@ def test_fim_tokens_cannot_hold_what_breaks_a_code_fence(small_catalog: Path, to
 def test_fim_tokens_have_a_sane_length(small_catalog: Path) -> None:
     replace(small_catalog, "deployments/coder-fim.yaml", '"<|fim_prefix|>"', yaml_string("<" + "x" * 70 + ">"))
     (error,) = errors(small_catalog)
-    assert "fim.prefix: String should have at most 64 characters (hint: shorten it to at most 64 characters)" in error
+    assert "fim.prefix: must be at most 64 characters long (hint: shorten it to at most 64 characters)" in error
 
 
 def test_chooser_icons_are_icon_names(small_catalog: Path) -> None:
     path = small_catalog / "choosers/coding.yaml"
     path.write_text(path.read_text(encoding="utf-8") + 'icon: "x *y*{: onclick=alert(1) }"\n', encoding="utf-8")
     (error,) = errors(small_catalog)
-    assert "icon: String should match pattern" in error and "(hint: expected: Material icon shortcode" in error
+    assert "icon: does not match the pattern" in error and "(hint: expected: Material icon shortcode" in error
 
 
 def test_every_one_line_field_refuses_a_carriage_return() -> None:
