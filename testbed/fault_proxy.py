@@ -112,7 +112,7 @@ class FaultProxy:
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> FaultProxy:
         self._thread.start()
-        if not self._ready.wait(10):
+        if not self._ready.wait(60):  # a safety net: the thread is listening within milliseconds when it can run
             raise RuntimeError("fault proxy did not start")
         return self
 

@@ -13,9 +13,10 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect, sync_playwright
 
 from bench.site_weight import serve
 
@@ -33,13 +34,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+#: How long any Playwright wait may take (actions, navigation, `wait_for_*`, `expect`), in ms. It is a safety
+#: net that only bounds a hang: every wait in these tests is for a condition (an element, a URL, a state), and
+#: returns as soon as it holds. On a busy 2-core machine Chromium, the site server and the tests share the
+#: cores with whatever else runs, and a page that takes a second idle can take many; a failure must mean the
+#: condition never held, not that the machine was slow. Every browser context is made by `new_context`.
+TIMEOUT_MS = 120_000
+expect.set_options(timeout=TIMEOUT_MS)
+
 
 def build_site(out: Path, site_url: str) -> None:
     """`mkdocs build --strict` of the real site into `out`, for the address it will be served at."""
     mkdocs = REPO_ROOT / ".venv" / "bin" / "mkdocs"
     command = [str(mkdocs) if mkdocs.exists() else "mkdocs", "build", "--strict", "-d", str(out)]
     env = {**os.environ, "SITE_URL": site_url, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
-    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    # A safety net against a hung build: the build takes a minute or two idle and several on a loaded machine.
+    proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False)
     if proc.returncode != 0:
         pytest.fail(f"`{' '.join(command)}` failed with exit code {proc.returncode}:\n{proc.stdout}{proc.stderr}")
 
@@ -104,9 +114,19 @@ def page_errors() -> list[str]:
     return []
 
 
+def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """`browser.new_context(**options)` with the generous default timeout (TIMEOUT_MS) for every wait in it.
+
+    Every test that needs a context of its own (a viewport, a colour scheme, permissions) makes it here, so no
+    test runs with Playwright's shorter defaults or a constant of its own."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
+
+
 def _page(browser: Browser, errors: list[str], *, javascript: bool) -> Iterator[Page]:
-    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(10_000)
+    context = new_context(browser, java_script_enabled=javascript, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
 
     def on_error(exc: Exception) -> None:

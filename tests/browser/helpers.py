@@ -22,6 +22,25 @@ _ROWS_JS = """(table) => [...table.tBodies[0].rows].map((row) => ({
 }))"""
 
 
+#: Whether every page script has set up what it looks after: catalog.js (filters, the deployment table,
+#: steppers), compare.js, vram.js and tablesort-init.js each mark an element with data-mc-ready when it is
+#: set up (tablesort only tables with a head); and Material has started (document$, no-js class gone).
+_SCRIPTS_DONE = """() => {
+    if (document.readyState !== "complete") return false;
+    if (document.documentElement.classList.contains("no-js")) return false;
+    const ours = ".mc-filters[data-filters-for], table.mc-table, .mc-stepper, .mc-compare, .mc-vram";
+    const waiting = [...document.querySelectorAll(ours)].filter((el) => !el.dataset.mcReady);
+    const tables = [...document.querySelectorAll("article table:not([class])")].filter((t) => t.tHead && !t.dataset.mcReady);
+    return waiting.length === 0 && tables.length === 0;
+}"""
+
+
+def wait_for_page_scripts(page: Page) -> None:
+    """Wait until the page's scripts have set up everything they set up on this page (a condition, not a
+    fixed pause: on a busy machine that can take seconds)."""
+    page.wait_for_function(_SCRIPTS_DONE)
+
+
 def open_page(page: Page, url: str, ready: str) -> None:
     """Go to `url` and wait until catalog.js has set up `ready` (an element it marks with data-mc-ready)."""
     page.goto(url)

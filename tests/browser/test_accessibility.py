@@ -16,6 +16,9 @@ from playwright.sync_api import Browser
 
 from tools.screenshots import MAIN_PAGES, VIEWPORTS
 
+from .conftest import new_context
+from .helpers import wait_for_page_scripts
+
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -54,13 +57,12 @@ def theme_seen() -> Iterator[set[tuple[str, str]]]:
 
 
 def _violations(browser: Browser, url: str, width: int, scheme: str, axe_source: str) -> list[dict[str, Any]]:
-    context = browser.new_context(viewport={"width": width, "height": VIEWPORTS[width]}, color_scheme=scheme)
-    context.set_default_timeout(20_000)
+    context = new_context(browser, viewport={"width": width, "height": VIEWPORTS[width]}, color_scheme=scheme)
     page = context.new_page()
     try:
         page.goto(url)
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(300)  # page scripts (filters, stepper, compare) have run
+        wait_for_page_scripts(page)  # filters, stepper, compare, calculator and sortable tables are set up
         page.add_script_tag(content=axe_source)
         result: list[dict[str, Any]] = page.evaluate(_RUN)
     finally:

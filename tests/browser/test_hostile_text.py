@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from tests.browser.conftest import new_context
+from tests.browser.helpers import wait_for_page_scripts
 from tests.site.sitebuild import build_site
 from tests.support.hostile_catalog import XSS_FLAG, HostileCatalog, write_hostile_catalog
 
@@ -43,6 +45,14 @@ _FINDINGS_JS = """() => {
     }
     return {found, text: document.body.innerText};
 }""".replace("__FLAG__", XSS_FLAG)
+
+
+#: Mermaid has drawn every diagram, and two animation frames have passed since (style, animation start).
+_SETTLED_JS = """async () => {
+    if (document.querySelector("pre.mermaid")) return false;
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    return true;
+}"""
 
 
 @dataclass
@@ -88,8 +98,7 @@ class Visit:
 
 
 def _visit_every_page(site: HostileSite, browser: Browser) -> list[Visit]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(15_000)
+    context = new_context(browser, viewport={"width": 1400, "height": 1000})
     visits = []
     try:
         for path in sorted(site.site_dir.rglob("index.html")):
@@ -98,7 +107,11 @@ def _visit_every_page(site: HostileSite, browser: Browser) -> list[Visit]:
             dialogs: list[str] = []
             page.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss()))
             page.goto(f"{site.base_url}{'' if relative == '.' else relative + '/'}", wait_until="load")
-            page.wait_for_timeout(150)  # a 1 ms animation and Mermaid's rendering
+            # What could run after `load`: the page scripts' set-up, Mermaid drawing the diagrams (it replaces
+            # each <pre class="mermaid"> when done), and a CSS animation an injected style would start (its
+            # animation events fire with the next frames). Waited for as conditions, not for a fixed time.
+            wait_for_page_scripts(page)
+            page.wait_for_function(_SETTLED_JS)
             result = page.evaluate(_FINDINGS_JS)
             visits.append(Visit(relative, result["found"], dialogs, result["text"]))
             page.close()

@@ -10,13 +10,35 @@ from .helpers import FILTERS, count_text, open_page, rows, select_filter, shown
 pytestmark = pytest.mark.browser
 
 
+#: Material closes the search overlay and the drawer this long after each change of address (its bundle:
+#: `merge(location$, target$).pipe(delay(125))`), whether or not the new page has been swapped in by then.
+MATERIAL_RESET_MS = 125
+
+#: Marks, on the page's own clock, when Material's reset after the next change of address has run: a timer
+#: set when `location$` emits, after Material's own (it subscribed first), and due no earlier, fires after it
+#: however busy the machine is. Twice the delay, so a somewhat longer delay in a later Material still fits.
+_WATCH_RESET = f"""() => {{
+    window.__mcSameDocument = true;
+    window.__mcResetDone = false;
+    const subscription = window.location$.subscribe(() => {{
+        subscription.unsubscribe();
+        setTimeout(() => {{ window.__mcResetDone = true; }}, {2 * MATERIAL_RESET_MS});
+    }});
+}}"""
+
+
 def navigate(page: Page, tab: str, url: str, ready: str | None = None) -> None:
-    """Click a top tab and wait for the new content, checking the page really was not reloaded."""
-    page.evaluate("() => { window.__mcSameDocument = true; }")
+    """Click a top tab and wait for the new content, checking the page really was not reloaded.
+
+    Returns once the navigation is over, Material's own aftermath included: a key pressed before its delayed
+    reset (on a busy machine the reset can come after the new page is shown) would open a search overlay that
+    the reset then closes."""
+    page.evaluate(_WATCH_RESET)
     before = page.evaluate("() => (document.querySelector('article h1') || {}).textContent")
     page.locator(".md-tabs a", has_text=tab).first.click()
     page.wait_for_url(url)
     page.wait_for_function("(h) => (document.querySelector('article h1') || {}).textContent !== h", arg=before)
+    page.wait_for_function("() => window.__mcResetDone === true")
     if ready:
         page.wait_for_selector(f"{ready}[data-mc-ready]", state="attached")
     assert page.evaluate("() => window.__mcSameDocument === true"), (

@@ -15,7 +15,8 @@ from playwright.sync_api import Browser, Page
 
 from tools.screenshots import MAIN_PAGES, VIEWPORTS
 
-from .helpers import TABLE
+from .conftest import new_context
+from .helpers import TABLE, wait_for_page_scripts
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +27,7 @@ DESKTOP, PHONE = 1366, 390
 def sized(request: pytest.FixtureRequest, browser: Browser, page_errors: list[str]) -> Iterator[Page]:
     """A page at a laptop or a phone viewport (light scheme); script errors fail the test."""
     width: int = request.param
-    context = browser.new_context(viewport={"width": width, "height": VIEWPORTS[width]}, color_scheme="light")
-    context.set_default_timeout(15_000)
+    context = new_context(browser, viewport={"width": width, "height": VIEWPORTS[width]}, color_scheme="light")
     page = context.new_page()
     page.on("pageerror", lambda exc: page_errors.append(f"uncaught exception: {exc}"))
     try:
@@ -57,6 +57,7 @@ def wider_than_the_window(page: Page) -> list[str]:
 def test_no_main_page_scrolls_sideways(sized: Page, base_url: str, name: str) -> None:
     sized.goto(base_url + MAIN_PAGES[name])
     sized.wait_for_load_state("networkidle")
+    wait_for_page_scripts(sized)  # what the scripts add (filters, buttons, the calculator) is measured too
     scroll, inner = width_of(sized)
     assert scroll <= inner, (
         f"/{MAIN_PAGES[name]} is {scroll} px wide in a {inner} px window: {wider_than_the_window(sized)}"
@@ -64,7 +65,7 @@ def test_no_main_page_scrolls_sideways(sized: Page, base_url: str, name: str) ->
 
 
 def test_the_whole_catalog_table_is_visible_at_1366(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": DESKTOP, "height": VIEWPORTS[DESKTOP]})
+    context = new_context(browser, viewport={"width": DESKTOP, "height": VIEWPORTS[DESKTOP]})
     page = context.new_page()
     page.goto(f"{base_url}catalog/")
     page.wait_for_selector(f"{TABLE}[data-mc-ready]", state="attached")
@@ -88,7 +89,7 @@ def test_the_whole_catalog_table_is_visible_at_1366(browser: Browser, base_url: 
 
 
 def test_the_catalog_is_cards_on_a_phone(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": PHONE, "height": VIEWPORTS[PHONE]})
+    context = new_context(browser, viewport={"width": PHONE, "height": VIEWPORTS[PHONE]})
     page = context.new_page()
     page.goto(f"{base_url}catalog/")
     page.wait_for_selector(f"{TABLE}[data-mc-ready]", state="attached")
@@ -133,15 +134,21 @@ def test_a_card_shows_endpoint_model_and_evidence_in_the_first_screen(
 
 
 def test_the_copy_buttons_copy_the_endpoint_and_the_model(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    context = new_context(browser, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(f"{base_url}deployments/qwen-coder-vllm/")
     page.wait_for_function("() => !document.documentElement.classList.contains('no-js')")
     copies = page.locator(".mc-summary .mc-copy")
     copied = []
     for index in range(copies.count()):
+        # The copy is asynchronous (the Clipboard API): put a placeholder there first and wait until the
+        # clipboard holds something else, instead of for a fixed time, then compare what it holds.
+        placeholder = f"(clipboard before copy {index})"
+        page.evaluate("(text) => navigator.clipboard.writeText(text)", placeholder)
         copies.nth(index).locator("button").click()
-        page.wait_for_timeout(200)
+        page.wait_for_function(
+            "async (before) => (await navigator.clipboard.readText()) !== before", arg=placeholder, polling=100
+        )
         copied.append((copies.nth(index).locator("code").inner_text(), page.evaluate("navigator.clipboard.readText()")))
     context.close()
     assert len(copied) == 2, copied
@@ -166,13 +173,13 @@ def test_a_card_lists_what_is_not_stated_once_instead_of_dashes(page: Page, base
 
 
 def test_the_decision_diagram_keeps_a_readable_size_on_a_phone(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": PHONE, "height": VIEWPORTS[PHONE]})
+    context = new_context(browser, viewport={"width": PHONE, "height": VIEWPORTS[PHONE]})
     page = context.new_page()
     page.goto(f"{base_url}decide/")
     first_tab = page.locator(".tabbed-set").first.locator(".tabbed-labels label").first
     assert first_tab.inner_text().strip() == "Step through", "the step-through comes first"
     page.locator(".tabbed-set").first.locator(".tabbed-labels label", has_text="Diagram").click()
-    page.wait_for_function("() => document.querySelectorAll('pre.mermaid').length === 0", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('pre.mermaid').length === 0")
     diagram = page.eval_on_selector("div.mermaid", "(d) => [d.scrollWidth, d.clientWidth]")
     scroll, inner = width_of(page)
     context.close()

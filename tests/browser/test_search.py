@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Locator, Page, Request, expect
 
 from .test_instant_navigation import navigate
 
@@ -12,10 +14,21 @@ pytestmark = pytest.mark.browser
 RESULT = ".md-search-result__item"
 
 
-def _search(page: Page, text: str) -> None:
-    page.keyboard.press("/")  # Material's shortcut: focus the search box
+def _search(page: Page, text: str, expected: str) -> Locator:
+    """Type `text` into Material's search box and return the result link for `expected` (a path), once
+    the results for the whole of `text` are shown.
+
+    Results come from a web worker, and the box may first show the answer to a prefix of `text` (the worker
+    answers each query that settles while the reader types, and under load typing is slow). A result's link
+    carries the query it answers (`?h=`), so waiting for a link with the whole query waits for the last answer.
+    """
+    page.keyboard.press("/")  # Material's shortcut: open the search overlay and focus its box
+    expect(page.locator("#__search")).to_be_checked()
+    expect(page.locator(".md-search__input")).to_be_focused()
     page.keyboard.type(text)
-    page.wait_for_selector(RESULT)
+    link = page.locator(f"{RESULT} a[href*='{expected}?h={text}']").first
+    expect(link).to_be_visible()
+    return link
 
 
 def test_search_finds_a_card_by_name_and_the_keyboard_opens_it(page: Page, base_url: str) -> None:
@@ -23,13 +36,14 @@ def test_search_finds_a_card_by_name_and_the_keyboard_opens_it(page: Page, base_
     page.on("request", lambda request: requests.append(request.url))
     page.goto(base_url)
     page.wait_for_function("() => typeof window.document$ !== 'undefined'")
-    _search(page, "haiku")
+    haiku = _search(page, "haiku", "deployments/claude-haiku/")
     first = page.locator(f"{RESULT} a").first
-    assert "deployments/claude-haiku/" in (first.get_attribute("href") or "")
-    assert page.locator(f"{RESULT} mark").count() > 0, "matches are marked in the results"
+    expect(first).to_have_attribute("href", re.compile(r"deployments/claude-haiku/\?h=haiku"))
+    expect(page.locator(f"{RESULT} mark")).not_to_have_count(0)  # matches are marked in the results
     # Arrow down moves from the box to the first result; Enter opens it, with the words to highlight.
     page.keyboard.press("ArrowDown")
-    assert page.evaluate("() => document.activeElement.classList.contains('md-search-result__link')")
+    expect(haiku).to_be_focused()
+    expect(haiku).to_have_class(re.compile(r"\bmd-search-result__link\b"))
     page.keyboard.press("Enter")
     page.wait_for_url("**/deployments/claude-haiku/?h=haiku")
     page.wait_for_selector("article mark[data-md-highlight]")
@@ -42,10 +56,10 @@ def test_search_works_after_instant_navigation_and_escape_closes_it(page: Page, 
     page.goto(base_url)
     page.wait_for_function("() => typeof window.document$ !== 'undefined'")
     navigate(page, "Catalog", f"{base_url}catalog/")
-    _search(page, "haiku")
-    assert page.locator(f"{RESULT} a[href*='deployments/claude-haiku/']").count() > 0
+    _search(page, "haiku", "deployments/claude-haiku/")
+    expect(page.locator("#__search")).to_be_checked()  # the overlay is open
     page.keyboard.press("Escape")
-    assert not page.locator("#__search").is_checked(), "Escape closes the search overlay"
+    expect(page.locator("#__search")).not_to_be_checked()  # Escape closes the search overlay
 
 
 @pytest.mark.parametrize("path", ["", "catalog/", "deployments/claude-haiku/"])
@@ -58,8 +72,9 @@ def test_pages_without_diagrams_load_no_mermaid_and_little_javascript(page: Page
             scripts[request.url] = len(response.body())
 
     page.on("requestfinished", record)
-    page.goto(f"{base_url}{path}", wait_until="load")
-    page.wait_for_timeout(300)
+    # Every script the page asks for, including the ones its scripts start after `load` (Material's search
+    # worker and Pagefind's engine): wait until the network has gone quiet, not for a fixed time.
+    page.goto(f"{base_url}{path}", wait_until="networkidle")
     assert not [url for url in scripts if "mermaid.min.js" in url], f"/{path} loads Mermaid"
     assert page.evaluate("() => typeof window.mermaid") == "object", "the stand-in keeps Material off the CDN"
     total = sum(scripts.values())
@@ -72,6 +87,6 @@ def test_decide_page_loads_mermaid_and_draws_after_instant_navigation(page: Page
     loaded: list[str] = []
     page.on("request", lambda request: loaded.append(request.url) if "mermaid.min.js" in request.url else None)
     navigate(page, "Decide", f"{base_url}decide/")
-    page.wait_for_selector("div.mermaid", state="attached", timeout=20_000)
+    page.wait_for_selector("div.mermaid", state="attached")
     assert loaded, "the Decide page draws its diagrams with the vendored Mermaid"
     assert all(url.startswith(base_url) for url in loaded), loaded

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from .helpers import leaf_paths, open_page, trees
 
@@ -113,10 +113,11 @@ def test_result_link_opens_the_deployment_card(page: Page, base_url: str) -> Non
     deployment_id = urlsplit(target).path.rstrip("/").rsplit("/", 1)[-1]
     link.click()
     page.wait_for_url(target)
+    # Instant navigation changes the address before it swaps the content: wait for the card's heading (the
+    # deployment id), not just any h1, which for a moment is still the one of /decide/.
     h1 = page.locator("article h1")
-    h1.wait_for()
-    assert h1.get_attribute("id") == deployment_id, f"{target}: h1 id is not the deployment id {deployment_id!r}"
-    assert rec["title"] in h1.inner_text(), f"{target}: h1 {h1.inner_text()!r} does not name {rec['title']!r}"
+    expect(h1).to_have_attribute("id", deployment_id)
+    expect(h1).to_contain_text(rec["title"])
     # Every deployment link in every tree leads to a page that exists.
     missing = []
     for href in {r["href"] for t in found for p in leaf_paths(t) for r in recommendations(p) if r["href"]}:

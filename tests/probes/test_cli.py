@@ -14,10 +14,10 @@ import pytest
 
 from probes.cli import main
 from probes.target import ProbeTarget, dump_target_json
-from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.tiny_model import REPO_ROOT
 from testbed.vllm_server import VllmServer, free_port
+from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
 
 
 def run_cli(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -27,7 +27,8 @@ def run_cli(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
-        timeout=300,
+        # A safety net against a hung run: a run with the evals takes a minute or two idle, several when busy.
+        timeout=1200,
         check=False,
     )
 

@@ -19,9 +19,9 @@ import pytest
 from catalog.evidence import ClaimRecord as Record
 from probes.runner import run_probes
 from probes.target import ProbeTarget
-from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
 from testbed.embedding_model import EMBEDDING_DIMENSIONS, EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME
 from testbed.vllm_server import VllmServer
+from tests.probes.conftest import API_KEY, API_KEY_ENV, target_for
 
 pytestmark = pytest.mark.vllm
 

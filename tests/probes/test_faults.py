@@ -25,13 +25,17 @@ from probes.client import Timeouts
 from probes.latency import Workload
 from probes.runner import DeploymentResult, run_probes
 from probes.target import ProbeTarget
-from tests.probes.conftest import target_for
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.vllm_server import VllmServer, free_port
+from tests.probes.conftest import target_for
 
 pytestmark = pytest.mark.vllm
 
-FAST = Timeouts(connect=1.0, read=1.5, request=3.0)
+#: Every run here probes the real tiny vLLM server too (the good neighbour, and the faulty deployment's
+#: untouched paths), whose honest answers must come well within these limits even on a busy 2-core machine
+#: (idle, a check takes well under a second). The injected faults are far beyond them: a hang never answers,
+#: the drip below needs minutes for one answer, and a full backlog never completes the connection.
+FAST = Timeouts(connect=5.0, read=10.0, request=30.0)
 
 
 def _records(result: DeploymentResult) -> dict[str, Record]:
@@ -91,7 +95,7 @@ async def _run_with_good_neighbour(
 CONNECT_CASES = [
     Case("closed-port", "health", "error", r"GET /health: connection refused \(127\.0\.0\.1:\d+\)"),
     Case("unknown-host", "health", "error", r"GET /health: DNS lookup failed for probe-target\.invalid:8000 \(.+\)"),
-    Case("connect-timeout", "health", "error", r"GET /health: connect timeout after 1 s"),
+    Case("connect-timeout", "health", "error", r"GET /health: connect timeout after 5 s"),
 ]
 
 
@@ -146,12 +150,12 @@ PROXY_CASES = [
         "fail",
         r"POST /v1/chat/completions stream is malformed: the stream ended without data: \[DONE\]",
     ),
-    Case("read-timeout", "endpoint:chat", "error", r"POST /v1/chat/completions: read timeout, no data for 1\.5 s"),
+    Case("read-timeout", "endpoint:chat", "error", r"POST /v1/chat/completions: read timeout, no data for 10 s"),
     Case(
         "drip",
         "endpoint:chat",
         "error",
-        r"POST /v1/chat/completions: no complete response within the 3 s request deadline",
+        r"POST /v1/chat/completions: no complete response within the 30 s request deadline",
     ),
 ]
 
@@ -166,7 +170,9 @@ PROXY_FAULTS = {
     "corrupt-sse-event": {"/v1/chat/completions": Fault("rewrite", old=b'data: {"id"', new=b'data: ["id"')},
     "stream-without-done": {"/v1/chat/completions": Fault("rewrite", old=b"data: [DONE]", new=b": no [DONE] ")},
     "read-timeout": {"/v1/chat/completions": Fault("hang")},
-    "drip": {"/v1/chat/completions": Fault("drip", chunk=8, interval=0.2)},
+    # A byte every 0.25 s: 40 times inside the read timeout, and a chat answer of some hundreds of bytes takes
+    # minutes, several times the request deadline.
+    "drip": {"/v1/chat/completions": Fault("drip", chunk=1, interval=0.25)},
 }
 
 
@@ -277,6 +283,23 @@ async def test_an_aborted_run_leaves_earlier_results_intact(vllm_server: VllmSer
     previous = (tmp_path / "aborted.json").read_bytes()
     history_before = (tmp_path / "history.jsonl").read_bytes()
 
+    latency_started = asyncio.Event()
+    done: list[str] = []
+
+    class WatchForLatency:
+        """Tells when every check before the latency check is done, so the latency check is under way."""
+
+        def deployment_started(self, target: ProbeTarget, claims: Sequence[str]) -> None:
+            self.before = claims[claims.index("latency") - 1]
+
+        def record_done(self, target: ProbeTarget, record: Record) -> None:
+            done.append(record.claim)
+            if record.claim == self.before:
+                latency_started.set()
+
+        def deployment_finished(self, result: DeploymentResult) -> None:
+            pass
+
     task = asyncio.create_task(
         run_probes(
             [target],
@@ -284,12 +307,17 @@ async def test_an_aborted_run_leaves_earlier_results_intact(vllm_server: VllmSer
             concurrency=1,
             workload=Workload(requests=400, prompt_tokens=16, output_tokens=64, concurrency=2),
             suites=[],
+            progress=WatchForLatency(),
         )
     )
-    await asyncio.sleep(1.5)  # well inside the 400-request latency check
+    # Cancel inside the 400-request latency check, which takes minutes: once the check before it is done (a
+    # condition, however long a busy machine takes to get there), and a moment more to be well into it.
+    await asyncio.wait_for(latency_started.wait(), timeout=600)
+    await asyncio.sleep(0.5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert "latency" not in done, "the run was cancelled after the latency check, not inside it"
     assert (tmp_path / "aborted.json").read_bytes() == previous
     assert (tmp_path / "history.jsonl").read_bytes() == history_before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no temp files left"

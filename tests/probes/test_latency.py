@@ -38,14 +38,17 @@ from probes.latency import (
 )
 from probes.runner import run_probes
 from probes.target import ProbeTarget
-from tests.probes.conftest import target_for
 from testbed.vllm_server import VllmServer
+from tests.probes.conftest import target_for
 
 # Chunk schedule of the timed stream, in seconds after the request: four chunks with a choice, the first
 # of them with empty text (as a byte-level tokenizer's first token often is), then usage, then [DONE].
-CHOICE_AT = (0.1, 0.3, 0.5, 0.7)
-USAGE_AT = 1.0
-DONE_AT = 1.1
+# Half a second apart, so that each timing can be told from the next chunk's even when a busy machine delivers
+# a chunk up to LATE_MS late (the stream and the probe share one event loop, which load can hold up).
+CHOICE_AT = (0.25, 0.75, 1.25, 1.75)
+USAGE_AT = 2.25
+DONE_AT = 2.5
+LATE_MS = 400
 
 
 def _target(endpoints: frozenset[str] = frozenset({"completions"})) -> ProbeTarget:
@@ -97,12 +100,12 @@ async def _sample(events: list[tuple[float, bytes]], endpoints: frozenset[str] =
 
 async def test_timings_follow_vllm_bench_serve() -> None:
     sample = await _sample(_completions_events())
-    # TTFT: the first chunk with a choice, though its text is empty (the old probe waited for "a", at 0.3 s).
-    assert 100 <= sample.ttft_ms < 280
-    # E2E ends at the last token chunk, not at the usage chunk (1.0 s) or [DONE] (1.1 s).
-    assert 700 <= sample.e2e_ms < 980
-    # ITL: every gap between chunks with a choice (four chunks, three gaps of about 200 ms).
-    assert len(sample.gaps_ms) == 3 and all(120 < gap < 380 for gap in sample.gaps_ms)
+    # TTFT: the first chunk with a choice, though its text is empty (the old probe waited for "a", at 0.75 s).
+    assert 250 <= sample.ttft_ms < 250 + LATE_MS
+    # E2E ends at the last token chunk, not at the usage chunk (2.25 s) or [DONE] (2.5 s).
+    assert 1750 <= sample.e2e_ms < 1750 + LATE_MS
+    # ITL: every gap between chunks with a choice (four chunks, three gaps of about 500 ms).
+    assert len(sample.gaps_ms) == 3 and all(500 - LATE_MS < gap < 500 + LATE_MS for gap in sample.gaps_ms)
     # TPOT: decode time over the tokens after the first, counted by usage.
     assert sample.tpot_ms == pytest.approx((sample.e2e_ms - sample.ttft_ms) / 3)
     assert sum(sample.gaps_ms) == pytest.approx(sample.e2e_ms - sample.ttft_ms)
@@ -133,7 +136,7 @@ async def test_chat_counts_the_role_chunk_as_the_first() -> None:
     ]
     events += [(USAGE_AT, _sse({"choices": [], "usage": {"completion_tokens": 3}})), (DONE_AT, _sse("[DONE]"))]
     sample = await _sample(events, frozenset({"chat"}))
-    assert 100 <= sample.ttft_ms < 280
+    assert 250 <= sample.ttft_ms < 250 + LATE_MS
     assert len(sample.gaps_ms) == 3 and sample.output_tokens == 3
 
 

@@ -18,9 +18,9 @@ from probes.evals import bundled_suites
 from probes.latency import Sweep, Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
-from tests.probes.conftest import API_KEY_ENV, target_for
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.vllm_server import VllmServer
+from tests.probes.conftest import API_KEY_ENV, target_for
 
 pytestmark = pytest.mark.vllm
 

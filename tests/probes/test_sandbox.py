@@ -22,10 +22,19 @@ from pathlib import Path
 import pytest
 
 import probes.sandbox as sandbox
-from probes.evals import bundled_suites, code_program, score_json
+from probes.evals import bundled_suites, score_code, score_json
 from probes.sandbox import Limits, availability, run_python
 
-FAST = Limits(wall_s=5, cpu_s=2, memory_mb=256)
+# Needs bubblewrap (make sandbox-tools); the two refusal tests stand in for a missing or broken one.
+pytestmark = pytest.mark.sandbox
+
+#: For programs that end at once. The wall clock is only a safety net: on a busy machine starting bwrap and
+#: Python alone can take seconds. The CPU limit (CPU seconds, which load does not stretch) they never near.
+FAST = Limits(wall_s=60, cpu_s=2, memory_mb=256)
+#: What starting the sandbox and ending a program may add to a wall-clock limit on a busy machine. The tests
+#: that time a limit give the program far longer than this to run unstopped (for ever, or an hour), so a run
+#: that ends within `wall_s + SLACK_S` still shows that the limit, and nothing else, ended it.
+SLACK_S = 30
 REPO = Path(__file__).resolve().parents[2]
 SECRET_ENV = "PROBES_SANDBOX_TEST_SECRET"
 
@@ -61,16 +70,16 @@ async def test_passing_and_failing_programs() -> None:
 async def test_infinite_loop_is_stopped() -> None:
     started = time.monotonic()
     result = await run_python("while True:\n    pass\n", Limits(wall_s=3, cpu_s=1, memory_mb=256))
-    # Either the CPU rlimit (SIGXCPU) or the wall clock ends it; both are failures.
+    # Either the CPU rlimit (SIGXCPU) or the wall clock ends it; both are failures. Unstopped it runs for ever.
     assert not result.ok
-    assert time.monotonic() - started < 3 + 2
+    assert time.monotonic() - started < 3 + SLACK_S
 
 
 async def test_sleeping_forever_is_killed_at_the_wall_clock() -> None:
     started = time.monotonic()
     result = await run_python("import time\ntime.sleep(3600)\n", Limits(wall_s=1, cpu_s=5, memory_mb=256))
     assert result.timed_out and not result.ok and result.returncode is None
-    assert time.monotonic() - started < 1 + 2
+    assert time.monotonic() - started < 1 + SLACK_S, "the program sleeps an hour: only the wall clock ends it"
 
 
 async def test_ten_gigabytes_cannot_be_allocated() -> None:
@@ -222,13 +231,21 @@ def listener() -> Iterator[Listener]:
     server.close()
 
 
+def _connect(listener: Listener) -> str:
+    """Connect to the listener from here; return the connection's address once the listener has accepted it."""
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=60) as conn:
+        mine = str(conn.getsockname())
+    deadline = time.monotonic() + 60  # a safety net: the accept loop takes it within 0.1 s when it can run
+    while mine not in listener.hits:
+        assert time.monotonic() < deadline, f"the listener never accepted {mine}: {listener.hits}"
+        time.sleep(0.02)
+    return mine
+
+
 async def test_network_is_unreachable(listener: Listener) -> None:
     # Control: the listener does see a plain connection.
-    socket.create_connection(("127.0.0.1", listener.port), timeout=2).close()
-    deadline = time.monotonic() + 5
-    while not listener.hits and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert len(listener.hits) == 1
+    control = _connect(listener)
+    assert listener.hits == [control]
 
     code = f"import socket\nsocket.create_connection(('127.0.0.1', {listener.port}), timeout=2)\nprint('connected')\n"
     result = await run_python(code, FAST)
@@ -240,8 +257,10 @@ async def test_network_is_unreachable(listener: Listener) -> None:
     )
     raw_result = await run_python(raw, FAST)
     assert not raw_result.ok and "connected" not in raw_result.output_tail
-    time.sleep(0.3)  # let the accept loop see anything that did get through
-    assert len(listener.hits) == 1, f"sandboxed code reached the listener: {listener.hits}"
+    # Anything of the sandbox's that did get through sits in the listener's queue before this last connection,
+    # and the listener accepts in order: once it has this one, it has seen everything (no pause needed).
+    last = _connect(listener)
+    assert listener.hits == [control, last], f"sandboxed code reached the listener: {listener.hits}"
 
 
 def processes_with(marker: str) -> list[int]:
@@ -259,7 +278,8 @@ def processes_with(marker: str) -> list[int]:
 
 async def test_fork_bomb_is_bounded_and_killed() -> None:
     marker = f"fork-bomb-{secrets.token_hex(6)}"
-    limits = Limits(wall_s=3, cpu_s=5, memory_mb=256, processes=8)
+    # Long enough that the bomb gets to print how many forks it got even on a busy machine.
+    limits = Limits(wall_s=10, cpu_s=5, memory_mb=256, processes=8)
     code = f"""
 import os, sys
 n = 0
@@ -282,12 +302,13 @@ while True:  # a real bomb keeps trying
     result = await run_python(code, limits)
     elapsed = time.monotonic() - started
     assert result.timed_out and not result.ok
-    assert elapsed < limits.wall_s + 3
+    assert elapsed < limits.wall_s + SLACK_S, "a real bomb keeps trying for ever: only the wall clock ends it"
     forked = [line for line in result.output_tail.splitlines() if line.startswith("forked ")]
     assert forked, result.output_tail
     assert 0 < int(forked[0].split()[1]) < limits.processes
-    # Nothing of it outlives the run, and the machine still works.
-    deadline = time.monotonic() + 5
+    # Nothing of it outlives the run, and the machine still works. Killed processes leave /proc once the kernel
+    # has reaped them, which on a busy machine takes a moment; a survivor spins for ever (the wait is a net).
+    deadline = time.monotonic() + 60
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(marker) == []
@@ -334,12 +355,13 @@ async def test_every_bundled_item_can_be_passed() -> None:
     """A gate is only meaningful if each item is passable: reference answers must score."""
     suites = {s.task: s for s in bundled_suites()}
     for item in suites["code-small"].code_items():
-        completion = await run_python(code_program(item, item.reference, chat=False), FAST)
+        # Scored as lm-eval's hook scores it: the runner must run every test of the item to the end.
+        completion = await score_code(item, item.reference, chat=False, limits=FAST)
         assert completion.ok, (item.id, completion.output_tail)
         fenced = f"Sure:\n```python\n{item.prompt}{item.reference}```\n"
-        assert (await run_python(code_program(item, fenced, chat=True), FAST)).ok, item.id
+        assert (await score_code(item, fenced, chat=True, limits=FAST)).ok, item.id
         # And the tests bite: an empty body fails.
-        assert not (await run_python(code_program(item, "    pass\n", chat=False), FAST)).ok, item.id
+        assert not (await score_code(item, "    pass\n", chat=False, limits=FAST)).ok, item.id
     for json_item in suites["json-format"].json_items():
         assert set(json_item.equals) == set(json_item.keys), json_item.id
         assert score_json(json_item, json.dumps(json_item.equals)), json_item.id

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from testbed.vllm_server import VllmServer
 from tests.probes.conftest import API_KEY_ENV, SERVED_NAME
 from tests.site.sitebuild import REPO_ROOT, build_site
-from testbed.vllm_server import VllmServer
 
 DEMO = "demo-tiny-llama"
 CODE_BLOCK = re.compile(r'<pre[^>]*><code class="language-(bash|python)">(.*?)</code></pre>', re.S)
