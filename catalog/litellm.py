@@ -68,6 +68,8 @@ DEFAULT_PROVIDER = {
     BackendKind.ollama: "ollama_chat",
     BackendKind.llama_cpp: "openai",
     BackendKind.tei: "openai",
+    BackendKind.sglang: "openai",
+    BackendKind.openai_compatible: "openai",
     BackendKind.gateway: "openai",
 }
 

@@ -379,6 +379,9 @@ class BackendKind(StrEnum):
     ollama = "ollama"
     llama_cpp = "llama-cpp"
     tei = "tei"
+    sglang = "sglang"
+    openai_compatible = "openai-compatible"
+    """A hosted or self-run OpenAI-compatible API this catalog knows no engine for (e.g. a provider's API)."""
     gateway = "gateway"
     """An external provider reached through a gateway such as LiteLLM."""
 
