@@ -38,7 +38,7 @@ import yaml
 from catalog.catalog import Catalog
 from catalog.claims import EndpointKind
 from catalog.evidence import Evidence
-from catalog.schema import Deployment
+from catalog.schema import Backend, Deployment, Fallback, Gateway, GatewayRoute
 from catalog.types import BackendKind, DeploymentStatus
 from catalog.verdicts import ClaimState, DeploymentVerdict, judge
 
@@ -74,6 +74,17 @@ DEFAULT_PROVIDER = {
 }
 
 
+#: Providers whose LiteLLM client sends no API key when none is given. Every other provider (`openai`,
+#: `anthropic`, `azure`, ...) needs one: without it the proxy starts and fails each request for the entry
+#: (LiteLLM's OpenAI client refuses to build without a key, its Anthropic one sends no `x-api-key`).
+KEYLESS_PROVIDERS = frozenset({"hosted_vllm", "vllm", "ollama", "ollama_chat"})
+
+
+def provider_of(backend: Backend) -> str:
+    """The LiteLLM provider prefix of a backend: its own `litellm_provider`, else its kind's default."""
+    return backend.litellm_provider or DEFAULT_PROVIDER[backend.kind]
+
+
 #: Names that never resolve in public DNS; the guard's `PRIVATE_SUFFIXES` (tests/gateway checks they agree).
 PRIVATE_SUFFIXES = (".localhost", ".internal", ".local", ".home.arpa")
 
@@ -107,36 +118,53 @@ _VARIABLES: dict[int, tuple[weakref.ref[Catalog], dict[tuple[str | None, str], s
 
 
 def api_base_variable(catalog: Catalog, deployment: Deployment) -> str:
-    """The variable that holds a deployment's base URL: `<ALIAS>_API_BASE`, one per alias in a config file.
+    """The variable that holds a deployment's base URL: the one its `route` names, else `<ALIAS>_API_BASE`, one
+    per alias in a config file; a member of a group gets one of its own (`<DEPLOYMENT-ID>_API_BASE`), so that
+    each member can point at its own server.
 
     Aliases unique in the catalog can still spell one variable (`qwen-local`, `qwen.local`, `Qwen_Local`), or
     a key variable's name; each such alias then gets a suffix from its own hash, so that no setting meant for
     one alias routes another (the guard refuses two aliases that read one variable).
     """
+    if deployment.route is not None and deployment.route.api_base_env:
+        return deployment.route.api_base_env
     cached = _VARIABLES.get(id(catalog))
     if cached is None or cached[0]() is not catalog:
         _VARIABLES.clear()
         cached = (weakref.ref(catalog), _all_api_base_variables(catalog))
         _VARIABLES[id(catalog)] = cached
     alias = deployment.gateway_alias or deployment.served_name
+    dep_id = next((k for k, d in catalog.deployments.items() if d is deployment), "")
     # An inactive or unaliased deployment is in no config file; a card that shows its entry gets the plain name.
-    return cached[1].get((deployment.gateway, alias)) or _env_name(alias)
+    return cached[1].get((deployment.gateway, dep_id)) or _env_name(alias)
+
+
+def _variable_key(catalog: Catalog, gateway: str | None, dep_id: str, deployment: Deployment) -> str:
+    """What a deployment's own variable is named after: its alias, or its id when it shares the alias."""
+    alias = deployment.gateway_alias or deployment.served_name
+    shared = sum(1 for _, d in _routed(catalog, gateway) if (d.gateway_alias or d.served_name) == alias) > 1
+    return dep_id if shared else alias
 
 
 def _all_api_base_variables(catalog: Catalog) -> dict[tuple[str | None, str], str]:
     names: dict[tuple[str | None, str], str] = {}
     gateways = {d.gateway for d in catalog.deployments.values()}
     for gateway in sorted(gateways, key=lambda g: g or ""):
-        aliases = [d.gateway_alias or d.served_name for _, d in _routed(catalog, gateway)]
-        keys = {d.endpoint.api_key_env for _, d in _routed(catalog, gateway) if d.endpoint and d.endpoint.api_key_env}
-        taken = {MASTER_KEY_ENV, *keys}
-        spelled = Counter(_env_name(alias) for alias in aliases)
-        for alias in aliases:
-            plain = _env_name(alias)
+        routed = [
+            (dep_id, _variable_key(catalog, gateway, dep_id, d))
+            for dep_id, d in _routed(catalog, gateway)
+            if not (d.route and d.route.api_base_env)
+        ]
+        keys = {key for _, d in _routed(catalog, gateway) if (key := gateway_key_env(d))}
+        carried = {d.route.api_base_env for _, d in _routed(catalog, gateway) if d.route and d.route.api_base_env}
+        taken = {MASTER_KEY_ENV, *keys, *carried}
+        spelled = Counter(_env_name(key) for _, key in routed)
+        for dep_id, key in routed:
+            plain = _env_name(key)
             if spelled[plain] > 1 or plain in taken:
-                plain = _env_name(f"{alias}-{hashlib.sha256(alias.encode()).hexdigest()[:6]}")
-            names[(gateway, alias)] = plain
-        if len({names[(gateway, alias)] for alias in aliases}) != len(aliases):  # two 24-bit hashes agreed
+                plain = _env_name(f"{key}-{hashlib.sha256(key.encode()).hexdigest()[:6]}")
+            names[(gateway, dep_id)] = plain
+        if len({names[(gateway, dep_id)] for dep_id, _ in routed}) != len(routed):  # two 24-bit hashes agreed
             raise ValueError(f"gateway `{gateway}`: two aliases would read one api_base variable; rename one")
     return names
 
@@ -144,11 +172,14 @@ def _all_api_base_variables(catalog: Catalog) -> dict[tuple[str | None, str], st
 def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) -> dict[str, Any]:
     """One `model_list` entry for a deployment."""
     backend = catalog.backends[deployment.backend]
-    provider = backend.litellm_provider or DEFAULT_PROVIDER[backend.kind]
+    provider = provider_of(backend)
     name = deployment.gateway_alias or deployment.served_name
     endpoint = deployment.endpoint
+    route = deployment.route
     params: dict[str, Any] = {"model": f"{provider}/{deployment.served_name}"}
-    if endpoint and endpoint.base_url and is_private_host(urlsplit(endpoint.base_url).hostname or ""):
+    if route is not None and route.api_base_env:
+        params["api_base"] = f"{ENV_REFERENCE}{route.api_base_env}"
+    elif endpoint and endpoint.base_url and is_private_host(urlsplit(endpoint.base_url).hostname or ""):
         # LiteLLM's Ollama provider speaks Ollama's native API at the server root, not its /v1 facade.
         params["api_base"] = (
             endpoint.base_url.removesuffix("/v1") if provider.startswith("ollama") else endpoint.base_url
@@ -158,8 +189,10 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
         # variable that must hold it. An external provider gets one too: its traffic goes through the fleet's
         # egress (e.g. agentgateway), never straight to the provider.
         params["api_base"] = f"{ENV_REFERENCE}{api_base_variable(catalog, deployment)}"
-    if endpoint and endpoint.api_key_env:
-        params["api_key"] = f"{ENV_REFERENCE}{endpoint.api_key_env}"
+    if key := gateway_key_env(deployment):
+        params["api_key"] = f"{ENV_REFERENCE}{key}"
+    if route is not None:
+        params.update(_route_params(route))
     cost = deployment.cost
     if cost and cost.input_usd_per_mtok is not None:
         params["input_cost_per_token"] = round(cost.input_usd_per_mtok / 1e6, 12)
@@ -168,9 +201,40 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
     info: dict[str, Any] = {"id": deployment_id}
     if deployment.gateway:
         info["gateway"] = deployment.gateway
-    if EndpointKind.embeddings in deployment.endpoints:
+    if route is not None and route.mode:
+        info["mode"] = route.mode
+    elif EndpointKind.embeddings in deployment.endpoints:
         info["mode"] = "embedding"
     return {"model_name": name, "litellm_params": params, "model_info": info}
+
+
+def gateway_key_env(deployment: Deployment) -> str | None:
+    """The variable with the key the gateway sends to a deployment: its route's, else its endpoint's."""
+    if deployment.route is not None and deployment.route.api_key_env:
+        return deployment.route.api_key_env
+    return deployment.endpoint.api_key_env if deployment.endpoint else None
+
+
+#: `GatewayRoute` field -> LiteLLM `litellm_params` key, for the fields written as they are.
+ROUTE_PARAMS = {
+    "api_version": "api_version",
+    "rpm": "rpm",
+    "tpm": "tpm",
+    "timeout_s": "timeout",
+    "stream_timeout_s": "stream_timeout",
+    "max_retries": "max_retries",
+    "order": "order",
+    "weight": "weight",
+}
+
+
+def _route_params(route: GatewayRoute) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        key: getattr(route, field) for field, key in ROUTE_PARAMS.items() if getattr(route, field) is not None
+    }
+    if route.extra_headers:
+        params["extra_headers"] = {h.name: f"{ENV_REFERENCE}{h.env}" if h.env else h.value for h in route.extra_headers}
+    return params
 
 
 def model_list(catalog: Catalog, gateway: str | None) -> list[dict[str, Any]]:
@@ -193,10 +257,13 @@ class Variable:
 
 
 def env_references(entry: dict[str, Any]) -> dict[str, str]:
-    """`litellm_params` key -> variable name, for every `os.environ/NAME` value of one entry."""
+    """`litellm_params` key -> variable name, for every `os.environ/NAME` value of one entry (a header's key is
+    `extra_headers.NAME`)."""
+    params = entry["litellm_params"]
+    values = [*params.items(), *((f"extra_headers.{k}", v) for k, v in (params.get("extra_headers") or {}).items())]
     return {
         key: value.removeprefix(ENV_REFERENCE)
-        for key, value in entry["litellm_params"].items()
+        for key, value in values
         if isinstance(value, str) and value.startswith(ENV_REFERENCE)
     }
 
@@ -213,23 +280,70 @@ def _purpose(catalog: Catalog, entry: dict[str, Any], key: str) -> str:
     return f"base URL of the server behind `{alias}`" + (f" (published: {published})" if published else "")
 
 
-def required_variables(catalog: Catalog, entries: list[dict[str, Any]]) -> list[Variable]:
+def master_key_env(catalog: Catalog, gateway: str | None) -> str:
+    """The variable with a config's admin key: its gateway's `master_key_env`, else LiteLLM's own name."""
+    found = catalog.site.gateways.get(gateway) if gateway else None
+    return (found.master_key_env if found else None) or MASTER_KEY_ENV
+
+
+def required_variables(catalog: Catalog, entries: list[dict[str, Any]], gateway: str | None = None) -> list[Variable]:
     """Every variable a config with `entries` needs, the master key first, then by name."""
     found: dict[str, Variable] = {}
     for entry in entries:
         for key, name in env_references(entry).items():
             found.setdefault(name, Variable(name, _purpose(catalog, entry, key)))
-    master = Variable(MASTER_KEY_ENV, "the proxy's admin key (LiteLLM 1.106 refuses to start without it)")
-    return [master, *(found[name] for name in sorted(found) if name != MASTER_KEY_ENV)]
+    master_name = master_key_env(catalog, gateway)
+    master = Variable(master_name, "the proxy's admin key (LiteLLM 1.106 refuses to start without it)")
+    return [master, *(found[name] for name in sorted(found) if name != master_name)]
 
 
 def gateway_variables(catalog: Catalog) -> dict[str, list[Variable]]:
     """Config file name -> the variables it needs, for every file the full export writes (for a docs page)."""
     return {
-        f"{gateway or 'no-gateway'}.yaml": required_variables(catalog, entries)
+        f"{gateway or 'no-gateway'}.yaml": required_variables(catalog, entries, gateway)
         for gateway in [*sorted(catalog.site.gateways), None]
         if (entries := model_list(catalog, gateway)) or gateway is not None
     }
+
+
+def _fallbacks(fallbacks: list[Fallback]) -> list[dict[str, list[str]]]:
+    return [{f.alias: list(f.to)} for f in fallbacks]
+
+
+#: `RouterSettings` field -> LiteLLM `router_settings` key.
+ROUTER_SETTINGS = {
+    "routing_strategy": "routing_strategy",
+    "num_retries": "num_retries",
+    "timeout_s": "timeout",
+    "allowed_fails": "allowed_fails",
+    "cooldown_s": "cooldown_time",
+    "retry_after_s": "retry_after",
+    "enable_pre_call_checks": "enable_pre_call_checks",
+}
+
+
+def gateway_settings(catalog: Catalog, gateway: str | None, variables: list[Variable]) -> dict[str, Any]:
+    """The config's settings besides `model_list`: the guard, and the gateway's routing, fallbacks and key."""
+    found: Gateway | None = catalog.site.gateways.get(gateway) if gateway else None
+    litellm_settings: dict[str, Any] = {"callbacks": [GUARD_CALLBACK]}
+    settings: dict[str, Any] = {"litellm_settings": litellm_settings}
+    if found is not None:
+        router: dict[str, Any] = {}
+        if found.router is not None:
+            router = {
+                key: str(value) if field == "routing_strategy" else value
+                for field, key in ROUTER_SETTINGS.items()
+                if (value := getattr(found.router, field)) is not None
+            }
+        for field in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
+            if getattr(found, field):
+                router[field] = _fallbacks(getattr(found, field))
+        if router:
+            settings["router_settings"] = router
+        if found.master_key_env and found.master_key_env != MASTER_KEY_ENV:
+            settings["general_settings"] = {"master_key": f"{ENV_REFERENCE}{found.master_key_env}"}
+    settings["callback_settings"] = {GUARD_SETTINGS: {"required_env": [v.name for v in variables]}}
+    return settings
 
 
 def endpoints_verified(verdict: DeploymentVerdict) -> bool:
@@ -299,11 +413,8 @@ def render_configs(
                 continue
             entries.append(entry)
             body.extend([summary, _route_comment(catalog, entry), render_entry(entry)])
-        variables = required_variables(catalog, entries)
-        settings = {
-            "litellm_settings": {"callbacks": [GUARD_CALLBACK]},
-            "callback_settings": {GUARD_SETTINGS: {"required_env": [v.name for v in variables]}},
-        }
+        variables = required_variables(catalog, entries, gateway)
+        settings = gateway_settings(catalog, gateway, variables)
         files[f"{name}.yaml"] = "".join(
             [
                 _header(name, variables, verified_only, today),

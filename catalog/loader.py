@@ -216,7 +216,8 @@ def _load_file(found: _Found, path: Path, kind: str) -> None:
     try:
         entity = model_type.model_validate(data)
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(shown, exc, locator, model_type, folder or None, bad_paths))
+        schema = _schema_file(root, folder or None)
+        errors.extend(_pydantic_errors(shown, exc, locator, model_type, folder or None, bad_paths, schema))
         repaired, removed = _repair(model_type, data, exc)
         if repaired is None:
             return
@@ -551,6 +552,7 @@ def _pydantic_errors(
     model_type: type[BaseModel],
     folder: str | None,
     reported: list[FieldPath],
+    schema: str | None = None,
 ) -> Iterable[CatalogError]:
     for err in exc.errors(include_url=False):
         loc: FieldPath = tuple(err["loc"])
@@ -583,7 +585,7 @@ def _pydantic_errors(
             column,
             format_path(loc),
             message,
-            hint or _schema_hint(kind, message, ctx, _field_description(model_type, loc), folder),
+            hint or _schema_hint(kind, message, ctx, _field_description(model_type, loc), folder, schema),
         )
 
 
@@ -626,7 +628,26 @@ _SCHEMA_HINTS = {
 _NEEDS = re.compile(r"\bneeds `([^`]+)`(?:[^`]*? or `([^`]+)`)?")
 
 
-def _schema_hint(kind: str, message: str, ctx: dict[str, Any], description: str | None, folder: str | None) -> str:
+def _schema_file(root: Path, folder: str | None) -> str:
+    """The JSON Schema of a folder's files as a hint names it: the catalog's own copy (`schemas/X.json`, what
+    each file's first line points at) when it has one, else the copy in this package, so that a hint never
+    names a file the catalog lacks."""
+    name = f"{folder or 'site'}.json"
+    return f"schemas/{name}" if (root / "schemas" / name).is_file() else str(_PACKAGE_SCHEMAS / name)
+
+
+#: The JSON Schemas this package generates (`python -m catalog schema`).
+_PACKAGE_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def _schema_hint(
+    kind: str,
+    message: str,
+    ctx: dict[str, Any],
+    description: str | None,
+    folder: str | None,
+    schema: str | None = None,
+) -> str:
     """The fix for one schema error: by error type, else the field's own description, else the schema file."""
     if kind == "string_too_short":
         minimum = ctx.get("min_length", 1)
@@ -652,7 +673,7 @@ def _schema_hint(kind: str, message: str, ctx: dict[str, Any], description: str 
             pass
     if description:
         return f"expected: {description}"
-    schema = f"schemas/{folder}.json" if folder else "schemas/site.json"
+    schema = schema or (f"schemas/{folder}.json" if folder else "schemas/site.json")
     return f"change the value so that it meets the rule above; `{schema}` describes every field"
 
 

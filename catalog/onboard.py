@@ -44,17 +44,18 @@ from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import format_path, schema_message
 from catalog.evidence import ClaimRecord, EvidenceFile, ServerInfo, dumps
 from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
-from catalog.types import HttpUrl, strip_url_secrets
+from catalog.types import NAME_MAX as TYPES_NAME_MAX
+from catalog.types import NAME_PUNCTUATION, HttpUrl, ServedName, strip_url_secrets
 from catalog.yaml_source import MAX_FILE_BYTES, YamlProblem, read_catalog_yaml
 
+#: The JSON Schemas of this catalog package, copied into every new catalog.
+SCHEMAS_SOURCE = Path(__file__).resolve().parent / "schemas"
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
 _ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
-#: What the catalog takes as a served name or a gateway alias (catalog/types.py `ServedName`, `GatewayAlias`).
-_NAME_CHAR = re.compile(r"[A-Za-z0-9._:/-]")
 #: Longest id (catalog/types.py `EntityId`): every id is also its file's name.
 ID_MAX = 80
-#: Longest served name or gateway alias the catalog takes.
-NAME_MAX = 200
+#: Longest served name or gateway alias the catalog takes (catalog/types.py).
+NAME_MAX = TYPES_NAME_MAX
 #: Most models `discover` takes from one server. A vLLM or llama.cpp server serves one, an Ollama server some
 #: tens; a listing of hundreds is a gateway (import its config instead), and one of many thousands would make
 #: thousands of files and four requests per model.
@@ -97,24 +98,21 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _char(char: str) -> str:
-    if char == " ":
-        return "a space"
-    return f"`{char}`" if char.isprintable() and char != "`" else f"the character U+{ord(char):04X}"
-
-
 def _name_problem(name: str, what: str) -> str | None:
     """Why `name` cannot be a served name or gateway alias in the catalog, or None."""
     if len(name) > NAME_MAX:
         return f"{what} `{shown(name)}` is {len(name)} characters long; the catalog takes at most {NAME_MAX}"
-    bad = next((c for c in name if not _NAME_CHAR.match(c)), None)
-    if bad is not None:
-        return (
-            f"{what} `{shown(name)}` holds {_char(bad)}, which a name in the catalog may not hold "
-            "(letters, digits and `._:/-`)"
-        )
     if not name[:1].isalnum():
         return f"{what} `{shown(name)}` does not start with a letter or digit"
+    try:
+        TypeAdapter(ServedName).validate_python(name)
+    except ValidationError as exc:
+        why = schema_message(exc.errors(include_url=False)[0]).removeprefix("the name ").partition("; ")[0]
+        if not why.startswith("holds "):
+            return f"{what} `{shown(name)}` {why}"
+        allowed = f"letters, digits, single spaces and `{NAME_PUNCTUATION.strip()}`"
+        held = why.removesuffix(", which a served name or alias may not hold")
+        return f"{what} `{shown(name)}` {held}, which a name in the catalog may not hold ({allowed})"
     return None
 
 
@@ -206,15 +204,32 @@ class Plan:
             raise OnboardError(
                 "these files exist already: " + ", ".join(sorted(clashes)) + " (hint: pass --force to overwrite them)"
             )
-        written = []
-        for relative, text in sorted({**self.scaffold, **self.files}.items()):
-            path = self.root / relative
-            if relative in self.scaffold and path.exists():
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-        return written
+        return self.commit()
+
+    def commit(self) -> list[Path]:
+        """Write every planned file (a scaffold file only where none exists): each first to a temporary file in
+        its folder, and only when all of them are on disk, each renamed over its target; so either every file
+        is written or, when the disk refuses one, none is."""
+        todo = {
+            self.root / relative: text
+            for relative, text in sorted({**self.scaffold, **self.files}.items())
+            if relative in self.files or not (self.root / relative).exists()
+        }
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for path, text in todo.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                staged.append((Path(name), path))
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+        except OSError as exc:
+            for temporary, _ in staged:
+                temporary.unlink(missing_ok=True)
+            raise OnboardError(f"cannot write the catalog: {exc.strerror or exc}; nothing was written") from None
+        for temporary, path in staged:
+            temporary.replace(path)
+        return [path for _, path in staged]
 
 
 def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any]) -> None:
@@ -237,6 +252,9 @@ def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any
         scaffold=True,
     )
     plan.entity("sources", source, source_data, scaffold=True)
+    # The schemas every file's first line names, so that editors (and error hints) find them in the new catalog.
+    for schema in sorted(SCHEMAS_SOURCE.glob("*.json")):
+        plan.scaffold.setdefault(f"schemas/{schema.name}", schema.read_text(encoding="utf-8"))
 
 
 _BACKENDS: dict[str, dict[str, Any]] = {
@@ -251,12 +269,19 @@ _BACKENDS: dict[str, dict[str, Any]] = {
 }
 
 
+def _family(name: str) -> str:
+    """A family name from a served name: what a family may not hold (`[`, `·`) as spaces, at most 80 characters."""
+    family = re.sub(r"[^A-Za-z0-9 ._:+()-]+", " ", name)
+    family = re.sub(r" {2,}", " ", family).strip(" ._:+()-")[:80].rstrip()
+    return family or "unnamed"
+
+
 def _model_guess(name: str, *, embeddings: bool, source: str, why: str) -> dict[str, Any]:
     """A model entry for weights known only by name: kind and vendor are guesses, and marked as such."""
     vendor = name.split("/", 1)[0] if "/" in name and not name.startswith("/") else "not stated"
     return {
         "name": name.split("/")[-1],
-        "family": name.split("/")[-1],
+        "family": _family(name.split("/")[-1]),
         "vendor": vendor,
         "kind": "embedding" if embeddings else "chat",
         "input_modalities": ["text"],
@@ -648,15 +673,6 @@ def _write_evidence(evidence_dir: Path, evidence: EvidenceFile) -> Path:
 
 # ------------------------------------------------------------------------------------------ import litellm
 
-#: LiteLLM provider prefix -> backend file the imported deployment uses.
-_PROVIDER_BACKEND = {
-    "hosted_vllm": "vllm",
-    "vllm": "vllm",
-    "ollama": "ollama",
-    "ollama_chat": "ollama",
-    "openai": "openai-compatible",
-}
-
 
 def _read_config(config: Path) -> tuple[dict[str, Any], Callable[[tuple[str | int, ...]], str]]:
     """The config's values, read like a catalog file (size, depth, alias and tag limits), and a function that
@@ -696,118 +712,8 @@ def _read_config(config: Path) -> tuple[dict[str, Any], Callable[[tuple[str | in
     return document.data, where
 
 
-def import_litellm(
-    config: Path, catalog_dir: Path, *, fleet: str = "imported", force: bool = False, notes: Notes = _stderr
-) -> list[Path]:
-    """One deployment (and model) per `model_list` entry of a LiteLLM config.
+def import_litellm(config: Path, catalog_dir: Path, **options: Any) -> list[Path]:
+    """`catalog.litellm_import.import_litellm`, kept here for callers of the old place."""
+    from catalog.litellm_import import import_litellm as faithful  # it imports this module's writer
 
-    A credential in an `api_base` (`user:password@`, `?api_key=`) is removed before anything is written, and
-    `notes` is told what was removed, without its value.
-    """
-    data, where = _read_config(config)
-    entries = data.get("model_list")
-    if not isinstance(entries, list) or not entries:
-        raise OnboardError(f"{config}: no `model_list` entries (hint: point at the proxy's config.yaml)")
-    source = _short_id(f"config-{config.stem}")
-    plan = Plan(catalog_dir, clash_hint="give each entry a `model_name` that differs in more than case or punctuation")
-    _scaffold(
-        plan,
-        fleet,
-        source,
-        {"title": f"LiteLLM config {config.name}", "kind": "config", "summary": f"The `model_list` of {config.name}."},
-    )
-    removed: list[str] = []
-    for index, entry in enumerate(entries):
-        at = ("model_list", index)
-        params = entry.get("litellm_params") if isinstance(entry, dict) else None
-        if not isinstance(params, dict) or not isinstance(params.get("model"), str) or not entry.get("model_name"):
-            raise OnboardError(f"{where(at)}: the entry needs `model_name` and `litellm_params.model`")
-        if not isinstance(entry["model_name"], str | int | float) or isinstance(entry["model_name"], bool):
-            raise OnboardError(f"{where((*at, 'model_name'))}: `model_name` is not text (hint: write the alias)")
-        alias = str(entry["model_name"])
-        provider, _, served = params["model"].partition("/")
-        if not served:
-            provider, served = "openai", provider
-        model_id = slug(served.split("/")[-1])
-        fix = "shorten it, or use letters, digits and `._:/-`; the catalog names a file after it"
-        for problem, path in (
-            (_name_problem(alias, "the alias"), "model_name"),
-            (_id_problem(slug(alias), alias, "the alias"), "model_name"),
-            (_name_problem(served, "the model"), "litellm_params.model"),
-            (_id_problem(model_id, served, "the model"), "litellm_params.model"),
-        ):
-            if problem:
-                raise OnboardError(f"{where((*at, *path.split('.')))}: {problem}; nothing was written (hint: {fix})")
-        backend = _PROVIDER_BACKEND.get(provider, "external")
-        plan.entity("backends", backend, _BACKENDS[backend], scaffold=True)
-        info = entry.get("model_info") if isinstance(entry.get("model_info"), dict) else {}
-        embeddings = info.get("mode") == "embedding"
-        plan.entity(
-            "models",
-            model_id,
-            _model_guess(served, embeddings=embeddings, source=source, why="from `model_info.mode` of the config"),
-            origin=f"`{shown(served)}`",
-            label=f"model_list[{index}]",
-            at=where((*at, "litellm_params", "model")),
-        )
-        endpoint: dict[str, Any] = {}
-        api_base = params.get("api_base")
-        if isinstance(api_base, str) and api_base.startswith(("http://", "https://")):
-            try:
-                clean, stripped = strip_url_secrets(api_base)
-            except ValueError:
-                clean, stripped = api_base, []
-            if stripped:
-                removed.append(
-                    f"{where((*at, 'litellm_params', 'api_base'))}: removed {_and(stripped)} from the URL; "
-                    "no credential is written to the catalog (hint: keep the key in an environment variable: "
-                    "`api_key: os.environ/NAME` in the config becomes `api_key_env: NAME` in the catalog)"
-                )
-            if bad_url := _url_problem(clean):
-                what, hint = bad_url
-                raise OnboardError(f"{where((*at, 'litellm_params', 'api_base'))}: {what} (hint: {hint})")
-            endpoint["base_url"] = clean.rstrip("/")
-        api_key = params.get("api_key")
-        if isinstance(api_key, str) and api_key.startswith("os.environ/"):
-            endpoint["api_key_env"] = api_key.removeprefix("os.environ/")
-        deployment: dict[str, Any] = {
-            "fleet": fleet,
-            "model": model_id,
-            "backend": backend,
-            "served_name": served,
-            "gateway_alias": alias,
-            "status": "active",
-            "endpoint": endpoint if "base_url" in endpoint else None,
-            "endpoints": ["embeddings"] if embeddings else ["chat"],
-            "summary": f"Imported from {config.name} (alias `{alias}`).",
-            "inferred": [
-                {
-                    "field": "endpoints",
-                    "reason": "a LiteLLM entry routes chat unless `model_info.mode` says embedding",
-                    "source": {"source": source},
-                }
-            ],
-            "sources": [{"source": source}],
-        }
-        cost = {
-            k: round(float(params[f]) * 1e6, 6)
-            for k, f in (
-                ("input_usd_per_mtok", "input_cost_per_token"),
-                ("output_usd_per_mtok", "output_cost_per_token"),
-            )
-            if isinstance(params.get(f), int | float) and not isinstance(params.get(f), bool)
-        }
-        if cost:
-            deployment["cost"] = {**cost, "basis": "stated"}
-        plan.entity(
-            "deployments",
-            slug(alias),
-            {k: v for k, v in deployment.items() if v is not None},
-            origin=f"`{shown(alias)}`",
-            label=f"model_list[{index}]",
-            at=where((*at, "model_name")),
-        )
-    written = plan.write(force=force)
-    for line in removed:
-        notes(line)
-    return written
+    return faithful(config, catalog_dir, **options)

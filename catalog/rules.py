@@ -291,21 +291,94 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
 
 
 def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
-    first: dict[str, str] = {}
+    """An alias names one deployment, or one deliberate group: members of one gateway, each marked `route.group`."""
+    members: dict[str, list[str]] = {}
     for dep_id, dep in catalog.deployments.items():
-        alias = dep.gateway_alias
-        if alias is None:
+        if dep.gateway_alias is not None:
+            members.setdefault(dep.gateway_alias, []).append(dep_id)
+    for alias, dep_ids in members.items():
+        if len(dep_ids) < 2:
             continue
-        if alias in first:
-            yield Violation(
-                "deployments",
-                dep_id,
-                ("gateway_alias",),
-                f"gateway alias `{alias}` is already used by deployment `{first[alias]}`",
-                "aliases must be unique across the catalog; rename one",
-            )
-        else:
-            first[alias] = dep_id
+        first = catalog.deployments[dep_ids[0]]
+        for dep_id in dep_ids[1:]:
+            dep = catalog.deployments[dep_id]
+            if dep.gateway != first.gateway:
+                yield Violation(
+                    "deployments",
+                    dep_id,
+                    ("gateway",),
+                    f"gateway alias `{alias}` is also used by deployment `{dep_ids[0]}` of gateway "
+                    f"`{first.gateway or 'none'}`; all deployments that share an alias belong to one gateway",
+                    "rename one alias, or route both through the same gateway",
+                )
+        grouped = [d for d in dep_ids if (route := catalog.deployments[d].route) is not None and route.group]
+        if not grouped:
+            for dep_id in dep_ids[1:]:
+                yield Violation(
+                    "deployments",
+                    dep_id,
+                    ("gateway_alias",),
+                    f"gateway alias `{alias}` is already used by deployment `{dep_ids[0]}`",
+                    "aliases must be unique across the catalog; rename one",
+                )
+            continue
+        for dep_id in dep_ids:
+            if dep_id not in grouped:
+                yield Violation(
+                    "deployments",
+                    dep_id,
+                    ("gateway_alias",),
+                    f"gateway alias `{alias}` is a group (`route.group` on `{grouped[0]}`), but this deployment is "
+                    "not marked as a member",
+                    "set `route: {group: true}` here too, or rename the alias",
+                )
+
+
+def fallbacks_name_aliases(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """A gateway's fallbacks name aliases that this gateway routes."""
+    for gateway_id, gateway in catalog.site.gateways.items():
+        routed = {d.gateway_alias for d in catalog.deployments.values() if d.gateway == gateway_id and d.gateway_alias}
+        for field in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
+            for index, fallback in enumerate(getattr(gateway, field)):
+                for path, alias in [
+                    (("alias",), fallback.alias),
+                    *((("to", n), to) for n, to in enumerate(fallback.to)),
+                ]:
+                    if alias not in routed:
+                        hint = did_you_mean(alias, routed) or f"route a deployment as `{alias}` through `{gateway_id}`"
+                        yield Violation(
+                            "",
+                            "site",
+                            ("gateways", gateway_id, field, index, *path),
+                            f"fallback alias `{alias}` is not routed by gateway `{gateway_id}`",
+                            hint,
+                        )
+
+
+def gateway_entries_name_their_keys(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """A deployment the gateway routes through a provider that needs an API key names the key's variable, so
+    that the export lists it and a proxy that starts can answer it."""
+    from catalog.litellm import KEYLESS_PROVIDERS, gateway_key_env, provider_of  # the export's, defined once
+
+    for dep_id, dep in catalog.deployments.items():
+        if (
+            dep.gateway_alias is None
+            or dep.status is not DeploymentStatus.active
+            or dep.backend not in catalog.backends
+        ):
+            continue
+        provider = provider_of(catalog.backends[dep.backend])
+        if provider in KEYLESS_PROVIDERS or gateway_key_env(dep):
+            continue
+        yield Violation(
+            "deployments",
+            dep_id,
+            ("gateway_alias",),
+            f"the gateway reaches `{dep.gateway_alias}` through LiteLLM's `{provider}` provider, which sends an API "
+            "key, and this deployment names none: the proxy would start and then fail every request for it",
+            "name the variable that holds the key in `route.api_key_env` (for a server that checks no key, any "
+            "value will do) or `endpoint.api_key_env`",
+        )
 
 
 def _scoped(catalog: Catalog) -> Iterator[tuple[str, str, str]]:
@@ -449,6 +522,8 @@ RULES: tuple[Rule, ...] = (
     tree_nodes_connect,
     claims_match_model,
     aliases_are_unique,
+    fallbacks_name_aliases,
+    gateway_entries_name_their_keys,
 )
 
 

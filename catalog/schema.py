@@ -9,6 +9,7 @@ span several entities live in `catalog.rules`.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -36,6 +37,7 @@ from catalog.types import (
     ServedName,
     Tokens,
     UrlPath,
+    is_secret_param,
 )
 
 
@@ -248,7 +250,7 @@ class Backend(Strict):
     name: OneLine
     kind: BackendKind
     description: Prose
-    litellm_provider: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
+    litellm_provider: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     """LiteLLM provider prefix for `litellm_params.model`, e.g. `hosted_vllm`, `ollama`, `anthropic`;
     by default derived from `kind`."""
     ratings: BackendRatings | None = None
@@ -408,6 +410,84 @@ class RequestExample(Strict):
     source: SourceRef
 
 
+class ExtraHeader(Strict):
+    """A header the gateway adds to each request it sends to this deployment (LiteLLM `extra_headers`)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+    """The header's name, e.g. `X-Tenant`."""
+    value: OneLine | None = None
+    """Its value, when it is no secret; a credential is never written here (use `env`)."""
+    env: EnvVarName | None = None
+    """Environment variable that holds its value (a credential, or anything else set at deployment)."""
+
+    @model_validator(mode="after")
+    def _one_value(self) -> ExtraHeader:
+        if (self.value is None) == (self.env is None):
+            raise ValueError("a header needs exactly one of `value` or `env`; write one, remove the other")
+        if self.value is not None and is_secret_header(self.name):
+            raise ValueError(
+                f"the header `{self.name}` carries a credential, so its value is never written; "
+                "name the variable that holds it in `env`"
+            )
+        return self
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header of this name carries a credential (`Authorization`, `X-Api-Key`, `...-Token`)."""
+    normal = name.strip().lower().replace("-", "_")
+    return normal in ("authorization", "proxy_authorization", "cookie") or is_secret_param(normal)
+
+
+class GatewayRoute(Strict):
+    """How the gateway sends requests to this deployment: what LiteLLM keeps in an entry's `litellm_params`
+    besides the model and address. The export writes each field back."""
+
+    group: bool = False
+    """True when this deployment shares its `gateway_alias` with other deployments of the same gateway on
+    purpose: the gateway balances requests for the alias among them (and retries another on failure)."""
+    api_base_env: EnvVarName | None = None
+    """Environment variable that holds the base URL, when the gateway config reads it from one (LiteLLM's
+    `api_base: os.environ/NAME`); by default the export names one per alias."""
+    api_key_env: EnvVarName | None = None
+    """Environment variable with the key the gateway sends to this deployment (LiteLLM's `api_key:
+    os.environ/NAME`), when it is not the endpoint's own `api_key_env`: an egress key, or any value for a
+    server that checks none but is reached through a provider (`openai`) that always sends one."""
+    api_version: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$")
+    """API version the provider expects, e.g. Azure's `2024-06-01`."""
+    rpm: int | None = Field(default=None, ge=1)
+    """Requests per minute this deployment takes; the gateway routes no more to it."""
+    tpm: int | None = Field(default=None, ge=1)
+    """Tokens per minute this deployment takes."""
+    timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds the gateway waits for an answer before it gives up (or tries another member)."""
+    stream_timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds the gateway waits for the first streamed chunk."""
+    max_retries: int | None = Field(default=None, ge=0, le=100)
+    """Retries of a failed request to this deployment."""
+    order: int | None = Field(default=None, ge=1)
+    """Priority within the group: the gateway tries order 1 first, then 2, and so on."""
+    weight: float | None = Field(default=None, gt=0)
+    """Share of the group's requests in weighted routing."""
+    extra_headers: list[ExtraHeader] = Field(default_factory=list)
+    """Headers added to every request."""
+    mode: (
+        Literal[
+            "chat",
+            "completion",
+            "embedding",
+            "image_generation",
+            "audio_transcription",
+            "audio_speech",
+            "rerank",
+            "moderation",
+            "responses",
+        ]
+        | None
+    ) = None
+    """What the gateway routes to it, when its `endpoints` cannot say (LiteLLM's `model_info.mode`): an image,
+    audio or rerank model has no chat endpoint."""
+
+
 class Deployment(Strict):
     """One served instance of a model on a backend: one file per deployment in `deployments/`."""
 
@@ -421,6 +501,8 @@ class Deployment(Strict):
     gateway_alias: GatewayAlias | None = None
     gateway: EntityId | None = None
     """Id of the gateway in `site.yaml` `gateways:` that routes `gateway_alias` here."""
+    route: GatewayRoute | None = None
+    """How the gateway reaches this deployment (group, limits, timeouts, API version, headers)."""
     status: DeploymentStatus
     endpoint: Endpoint | None = None
     hardware: Hardware = Field(default_factory=Hardware)
@@ -718,6 +800,43 @@ class Fleet(Strict):
     sources: list[SourceRef] = Field(default_factory=list)
 
 
+class RoutingStrategy(StrEnum):
+    """How LiteLLM picks a member of a group for each request (its `router_settings.routing_strategy`)."""
+
+    simple_shuffle = "simple-shuffle"
+    least_busy = "least-busy"
+    usage_based_routing = "usage-based-routing"
+    usage_based_routing_v2 = "usage-based-routing-v2"
+    latency_based_routing = "latency-based-routing"
+    cost_based_routing = "cost-based-routing"
+
+
+class RouterSettings(Strict):
+    """Gateway-wide routing: what LiteLLM reads from `router_settings`."""
+
+    routing_strategy: RoutingStrategy | None = None
+    num_retries: int | None = Field(default=None, ge=0, le=100)
+    """Retries of a failed request, over the group's members."""
+    timeout_s: float | None = Field(default=None, gt=0)
+    """Seconds a request may take, retries included."""
+    allowed_fails: int | None = Field(default=None, ge=0)
+    """Failures a member may have in a minute before the gateway cools it down."""
+    cooldown_s: float | None = Field(default=None, ge=0)
+    """Seconds a failing member rests before it gets requests again."""
+    retry_after_s: float | None = Field(default=None, ge=0)
+    """Seconds to wait before a retry."""
+    enable_pre_call_checks: bool | None = None
+    """Whether the gateway checks a request fits a member's context window before sending it."""
+
+
+class Fallback(Strict):
+    """Where the gateway sends a request for `alias` when every member of it failed."""
+
+    alias: GatewayAlias
+    to: list[GatewayAlias] = Field(min_length=1)
+    """Aliases of the same gateway, tried in this order."""
+
+
 class Gateway(Strict):
     """An OpenAI-compatible proxy (e.g. LiteLLM) that routes aliases to deployments."""
 
@@ -725,7 +844,17 @@ class Gateway(Strict):
     base_url: HttpUrl | None = None
     """Where clients send requests, including `/v1`; absent when the guides do not publish it."""
     api_key_env: EnvVarName | None = None
-    """Environment variable with the client's (virtual) key."""
+    """Environment variable with the key clients send to the gateway (its master key or a virtual key)."""
+    master_key_env: EnvVarName | None = None
+    """Environment variable with the proxy's admin key (LiteLLM's `general_settings.master_key`); by default
+    `LITELLM_MASTER_KEY`, which LiteLLM reads by itself."""
+    router: RouterSettings | None = None
+    fallbacks: list[Fallback] = Field(default_factory=list)
+    """After every member of an alias failed (LiteLLM's `litellm_settings.fallbacks`)."""
+    context_window_fallbacks: list[Fallback] = Field(default_factory=list)
+    """When a request is too long for the alias's context (`litellm_settings.context_window_fallbacks`)."""
+    content_policy_fallbacks: list[Fallback] = Field(default_factory=list)
+    """When the provider refused the content (`litellm_settings.content_policy_fallbacks`)."""
     description: Prose | None = None
 
 

@@ -8,6 +8,7 @@ pattern in the message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -23,18 +24,71 @@ EntityId = Annotated[
     ),
 ]
 
-#: The name a server lists in /v1/models, e.g. `gpt-oss-20b` or Ollama's `llama3.1:8b`.
+#: Longest served name or gateway alias.
+NAME_MAX = 200
+#: Characters a served name or gateway alias may hold besides letters and digits (of any script). Real
+#: servers use more than `._:/-`: Ollama tags (`llama3.1:8b`), Vertex versions (`claude-3@20240229`) and
+#: llama.cpp presets (`Qwen3.5-4B-UD-Q4_K_XL [Thinking · General]`). Pages render names through escaping
+#: templates and shell examples quote them, and ids and file names come from `slug`, so these are safe; quotes,
+#: backticks, `$`, `\\`, `<>`, `*` (a LiteLLM wildcard), `|`, `;`, `&` and control or format characters
+#: (line breaks, bidirectional overrides) are not.
+NAME_PUNCTUATION = " ._:/-+@,()[]·"
+
+
+def _name_char_problem(char: str) -> bool:
+    if char in NAME_PUNCTUATION:
+        return False
+    if char.isascii():
+        return not char.isalnum()
+    # Letters, marks and digits of other scripts; never control, format, separator or private-use characters.
+    return unicodedata.category(char)[0] not in "LMN"
+
+
+def _served_name(value: str) -> str:
+    bad = next((c for c in value if _name_char_problem(c)), None)
+    if bad is not None:
+        raise ValueError(
+            f"the name holds {_describe(bad)}, which a served name or alias may not hold; write it with letters, "
+            f"digits, spaces and `{NAME_PUNCTUATION.strip()}`"
+        )
+    if not value[0].isalnum():
+        raise ValueError(f"the name starts with {_describe(value[0])}; start it with a letter or a digit")
+    if value != value.strip() or "  " in value:
+        raise ValueError("the name has a space at either end or two spaces in a row; write single spaces inside it")
+    return value
+
+
+#: For editors: what `_served_name` takes (the JSON Schema cannot say "letter of any script"; this pattern
+#: takes any character but the forbidden ones and control characters).
+_NAME_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_NAME_PATTERN = (
+    rf"^[^ {_NAME_CONTROL}`'\"$\\<>*|;&{{}}!?#%^~=][^{_NAME_CONTROL}`'\"$\\<>*|;&{{}}!?#%^~=]{{0,{NAME_MAX - 1}}}$"
+)
+
+#: The name a server lists in /v1/models, e.g. `gpt-oss-20b`, Ollama's `llama3.1:8b` or a llama.cpp preset
+#: such as `Qwen3.5-4B-UD-Q4_K_XL [Thinking · General]`.
 ServedName = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", max_length=200),
-    Field(description="Model name as the server lists it in /v1/models (Ollama tags such as llama3.1:8b allowed)."),
+    StringConstraints(min_length=1, max_length=NAME_MAX),
+    AfterValidator(_served_name),
+    Field(
+        description="Model name as the server lists it in /v1/models: letters, digits, single spaces and "
+        f"`{NAME_PUNCTUATION.strip()}`, starting with a letter or digit, at most {NAME_MAX} characters.",
+        json_schema_extra={"pattern": _NAME_PATTERN},
+    ),
 ]
 
 #: A gateway (LiteLLM) alias that clients send as `model`.
 GatewayAlias = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", max_length=200),
-    Field(description="Name clients send as `model` to the gateway; unique across the catalog."),
+    StringConstraints(min_length=1, max_length=NAME_MAX),
+    AfterValidator(_served_name),
+    Field(
+        description="Name clients send as `model` to the gateway: one deployment's, or a group's (several "
+        "deployments of one gateway that share it, each with `route.group: true`). Letters, digits, single "
+        f"spaces and `{NAME_PUNCTUATION.strip()}`, at most {NAME_MAX} characters.",
+        json_schema_extra={"pattern": _NAME_PATTERN},
+    ),
 ]
 
 #: `org/name` on a model hub.
