@@ -70,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _catalog_arg(importer)
     importer.add_argument("--fleet", default="imported", help="fleet id for the new deployments (default: imported)")
     importer.add_argument("--force", action="store_true", help="overwrite files that exist already")
+    importer.add_argument(
+        "--gateway", default="litellm", help="id of the proxy in site.yaml `gateways:` (default: litellm)"
+    )
+    importer.add_argument(
+        "--proxy-url", default=None, help="where clients reach the proxy, with /v1 (default: http://localhost:4000/v1)"
+    )
     mcp = commands.add_parser("mcp", help="serve the catalog to agents as an MCP server on stdio")
     _catalog_arg(mcp)
     mcp.add_argument(
@@ -78,7 +84,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     mcp.add_argument(
         "--site", type=Path, default=Path("site"), help="built site whose llms.txt and catalog.json are offered (site/)"
     )
+    init = commands.add_parser("init", help="start a new catalog in an empty folder, ready to build and serve")
+    init.add_argument("dir", type=Path, help="a new or empty folder")
+    init.add_argument("--title", default=None, help="the site's title (default: from the folder's name)")
+    init.add_argument("--fleet", default=None, help="id of the team's fleet (default: from the folder's name)")
     args = parser.parse_args(argv)
+    if args.command == "init":
+        from catalog.scaffold import ScaffoldError, init_catalog, next_steps
+
+        try:
+            print(next_steps(init_catalog(args.dir, title=args.title, fleet=args.fleet)))
+        except ScaffoldError as exc:
+            print(f"init: {exc}", file=sys.stderr)
+            return 1
+        return 0
 
     if args.command == "validate":
         root = args.catalog or default_catalog_dir()
@@ -208,7 +227,9 @@ def _onboard(args: argparse.Namespace) -> int:
                 force=args.force,
             )
         else:
-            written = import_litellm(args.config, root, fleet=args.fleet, force=args.force)
+            written = import_litellm(
+                args.config, root, fleet=args.fleet, force=args.force, gateway=args.gateway, proxy_url=args.proxy_url
+            )
     except OnboardError as exc:
         print(f"python -m catalog {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -16,14 +16,16 @@ class Target:
     base_url: str
     model: str
     api_key_env: str | None
-    """None when the catalog names no key: the examples then send none."""
+    """None when the catalog names no key: a direct endpoint then takes none; through a gateway the key is
+    needed but its variable is not known (hooks/render/format.py `key_text`)."""
     via_gateway: bool
     inferred: str | None = None
     """Why the base URL is only inferred (no source states it); None when a source does."""
 
 
 def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
-    """Where to send requests: a stated URL before an inferred one, the direct endpoint before the gateway.
+    """Where to send requests: the gateway when the deployment is routed through one that publishes its URL,
+    else the deployment's own endpoint.
 
     None when neither the deployment nor its gateway publishes a URL.
     """
@@ -42,6 +44,26 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
     via_gateway = None
     if gateway is not None and gateway.base_url and deployment.gateway_alias:
         via_gateway = Target(gateway.base_url.rstrip("/"), deployment.gateway_alias, gateway.api_key_env, True)
-    if direct is not None and (direct.inferred is None or via_gateway is None):
-        return direct
-    return via_gateway
+    # A fleet that routes a deployment through its gateway means clients to go through it (keys, limits,
+    # fallbacks live there); the direct address stays on the card as the server's, for probes and maintainers.
+    if via_gateway is not None:
+        return via_gateway
+    return direct
+
+
+def key_unknown(target: Target) -> bool:
+    """The client goes through a gateway whose key variable the catalog does not name (`api_key_env`).
+
+    A gateway always wants a key (LiteLLM's proxy refuses a request without its master key or a virtual
+    key), so such an example must not say "needs no key": it says the variable is not known.
+    """
+    return target.via_gateway and not target.api_key_env
+
+
+def key_text(target: Target) -> str:
+    """Which key a client sends, as cards, llms.txt, the llms files and catalog.json say it."""
+    if target.api_key_env:
+        return f"key ${target.api_key_env}"
+    if key_unknown(target):
+        return "a gateway key, in a variable the catalog does not name"
+    return "no key"

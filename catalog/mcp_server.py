@@ -18,7 +18,7 @@ from mcp.server.mcpserver import MCPServer
 
 from catalog.advice import answers, successor
 from catalog.catalog import Catalog
-from catalog.clients import client_target
+from catalog.clients import client_target, key_text
 from catalog.evidence import Evidence, HistoryLine
 from catalog.verdicts import DeploymentVerdict, judge
 
@@ -63,6 +63,7 @@ class CatalogView:
                 "base_url": target.base_url,
                 "model": target.model,
                 "api_key_env": target.api_key_env,
+                "api_key": key_text(target),
                 "via_gateway": target.via_gateway,
                 "base_url_inferred": target.inferred,
             },

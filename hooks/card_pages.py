@@ -41,5 +41,6 @@ def generated_pages(ctx: SiteContext, only: str | None = None) -> list[Generated
         edit_path = source.relative_to(ctx.repo_root).as_posix() if source.is_relative_to(ctx.repo_root) else None
         markdown = cards.card(deployment_id, render_deployment_card)
         pages.append(GeneratedPage(f"deployments/{deployment_id}.md", markdown, edit_path))
-    pages.append(GeneratedPage("deployments/index.md", render_deployment_index(ctx), None))
+    if "deployments/index.md" not in ctx.pages_left_out:  # never an empty index (hooks/render/pages.py)
+        pages.append(GeneratedPage("deployments/index.md", render_deployment_index(ctx), None))
     return pages

@@ -23,10 +23,12 @@ from catalog.types import HttpUrl
 from hooks import dev_server
 from hooks.card_pages import generated_pages
 from hooks.html_guard import unsafe_markup
+from hooks.link_check import dangling_links
 from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.agents import (
     PageEntry,
     catalog_export,
+    copy_links,
     markdown_url,
     render_deployment_json_files,
     render_llms_full,
@@ -63,7 +65,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     catalog_dir = default_catalog_dir().resolve()
     evidence_dir = default_evidence_dir().resolve()
     try:
-        ctx = load_site_context(catalog_dir, evidence_dir, repo_root, repo_root / "bench" / "results.json")
+        ctx = load_site_context(
+            catalog_dir, evidence_dir, repo_root, repo_root / "bench" / "results.json", Path(config.docs_dir)
+        )
     except CatalogInvalid as exc:
         # Raised before MkDocs touches site_dir, so a broken catalog never leaves a half-written site.
         raise PluginError(f"the catalog is invalid:\n{exc.report()}") from None
@@ -97,6 +101,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
                 "no site_url ($SITE_URL or site.yaml `site_url`): pages get no canonical URL and links load "
                 "whole pages instead of using instant navigation"
             )
+    # A page the catalog has nothing to show on is neither in the menu nor built (hooks/render/pages.py).
+    for page, why in sorted(ctx.pages_left_out.items()):
+        log.info("%s left out: %s", page, why)
+    config.nav = _without_pages(config.nav, set(ctx.pages_left_out))
     for path in (catalog_dir, evidence_dir):
         if path.is_dir() and str(path) not in config.watch:
             config.watch.append(str(path))
@@ -124,8 +132,13 @@ def site_url(from_env: str | None, from_site_yaml: str | None) -> str | None:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    ctx = current()
+    for src_uri in ctx.pages_left_out:
+        left_out = files.get_file_from_path(src_uri)
+        if left_out is not None:
+            files.remove(left_out)
     # In memory: nothing is written into docs/ or a temporary folder (hooks/card_pages.py).
-    for page in generated_pages(current(), os.environ.get("CARDS")):
+    for page in generated_pages(ctx, os.environ.get("CARDS")):
         generated = File.generated(config, page.src_uri, content=page.markdown)
         generated.edit_uri = page.edit_path
         files.append(generated)
@@ -137,7 +150,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         expanded = expand_markers(markdown, current(), Links(page.url), page=page.file.src_uri)
     except MarkerError as exc:
         raise PluginError(str(exc)) from None
-    _pages[page.file.src_uri] = (page.title or page.file.name, page.url, expanded)
+
+    def url_of(src_uri: str) -> str | None:
+        target = files.get_file_from_path(src_uri)
+        return target.url if target is not None else None
+
+    copy = copy_links(expanded, page.file.src_uri, page.url, url_of)
+    _pages[page.file.src_uri] = (page.title or page.file.name, page.url, copy)
     return expanded
 
 
@@ -191,6 +210,11 @@ def on_post_build(config: MkDocsConfig) -> None:
         dev_server.after_pages(write_then_tidy)
     else:
         write_agent_files()
+        # Only a full build: `mkdocs serve` may build some cards only (CARDS), and rebuilds must stay quick.
+        # Warnings, like MkDocs' own link checks: the build is strict (mkdocs.yml), so any of them fails it,
+        # after every problem of the build has been named, not only the first.
+        for problem in dangling_links(site_dir, config.site_url):
+            log.warning("link leads nowhere: %s", problem)
 
 
 def on_build_error(error: Exception) -> None:
@@ -204,6 +228,18 @@ def on_shutdown() -> None:
     if _staged is not None:
         _staged.finish()
         _staged = None
+
+
+def _without_pages(nav: Any, pages: set[str]) -> Any:
+    """The navigation without `pages`, and without a section left empty by their removal."""
+    if isinstance(nav, str):
+        return None if nav in pages else nav
+    if isinstance(nav, dict):
+        kept = {key: value for key, item in nav.items() if (value := _without_pages(item, pages)) not in (None, [])}
+        return kept or None
+    if isinstance(nav, list):
+        return [kept for item in nav if (kept := _without_pages(item, pages)) is not None and kept != []]
+    return nav
 
 
 def _nav_files(nav: Any) -> list[str]:

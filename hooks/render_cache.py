@@ -217,6 +217,8 @@ class CardCache:
                 str(catalog_root),
                 *(part for p in shared_files for part in (p.relative_to(catalog_root).as_posix(), p.read_bytes())),
                 *ctx.evidence.problems,
+                # A card links only to pages the catalog has (Compare needs two deployments, for one).
+                repr(sorted(ctx.pages_left_out)),
             ]
         )
         self.hits = 0

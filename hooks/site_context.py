@@ -28,6 +28,8 @@ class SiteContext:
     """Directory edit paths are relative to."""
     benchmark: dict[str, Any] | None = None
     """`make bench` results (bench/results.json), for the Performance page."""
+    docs_dir: Path | None = None
+    """The hand-written pages (mkdocs.yml `docs_dir`), which hooks/render/pages.py reads for their links."""
 
     @cached_property
     def verdicts(self) -> dict[str, DeploymentVerdict]:
@@ -36,12 +38,24 @@ class SiteContext:
             dep_id: judge(dep_id, dep, self.evidence, self.today) for dep_id, dep in self.catalog.deployments.items()
         }
 
+    @cached_property
+    def pages_left_out(self) -> dict[str, str]:
+        """Page -> why it is not built: the pages this catalog has nothing to show on (hooks/render/pages.py)."""
+        # Imported here: hooks.render.pages renders from a SiteContext, so it imports this module.
+        from hooks.render.pages import left_out
+
+        return left_out(self)
+
 
 _current: SiteContext | None = None
 
 
 def load_site_context(
-    catalog_dir: Path, evidence_dir: Path, repo_root: Path, benchmark_file: Path | None = None
+    catalog_dir: Path,
+    evidence_dir: Path,
+    repo_root: Path,
+    benchmark_file: Path | None = None,
+    docs_dir: Path | None = None,
 ) -> SiteContext:
     """Load and remember the context for this build; raises `CatalogInvalid` on a bad catalog."""
     global _current
@@ -49,7 +63,7 @@ def load_site_context(
     if benchmark_file is not None and benchmark_file.is_file():
         benchmark = json.loads(benchmark_file.read_text(encoding="utf-8"))
     _current = SiteContext(
-        load_catalog(catalog_dir), load_evidence(evidence_dir), evidence_today(), repo_root, benchmark
+        load_catalog(catalog_dir), load_evidence(evidence_dir), evidence_today(), repo_root, benchmark, docs_dir
     )
     return _current
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from catalog.advice import answers, successor
-from catalog.clients import client_target
+from catalog.clients import client_target, key_text
 from catalog.collections import ENTITY_KINDS
-from hooks.render.templating import render_code
+from hooks.render.templating import Links, render_code
 from hooks.site_context import SiteContext
 
 CATALOG_EXPORT_VERSION = 1
@@ -151,6 +152,29 @@ def render_llms_index_files(ctx: SiteContext) -> dict[str, str]:
 _RELATIVE_LINK = re.compile(r'(\]\(|href=")(?![a-z][a-z0-9+.-]*:|/|#)([^)"\s]+)')
 
 
+#: A link from a hand-written page to another page's source file: `](glossary.md#x)`.
+_SOURCE_LINK = re.compile(r"(\]\()(?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.md)(#[^)\s]*)?(?=\))")
+
+
+def copy_links(markdown: str, page_src: str, page_url: str, url_of: Callable[[str], str | None]) -> str:
+    """Links to other pages' source files (`glossary.md#x`) made links to their markdown copies.
+
+    MkDocs turns such links into page URLs in the HTML, but the markdown copies and llms-full.txt are written
+    from the markdown, where `glossary.md` beside `choosing/index.md` is no file. `url_of` maps a source
+    file (`glossary.md`) to its page URL (`glossary/`), or None when no page is built from it (the link is
+    then left as it is, and the build's link check names it).
+    """
+
+    def resolve(match: re.Match[str]) -> str:
+        target_src = posixpath.normpath(posixpath.join(posixpath.dirname(page_src), match.group(2)))
+        target_url = url_of(target_src)
+        if target_url is None:
+            return match.group(0)
+        return f"{match.group(1)}{Links(page_url).to(markdown_url(target_url))}{match.group(3) or ''}"
+
+    return _SOURCE_LINK.sub(resolve, markdown)
+
+
 def absolute_links(markdown: str, page_url: str, base_url: str) -> str:
     """Rewrite the page's relative links against its own URL, so they still work once pages are joined."""
 
@@ -206,6 +230,8 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
                 "base_url": target.base_url,
                 "model": target.model,
                 "api_key_env": target.api_key_env,
+                # What the card says about the key, so an agent never reads a missing gateway key as "none".
+                "api_key": key_text(target),
                 "via_gateway": target.via_gateway,
                 "base_url_inferred": target.inferred,
             }

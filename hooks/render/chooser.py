@@ -7,6 +7,7 @@ from typing import Any
 from catalog.advice import answers, successor
 from catalog.clients import client_target
 from hooks.render.fleets import fleet_view
+from hooks.render.pages import page_href
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -40,6 +41,7 @@ def pick_view(
 def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
     catalog = ctx.catalog
     tabs = []
+    all_rows: list[list[dict[str, Any]]] = []
     for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0])):
         categories = sorted(
             ((cid, c) for cid, c in catalog.choosers.items() if c.fleet == fleet_id), key=lambda i: (i[1].order, i[0])
@@ -83,7 +85,16 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
             )
         deployments = sum(dep.fleet == fleet_id for dep in catalog.deployments.values())
         caveats = sorted({c for ref in fleet.sources if (c := catalog.sources[ref.source].caveat)})
+        all_rows.append(rows)
         tabs.append(
             {"whose": fleet_view(ctx, links, fleet_id), "rows": rows, "caveats": caveats, "deployments": deployments}
         )
-    return render("quick_chooser.md.j2", tabs=tabs, fleets_href=links.page("fleets"))
+    return render(
+        "quick_chooser.md.j2",
+        tabs=tabs,
+        # Without a single pick the page says what to do next instead of showing empty tabs.
+        has_picks=any(row["picks"] or row["unavailable"] for fleet_rows in all_rows for row in fleet_rows),
+        fleets_href=page_href(ctx, links, "fleets"),
+        decide_href=page_href(ctx, links, "decide"),
+        catalog_href=page_href(ctx, links, "catalog"),
+    )

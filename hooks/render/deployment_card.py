@@ -13,6 +13,7 @@ from catalog.verdicts import summary_rule
 from catalog.vram import estimate
 from hooks.render.fleets import fleet_view
 from hooks.render.format import NOT_STATED, gpu_text
+from hooks.render.pages import page_href
 from hooks.render.snippets import examples_for
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
@@ -153,8 +154,9 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),
         "links": links,
         "catalog_href": links.page("catalog"),
-        "compare_href": links.page("compare"),
-        "glossary_href": links.page("glossary"),
+        # None where the catalog has no such page (hooks/render/pages.py): the card then links nowhere.
+        "compare_href": page_href(ctx, links, "compare"),
+        "glossary_href": page_href(ctx, links, "glossary"),
         "badges_href": links.page("badges"),
     }
 

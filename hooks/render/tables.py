@@ -111,6 +111,8 @@ def render_context_table(ctx: SiteContext, links: Links) -> str:
                     ],
                 }
             )
+    if not groups and not catalog.site.context_notes:
+        return ""  # no table of headings alone: the page leaves the section out (hooks/render/markers.py)
     return render("context_table.md.j2", groups=groups, notes=catalog.site.context_notes)
 
 

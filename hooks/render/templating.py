@@ -33,7 +33,16 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from hooks.render.format import cost_text, gated_text, gpu_text, quantization_text, recommended_text, usd, usd_per_hour
+from catalog.clients import key_text, key_unknown
+from hooks.render.format import (
+    cost_text,
+    gated_text,
+    gpu_text,
+    quantization_text,
+    recommended_text,
+    usd,
+    usd_per_hour,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -385,6 +394,8 @@ def _environment(autoescape: bool) -> Environment:
         recommended_text=recommended_text,
         usd=usd,
         usd_per_hour=usd_per_hour,
+        key_text=key_text,
+        key_unknown=key_unknown,
     )
     return env
 

@@ -64,8 +64,10 @@ async def test_an_agent_lists_and_calls_every_tool(site: Path) -> None:
         assert (fleet["fleet"], fleet["name"]) == ("team", "Test team"), "every answer says whose it is"
         first = fleet["picks"][0]
         assert (first["deployment"], first["rank"]) == ("coder-chat", 1)
-        assert first["client"]["base_url"] == "http://127.0.0.1:9/v1"
-        assert first["client"]["model"] == "qwen2.5-coder-7b-instruct"
+        # Routed through the fleet's gateway: the agent is sent there, with the gateway's key, as the card is.
+        assert first["client"]["base_url"] == "http://localhost:4000/v1"
+        assert first["client"]["model"] == "coder-chat"
+        assert first["client"]["api_key"] == "key $GATEWAY_KEY"
         assert first["evidence"]["summary"] == "failing", "the same state as the card on the same day"
         assert [p["deployment"] for p in fleet["picks"]] == ["coder-chat", "coder-fim"]
 

@@ -64,7 +64,10 @@ def test_card_html_shows_identity_evidence_and_examples(built: BuildResult) -> N
     assert 'mc-badge--verified">verified</span> 2026-11-20' in html
     assert "server max_model_len 8192 != catalog 16384 (failing since 2026-11-20)" in html
     assert "HumanEval 18/20 = 90% (≥70% gate)" in html
-    assert "http://127.0.0.1:9/v1/chat/completions" in html
+    # Routed through the fleet's gateway: the examples go through it, with its key; the server's own address
+    # stays on the card.
+    assert "http://localhost:4000/v1/chat/completions" in html and "GATEWAY_KEY" in html
+    assert "http://127.0.0.1:9/v1" in html
     assert (
         'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/deployments/'
         'coder-chat.yaml"' in html
@@ -99,7 +102,7 @@ def test_llms_txt_follows_the_llmstxt_format(built: BuildResult) -> None:
 def test_an_agent_can_go_from_llms_txt_to_an_example(built: BuildResult) -> None:
     text = (built.site_dir / "llms.txt").read_text(encoding="utf-8")
     pick = re.search(
-        r"^- \[Coding: ([^\]]+)\]\(([^)]+)\): pick 1 .*base_url (\S+), model `([^`]+)`",
+        r"^- \[Coding: ([^\]]+)\]\(([^)]+)\): pick 1 .*base_url (\S+)(?: \(gateway\))?, model `([^`]+)`",
         text,
         flags=re.MULTILINE,
     )
@@ -121,10 +124,11 @@ def test_catalog_json_export(built: BuildResult) -> None:
     }
     assert chat["evidence"]["eval:code-20"]["state"] == "reported"
     assert chat["client"] == {
-        "api_key_env": "CODER_KEY",
-        "base_url": "http://127.0.0.1:9/v1",
-        "model": "qwen2.5-coder-7b-instruct",
-        "via_gateway": False,
+        "api_key": "key $GATEWAY_KEY",
+        "api_key_env": "GATEWAY_KEY",
+        "base_url": "http://localhost:4000/v1",
+        "model": "coder-chat",
+        "via_gateway": True,
         "base_url_inferred": None,
     }
     schema = json.loads((built.site_dir / "schema.json").read_text(encoding="utf-8"))

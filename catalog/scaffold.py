@@ -1,0 +1,203 @@
+"""`python -m catalog init DIR`: a new catalog a team can build and serve at once.
+
+A catalog needs a few files before anything else can be written into it: `site.yaml`, a fleet, a source the
+fleet cites, the backends its deployments will name and at least one task its advice is grouped by. This
+module is the one place that knows them. `init` writes them into an empty folder; `discover` and `import`
+should call `scaffold_files` for a folder that has no catalog yet, so every new catalog starts the same way.
+
+Everything is checked before anything is written: the files are validated by the catalog's own loader in a
+temporary folder, and only then copied into the target. A folder that holds anything but a catalog is left
+alone, and an existing catalog is never overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalog.collections import schema_ref
+from catalog.json_schema import schema_files
+from catalog.loader import check_catalog
+
+#: An id as the catalog takes it (catalog/types.py `EntityId`): also its file's name.
+_ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_ID_CHARS = re.compile(r"[^a-z0-9._-]+")
+_ID_MAX = 80
+
+#: The engines a team most often runs, by the id deployments name them with. `discover` and `import` write
+#: backends with the same ids, so a scaffolded catalog and an onboarded one agree.
+BACKENDS: dict[str, dict[str, Any]] = {
+    "vllm": {
+        "name": "vLLM",
+        "kind": "vllm",
+        "description": "A GPU inference server for batched, concurrent serving behind an OpenAI-compatible API.",
+    },
+    "ollama": {
+        "name": "Ollama",
+        "kind": "ollama",
+        "description": "A model runner for a workstation or a small server; its OpenAI-compatible API is under `/v1`.",
+    },
+    "llama-cpp": {
+        "name": "llama.cpp server",
+        "kind": "llama-cpp",
+        "description": "llama.cpp's `llama-server`: GGUF weights on a CPU or a GPU, with an OpenAI-compatible API.",
+    },
+    "tei": {
+        "name": "Text Embeddings Inference",
+        "kind": "tei",
+        "description": "Hugging Face's server for embedding and reranking models.",
+    },
+    "openai-compatible": {
+        "name": "OpenAI-compatible API",
+        "kind": "openai-compatible",
+        "description": "A hosted or self-run API that speaks the OpenAI protocol, whatever engine is behind it.",
+    },
+}
+
+#: The jobs most teams are asked about first; a team adds its own in `tasks/` (the README shows how).
+TASKS: dict[str, dict[str, Any]] = {
+    "general-chat": {"title": "General chat", "order": 1, "description": "Questions, drafting and everyday help."},
+    "coding": {"title": "Coding", "order": 2, "description": "Writing, reviewing and completing code."},
+    "embeddings": {"title": "Embeddings", "order": 3, "description": "Vectors for search, RAG and clustering."},
+}
+
+
+class ScaffoldError(Exception):
+    """Nothing was written; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What `init` wrote, and what to run next."""
+
+    root: Path
+    fleet: str
+    written: list[Path]
+
+
+def slug(text: str) -> str:
+    """A catalog id from any name: lower case, other characters as `-`, no leading or trailing punctuation."""
+    return _ID_CHARS.sub("-", text.lower()).strip("-._")[:_ID_MAX].rstrip("-._")
+
+
+def _yaml(folder: str | None, data: dict[str, Any]) -> str:
+    return f"# yaml-language-server: $schema={schema_ref(folder)}\n" + yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def scaffold_files(title: str, fleet: str) -> dict[str, str]:
+    """Every file a new catalog starts with, relative to its root -> text. Pure: writes nothing.
+
+    `discover` and `import` call this for a folder without a catalog and write what is missing, so a
+    catalog started by either has the same site, fleet, source, backends, tasks and JSON Schemas as `init`'s.
+    """
+    if not _ENTITY_ID.match(fleet) or len(fleet) > _ID_MAX:
+        raise ScaffoldError(
+            f"--fleet `{fleet}` is not an id (hint: lower-case letters, digits, `.`, `_` and `-`, "
+            f"2 to {_ID_MAX} characters, e.g. `platform`)"
+        )
+    if not title.strip() or "\n" in title:
+        raise ScaffoldError("--title is empty or spans lines (hint: one line, e.g. `--title 'Platform models'`)")
+    files = {
+        "site.yaml": _yaml(
+            None,
+            {
+                "title": title.strip(),
+                "tagline": "Our served models, with what was proven.",
+                "sources": [{"source": "team-notes"}],
+            },
+        ),
+        f"fleets/{fleet}.yaml": _yaml(
+            "fleets",
+            {
+                "name": title.strip(),
+                "order": 1,
+                "summary": "The servers this team runs, and the advice it gives for them.",
+                "sources": [{"source": "team-notes"}],
+            },
+        ),
+        "sources/team-notes.yaml": _yaml(
+            "sources",
+            {
+                "title": f"{title.strip()}: the team's own notes",
+                "kind": "guide",
+                "summary": "What the team wrote down itself when it started this catalog.",
+            },
+        ),
+    }
+    files |= {f"backends/{name}.yaml": _yaml("backends", data) for name, data in BACKENDS.items()}
+    files |= {f"tasks/{name}.yaml": _yaml("tasks", data) for name, data in TASKS.items()}
+    # Editors check each file against the schema its first line names (`../schemas/<folder>.json`).
+    files |= {path.as_posix(): text for path, text in schema_files().items() if path.parts[0] == "schemas"}
+    return files
+
+
+def is_catalog(root: Path) -> bool:
+    """Whether `root` already holds a catalog (its `site.yaml`)."""
+    return (root / "site.yaml").is_file()
+
+
+def init_catalog(root: Path, *, title: str | None = None, fleet: str | None = None) -> Scaffold:
+    """Write a new catalog into `root` (missing or empty): all files, or none when anything fails."""
+    if root.exists() and not root.is_dir():
+        raise ScaffoldError(f"{root}: is a file, not a folder (hint: name a new folder, e.g. `my-catalog`)")
+    if root.is_dir() and any(root.iterdir()):
+        what = "holds a catalog already" if is_catalog(root) else "is not empty and holds no catalog (no site.yaml)"
+        raise ScaffoldError(
+            f"{root}: {what}; nothing was written (hint: name a new or empty folder; to add deployments to a "
+            "catalog, use `python -m probes discover URL` or `python -m catalog import litellm CONFIG`)"
+        )
+    name = root.resolve().name
+    title = title or name.replace("-", " ").replace("_", " ").strip().capitalize() or "Model catalog"
+    fleet = fleet or slug(name) or "platform"
+    if len(fleet) < 2:
+        fleet = "platform"
+    files = scaffold_files(title, fleet)
+    parent = root.resolve().parent
+    if not parent.is_dir():
+        raise ScaffoldError(f"{parent}: no such folder (hint: create it first, or name a folder inside one)")
+    # Written and validated beside the target, then moved in one rename where the target is missing.
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-init-", dir=parent))
+    try:
+        for relative, text in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        _catalog, errors = check_catalog(staging)
+        if errors:
+            raise ScaffoldError(
+                "the new catalog would not validate (a bug in catalog/scaffold.py):\n"
+                + "\n".join(e.format() for e in errors)
+            )
+        if root.is_dir():
+            root.rmdir()  # empty (checked above): the rename below replaces it
+        staging.rename(root)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return Scaffold(root, fleet, sorted(root / relative for relative in files))
+
+
+def next_steps(scaffold: Scaffold) -> str:
+    """The commands to run next, as `init` prints them (the README's "Your own site" walks through them)."""
+    root = scaffold.root
+    # Evidence beside the catalog, never in this repository's evidence/ (the default), which is the bundled one's.
+    evidence = root.parent / f"{root.name}-evidence"
+    fleet = scaffold.fleet
+    return "\n".join(
+        [
+            f"wrote a new catalog in {root} ({len(scaffold.written)} files). Next:",
+            f"  CATALOG_DIR={root} EVIDENCE_DIR={evidence} .venv/bin/mkdocs serve   # see it at http://127.0.0.1:8000/",
+            f"  python -m probes discover URL --catalog {root} --fleet {fleet}   # deployments from a running server",
+            f"  python -m catalog import litellm CONFIG --catalog {root} --fleet {fleet}   # or from a LiteLLM config",
+            f'  then add tasks in {root}/tasks/ and picks in {root}/choosers/ (README: "Your own site, from nothing")',
+            f"  python -m probes run --catalog {root} --evidence {evidence}   # prove every claim",
+        ]
+    )

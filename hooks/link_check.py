@@ -1,0 +1,127 @@
+"""Every link the built site holds must lead somewhere: pages, agent files and catalog.json.
+
+MkDocs checks the `.md` links of hand-written pages, but not the links generated blocks write by final URL
+(they also render inside raw HTML, so mkdocs.yml tells it to ignore them), nor the agent files written after
+the pages (llms.txt, llms-full.txt, the markdown copies, catalog.json). A page left out for a catalog
+(hooks/render/pages.py) or a glossary term the catalog lacks would leave such links pointing nowhere, and
+nothing would say so. This runs once the whole site is written (`mkdocs build`), reads the files as a browser
+or an agent would follow them, and returns each link that leads nowhere, with the file it is in.
+
+A link leads somewhere when the file it names exists in the built site (a folder: its `index.html`) and,
+when it has a `#fragment` into an HTML page, that page has an element with that id. Links to other sites are
+not followed (the build must not go online); links to the site's own address (`site_url`) are checked as
+links inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+_HTML_LINK = re.compile(r"""<(?:a|link|script|img|source|iframe)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
+_HTML_ID = re.compile(r"""\sid\s*=\s*["']([^"']+)["']""", re.I)
+#: A Markdown link or image target, `](target)` or `](target "title")`, and raw `href="..."` in Markdown.
+_MD_LINK = re.compile(r"""\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|\shref\s*=\s*["']([^"']*)["']""")
+#: Code spans and fenced blocks hold examples, not links.
+_MD_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+#: Schemes that are not places in this site.
+_OTHER_SCHEMES = ("mailto:", "tel:", "javascript:", "data:")
+
+
+def _targets_in(path: Path, text: str) -> Iterator[str]:
+    if path.suffix == ".html":
+        yield from _HTML_LINK.findall(text)
+    elif path.suffix == ".json":
+        yield from _json_urls(json.loads(text))
+    else:
+        for markdown_target, html_target in _MD_LINK.findall(_MD_CODE.sub("", text)):
+            yield markdown_target or html_target
+
+
+def _json_urls(value: Any, key: str = "") -> Iterator[str]:
+    """Values of `url` and `*_url` keys that name a file of the site (endpoint base URLs are other hosts)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _json_urls(v, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_urls(item, key)
+    elif isinstance(value, str) and (key == "url" or key.endswith("_url")) and key != "base_url" and value:
+        yield value
+
+
+class LinkChecker:
+    """Resolves links against one built site; remembers each page's ids once."""
+
+    def __init__(self, site_dir: Path, site_url: str | None) -> None:
+        self.site_dir = site_dir
+        self.site_url = (site_url or "").rstrip("/") + "/" if site_url else None
+        #: Where the site sits on its host: a link `/team/x/` of a site published at `https://h/team/` is `x/`.
+        self.root_path = urlsplit(self.site_url).path if self.site_url else "/"
+        self._ids: dict[Path, set[str]] = {}
+
+    def _ids_of(self, page: Path) -> set[str]:
+        if page not in self._ids:
+            self._ids[page] = {unquote(i) for i in _HTML_ID.findall(page.read_text(encoding="utf-8", errors="replace"))}
+        return self._ids[page]
+
+    def problem(self, source: Path, link: str) -> str | None:
+        """Why `link` in `source` (a file of the site) leads nowhere, or None when it leads somewhere."""
+        link = link.strip()
+        if not link or link.lower().startswith(_OTHER_SCHEMES):
+            return None
+        if self.site_url and link.startswith(self.site_url):
+            link = self.root_path + link[len(self.site_url) :]
+        parts = urlsplit(link)
+        if parts.scheme or parts.netloc:
+            return None  # another site: not followed
+        if parts.path.startswith("/"):
+            if not parts.path.startswith(self.root_path):
+                return f"the site is published under {self.root_path}"
+            relative = PurePosixPath(unquote(parts.path)[len(self.root_path) :])
+        else:
+            base = PurePosixPath(source.relative_to(self.site_dir).as_posix()).parent
+            relative = (
+                base / unquote(parts.path)
+                if parts.path
+                else PurePosixPath(source.relative_to(self.site_dir).as_posix())
+            )
+        resolved: list[str] = []
+        for part in relative.parts:
+            if part == "..":
+                if not resolved:
+                    return "it climbs above the site's root"
+                resolved.pop()
+            elif part != ".":
+                resolved.append(part)
+        target = self.site_dir.joinpath(*resolved)
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            return f"no file {'/'.join(resolved) or '.'}"
+        fragment = unquote(parts.fragment)
+        if fragment and target.suffix == ".html" and fragment not in self._ids_of(target):
+            return f"{'/'.join(resolved) or 'index.html'} has no element with id `{fragment}`"
+        return None
+
+
+def dangling_links(site_dir: Path, site_url: str | None) -> list[str]:
+    """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere."""
+    checker = LinkChecker(site_dir, site_url)
+    files = [
+        *sorted(site_dir.rglob("*.html")),
+        *sorted(site_dir.rglob("*.md")),
+        *[site_dir / name for name in ("llms.txt", "llms-full.txt", "catalog.json") if (site_dir / name).is_file()],
+    ]
+    problems = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for link in dict.fromkeys(_targets_in(path, text)):
+            why = checker.problem(path, link)
+            if why is not None:
+                problems.append(f"{path.relative_to(site_dir).as_posix()}: {link} ({why})")
+    return problems
