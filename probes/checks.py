@@ -15,6 +15,7 @@ from typing import Any
 
 from catalog.evidence import Status
 from probes.client import ClaimFailed, Client, ProbeOutcome, Reply, error_message
+from probes.engines import NoCount, count_tokens, label, served_context
 from probes.schema_check import validate
 from probes.target import ProbeTarget
 
@@ -134,11 +135,16 @@ def _user(text: str) -> list[dict[str, Any]]:
 
 # -- server-level claims ---------------------------------------------------------------------------------
 async def check_health(ctx: Context) -> CheckResult:
-    # Health endpoints are unauthenticated (vLLM's is): sending no key also keeps a health URL on
-    # another host from ever seeing it.
-    response = await ctx.client.get(ctx.target.health_endpoint, auth=False)
+    url = ctx.target.health_endpoint
+    if url is None:
+        # The engine has no health route (an external API): the model list answering is the liveness there is.
+        await ctx.models()
+        return CheckResult(reason=f"{ctx.target.adapter.name} has no health route; GET /v1/models answered")
+    # Health endpoints are unauthenticated (vLLM's and llama.cpp's are): sending no key also keeps a health
+    # URL on another host from ever seeing it.
+    response = await ctx.client.get(url, auth=False)
     if response.status_code != 200:
-        raise ClaimFailed(f"GET {ctx.target.health_endpoint} answered HTTP {response.status_code}")
+        raise ClaimFailed(f"GET {url} answered HTTP {response.status_code}")
     return CheckResult()
 
 
@@ -161,16 +167,13 @@ CONTEXT_MARGIN = 8
 _CALIBRATION = (16, 32)  # repetitions in the two short prompts that measure tokens per repetition
 
 
-class _NoCount(Exception):
-    """The server cannot count tokens for us (no `/tokenize`), so no prompt of a known length can be sent."""
-
-
 class _ContextProbe:
-    """Prompts of a chosen token count, counted by the server's own `/tokenize`, sent to a claimed endpoint.
+    """Prompts of a chosen token count, counted by the server's own tokenizer, sent to a claimed endpoint.
 
     The endpoint is `/v1/completions` when claimed (or when no other text endpoint is), else chat, else
-    embeddings; `/tokenize` counts the same input the way that endpoint sees it (a chat prompt with its
-    template and generation prompt).
+    embeddings; the engine's counting route (`catalog/engines.py`: vLLM's `/tokenize`, llama.cpp's
+    `/tokenize` or `/v1/chat/completions/input_tokens`) counts the same input the way that endpoint sees it
+    (a chat prompt with its template and generation prompt).
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -183,7 +186,6 @@ class _ContextProbe:
         self.path = {"completions": "/completions", "chat": "/chat/completions", "embeddings": "/embeddings"}[self.kind]
         self.output_tokens = 0 if self.kind == "embeddings" else CONTEXT_OUTPUT_TOKENS
         self.margin = self.output_tokens + CONTEXT_MARGIN
-        self.tokenize_url = f"{ctx.target.server_root}/tokenize"
 
     def _input(self, text: str) -> dict[str, Any]:
         if self.kind == "chat":
@@ -191,23 +193,7 @@ class _ContextProbe:
         return {"input": text} if self.kind == "embeddings" else {"prompt": text}
 
     async def count(self, text: str) -> int:
-        body: dict[str, Any] = {"model": self.ctx.target.served_name}
-        body |= {"messages": _user(text)} if self.kind == "chat" else {"prompt": text}
-        # The answer lists every token id (a few bytes each), so a long prompt may need more than the cap.
-        reply = await self.ctx.client.request(
-            "POST", self.tokenize_url, body, max_body=self.ctx.client.max_body + 16 * len(text)
-        )
-        if reply.status_code != 200:
-            detail = error_message(reply.content, self.ctx.client.secrets())
-            raise _NoCount(f"POST /tokenize answered HTTP {reply.status_code} ({detail})")
-        try:
-            data = reply.json()
-        except ValueError:
-            raise _NoCount("POST /tokenize answered with a body that is not JSON") from None
-        count = data.get("count") if isinstance(data, dict) else None
-        if not isinstance(count, int):
-            raise _NoCount("POST /tokenize answered without a token count")
-        return count
+        return await count_tokens(self.ctx.client, self.ctx.target, "chat" if self.kind == "chat" else "prompt", text)
 
     async def calibrate(self) -> tuple[float, float]:
         """Tokens per repetition of the filler, and the fixed tokens around it (BOS, chat template)."""
@@ -216,7 +202,7 @@ class _ContextProbe:
         at_more = await self.count(CONTEXT_FILL * more)
         per = (at_more - at_few) / (more - few)
         if per <= 0:
-            raise _NoCount(f"/tokenize counts {at_few} tokens for {few} words and {at_more} for {more}")
+            raise NoCount(f"the server counts {at_few} tokens for {few} words and {at_more} for {more}")
         return per, at_few - few * per
 
     async def sized(self, target: int, per: float, fixed: float, *, at_most: bool) -> tuple[str, int]:
@@ -239,13 +225,26 @@ class _ContextProbe:
         return await self.ctx.client.request("POST", self.path, body)
 
 
+def _usage_prompt_tokens(reply: Reply) -> int | None:
+    """``usage.prompt_tokens`` of an answer: how many prompt tokens the server says it took."""
+    try:
+        data = reply.json()
+    except ValueError:
+        return None
+    usage = data.get("usage") if isinstance(data, dict) else None
+    count = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
 async def check_context_length(ctx: Context) -> CheckResult:
     """Prove the claimed context with two requests, counted by the server's own tokenizer.
 
-    A prompt of the claimed length less ``margin`` tokens must be accepted, and one of a token more than
-    the served limit (``max_model_len`` from `/v1/models`, else the claim) must be refused. `/v1/models`
-    disagreeing with the claim fails it whatever the requests show; without `/tokenize` nothing can be
-    demonstrated, so a matching claim stays unproven (``info``).
+    A prompt of the claimed length less ``margin`` tokens must be accepted whole, and one of a token more
+    than the served limit (what the engine reports: vLLM's ``max_model_len`` in `/v1/models`, llama.cpp's
+    ``n_ctx`` in `/props`; else the claim) must be refused. An answer whose ``usage.prompt_tokens`` is short of
+    the prompt sent was cut, not taken whole (Ollama cuts silently): a 200 alone proves nothing. A reported
+    context that disagrees with the claim fails it whatever the requests show; when the engine cannot count
+    tokens nothing can be demonstrated, so a matching claim stays unproven (``info``).
     """
     claimed = ctx.target.served_context
     if claimed is None:
@@ -253,8 +252,11 @@ async def check_context_length(ctx: Context) -> CheckResult:
     entry = await ctx.model_entry()
     if entry is None:
         raise ClaimFailed(f"cannot compare context length: {ctx.target.served_name!r} is not served")
-    reported = entry.get("max_model_len")
-    served = reported if isinstance(reported, int) and not isinstance(reported, bool) else None
+    adapter = ctx.target.adapter
+    served = await served_context(ctx.client, ctx.target, await ctx.models())
+    if served is not None:
+        ctx.max_model_len = served
+    field_name = label(adapter)
     probe = _ContextProbe(ctx)
     value: dict[str, Any] = {
         "claimed": claimed,
@@ -267,17 +269,18 @@ async def check_context_length(ctx: Context) -> CheckResult:
     }
     problems: list[str] = []
     if served is not None and served != claimed:
-        problems.append(f"catalog claims a context of {claimed} tokens but the server's max_model_len is {served}")
+        problems.append(f"catalog claims a context of {claimed} tokens but the server's {field_name} is {served}")
     limit, limit_name = (served, "the served limit") if served is not None else (claimed, "the claimed context")
     within = claimed - probe.margin
     try:
         per, fixed = await probe.calibrate()
         short_text, short_count = await probe.sized(within, per, fixed, at_most=True)
         long_text, long_count = await probe.sized(limit + 1, per, fixed, at_most=False)
-    except _NoCount as exc:
+    except NoCount as exc:
         if problems:
             return CheckResult("fail", problems[0], value=value, unit="tokens")
-        also = f"; /v1/models reports max_model_len {served}" if served is not None else ""
+        source = adapter.served_context
+        also = f"; {source} reports {field_name} {served}" if served is not None and source else ""
         return CheckResult(
             "info",
             f"no request can prove the claimed context of {claimed} tokens: {exc}{also}",
@@ -288,25 +291,37 @@ async def check_context_length(ctx: Context) -> CheckResult:
         return CheckResult(
             "info",
             f"could not build prompts of {within} and {limit + 1} tokens from {CONTEXT_FILL!r} "
-            f"(/tokenize counted {short_count} and {long_count})",
+            f"(the server counted {short_count} and {long_count})",
             value=value,
             unit="tokens",
         )
 
     short = await probe.send(short_text)
-    if 200 <= short.status_code < 300:
-        value["accepted_prompt_tokens"] = short_count
-    else:
+    taken = _usage_prompt_tokens(short)
+    if not 200 <= short.status_code < 300:
         problems.append(
             f"a prompt of {short_count} tokens (the claimed {claimed} less a margin of {probe.margin}) "
             f"got HTTP {short.status_code}: {error_message(short.content, ctx.client.secrets())}"
         )
+    elif taken is not None and taken < short_count - CONTEXT_MARGIN:
+        problems.append(
+            f"a prompt of {short_count} tokens (the claimed {claimed} less a margin of {probe.margin}) was "
+            f"answered, but usage.prompt_tokens says the server took only {taken}: it cut the prompt"
+        )
+    else:
+        value["accepted_prompt_tokens"] = short_count
     long = await probe.send(long_text)
     if 400 <= long.status_code < 500:
         value["refused_prompt_tokens"] = long_count
         value["server_error"] = error_message(long.content, ctx.client.secrets())
     elif long.status_code < 300:
-        problems.append(f"a prompt of {long_count} tokens, over {limit_name} of {limit}, was accepted")
+        cut = _usage_prompt_tokens(long)
+        how = (
+            f" (usage.prompt_tokens {cut}: the server cut it without an error)"
+            if cut is not None and cut < long_count
+            else ""
+        )
+        problems.append(f"a prompt of {long_count} tokens, over {limit_name} of {limit}, was accepted{how}")
     else:
         problems.append(
             f"a prompt of {long_count} tokens, over {limit_name} of {limit}, got HTTP {long.status_code} "
@@ -363,17 +378,12 @@ async def check_embeddings(ctx: Context) -> CheckResult:
 
 
 async def _token_count(ctx: Context, text: str) -> int | None:
-    """How many tokens the served tokenizer makes of ``text``, via vLLM's ``/tokenize``; None elsewhere."""
-    response = await ctx.client.request(
-        "POST", f"{ctx.target.server_root}/tokenize", {"model": ctx.target.served_name, "prompt": text}
-    )
-    if response.status_code != 200:
-        return None
+    """How many tokens the served tokenizer makes of ``text`` alone (no BOS where the engine can leave it
+    out); None when the engine cannot count."""
     try:
-        count = response.json().get("count")
-    except (ValueError, AttributeError):  # not JSON (ValueError covers bad UTF-8 too), or not an object
+        return await count_tokens(ctx.client, ctx.target, "prompt", text, special=False)
+    except NoCount:
         return None
-    return count if isinstance(count, int) else None
 
 
 async def check_fim(ctx: Context) -> CheckResult:

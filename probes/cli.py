@@ -155,7 +155,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="for the whole run; deployments not started by then keep their previous evidence "
         "(default %(default)g: inside the scheduled job's 60 minutes)",
     )
+    discover = commands.add_parser(
+        "discover",
+        help="write catalog files and evidence from a live OpenAI-compatible server",
+        description="Ask a live server what it serves, prove what its answers show (health, endpoints, "
+        "streaming, the served context by request) and write a deployment and a model per served name, and the "
+        "evidence. The engine (vLLM, llama.cpp, Ollama, TEI, SGLang) is recognised from its answers. Nothing is "
+        "written unless every file validates; existing files are kept unless --force.",
+    )
+    discover.add_argument("url", help="the server's base URL including /v1, e.g. http://127.0.0.1:8000/v1")
+    discover.add_argument(
+        "--catalog",
+        type=Path,
+        default=Path(os.environ.get("CATALOG_DIR", "catalog")),
+        help="catalog folder to write to (default: $CATALOG_DIR or ./catalog)",
+    )
+    discover.add_argument(
+        "--fleet", default="discovered", help="fleet id for the new deployments (default: discovered)"
+    )
+    discover.add_argument("--evidence", type=Path, default=None, help="where to write what the requests proved")
+    discover.add_argument("--api-key-env", default=None, help="environment variable holding the server's API key")
+    discover.add_argument("--force", action="store_true", help="overwrite files that exist already")
     return parser
+
+
+def _discover(args: argparse.Namespace) -> int:
+    """`discover`: one line on stderr and exit 1 when nothing could be written; else what was written, whether
+    the catalog validates, and the command to run next."""
+    from catalog import check_catalog
+    from catalog.onboard import OnboardError
+    from probes.discover import discover, next_command
+
+    try:
+        discovery, written = discover(
+            args.url,
+            args.catalog,
+            fleet=args.fleet,
+            evidence_dir=args.evidence,
+            api_key_env=args.api_key_env,
+            force=args.force,
+        )
+    except (OnboardError, KeyGrantsError) as exc:
+        print(f"python -m probes discover: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"engine: {discovery.kind.value} (recognised by {discovery.detected_by})")
+    for item in discovery.found:
+        proved = ", ".join(f"{r.claim} {r.status}" for r in item.records)
+        print(f"{item.name}: {proved}")
+    for path in written:
+        print(f"wrote {path}")
+    catalog, errors = check_catalog(args.catalog)
+    for error in errors:
+        print(error.format())
+    if catalog is None:
+        print(f"{len(errors)} error(s): fix them, then run `python -m catalog validate`", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"ok: the catalog in {args.catalog} validates ({len(catalog.deployments)} deployments)")
+    print(f"next: {next_command(args.catalog, args.evidence)}")
+    return EXIT_OK
 
 
 def _select(targets: Sequence[ProbeTarget], only: Sequence[str] | None) -> list[ProbeTarget]:
@@ -311,6 +368,8 @@ def _suites(args: argparse.Namespace) -> list[Any]:
 def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = load_catalog_targets) -> int:
     """Parse ``argv``, run, print the summary, return the exit code. ``catalog_loader`` is pluggable."""
     args = build_parser().parse_args(argv)
+    if args.command == "discover":
+        return _discover(args)
     stdout_tty = sys.stdout.isatty()
     console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
     try:

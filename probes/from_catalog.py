@@ -7,11 +7,15 @@ from pathlib import Path
 
 from catalog import Catalog, load_catalog
 from catalog.schema import Deployment
+from catalog.types import BackendKind
 from probes.target import SLO_KEYS, ProbeTarget
 
 
-def target_for(deployment_id: str, deployment: Deployment) -> ProbeTarget | None:
-    """The probe target of one deployment, or None when the catalog gives no URL to call."""
+def target_for(
+    deployment_id: str, deployment: Deployment, engine: BackendKind = BackendKind.vllm
+) -> ProbeTarget | None:
+    """The probe target of one deployment, or None when the catalog gives no URL to call. ``engine`` is the
+    kind of its backend (`targets_in` reads it from the catalog)."""
     endpoint = deployment.endpoint
     if endpoint is None or not endpoint.base_url:
         return None
@@ -31,12 +35,23 @@ def target_for(deployment_id: str, deployment: Deployment) -> ProbeTarget | None
         fim_tokens=(fim.prefix, fim.suffix, fim.middle) if fim else None,
         slo=targets,
         stale_after_days=deployment.stale_after_days,
+        engine=engine,
     )
 
 
 def targets_in(catalog: Catalog) -> list[ProbeTarget]:
     """Every active deployment with a base URL, in id order; disabled or planned ones are not expected to answer."""
-    return [t for dep_id, dep in catalog.active_deployments().items() if (t := target_for(dep_id, dep)) is not None]
+    return [
+        t
+        for dep_id, dep in catalog.active_deployments().items()
+        if (t := target_for(dep_id, dep, _kind(catalog, dep.backend))) is not None
+    ]
+
+
+def _kind(catalog: Catalog, backend_id: str) -> BackendKind:
+    backend = catalog.backends.get(backend_id)
+    # A validated catalog names only backends it has; the kind of a missing one is unknown, vLLM's rules stand.
+    return backend.kind if backend is not None else BackendKind.vllm
 
 
 def targets_from_catalog(catalog_dir: Path) -> Sequence[ProbeTarget]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 import traceback
@@ -16,6 +17,7 @@ from catalog.evidence import RUN_CRASHED, ClaimRecord, EvalResult, EvidenceFile,
 from catalog.outbound import KeyGrants
 from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_paths, scrub
+from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
 from probes.latency import Workload, measure
@@ -253,6 +255,12 @@ async def probe_deployment(
                 records.append(record)
                 if progress:
                     progress.record_done(target, record)
+            if client.server_version is None and client.down is None:
+                # No answer carried a fingerprint: ask the engine's version route (vLLM's /version,
+                # llama.cpp's /props build_info), within what is left of the deadline.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout_at(limit.at if limit else None):
+                        client.server_version = await server_version(client, target)
             latency = ctx.extras.get("latency")
             evals: list[EvalResult] = ctx.extras.get("evals", [])
             evidence = EvidenceFile(

@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog.claims import Capability, ClaimFacts, EndpointKind, claims_made
+from catalog.engines import Engine, engine, root_of
 from catalog.outbound import KeyGrants, allowed_key
+from catalog.types import BackendKind
 
 SLO_KEYS = ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
 
@@ -38,9 +40,15 @@ class ProbeTarget:
     """(prefix, suffix, middle) control tokens, e.g. ``("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")``."""
     slo: Mapping[str, float]
     stale_after_days: int = 14
+    engine: BackendKind = BackendKind.vllm
+    """The backend's kind (`backends/<id>.yaml` `kind`): which engine adapter (`catalog/engines.py`) says where
+    health, version, token counting and the served context are. vLLM when not given, as every target was
+    before targets named their engine."""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        if str(self.engine) not in {k.value for k in BackendKind}:
+            problems.append(f"unknown engine {str(self.engine)!r} (known: {[k.value for k in BackendKind]})")
         if unknown := sorted({str(e) for e in self.endpoints} - set(EndpointKind)):
             problems.append(f"unknown endpoints {unknown} (known: {[e.value for e in EndpointKind]})")
         if unknown := sorted({str(c) for c in self.capabilities} - set(Capability)):
@@ -58,6 +66,12 @@ class ProbeTarget:
         object.__setattr__(self, "slo", MappingProxyType(dict(self.slo)))
         object.__setattr__(self, "endpoints", frozenset(EndpointKind(e) for e in self.endpoints))
         object.__setattr__(self, "capabilities", frozenset(Capability(c) for c in self.capabilities))
+        object.__setattr__(self, "engine", BackendKind(self.engine))
+
+    @property
+    def adapter(self) -> Engine:
+        """What this target's engine answers where (`catalog/engines.py`)."""
+        return engine(self.engine)
 
     @property
     def claims(self) -> list[str]:
@@ -72,18 +86,19 @@ class ProbeTarget:
         return claims_made(facts)
 
     @property
-    def health_endpoint(self) -> str:
-        """``health_url``, or ``/health`` at the root of ``base_url``'s host."""
+    def health_endpoint(self) -> str | None:
+        """``health_url``, or the engine's health route at its root (``/health``; Ollama's root itself); None
+        when the engine has none (an external API), and the health check asks ``GET /v1/models`` instead."""
         if self.health_url is not None:
             return self.health_url
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}/health"
+        route = self.adapter.health
+        return None if route is None else self.server_root + route.path
 
     @property
     def server_root(self) -> str:
-        """``base_url`` without its trailing ``/v1``: where vLLM serves ``/tokenize`` and ``/version``."""
-        base = self.base_url.rstrip("/")
-        return base[: -len("/v1")] if base.endswith("/v1") else base
+        """The engine's root: ``base_url`` without its ``/v1``, where vLLM serves ``/tokenize`` and
+        ``/version`` and llama.cpp ``/props``."""
+        return root_of(self.base_url, self.adapter)
 
     def key_refusal(self, url: str | None = None) -> str | None:
         """Why the API key may not go to ``url`` (default ``base_url``): ``PROBES_KEYS`` does not allow it for
@@ -116,6 +131,7 @@ _FIELDS = {
     "fim_tokens",
     "slo",
     "stale_after_days",
+    "engine",
 }
 _REQUIRED = {"deployment_id", "base_url", "served_name"}
 
@@ -139,6 +155,7 @@ def target_from_dict(data: Mapping[str, Any]) -> ProbeTarget:
         fim_tokens=(str(fim[0]), str(fim[1]), str(fim[2])) if fim else None,
         slo={str(k): float(v) for k, v in dict(data.get("slo", {})).items()},
         stale_after_days=int(data.get("stale_after_days", 14)),
+        engine=BackendKind(str(data.get("engine", BackendKind.vllm.value))),
     )
 
 
@@ -156,6 +173,7 @@ def target_to_dict(target: ProbeTarget) -> dict[str, Any]:
         "fim_tokens": list(target.fim_tokens) if target.fim_tokens else None,
         "slo": dict(target.slo),
         "stale_after_days": target.stale_after_days,
+        "engine": target.engine.value,
     }
 
 

@@ -86,3 +86,39 @@ def test_every_environment_is_made_from_a_lock() -> None:
         if not line.lstrip().startswith("#") and re.search(r"-m venv|pip install|npm install|uv venv", line)
     ]
     assert offenders == []
+
+
+def test_llama_server_is_built_from_the_locked_sdist_and_cached_by_its_hash(tmp_path: Path) -> None:
+    """tools/install-llamacpp.sh builds from the one sdist locks/llamacpp.txt pins (one sha256: the sdist, no
+    wheel), and its cache folder is named by a key of that hash, so a changed lock never finds an old binary."""
+    import subprocess
+
+    entries = locked(LOCKS / "llamacpp.txt")
+    assert list(entries) == ["llama-cpp-python"] and entries["llama-cpp-python"][1] == 1, entries
+    lock_text = (LOCKS / "llamacpp.txt").read_text()
+
+    def key_of(lock: Path | None) -> list[str]:
+        script = REPO_ROOT / "tools" / "install-llamacpp.sh"
+        if lock is not None:  # the same script, reading another lock
+            copy = tmp_path / "tools" / "install-llamacpp.sh"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(script.read_text())
+            (tmp_path / "locks").mkdir(exist_ok=True)
+            (tmp_path / "locks" / "llamacpp.txt").write_text(lock.read_text())
+            script = copy
+        done = subprocess.run(
+            ["bash", str(script), "--print-key"],
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LLAMACPP_CACHE": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.split()
+
+    version, sha256, key, folder = key_of(None)
+    assert (version, 1) == entries["llama-cpp-python"]
+    assert f"--hash=sha256:{sha256}" in lock_text
+    assert folder == str(tmp_path / "cache" / f"llama-server-{key}")
+    other = tmp_path / "other.txt"
+    other.write_text(lock_text.replace(sha256, "0" * 64))
+    assert key_of(other)[2] != key, "another sdist, another cache folder"

@@ -35,6 +35,8 @@ for input in locks/vllm.in locks/evals.in locks/litellm.in locks/guidellm.in loc
     compile "${input%.in}.txt" "$input"
 done
 compile locks/vllm-embedding.txt locks/vllm-embedding.in --no-deps
+# Only the sdist's bytes are used (tools/install-llamacpp.sh builds llama-server from its vendored source).
+compile locks/llamacpp.txt locks/llamacpp.in --no-deps
 # The one file pip installs before uv exists: uv itself, at the version the .venv lock holds.
 uv_version=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' locks/dev.txt)
 printf '%s\n' "# Written by tools/lock.sh: the uv of locks/dev.txt, which tools/venv_from_lock.sh installs with pip first." \

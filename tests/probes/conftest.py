@@ -23,6 +23,9 @@ from catalog.outbound import KEYS_ENV
 from probes.target import ProbeTarget
 from testbed.embedding_model import EMBEDDING_MAX_MODEL_LEN, EMBEDDING_SERVED_NAME, embedding_model_dir
 from testbed.fault_proxy import FaultProxy
+from testbed.llamacpp_server import LlamaCppServer, launch_llamacpp
+from testbed.tiny_gguf import INSTALL_HINT as LLAMACPP_INSTALL_HINT
+from testbed.tiny_gguf import ensure_tiny_gguf
 from testbed.tiny_model import FIM_TOKENS, ensure_tiny_model
 from testbed.vllm_server import (
     INSTALL_HINT,
@@ -164,3 +167,38 @@ def fault_proxy(vllm_server: VllmServer) -> Iterator[FaultProxy]:
     """A fault-injecting proxy in front of the shared server; set ``proxy.faults`` per path."""
     with FaultProxy(vllm_server.port) as proxy:
         yield proxy
+
+
+# -- llama.cpp ---------------------------------------------------------------------------------------------
+LLAMACPP_SERVED_NAME = "tiny-gguf"
+
+
+@pytest.fixture(scope="session")
+def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaCppServer]:
+    """A real llama.cpp server (`llama-server`, `make llamacpp-env`) serving the tiny Llama as a GGUF, with
+    `--metrics`, a context of 512 and the API key in ``$PROBES_TEST_API_KEY``. Fails (never skips) when the
+    build is missing, naming the command that makes it."""
+    try:
+        model = ensure_tiny_gguf()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}\n({LLAMACPP_INSTALL_HINT})", pytrace=False)
+    previous = os.environ.get(API_KEY_ENV)
+    os.environ[API_KEY_ENV] = API_KEY
+    server = launch_llamacpp(
+        model,
+        log_path=tmp_path_factory.mktemp("llamacpp-logs") / "server.log",
+        served_name=LLAMACPP_SERVED_NAME,
+        api_key=API_KEY,
+    )
+    try:
+        try:
+            server.wait_ready()
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield server
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop(API_KEY_ENV, None)
+        else:
+            os.environ[API_KEY_ENV] = previous

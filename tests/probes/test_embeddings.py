@@ -102,8 +102,9 @@ async def test_embedding_claims_pass_and_the_generative_server_404s(
     assert summary.exit_code == 1
 
     data = json.loads((tmp_path / "minilm.json").read_text())
-    # No version: the probes read it from `system_fingerprint`, which embedding answers do not carry.
-    assert data["server"] == {"version": None, "max_model_len": 256}
+    # Embedding answers carry no `system_fingerprint`: the version comes from vLLM's own `/version` route.
+    assert data["server"]["max_model_len"] == 256
+    assert (data["server"]["version"] or "").startswith("0.32."), data["server"]
     assert data["latency"] is None and data["evals"] == []
 
 

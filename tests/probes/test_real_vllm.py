@@ -263,7 +263,7 @@ async def test_context_without_tokenize_stays_unproven(
     assert (unproven.status, unproven.reason) == (
         "info",
         "no request can prove the claimed context of 1024 tokens: POST /tokenize answered HTTP 404 "
-        "(injected upstream failure); /v1/models reports max_model_len 1024",
+        "(injected upstream failure); GET /v1/models reports max_model_len 1024",
     )
     facts = ClaimInputs(probe_status=unproven.status, age_days=0, stale_after_days=14, reported=False)
     assert claim_state(facts) is ClaimState.unverified

@@ -316,63 +316,6 @@ def test_a_redirect_to_another_host_does_not_carry_the_key(
     assert (records["endpoint:chat"].reason or "").startswith(f"HTTP {status} from POST /v1/chat/completions")
 
 
-def test_discover_follows_no_redirect(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from catalog.onboard import OnboardError, discover
-
-    key = f"sk-discover-{secrets.token_hex(12)}"
-    monkeypatch.setenv(KEY_ENV, key)
-    with LoopbackServer("127.0.0.2") as thief, LoopbackServer("127.0.0.1") as api:
-        api.routes["/v1/models"] = redirect_to(f"http://{thief.netloc}/v1/models")
-        monkeypatch.setenv(KEYS_ENV, f"{KEY_ENV}={api.netloc}")
-        with pytest.raises(OnboardError) as info:
-            discover(api.base_url, tmp_path / "cat", api_key_env=KEY_ENV, notes=lambda line: None)
-    assert [s.headers.get("Authorization") for s in api.seen] == [f"Bearer {key}"]
-    assert thief.seen == []
-    assert str(info.value).startswith(f"GET {api.base_url}/models answered HTTP 302, not a model list")
-    assert not (tmp_path / "cat").exists()
-
-
-# -- discover takes the same allow-list -----------------------------------------------------------------------
-def discover_cli(url: str, catalog: Path, keys: str | None, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    env.pop(KEYS_ENV, None)
-    if keys is not None:
-        env[KEYS_ENV] = keys
-    return subprocess.run(
-        [sys.executable, "-m", "catalog", "discover", url, "--catalog", str(catalog), *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_discover_refuses_a_key_that_is_not_allowed_and_sends_nothing(canary: str, tmp_path: Path) -> None:
-    with LoopbackServer() as server:
-        done = discover_cli(server.base_url, tmp_path / "cat", None, "--api-key-env", "AWS_SECRET_ACCESS_KEY")
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert server.seen == [], "nothing was asked"
-    assert done.stderr == (
-        f"python -m catalog discover: key AWS_SECRET_ACCESS_KEY is not allowed for host {server.netloc}, so it was "
-        f"not sent (hint: to send it there, add AWS_SECRET_ACCESS_KEY={server.netloc} to PROBES_KEYS where the "
-        "probes run, not in the catalog)\n"
-    )
-    assert canary not in done.stdout + done.stderr
-    assert not (tmp_path / "cat").exists()
-
-
-def test_discover_sends_an_allowed_key_to_its_host(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    key = f"sk-discover-{secrets.token_hex(12)}"
-    monkeypatch.setenv(KEY_ENV, key)
-    with LoopbackServer() as server:
-        done = discover_cli(server.base_url, tmp_path / "cat", f"{KEY_ENV}={server.netloc}", "--api-key-env", KEY_ENV)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert {s.headers.get("Authorization") for s in server.seen} == {f"Bearer {key}"}
-    assert key not in done.stdout + done.stderr
-    assert key not in "".join(p.read_text() for p in (tmp_path / "cat").rglob("*.yaml"))
-
-
 # -- the allow-list itself ------------------------------------------------------------------------------------
 def test_the_allow_list_syntax() -> None:
     grants = KeyGrants.parse(
