@@ -121,9 +121,11 @@ CLAIM_KINDS: tuple[ClaimKind, ...] = (
         "Served context matches",
         "`serving.max_model_len`",
         "a prompt of the claimed length less a margin (the one output token asked for and 8 spare), counted "
-        "with the server's `POST /tokenize`, is accepted, and a prompt one token over the served limit is "
-        "refused with the server's own error; `max_model_len` in `/v1/models` must equal the claim too, and "
-        "a server without `/tokenize` leaves the claim unverified",
+        "with the server's own tokenizer (vLLM's `POST /tokenize`, llama.cpp's `/tokenize`), is accepted whole "
+        "(`usage.prompt_tokens` not short of it), and a prompt one token over the served limit is refused with "
+        "the server's own error; the context the engine reports (vLLM's `max_model_len` in `/v1/models`, "
+        "llama.cpp's `n_ctx` in `/props`) must equal the claim too, and an engine that cannot count tokens "
+        "leaves the claim unverified",
         lambda f: f.reachable and f.served_context is not None,
     ),
     _endpoint(EndpointKind.responses, "Responses API (`/v1/responses`)", "a request to `/v1/responses` returns text"),

@@ -55,15 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="leave out deployments whose endpoint claims are not all verified by the evidence today"
         " (write it with --output: the committed gateway/ holds the full export)",
     )
-    discover = commands.add_parser("discover", help="write catalog files from a live OpenAI-compatible server")
-    discover.add_argument("url", help="the server's base URL including /v1, e.g. http://127.0.0.1:8000/v1")
-    _catalog_arg(discover)
-    discover.add_argument(
-        "--fleet", default="discovered", help="fleet id for the new deployments (default: discovered)"
-    )
-    discover.add_argument("--evidence", type=Path, default=None, help="where to write what the requests proved")
-    discover.add_argument("--api-key-env", default=None, help="environment variable holding the server's API key")
-    discover.add_argument("--force", action="store_true", help="overwrite files that exist already")
+    # discover asks a live server, so it belongs to the probes, which own every request the project sends.
+    moved = commands.add_parser("discover", help="moved: python -m probes discover URL", add_help=False)
+    moved.add_argument("rest", nargs=argparse.REMAINDER)
     importer = commands.add_parser("import", help="write catalog files from an existing configuration")
     importer.add_argument("format", choices=["litellm"], help="litellm: a LiteLLM proxy config with model_list")
     importer.add_argument("config", type=Path, help="the config file")
@@ -126,7 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_schemas():
             print(f"wrote {path}")
         return 0
-    if args.command in ("discover", "import"):
+    if args.command == "discover":
+        print(
+            "python -m catalog discover: moved to `python -m probes discover URL` (same options), which proves "
+            "what it finds with the probes' own checks",
+            file=sys.stderr,
+        )
+        return 2
+    if args.command == "import":
         return _onboard(args)
     if args.command == "mcp":
         return _serve_mcp(args.catalog or default_catalog_dir(), args.evidence or default_evidence_dir(), args.site)
@@ -213,23 +214,14 @@ def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:
 
 
 def _onboard(args: argparse.Namespace) -> int:
-    from catalog.onboard import OnboardError, discover, import_litellm
+    from catalog.litellm_import import import_litellm
+    from catalog.onboard import OnboardError
 
     root = args.catalog or default_catalog_dir()
     try:
-        if args.command == "discover":
-            written = discover(
-                args.url,
-                root,
-                fleet=args.fleet,
-                evidence_dir=args.evidence,
-                api_key_env=args.api_key_env,
-                force=args.force,
-            )
-        else:
-            written = import_litellm(
-                args.config, root, fleet=args.fleet, force=args.force, gateway=args.gateway, proxy_url=args.proxy_url
-            )
+        written = import_litellm(
+            args.config, root, fleet=args.fleet, force=args.force, gateway=args.gateway, proxy_url=args.proxy_url
+        )
     except OnboardError as exc:
         print(f"python -m catalog {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -321,7 +321,8 @@ class Endpoint(Strict):
     path_prefix: UrlPath | None = None
     """Path prefix in front of the OpenAI routes when only the prefix is known."""
     health_url: HttpUrl | None = None
-    """Liveness URL; by default `/health` on the base URL's host."""
+    """Liveness URL; by default the engine's health route on the base URL's host (catalog/engines.py: `/health`,
+    Ollama's root)."""
     api_key_env: EnvVarName | None = None
     """Environment variable that holds the API key."""
 

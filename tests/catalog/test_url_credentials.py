@@ -283,7 +283,7 @@ def test_import_removes_credentials_reports_them_redacted_and_the_site_never_sho
 def test_discover_refuses_a_url_with_credentials_before_asking(tmp_path: Path) -> None:
     done = subprocess.run(
         [
-            *(sys.executable, "-m", "catalog", "discover"),
+            *(sys.executable, "-m", "probes", "discover"),
             *(f"http://admin:{PASSWORD}@127.0.0.1:9/v1?token={CANARY}", "--catalog", str(tmp_path / "cat")),
         ],
         cwd=REPO_ROOT,
@@ -295,7 +295,7 @@ def test_discover_refuses_a_url_with_credentials_before_asking(tmp_path: Path) -
     )
     assert done.returncode == 1
     assert done.stderr == (
-        "python -m catalog discover: http://127.0.0.1:9/v1: the URL holds a user name or password before its host "
+        "python -m probes discover: http://127.0.0.1:9/v1: the URL holds a user name or password before its host "
         "(`…@`) and a credential in `token=…` (hint: write the URL without it, and pass the key's environment "
         "variable with --api-key-env NAME)\n"
     )
