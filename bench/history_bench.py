@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from catalog.evidence import HISTORY_FILE, HistoryLine, Status, dumps, history_text
-from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path
+from catalog.evidence import HISTORY_FILE, HistoryLine, Status, history_text
+from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path, summary_text
 
 RUNS_PER_DAY = 6
 CLAIMS = (
@@ -48,7 +48,7 @@ CLAIMS = (
     "latency",
 )
 WHOLE_FILE_MONTHS = 3
-START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+START = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 
 
 def _lines(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
@@ -85,8 +85,8 @@ def generate(evidence: Path, deployments: int, months: int) -> int:
             handle.write(history_text(lines))
             if lines:
                 summary = summarize(lines)[name]
-                summary_path(evidence, name).write_text(dumps(SummaryFile(deployment=name, history=summary)))
-    (evidence / SUMMARY_DIR / FOLD_INDEX).write_text(dumps(index_at(raw, raw.stat().st_size, [])))
+                summary_path(evidence, name).write_text(summary_text(SummaryFile(deployment=name, history=summary)))
+    (evidence / SUMMARY_DIR / FOLD_INDEX).write_text(summary_text(index_at(raw, raw.stat().st_size, [])))
     return raw.stat().st_size
 
 
@@ -96,7 +96,7 @@ from pathlib import Path
 from catalog.evidence import load_evidence
 import datetime as dt
 started = time.perf_counter()
-evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2027, 6, 1))
+evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2026, 6, 1))
 elapsed = time.perf_counter() - started
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(evidence.history))
 """
@@ -184,7 +184,7 @@ def one_more_run(evidence: Path, deployments: int) -> tuple[float, int]:
 
     before = Path(tempfile.mkdtemp()) / "before"
     shutil.copytree(evidence, before)
-    moment = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     started = time.perf_counter()
     for number in range(deployments):
         name = f"dep-{number:05d}"
@@ -216,7 +216,7 @@ def main() -> None:
             row["summaries"] = _fresh(_LOAD, str(evidence), runs=args.runs)
             database = Path(work) / f"m{months}.sqlite"
             row["sqlite_mb"] = to_sqlite(evidence / HISTORY_FILE, database) / 1e6
-            since = (dt.date(2027, 6, 1) - dt.timedelta(days=30)).isoformat()
+            since = (dt.date(2026, 6, 1) - dt.timedelta(days=30)).isoformat()
             row["sqlite"] = _fresh(_SQLITE, str(database), since, runs=args.runs)
             if months <= WHOLE_FILE_MONTHS:
                 whole = Path(work) / f"m{months}-whole"

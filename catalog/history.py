@@ -53,7 +53,7 @@ RUNS_KEPT = 10
 DAYS_KEPT = 31
 #: Newest outcome changes kept per claim; a claim that flips more often than this is reported as changed
 #: from the oldest kept change on.
-CHANGES_KEPT = 50
+CHANGES_KEPT = 10
 
 
 def passing(status: Status) -> bool:
@@ -331,6 +331,23 @@ def read_every_line(evidence_dir: Path) -> HistoryRead:
         whole.damaged += read.damaged
         whole.end = read.end
     return whole
+
+
+def summary_text(summary: SummaryFile | FoldIndex) -> str:
+    """A summary file's text: keys sorted, and each element of a list (a line, a change, a run) on one line,
+    so one probe run changes a few lines of it in a diff rather than a few screens."""
+    return _pretty(summary.model_dump(mode="json"), "") + "\n"
+
+
+def _pretty(value: object, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(key)}: {_pretty(value[key], inner)}" for key in sorted(value)]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value:
+        items = [inner + json.dumps(item, sort_keys=True, ensure_ascii=False) for item in value]
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def summary_path(evidence_dir: Path, deployment: str) -> Path:

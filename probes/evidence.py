@@ -38,6 +38,7 @@ from catalog.history import (
     load_history,
     read_index_file,
     summary_path,
+    summary_text,
 )
 
 
@@ -63,8 +64,12 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
-def _replace(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically: readers see the old file or the new one, never a mix."""
+def _replace(path: Path, text: str, *, durable: bool = True) -> None:
+    """Write `text` to `path` atomically: readers see the old file or the new one, never a mix.
+
+    Not `durable`: no fsync, for files derived from others (the history summaries), which a crash may leave
+    empty; readers then name them and rebuild them from the raw lines.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -72,7 +77,8 @@ def _replace(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -128,11 +134,12 @@ def update_summaries(evidence_dir: Path) -> list[Path]:
     written = []
     for deployment in sorted(loaded.changed):
         path = summary_path(evidence_dir, deployment)
-        _replace(path, dumps(SummaryFile(deployment=deployment, history=loaded.summaries[deployment])))
+        summary = SummaryFile(deployment=deployment, history=loaded.summaries[deployment])
+        _replace(path, summary_text(summary), durable=False)
         written.append(path)
     if loaded.index is not None:
         index = evidence_dir / SUMMARY_DIR / FOLD_INDEX
-        _replace(index, dumps(loaded.index))
+        _replace(index, summary_text(loaded.index), durable=False)
         written.append(index)
     return written
 
@@ -200,7 +207,7 @@ def rotate_history(evidence_dir: Path, *, today: date, keep_months: int) -> Rota
         # Every kept line is folded already: the fold point is the end of the rewritten file.
         index_path = evidence_dir / SUMMARY_DIR / FOLD_INDEX
         found = read_index_file(index_path)
-        _replace(index_path, dumps(index_at(raw, raw.stat().st_size, found.problems if found else [])))
+        _replace(index_path, summary_text(index_at(raw, raw.stat().st_size, found.problems if found else [])))
         oldest = _months_before(today, keep_months)
         removed = []
         for path in archives(evidence_dir):
