@@ -90,19 +90,26 @@ def generate(evidence: Path, deployments: int, months: int) -> int:
     return raw.stat().st_size
 
 
-_LOAD = """
-import resource, sys, time
+# ru_maxrss survives exec on Linux (a child of a large parent reports the parent's size); VmHWM does not.
+_PEAK = """
+def peak_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+"""
+
+_LOAD = _PEAK + """
+import sys, time
 from pathlib import Path
 from catalog.evidence import load_evidence
 import datetime as dt
 started = time.perf_counter()
 evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2026, 6, 1))
 elapsed = time.perf_counter() - started
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(evidence.history))
+print(elapsed, peak_kb(), len(evidence.history))
 """
 
-_SQLITE = """
-import resource, sqlite3, sys, time
+_SQLITE = _PEAK + """
+import sqlite3, sys, time
 started = time.perf_counter()
 db = sqlite3.connect(sys.argv[1])
 answers = 0
@@ -131,7 +138,7 @@ for (deployment,) in db.execute("SELECT DISTINCT deployment FROM lines").fetchal
     ):
         answers += 1
 elapsed = time.perf_counter() - started
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, answers)
+print(elapsed, peak_kb(), answers)
 """
 
 
