@@ -379,17 +379,20 @@ def _read_model(path: Path, model: type[_M]) -> _M | str:
     try:
         if path.stat().st_size > MAX_SUMMARY_BYTES:
             return f"{path}: larger than {MAX_SUMMARY_BYTES} bytes; a summary is far smaller"
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as exc:
         return f"{path}: cannot read: {exc.strerror}"
+    try:
+        # Parsed and checked in one pass by pydantic-core: a build reads one summary per deployment.
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc
+    # Only a file that failed: say why in the evidence contract's words.
+    try:
+        parsed = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return f"{path}: not JSON: {exc}"
-    if problem := version_problem(data, str(path)):
-        return problem
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        return f"{path}: {first_error(exc)}"
+    return version_problem(parsed, str(path)) or f"{path}: {first_error(error)}"
 
 
 def read_index_file(path: Path) -> FoldIndex | None:
