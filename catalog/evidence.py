@@ -16,15 +16,17 @@ import datetime as dt
 import json
 import os
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
 from catalog.claims import is_claim_name
 from catalog.errors import schema_message
+
+if TYPE_CHECKING:
+    from catalog.history import DeploymentHistory
 
 FORMAT_VERSION: Final = 2
 HISTORY_FILE = "history.jsonl"
@@ -277,7 +279,7 @@ class EvidenceError(ValueError):
     """An evidence file this code cannot read; the message names the file and the fix."""
 
 
-def _version_problem(data: object, where: str) -> str | None:
+def version_problem(data: object, where: str) -> str | None:
     version = data.get("format_version", data.get("schema_version", 1)) if isinstance(data, dict) else None
     if version == FORMAT_VERSION:
         return None
@@ -287,7 +289,7 @@ def _version_problem(data: object, where: str) -> str | None:
     )
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     path = ".".join(str(p) for p in error["loc"]) or "<file>"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
@@ -302,12 +304,12 @@ def read_evidence_file(path: Path) -> EvidenceFile:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EvidenceError(f"{path}: not JSON: {exc}") from None
-    if problem := _version_problem(data, str(path)):
+    if problem := version_problem(data, str(path)):
         raise EvidenceError(problem)
     try:
         evidence = EvidenceFile.model_validate(data)
     except ValidationError as exc:
-        raise EvidenceError(f"{path}: {_first_error(exc)}") from None
+        raise EvidenceError(f"{path}: {first_error(exc)}") from None
     if evidence.deployment != path.stem:
         raise EvidenceError(f"{path}: holds deployment {evidence.deployment!r}; the file must be named after it")
     return evidence
@@ -320,42 +322,48 @@ class HistoryRead:
     """Lines that are JSON but break the contract (another version, a bad field): worth a maintainer's look."""
     damaged: int = 0
     """Lines that are not JSON at all: what an append cut short by a killed run leaves behind."""
+    end: int = 0
+    """Bytes of the file read, counted from its start."""
 
 
-def read_history(path: Path) -> HistoryRead:
-    """Every readable line of a history file, in file order, and a note for each line that is not.
+def read_history(path: Path, start: int = 0) -> HistoryRead:
+    """Every readable line of a history file from byte `start` on, in file order, and a note for each line
+    that is not.
 
     A line that is not JSON (or a last line without its newline) is what an aborted append leaves; it is
     skipped and counted. A JSON line that breaks the contract is skipped and named, so it is noticed
     without hiding the rest of the history.
     """
-    result = HistoryRead()
+    result = HistoryRead(end=start)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with path.open("rb") as handle:
+            handle.seek(start)
+            data = handle.read()
     except FileNotFoundError:
         return result
     except OSError as exc:
         result.problems.append(f"{path}: cannot read: {exc.strerror}")
         return result
-    *lines, tail = text.split("\n")
+    result.end = start + len(data)
+    *lines, tail = data.decode("utf-8", errors="replace").split("\n")
     # The text after the last newline: "" in a whole file, or the unterminated tail of an aborted append.
     result.damaged = 1 if tail.strip() else 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{path}:{number}" if start == 0 else f"{path}: line {number} after byte {start}"
         try:
-            data = json.loads(line)
+            parsed = json.loads(line)
         except json.JSONDecodeError:
             result.damaged += 1
             continue
-        if problem := _version_problem(data, where):
+        if problem := version_problem(parsed, where):
             result.problems.append(problem)
             continue
         try:
-            result.lines.append(HistoryLine.model_validate(data))
+            result.lines.append(HistoryLine.model_validate(parsed))
         except ValidationError as exc:
-            result.problems.append(f"{where}: {_first_error(exc)}")
+            result.problems.append(f"{where}: {first_error(exc)}")
     return result
 
 
@@ -364,9 +372,8 @@ class Evidence:
     """Everything in an evidence folder, arranged for lookups by deployment."""
 
     latest: dict[str, EvidenceFile] = field(default_factory=dict)
-    history: dict[str, dict[str, list[HistoryLine]]] = field(default_factory=dict)
-    """deployment -> claim -> lines, oldest first. Nested by deployment, so one card's history is
-    found without scanning every other deployment's (that scan made the build quadratic)."""
+    history: dict[str, DeploymentHistory] = field(default_factory=dict)
+    """deployment -> its probe history, summarised at a size that does not grow with time (catalog/history.py)."""
     problems: list[str] = field(default_factory=list)
     """Files or lines that could not be read; the build names them, the deployment shows as never probed."""
 
@@ -375,7 +382,7 @@ class Evidence:
 CLOCK_SKEW = dt.timedelta(days=1)
 
 
-def _future_problem(where: str, moment: dt.datetime, today: dt.date) -> str:
+def future_problem(where: str, moment: dt.datetime, today: dt.date) -> str:
     return (
         f"{where}: dated {_iso(moment)}, after today ({today.isoformat()}); a result from the future is ignored, "
         "since it would count as fresh until that day (check the clock of the machine that probed, "
@@ -387,8 +394,12 @@ def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
     """Read every evidence file under `directory`; unreadable ones become problems, never exceptions.
 
     Files and history lines dated after `today` (default `evidence_today()`, plus `CLOCK_SKEW`) are problems
-    too, and are left out.
+    too, and are left out. The history comes from its bounded summaries (catalog/history.py), so this costs
+    the same on the first day of probing and after years of it.
     """
+    # history.py builds its summaries on this module's contract, so it is imported here, not at the top.
+    from catalog.history import load_history
+
     if not directory.is_dir():
         return Evidence()
     today = evidence_today() if today is None else today
@@ -402,20 +413,8 @@ def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
             continue
         latest_moment = max([found.started_at, found.finished_at, *(record.date for record in found.records)])
         if latest_moment.date() > today + CLOCK_SKEW:
-            problems.append(_future_problem(str(path), latest_moment, today))
+            problems.append(future_problem(str(path), latest_moment, today))
             continue
         latest[path.stem] = found
-    read = read_history(directory / HISTORY_FILE)
-    problems += read.problems
-    history: dict[str, dict[str, list[HistoryLine]]] = defaultdict(lambda: defaultdict(list))
-    future = [line for line in read.lines if line.date.date() > today + CLOCK_SKEW]
-    if future:
-        first = min(line.date for line in future)
-        problems.append(_future_problem(f"{directory / HISTORY_FILE}: {len(future)} line(s), the first", first, today))
-    for line in read.lines:
-        if line.date.date() <= today + CLOCK_SKEW:
-            history[line.deployment][line.claim].append(line)
-    for claims in history.values():
-        for lines in claims.values():
-            lines.sort(key=lambda line: (line.date, line.run_id))
-    return Evidence(latest, {dep: dict(claims) for dep, claims in history.items()}, problems)
+    history = load_history(directory, today)
+    return Evidence(latest, history.summaries, problems + history.problems)

@@ -20,12 +20,30 @@ can always be rebuilt from the raw lines, and is, whenever a line arrives older 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError
 
-from catalog.evidence import RUN_CRASHED, Contract, HistoryLine, Status
+from catalog.evidence import (
+    CLOCK_SKEW,
+    FORMAT_VERSION,
+    HISTORY_FILE,
+    RUN_CRASHED,
+    Contract,
+    HistoryLine,
+    HistoryRead,
+    Status,
+    first_error,
+    future_problem,
+    read_history,
+    version_problem,
+)
 
 #: Newest lines kept per claim: the card shows ten.
 LINES_KEPT = 10
@@ -35,7 +53,7 @@ RUNS_KEPT = 10
 DAYS_KEPT = 31
 #: Newest outcome changes kept per claim; a claim that flips more often than this is reported as changed
 #: from the oldest kept change on.
-CHANGES_KEPT = 50
+CHANGES_KEPT = 10
 
 
 def passing(status: Status) -> bool:
@@ -127,6 +145,11 @@ class DeploymentHistory(Contract):
     """The newest `RUNS_KEPT` runs, oldest first."""
     days: dict[dt.date, DayCount] = Field(default_factory=dict)
     """Per day, for the newest `DAYS_KEPT` days that had runs."""
+
+    def newest(self) -> dt.datetime | None:
+        """When the newest line was dated."""
+        moments = [claim.lines[-1].date for claim in self.claims.values() if claim.lines]
+        return max(moments, default=None)
 
 
 def _run_of(run_id: str, lines: Sequence[HistoryLine]) -> RunSummary:
@@ -236,3 +259,248 @@ def availability_counts(history: DeploymentHistory, today: dt.date, days: int) -
     """Runs and answered runs in the `days` days up to and including `today`."""
     window = [count for day, count in history.days.items() if 0 <= (today - day).days < days]
     return DayCount(runs=sum(c.runs for c in window), answered=sum(c.answered for c in window))
+
+
+# --------------------------------------------------------------------------- on disk
+#
+# `<evidence>/history.jsonl` stays the append-only record of every line; `python -m probes history rotate`
+# moves the lines of past months into `<evidence>/history/<YYYY-MM>.jsonl` and drops archives past the
+# retention (`--keep-months`), which changes nothing the site shows: the summaries hold it. Beside it the prober keeps
+# `<evidence>/history/<deployment>.json` (a `SummaryFile`) and `<evidence>/history/_folded.json` (a
+# `FoldIndex`: how many bytes of history.jsonl the summaries hold). A reader takes the summaries and folds
+# only the bytes after that point, so its cost is the fleet's size plus the lines written since the last
+# fold, never the whole past. Without an index (an evidence folder from before the summaries, or one whose
+# history.jsonl was replaced) it folds the whole file, and says so.
+
+SUMMARY_DIR = "history"
+#: Starts with `_`, which no deployment id can (catalog/types.py `EntityId`), so it never names a summary.
+FOLD_INDEX = "_folded.json"
+#: Bytes before the fold point whose hash the index keeps: a history.jsonl rewritten underneath is noticed
+#: without reading it whole.
+TAIL_CHECK_BYTES = 4096
+#: Largest summary file read; a bounded summary of the kept sizes is a few tens of KB.
+MAX_SUMMARY_BYTES = 4 * 1024 * 1024
+
+#: Problems with history lines an index remembers.
+PROBLEMS_KEPT = 20
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class SummaryFile(Contract):
+    """`<evidence>/history/<deployment>.json`."""
+
+    format_version: Literal[2] = FORMAT_VERSION
+    deployment: str
+    history: DeploymentHistory
+
+
+class FoldIndex(Contract):
+    """`<evidence>/history/_folded.json`: where in history.jsonl the summaries stop."""
+
+    format_version: Literal[2] = FORMAT_VERSION
+    bytes: int = Field(ge=0)
+    """Bytes of history.jsonl folded into the summaries."""
+    tail_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """sha256 of the `TAIL_CHECK_BYTES` bytes before `bytes` (fewer at the start of the file)."""
+    problems: list[str] = Field(default_factory=list, max_length=PROBLEMS_KEPT)
+    """Lines the folds left out (another format version, a bad field, dated in the future), newest last: the
+    build names them on every run, as it did when it read every line."""
+
+
+#: Months moved out of history.jsonl: `history/<YYYY-MM>.jsonl`, by the month of each line's date.
+ARCHIVE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9].jsonl"
+
+
+def archive_path(evidence_dir: Path, month: str) -> Path:
+    return evidence_dir / SUMMARY_DIR / f"{month}.jsonl"
+
+
+def archives(evidence_dir: Path) -> list[Path]:
+    """The monthly archives, oldest first."""
+    return sorted((evidence_dir / SUMMARY_DIR).glob(ARCHIVE_GLOB))
+
+
+def read_every_line(evidence_dir: Path) -> HistoryRead:
+    """Every line ever kept: the archives, oldest first, then history.jsonl (`end` is history.jsonl's)."""
+    whole = HistoryRead()
+    for path in [*archives(evidence_dir), evidence_dir / HISTORY_FILE]:
+        read = read_history(path)
+        whole.lines += read.lines
+        whole.problems += read.problems
+        whole.damaged += read.damaged
+        whole.end = read.end
+    return whole
+
+
+def summary_text(summary: SummaryFile | FoldIndex) -> str:
+    """A summary file's text: keys sorted, and each element of a list (a line, a change, a run) on one line,
+    so one probe run changes a few lines of it in a diff rather than a few screens."""
+    return _pretty(summary.model_dump(mode="json"), "") + "\n"
+
+
+def _pretty(value: object, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(key)}: {_pretty(value[key], inner)}" for key in sorted(value)]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value:
+        items = [inner + json.dumps(item, sort_keys=True, ensure_ascii=False) for item in value]
+        return "[\n" + ",\n".join(items) + f"\n{indent}]"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def summary_path(evidence_dir: Path, deployment: str) -> Path:
+    return evidence_dir / SUMMARY_DIR / f"{deployment}.json"
+
+
+def tail_sha256(path: Path, end: int) -> str | None:
+    """The hash an index keeps for a fold point `end`; None when the file is shorter than `end`."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, end - TAIL_CHECK_BYTES))
+            tail = handle.read(min(end, TAIL_CHECK_BYTES))
+    except FileNotFoundError:
+        return hashlib.sha256(b"").hexdigest() if end == 0 else None
+    return hashlib.sha256(tail).hexdigest() if len(tail) == min(end, TAIL_CHECK_BYTES) else None
+
+
+@dataclass
+class LoadedHistory:
+    summaries: dict[str, DeploymentHistory] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    index: FoldIndex | None = None
+    """The fold point `summaries` reach: the end of history.jsonl when it was read."""
+    changed: set[str] = field(default_factory=set)
+    """Deployments whose summary on disk lacks lines that `summaries` hold (what a writer stores back)."""
+
+
+def _read_model(path: Path, model: type[_M]) -> _M | str:
+    try:
+        if path.stat().st_size > MAX_SUMMARY_BYTES:
+            return f"{path}: larger than {MAX_SUMMARY_BYTES} bytes; a summary is far smaller"
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror}"
+    try:
+        # Parsed and checked in one pass by pydantic-core: a build reads one summary per deployment.
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc
+    # Only a file that failed: say why in the evidence contract's words.
+    try:
+        parsed = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{path}: not JSON: {exc}"
+    return version_problem(parsed, str(path)) or f"{path}: {first_error(error)}"
+
+
+def read_index_file(path: Path) -> FoldIndex | None:
+    """A fold index as it is on disk, or None when it is missing or unreadable."""
+    if not path.exists():
+        return None
+    found = _read_model(path, FoldIndex)
+    return None if isinstance(found, str) else found
+
+
+def read_index(evidence_dir: Path) -> FoldIndex | None:
+    """The fold index, when it exists, is valid and still matches history.jsonl."""
+    found = read_index_file(evidence_dir / SUMMARY_DIR / FOLD_INDEX)
+    if found is None:
+        return None
+    if tail_sha256(evidence_dir / HISTORY_FILE, found.bytes) != found.tail_sha256:
+        return None
+    return found
+
+
+def read_summary(evidence_dir: Path, deployment: str) -> DeploymentHistory | str | None:
+    """One deployment's summary; None when it has none, a problem when it cannot be read."""
+    path = summary_path(evidence_dir, deployment)
+    if not path.exists():
+        return None
+    found = _read_model(path, SummaryFile)
+    if isinstance(found, str):
+        return found
+    if found.deployment != deployment:
+        return f"{path}: holds deployment {found.deployment!r}; the file must be named after it"
+    return found.history
+
+
+def index_at(raw: Path, end: int, problems: list[str]) -> FoldIndex:
+    return FoldIndex(
+        bytes=end,
+        tail_sha256=tail_sha256(raw, end) or hashlib.sha256(b"").hexdigest(),
+        problems=problems[-PROBLEMS_KEPT:],
+    )
+
+
+def load_history(evidence_dir: Path, today: dt.date | None, *, every_summary: bool = True) -> LoadedHistory:
+    """Summaries brought up to the end of history.jsonl.
+
+    Reads the lines after the fold point and folds them into their deployments' summaries; with
+    `every_summary` (the build) it reads every other summary too, without it (the prober) only the ones it
+    folds into. With no usable index, an unreadable summary, or lines that cannot be folded in order, it
+    folds the whole of history.jsonl instead: slow once, and stored back by the prober's next write.
+    Lines dated after `today` plus `CLOCK_SKEW` are problems and left out (None: none is, for the prober).
+    """
+    raw = evidence_dir / HISTORY_FILE
+    index = read_index(evidence_dir)
+    if index is None:
+        return _rebuilt(evidence_dir, today, [], note=raw.exists() and (evidence_dir / SUMMARY_DIR).is_dir())
+    tail = read_history(raw, start=index.bytes)
+    tail_problems = list(tail.problems)
+    current = _not_future(tail.lines, raw, today, tail_problems)
+    loaded = LoadedHistory(problems=[*index.problems, *tail_problems])
+    by_deployment: dict[str, list[HistoryLine]] = defaultdict(list)
+    for line in current:
+        by_deployment[line.deployment].append(line)
+    wanted = sorted(by_deployment)
+    if every_summary:
+        names = {path.stem for path in (evidence_dir / SUMMARY_DIR).glob("*.json") if path.name != FOLD_INDEX}
+        wanted = sorted(names | by_deployment.keys())
+    for deployment in wanted:
+        found = read_summary(evidence_dir, deployment)
+        if isinstance(found, str):
+            return _rebuilt(evidence_dir, today, [found], note=False)
+        newest = found.newest() if found is not None else None
+        if today is not None and newest is not None and newest.date() > today + CLOCK_SKEW:
+            where = f"{summary_path(evidence_dir, deployment)}: its newest line"
+            loaded.problems.append(future_problem(where, newest, today))
+            continue
+        summary = found or DeploymentHistory()
+        if deployment in by_deployment:
+            folded = fold(summary, by_deployment[deployment])
+            if folded is None:  # out of order (a merge, a run written twice): only the whole file can place it
+                return _rebuilt(evidence_dir, today, [], note=False)
+            summary = folded
+            loaded.changed.add(deployment)
+        loaded.summaries[deployment] = summary
+    loaded.index = index_at(raw, tail.end, [*index.problems, *tail_problems])
+    return loaded
+
+
+def _not_future(lines: list[HistoryLine], raw: Path, today: dt.date | None, problems: list[str]) -> list[HistoryLine]:
+    if today is None:
+        return lines
+    future = [line for line in lines if line.date.date() > today + CLOCK_SKEW]
+    if future:
+        first = min(line.date for line in future)
+        problems.append(future_problem(f"{raw}: {len(future)} line(s), the first", first, today))
+    return [line for line in lines if line.date.date() <= today + CLOCK_SKEW]
+
+
+def _rebuilt(evidence_dir: Path, today: dt.date | None, problems: list[str], *, note: bool) -> LoadedHistory:
+    raw = evidence_dir / HISTORY_FILE
+    read = read_every_line(evidence_dir)
+    line_problems = list(read.problems)
+    current = _not_future(read.lines, raw, today, line_problems)
+    loaded = LoadedHistory(problems=[*problems, *line_problems])
+    if note:
+        loaded.problems.append(
+            f"{raw}: the history summaries beside it do not match it, so it was read whole (slow on a long "
+            "history); the next `python -m probes run` writes them anew"
+        )
+    loaded.summaries = summarize(current)
+    loaded.index = index_at(raw, read.end, line_problems)
+    loaded.changed = set(loaded.summaries)
+    return loaded

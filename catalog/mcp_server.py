@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from catalog.advice import answers, successor
 from catalog.catalog import Catalog
 from catalog.clients import client_target, key_text
-from catalog.evidence import Evidence, HistoryLine
+from catalog.evidence import Evidence
 from catalog.verdicts import DeploymentVerdict, judge
 
 
@@ -168,36 +168,29 @@ class CatalogView:
         except ValueError:
             raise ToolError(f"`since` must be a date like 2026-11-01, not {since!r}") from None
         changes = []
-        for dep_id, claims in sorted(self.evidence.history.items()):
+        for dep_id, history in sorted(self.evidence.history.items()):
             if dep_id not in self.catalog.deployments:
                 continue  # evidence of a deployment the catalog no longer has
             made = {c.claim for c in self.verdict(dep_id).claims}
-            for claim, lines in sorted(claims.items()):
-                if claim not in made:
+            for claim, kept in sorted(history.claims.items()):
+                if claim not in made or (changed := kept.changed_after(day)) is None:
                     continue
-                before = [line for line in lines if line.date.date() <= day]
-                after = [line for line in lines if line.date.date() > day]
-                if not after:
-                    continue
-                was = _outcome(before[-1]) if before else "never probed"
-                now = _outcome(after[-1])
-                if was != now:
-                    changed = next(line for line in after if _outcome(line) == now)
-                    changes.append(
-                        {
-                            "deployment": dep_id,
-                            "claim": claim,
-                            "was": was,
-                            "now": now,
-                            "changed_on": changed.date.date().isoformat(),
-                            "reason": after[-1].reason,
-                        }
-                    )
+                was = kept.passing_on(day)
+                changes.append(
+                    {
+                        "deployment": dep_id,
+                        "claim": claim,
+                        "was": "never probed" if was is None else _outcome(was),
+                        "now": _outcome(changed.passing),
+                        "changed_on": changed.date.date().isoformat(),
+                        "reason": kept.lines[-1].reason,
+                    }
+                )
         return {"since": day.isoformat(), "changes": changes}
 
 
-def _outcome(line: HistoryLine) -> str:
-    return "passing" if line.status == "pass" else "not passing"
+def _outcome(passing: bool) -> str:
+    return "passing" if passing else "not passing"
 
 
 def build_server(view: CatalogView, site_dir: Path) -> MCPServer:

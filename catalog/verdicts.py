@@ -11,14 +11,14 @@ gateway export) takes its states from `judge`, and from nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
-from catalog.evidence import CLOCK_SKEW, RUN_CRASHED, Evidence, HistoryLine, Status
+from catalog.evidence import CLOCK_SKEW, Evidence, HistoryLine, Status
+from catalog.history import ClaimHistory, DeploymentHistory, RunSummary, availability_counts
 
 if TYPE_CHECKING:
     from catalog.schema import Deployment
@@ -226,12 +226,6 @@ class Availability:
         return f"{round(100 * self.answered / self.runs)}% of {self.runs} run{'s' if self.runs != 1 else ''}"
 
 
-def availability(points: Sequence[RunPoint], today: dt.date, days: int) -> Availability:
-    """Share of the runs in the `days` days up to and including `today` in which the server answered."""
-    window = [p for p in points if p.checked and 0 <= (today - p.date).days < days]
-    return Availability(days, len(window), sum(p.answered for p in window))
-
-
 @dataclass(frozen=True)
 class DeploymentVerdict:
     claims: tuple[ClaimVerdict, ...]
@@ -261,20 +255,6 @@ class DeploymentVerdict:
         return "; ".join(parts)
 
 
-def _streak_start(lines: Sequence[HistoryLine], passing: bool, latest: dt.date | None) -> dt.date | None:
-    """Day of the first run in the newest unbroken streak of passes (`passing`) or of non-passes.
-
-    `latest` (the day of the latest check) when the history's newest line already breaks the streak, as
-    when the latest run's history line was never appended.
-    """
-    start = latest
-    for line in reversed(lines):
-        if (line.status == "pass") != passing:
-            break
-        start = line.date.date()
-    return start
-
-
 def judge(
     deployment_id: str,
     deployment: Deployment,
@@ -285,7 +265,7 @@ def judge(
 ) -> DeploymentVerdict:
     """The verdict on every claim of one deployment, and on the deployment as a whole."""
     latest = evidence.latest.get(deployment_id)
-    history = evidence.history.get(deployment_id, {})
+    history = evidence.history.get(deployment_id, DeploymentHistory())
     reported = {r.claim: r for r in deployment.reported}
     made = claims_made(facts_of(deployment))
     # Evals are not declared in the catalog; a suite the probe ran is a claim about the model's quality.
@@ -293,7 +273,7 @@ def judge(
     verdicts = []
     for claim in display_order([*made, *reported, *probed_evals]):
         record = latest.record(claim) if latest else None
-        lines = history.get(claim, [])
+        kept = history.claims.get(claim, ClaimHistory())
         day = record.date.date() if record else None
         facts = ClaimInputs(
             probe_status=record.status if record else None,
@@ -302,7 +282,7 @@ def judge(
             reported=claim in reported,
         )
         state = claim_state(facts)
-        passes = [line.date.date() for line in lines if line.status == "pass"]
+        passes = [kept.last_passed] if kept.last_passed else []
         if record is not None and record.status == "pass":
             passes.append(record.date.date())
         figure = reported.get(claim)
@@ -317,7 +297,7 @@ def judge(
             date, reason, source = day if decided_by_probe else None, record.reason if record else None, None
         since = None
         if decided_by_probe:
-            since = _streak_start(lines, passing=state is not ClaimState.failing, latest=day)
+            since = kept.since(passing=state is not ClaimState.failing, latest=day)
         verdicts.append(
             ClaimVerdict(
                 claim=claim,
@@ -328,37 +308,33 @@ def judge(
                 source=source,
                 since=since,
                 last_passed=max(passes, default=None),
-                history=tuple(lines[-history_length:]) if history_length else (),
+                history=tuple(kept.lines[-history_length:]) if history_length else (),
             )
         )
     states = [v.state for v in verdicts]
-    points = _runs(history)
+    points = [_point(run) for run in history.runs]
     return DeploymentVerdict(
         claims=tuple(verdicts),
         summary=summary_state(states),
         last_verified=max((v.last_passed for v in verdicts if v.last_passed), default=None),
         runs=tuple(points[-history_length:]) if history_length else (),
-        availability=tuple(availability(points, today, days) for days in AVAILABILITY_WINDOWS),
+        availability=tuple(_availability(history, today, days) for days in AVAILABILITY_WINDOWS),
     )
 
 
-def _runs(history: dict[str, list[HistoryLine]]) -> list[RunPoint]:
-    """Every run in the history, oldest first."""
-    by_run: dict[str, list[HistoryLine]] = defaultdict(list)
-    for lines in history.values():
-        for line in lines:
-            by_run[line.run_id].append(line)
-    points = [
-        RunPoint(
-            run_id=run_id,
-            date=min(line.date for line in lines).date(),
-            passed=sum(line.status == "pass" for line in lines),
-            failed=sum(line.status in ("fail", "error") for line in lines),
-            ttft_p95_ms=next((line.ttft_p95_ms for line in lines if line.ttft_p95_ms is not None), None),
-            answered=any(line.status in ("pass", "fail") for line in lines if line.claim != RUN_CRASHED),
-            checked=any(line.claim != RUN_CRASHED for line in lines),
-        )
-        for run_id, lines in by_run.items()
-    ]
-    points.sort(key=lambda p: (min(line.date for line in by_run[p.run_id]), p.run_id))
-    return points
+def _point(run: RunSummary) -> RunPoint:
+    return RunPoint(
+        run_id=run.run_id,
+        date=run.date.date(),
+        passed=run.passed,
+        failed=run.failed,
+        ttft_p95_ms=run.ttft_p95_ms,
+        answered=run.answered,
+        checked=run.checked,
+    )
+
+
+def _availability(history: DeploymentHistory, today: dt.date, days: int) -> Availability:
+    """Share of the runs in the `days` days up to and including `today` in which the server answered."""
+    counted = availability_counts(history, today, days)
+    return Availability(days, counted.runs, counted.answered)

@@ -308,7 +308,7 @@ def test_a_problem_with_no_field_path_is_named_file() -> None:
     """The reader's wording when pydantic's complaint is about the whole document, not one field."""
     with pytest.raises(ValidationError) as caught:
         ServerInfo.model_validate(3)
-    assert contract._first_error(caught.value) == ("<file>: must be a mapping of fields")
+    assert contract.first_error(caught.value) == ("<file>: must be a mapping of fields")
 
 
 def test_unknown_fields_are_refused(tmp_path: Path) -> None:
@@ -594,11 +594,16 @@ def test_load_evidence_reads_everything_and_collects_problems_without_raising(tm
         f"{tmp_path / HISTORY_FILE}:5: evidence format version 1, but this code reads version 2 {FIX}",
     ]
     assert sorted(evidence.history) == ["coder-chat", "coder-fim"]
-    assert sorted(evidence.history["coder-chat"]) == ["endpoint:chat", "health"]
-    assert [line.run_id for line in evidence.history["coder-chat"]["health"]] == ["early", "a", "b", "late"]
-    assert [line.run_id for line in evidence.history["coder-chat"]["endpoint:chat"]] == ["a"]
-    assert [line.run_id for line in evidence.history["coder-fim"]["health"]] == ["x"]
-    assert type(evidence.history["coder-chat"]) is dict, "no defaultdict: a lookup must not invent a deployment"
+    assert sorted(evidence.history["coder-chat"].claims) == ["endpoint:chat", "health"]
+    assert [line.run_id for line in evidence.history["coder-chat"].claims["health"].lines] == [
+        "early",
+        "a",
+        "b",
+        "late",
+    ]
+    assert [line.run_id for line in evidence.history["coder-chat"].claims["endpoint:chat"].lines] == ["a"]
+    assert [line.run_id for line in evidence.history["coder-fim"].claims["health"].lines] == ["x"]
+    assert type(evidence.history) is dict, "no defaultdict: a lookup must not invent a deployment"
     assert evidence.history.get("nobody") is None
 
 
@@ -630,14 +635,16 @@ def test_results_from_the_future_are_named_and_left_out(tmp_path: Path) -> None:
     evidence = load_evidence(tmp_path, today=dt.date(2026, 11, 23))
 
     assert sorted(evidence.latest) == ["coder-fim"]
-    assert [line.run_id for line in evidence.history[DEP]["health"]] == ["past"]
+    assert [line.run_id for line in evidence.history[DEP].claims["health"].lines] == ["past"]
     hint = (
         "a result from the future is ignored, since it would count as fresh until that day (check the clock of the"
         " machine that probed, then re-run `python -m probes run`)"
     )
+    # The prober left the history's future lines out of its summaries when it wrote them, on its own day.
+    prober_day = dt.datetime.now(dt.UTC).date().isoformat()
     assert evidence.problems == [
         f"{tmp_path / 'coder-chat.json'}: dated 2099-11-05T01:31:00Z, after today (2026-11-23); {hint}",
-        f"{tmp_path / HISTORY_FILE}: 2 line(s), the first: dated 2099-11-05T01:01:00Z, after today (2026-11-23); {hint}",
+        f"{tmp_path / HISTORY_FILE}: 2 line(s), the first: dated 2099-11-05T01:01:00Z, after today ({prober_day}); {hint}",
     ]
 
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from catalog.evidence import RUN_CRASHED, HistoryLine, Status
-from catalog.history import CHANGES_KEPT, RUNS_KEPT, DeploymentHistory, availability_counts, fold, summarize
-from catalog.verdicts import _runs, _streak_start, availability
+from catalog.evidence import RUN_CRASHED, HistoryLine, Status, history_text, load_evidence, read_history
+from catalog.history import (
+    CHANGES_KEPT,
+    RUNS_KEPT,
+    DeploymentHistory,
+    archives,
+    availability_counts,
+    fold,
+    read_index,
+    summarize,
+)
+from catalog.verdicts import RunPoint
+from probes.evidence import append_history, rebuild_summaries, rotate_history
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CLAIMS = ("endpoint:chat", "context-length", "latency")
@@ -53,6 +65,44 @@ def _history(seed: int, runs: int, deployments: tuple[str, ...] = ("a", "b")) ->
     return lines
 
 
+# The oracle: how the verdicts read the raw history before the summary (catalog/verdicts.py until issue 22).
+
+
+def _runs(history: dict[str, list[HistoryLine]]) -> list[RunPoint]:
+    by_run: dict[str, list[HistoryLine]] = {}
+    for lines in history.values():
+        for line in lines:
+            by_run.setdefault(line.run_id, []).append(line)
+    points = [
+        RunPoint(
+            run_id=run_id,
+            date=min(line.date for line in lines).date(),
+            passed=sum(line.status == "pass" for line in lines),
+            failed=sum(line.status in ("fail", "error") for line in lines),
+            ttft_p95_ms=next((line.ttft_p95_ms for line in lines if line.ttft_p95_ms is not None), None),
+            answered=any(line.status in ("pass", "fail") for line in lines if line.claim != RUN_CRASHED),
+            checked=any(line.claim != RUN_CRASHED for line in lines),
+        )
+        for run_id, lines in by_run.items()
+    ]
+    points.sort(key=lambda p: (min(line.date for line in by_run[p.run_id]), p.run_id))
+    return points
+
+
+def _availability(points: list[RunPoint], today: dt.date, days: int) -> tuple[int, int]:
+    window = [p for p in points if p.checked and 0 <= (today - p.date).days < days]
+    return len(window), sum(p.answered for p in window)
+
+
+def _streak_start(lines: list[HistoryLine], passing: bool, latest: dt.date | None) -> dt.date | None:
+    start = latest
+    for line in reversed(lines):
+        if (line.status == "pass") != passing:
+            break
+        start = line.date.date()
+    return start
+
+
 def _by_run(lines: list[HistoryLine]) -> list[list[HistoryLine]]:
     runs: dict[str, list[HistoryLine]] = {}
     for line in lines:
@@ -88,9 +138,8 @@ def test_the_summary_answers_what_the_raw_history_answers(seed: int) -> None:
     newest = max(line.date for line in lines).date()
     for today in (newest, newest + dt.timedelta(days=1), newest + dt.timedelta(days=9)):
         for days in (7, 30):
-            expected = availability(points, today, days)
             counted = availability_counts(summary, today, days)
-            assert (counted.runs, counted.answered) == (expected.runs, expected.answered)
+            assert (counted.runs, counted.answered) == _availability(points, today, days)
     for claim, claim_lines in raw.items():
         kept = summary.claims[claim]
         assert kept.lines == claim_lines[-10:]
@@ -116,9 +165,9 @@ def _changes_since_raw(claim_lines: list[HistoryLine], day: dt.date) -> tuple[bo
     return was, now, changed.date.date()
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(12))
 def test_changes_since_agree_while_the_changes_are_kept(seed: int) -> None:
-    lines = [line for line in _history(seed, 60, ("a",)) if line.claim == "endpoint:chat"]
+    lines = [line for line in _history(seed, CHANGES_KEPT - 1, ("a",)) if line.claim == "endpoint:chat"]
     kept = summarize(lines)["a"].claims["endpoint:chat"]
     assert len(kept.changes) < CHANGES_KEPT  # all kept: the answer must be exact
     first = lines[0].date.date()
@@ -165,3 +214,123 @@ def test_a_claim_that_flips_daily_keeps_the_newest_changes_exact() -> None:
         raw = [line for line in lines if line.date.date() <= on][-1].status == "pass"
         assert kept.passing_on(on) == raw, on
     assert kept.passing_on(START.date() - dt.timedelta(days=1)) is None
+
+
+# --------------------------------------------------------------------------- on disk: written by the prober
+
+
+def _write_runs(evidence_dir: Path, runs: list[list[HistoryLine]]) -> None:
+    for run in runs:
+        append_history(evidence_dir, run)
+
+
+def test_what_the_prober_writes_reads_back_as_the_whole_history(tmp_path: Path) -> None:
+    lines = _history(3, 50)
+    _write_runs(tmp_path, _by_run(lines))
+    assert (tmp_path / "history" / "a.json").exists() and (tmp_path / "history" / "_folded.json").exists()
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.problems == []
+    assert evidence.history == summarize(lines)
+
+
+def test_the_reader_never_rereads_what_the_summaries_hold(tmp_path: Path) -> None:
+    """The start of history.jsonl is overwritten with damage: a reader that re-read it would lose runs."""
+    lines = _history(4, 60)
+    _write_runs(tmp_path, _by_run(lines))
+    raw = tmp_path / "history.jsonl"
+    data = bytearray(raw.read_bytes())
+    data[: len(data) // 2] = b"x" * (len(data) // 2)
+    raw.write_bytes(bytes(data))
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.problems == []
+    assert evidence.history == summarize(lines)
+
+
+def test_lines_written_after_the_last_fold_are_folded_by_the_reader(tmp_path: Path) -> None:
+    """A run killed between its append and its summary (or a hand-merged history) loses nothing."""
+    lines = _history(5, 40)
+    runs = _by_run(lines)
+    _write_runs(tmp_path, runs[:-6])
+    with (tmp_path / "history.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(history_text([line for run in runs[-6:] for line in run]))
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)).history == summarize(lines)
+    late = HistoryLine(run_id="late", deployment="a", claim="health", status="pass", date=lines[-1].date)
+    append_history(tmp_path, [late])
+    assert read_index(tmp_path) is not None
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)).history == summarize([*lines, late])
+
+
+def test_a_replaced_history_is_read_whole_and_said(tmp_path: Path) -> None:
+    lines = _history(6, 40)
+    _write_runs(tmp_path, _by_run(lines))
+    kept = lines[: len(lines) // 2]
+    (tmp_path / "history.jsonl").write_text(history_text(kept), encoding="utf-8")
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.history == summarize(kept)
+    assert len(evidence.problems) == 1 and "read whole" in evidence.problems[0]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: "{not json",
+        lambda text: text.replace('"deployment": "a"', '"deployment": "b"'),
+        lambda text: text.replace('"format_version": 2', '"format_version": 9', 1),
+        lambda text: text.replace('"lines": [', '"lines": [' + '{"x": 1},' * 3, 1),
+        lambda text: text + " " * (5 * 1024 * 1024),
+    ],
+    ids=["not-json", "other-deployment", "other-version", "bad-field", "huge"],
+)
+def test_a_damaged_summary_is_named_and_the_history_read_whole(tmp_path: Path, damage: Callable[[str], str]) -> None:
+    lines = _history(7, 40)
+    _write_runs(tmp_path, _by_run(lines))
+    summary = tmp_path / "history" / "a.json"
+    summary.write_text(damage(summary.read_text(encoding="utf-8")), encoding="utf-8")
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.history == summarize(lines)
+    assert len(evidence.problems) == 1 and str(summary) in evidence.problems[0]
+
+
+def test_a_summary_from_the_future_is_named_and_left_out(tmp_path: Path) -> None:
+    lines = _history(8, 40)
+    _write_runs(tmp_path, _by_run(lines))
+    newest = max(line.date for line in lines).date()
+    evidence = load_evidence(tmp_path, today=newest - dt.timedelta(days=5))
+    assert evidence.history == {}
+    assert sorted(problem.split(":")[0] for problem in evidence.problems) == [
+        str(tmp_path / "history" / "a.json"),
+        str(tmp_path / "history" / "b.json"),
+    ]
+
+
+def test_rotation_moves_past_months_out_and_changes_nothing_shown(tmp_path: Path) -> None:
+    lines = _history(9, 60)  # about two months of runs from 2026-01-01
+    _write_runs(tmp_path, _by_run(lines))
+    before = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    newest = max(line.date for line in lines).date()
+    rotated = rotate_history(tmp_path, today=newest, keep_months=120)
+    months = sorted({line.date.strftime("%Y-%m") for line in lines})
+    assert sorted(rotated.archived) == [f"{month}.jsonl" for month in months[:-1]]
+    assert sum(rotated.archived.values()) == sum(line.date.strftime("%Y-%m") < months[-1] for line in lines)
+    assert read_history(tmp_path / "history.jsonl").lines == [
+        line for line in lines if line.date.strftime("%Y-%m") == months[-1]
+    ]
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)) == before
+    # The next run folds on from the rotated file; a rebuild from the archives agrees with it.
+    late = HistoryLine(run_id="late", deployment="a", claim="health", status="pass", date=lines[-1].date)
+    append_history(tmp_path, [late])
+    after = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert after.history == summarize([*lines, late]) and after.problems == []
+    rebuild_summaries(tmp_path)
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)) == after
+
+
+def test_retention_drops_old_archives_but_not_what_the_site_shows(tmp_path: Path) -> None:
+    lines = _history(10, 60)
+    _write_runs(tmp_path, _by_run(lines))
+    before = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    newest = max(line.date for line in lines).date()
+    rotated = rotate_history(tmp_path, today=newest, keep_months=0)
+    assert rotated.removed == sorted(rotated.archived)
+    assert archives(tmp_path) == []
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)) == before

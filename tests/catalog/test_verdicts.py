@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from catalog.evidence import ClaimRecord, Evidence, EvidenceFile, HistoryLine, Status
+from catalog.history import summarize
 from catalog.schema import Deployment
 from catalog.verdicts import (
     CLAIM_RULES,
@@ -92,14 +93,16 @@ def _run(
 def _evidence(*runs: EvidenceFile, history: bool = True) -> Evidence:
     """What the probes leave after `runs` (oldest first): the last run as the latest file, every run in the history."""
     latest: dict[str, EvidenceFile] = {}
-    lines: dict[str, dict[str, list[HistoryLine]]] = {}
+    lines: list[HistoryLine] = []
     for run in runs:
         latest[run.deployment] = run
         if history:
-            for record in run.records:
-                line = HistoryLine.from_record(run.run_id, run.deployment, record)
-                lines.setdefault(run.deployment, {}).setdefault(record.claim, []).append(line)
-    return Evidence(latest=latest, history=lines)
+            lines += [HistoryLine.from_record(run.run_id, run.deployment, record) for record in run.records]
+    return Evidence(latest=latest, history=summarize(lines))
+
+
+def _history(by_claim: dict[str, list[HistoryLine]]) -> Evidence:
+    return Evidence(history=summarize(line for lines in by_claim.values() for line in lines))
 
 
 def _states(verdict: DeploymentVerdict) -> dict[str, ClaimState]:
@@ -532,7 +535,7 @@ def test_each_run_point_counts_passes_and_failures_and_carries_ttft() -> None:
     history: dict[str, list[HistoryLine]] = {}
     for line in lines:
         history.setdefault(line.claim, []).append(line)
-    verdict = judge(DEP, _deployment(), Evidence(history={DEP: history}), TODAY)
+    verdict = judge(DEP, _deployment(), _history(history), TODAY)
 
     assert verdict.runs == (
         RunPoint("a", _day(2), passed=2, failed=1, ttft_p95_ms=41.5),
@@ -547,7 +550,7 @@ def test_a_run_that_crosses_midnight_is_dated_by_its_first_check() -> None:
         "endpoint:chat": [_line("night", "endpoint:chat", "pass", early)],
         "health": [_line("night", "health", "pass", late)],
     }
-    (run,) = judge(DEP, _deployment(), Evidence(history={DEP: history}), TODAY).runs
+    (run,) = judge(DEP, _deployment(), _history(history), TODAY).runs
     assert run.date == dt.date(2026, 11, 20)
 
 
@@ -563,9 +566,9 @@ def test_runs_are_ordered_by_when_they_started_then_by_id() -> None:
         # The run that started first finished its last check after all the others.
         "endpoint:chat": [_line("z-crossed-midnight", "endpoint:chat", "pass", _at(0))],
     }
-    verdict = judge(DEP, _deployment(), Evidence(history={DEP: history}), TODAY)
+    verdict = judge(DEP, _deployment(), _history(history), TODAY)
     assert [run.run_id for run in verdict.runs] == ["z-crossed-midnight", "m", "a", "b"]
-    newest_two = judge(DEP, _deployment(), Evidence(history={DEP: history}), TODAY, history_length=2)
+    newest_two = judge(DEP, _deployment(), _history(history), TODAY, history_length=2)
     assert [run.run_id for run in newest_two.runs] == ["a", "b"]
 
 
@@ -585,8 +588,9 @@ def test_availability_counts_the_runs_in_which_the_server_answered() -> None:
         _run({"health": "pass"}, 6, run_id="e"),
         _run({"health": "error", "served-name": "error"}, 0, run_id="f"),  # today counts
     ]
-    evidence = _evidence(*runs)
-    evidence.history[DEP]["run"] = [_crash(1, "g")]  # a crash of the prober says nothing about the server
+    lines = [HistoryLine.from_record(run.run_id, DEP, record) for run in runs for record in run.records]
+    # A crash of the prober says nothing about the server.
+    evidence = Evidence(latest={DEP: runs[-1]}, history=summarize([*lines, _crash(1, "g")]))
     verdict = judge(DEP, _deployment(), evidence, TODAY)
     week, month = verdict.availability
     assert (week.days, week.runs, week.answered) == (7, 2, 1)

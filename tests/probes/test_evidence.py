@@ -136,6 +136,12 @@ def test_scrubs_secrets_from_everything_written(tmp_path: Path) -> None:
         run_id="r", deployment="coder-chat", claim="health", status="fail", date=_at(6), reason=f"bad key {secret}"
     )
     append_history(tmp_path, [line], (secret,))
-    for path in tmp_path.iterdir():
-        assert secret not in path.read_text()
-        assert "[REDACTED]" in path.read_text()
+    written = {str(path.relative_to(tmp_path)): path.read_text() for path in tmp_path.rglob("*") if path.is_file()}
+    assert sorted(written) == ["coder-chat.json", "history.jsonl", "history/_folded.json", "history/coder-chat.json"]
+
+    assert not [name for name, text in written.items() if secret in text]
+    assert sorted(name for name, text in written.items() if "[REDACTED]" in text) == [
+        "coder-chat.json",
+        "history.jsonl",
+        "history/coder-chat.json",
+    ]

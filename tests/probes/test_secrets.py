@@ -205,7 +205,7 @@ def test_a_catalog_naming_aws_secret_access_key_never_sends_it(canary: str, tmp_
     assert reasons["served-name"] == ("error", refusal)
     assert reasons["endpoint:chat"] == ("error", f"not attempted: {refusal}")
     assert {status for claim, (status, _) in reasons.items() if claim != "health"} == {"error"}
-    written = "\n".join(p.read_text() for p in (tmp_path / "ev").iterdir())
+    written = "\n".join(p.read_text() for p in (tmp_path / "ev").rglob("*") if p.is_file())
     for name, text in {"stdout": done.stdout, "stderr": done.stderr, "evidence": written}.items():
         assert canary not in text, f"the canary is in the {name}"
 

@@ -1,0 +1,242 @@
+"""What a long probe history costs the build and the prober, and two ways of keeping it, compared in one run.
+
+`python -m bench.history_bench [--deployments 300] [--months 0 3 12]` writes, for each length of history, an
+evidence folder as a fleet probed every 4 hours would leave it (`RUNS_PER_DAY` runs a day, `CLAIMS` claims
+per run) and measures, each in a fresh process:
+
+- **summaries** (the design the build uses, catalog/history.py): `load_evidence` reads one bounded summary
+  per deployment and the lines after the fold point;
+- **whole file** (the design before it): `load_evidence` with the summaries taken away, which folds every
+  line (measured only up to `WHOLE_FILE_MONTHS` months: a year took minutes and GBs);
+- **SQLite**: the same lines in one table with an index, and the queries that answer what the pages show
+  (newest lines per claim, last pass, current streak, runs per day over 30 days);
+
+and for the summaries, what one more probe run of the whole fleet costs the prober (its 300 appends), and
+how much of the evidence folder that run changes (what a reviewer reads in the pull request). Times and
+memory are medians and peaks of fresh processes; ratios are against no history in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from catalog.evidence import HISTORY_FILE, HistoryLine, Status, history_text
+from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path, summary_text
+
+RUNS_PER_DAY = 6
+CLAIMS = (
+    "health",
+    "served-name",
+    "endpoint:chat",
+    "endpoint:completions",
+    "capability:streaming",
+    "capability:tools",
+    "context-length",
+    "latency",
+)
+WHOLE_FILE_MONTHS = 3
+START = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+
+
+def _lines(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
+    lines = []
+    for run in range(days * RUNS_PER_DAY):
+        moment = START + dt.timedelta(hours=4 * run)
+        down = rng.random() < 0.02
+        for offset, claim in enumerate(CLAIMS):
+            status: Status = "error" if down else ("pass" if rng.random() < 0.97 else "fail")
+            lines.append(
+                HistoryLine.model_construct(
+                    format_version=2,
+                    run_id=f"run-{run:05d}",
+                    deployment=deployment,
+                    claim=claim,
+                    status=status,
+                    date=moment + dt.timedelta(seconds=offset),
+                    reason=None if status == "pass" else "connection refused" if down else "expected 200, got 500",
+                    ttft_p95_ms=float(rng.randint(80, 400)) if claim == "latency" and not down else None,
+                )
+            )
+    return lines
+
+
+def generate(evidence: Path, deployments: int, months: int) -> int:
+    """An evidence folder with `months` of history (summaries, fold index, raw lines); the raw bytes."""
+    rng = random.Random(months)
+    (evidence / SUMMARY_DIR).mkdir(parents=True, exist_ok=True)
+    raw = evidence / HISTORY_FILE
+    with raw.open("w", encoding="utf-8") as handle:
+        for number in range(deployments):
+            name = f"dep-{number:05d}"
+            lines = _lines(name, 30 * months, rng)
+            handle.write(history_text(lines))
+            if lines:
+                summary = summarize(lines)[name]
+                summary_path(evidence, name).write_text(summary_text(SummaryFile(deployment=name, history=summary)))
+    (evidence / SUMMARY_DIR / FOLD_INDEX).write_text(summary_text(index_at(raw, raw.stat().st_size, [])))
+    return raw.stat().st_size
+
+
+# ru_maxrss survives exec on Linux (a child of a large parent reports the parent's size); VmHWM does not.
+_PEAK = """
+def peak_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+"""
+
+_LOAD = _PEAK + """
+import sys, time
+from pathlib import Path
+from catalog.evidence import load_evidence
+import datetime as dt
+started = time.perf_counter()
+evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2026, 6, 1))
+elapsed = time.perf_counter() - started
+print(elapsed, peak_kb(), len(evidence.history))
+"""
+
+_SQLITE = _PEAK + """
+import sqlite3, sys, time
+started = time.perf_counter()
+db = sqlite3.connect(sys.argv[1])
+answers = 0
+for (deployment,) in db.execute("SELECT DISTINCT deployment FROM lines").fetchall():
+    for row in db.execute(
+        "SELECT claim, status, date FROM (SELECT claim, status, date, row_number() OVER "
+        "(PARTITION BY claim ORDER BY date DESC) AS n FROM lines WHERE deployment = ?) WHERE n <= 10",
+        (deployment,),
+    ):
+        answers += 1
+    for row in db.execute(
+        "SELECT claim, max(date) FROM lines WHERE deployment = ? AND status = 'pass' GROUP BY claim", (deployment,)
+    ):
+        answers += 1
+    for row in db.execute(
+        "SELECT l.claim, (SELECT max(date) FROM lines o WHERE o.deployment = l.deployment AND o.claim = l.claim "
+        "AND (o.status = 'pass') != (l.status = 'pass')) FROM lines l WHERE l.deployment = ? AND l.date = "
+        "(SELECT max(date) FROM lines m WHERE m.deployment = l.deployment AND m.claim = l.claim)",
+        (deployment,),
+    ):
+        answers += 1
+    for row in db.execute(
+        "SELECT substr(date, 1, 10), count(DISTINCT run_id) FROM lines WHERE deployment = ? AND date >= ? "
+        "GROUP BY 1",
+        (deployment, sys.argv[2]),
+    ):
+        answers += 1
+elapsed = time.perf_counter() - started
+print(elapsed, peak_kb(), answers)
+"""
+
+
+def to_sqlite(raw: Path, database: Path) -> int:
+    db = sqlite3.connect(database)
+    db.execute(
+        "CREATE TABLE lines (deployment TEXT, claim TEXT, run_id TEXT, status TEXT, date TEXT, reason TEXT, ttft REAL)"
+    )
+    with raw.open(encoding="utf-8") as handle:
+        rows = (
+            (d["deployment"], d["claim"], d["run_id"], d["status"], d["date"], d.get("reason"), d.get("ttft_p95_ms"))
+            for d in map(json.loads, handle)
+        )
+        db.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("CREATE INDEX by_claim ON lines (deployment, claim, date)")
+    db.commit()
+    db.close()
+    return database.stat().st_size
+
+
+def _fresh(script: str, *args: str, runs: int) -> dict[str, float]:
+    times, memory = [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+        ).stdout.split()
+        times.append(float(out[0]))
+        memory.append(int(out[1]) / 1024)
+    return {"seconds": statistics.median(times), "peak_mb": max(memory)}
+
+
+def _diff_bytes(before: Path, after: Path) -> int:
+    """Bytes of a unified diff between two folders' text files: what a reviewer reads."""
+    total = 0
+    names = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
+    names |= {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
+    for name in sorted(names):
+        old = (before / name).read_text(encoding="utf-8").splitlines(keepends=True) if (before / name).exists() else []
+        new = (after / name).read_text(encoding="utf-8").splitlines(keepends=True) if (after / name).exists() else []
+        if name.name == HISTORY_FILE and old == new[: len(old)]:
+            total += sum(len(line) for line in new[len(old) :])  # an append: the new lines are the diff
+            continue
+        total += sum(len(line) for line in difflib.unified_diff(old, new, n=0))
+    return total
+
+
+def one_more_run(evidence: Path, deployments: int) -> tuple[float, int]:
+    """The prober's history writes for one run of the fleet (seconds), and the diff it leaves (bytes)."""
+    from probes.evidence import append_history
+
+    before = Path(tempfile.mkdtemp()) / "before"
+    shutil.copytree(evidence, before)
+    moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    started = time.perf_counter()
+    for number in range(deployments):
+        name = f"dep-{number:05d}"
+        append_history(
+            evidence,
+            [HistoryLine(run_id="next", deployment=name, claim=claim, status="pass", date=moment) for claim in CLAIMS],
+        )
+    elapsed = time.perf_counter() - started
+    size = _diff_bytes(before, evidence)
+    shutil.rmtree(before.parent)
+    return elapsed, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deployments", type=int, default=300)
+    parser.add_argument("--months", type=int, nargs="+", default=[0, 3, 12])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    results: dict[str, Any] = {"deployments": args.deployments, "runs_per_day": RUNS_PER_DAY, "claims": len(CLAIMS)}
+    with tempfile.TemporaryDirectory() as work:
+        for months in args.months:
+            evidence = Path(work) / f"m{months}"
+            started = time.perf_counter()
+            raw_bytes = generate(evidence, args.deployments, months)
+            row: dict[str, Any] = {"raw_mb": raw_bytes / 1e6, "generated_s": time.perf_counter() - started}
+            row["summaries_mb"] = sum(p.stat().st_size for p in (evidence / SUMMARY_DIR).glob("*.json")) / 1e6
+            row["summaries"] = _fresh(_LOAD, str(evidence), runs=args.runs)
+            database = Path(work) / f"m{months}.sqlite"
+            row["sqlite_mb"] = to_sqlite(evidence / HISTORY_FILE, database) / 1e6
+            since = (dt.date(2026, 6, 1) - dt.timedelta(days=30)).isoformat()
+            row["sqlite"] = _fresh(_SQLITE, str(database), since, runs=args.runs)
+            if months <= WHOLE_FILE_MONTHS:
+                whole = Path(work) / f"m{months}-whole"
+                whole.mkdir()
+                shutil.copy(evidence / HISTORY_FILE, whole / HISTORY_FILE)
+                row["whole_file"] = _fresh(_LOAD, str(whole), runs=1)
+            row["next_run_s"], row["next_run_diff_bytes"] = one_more_run(evidence, args.deployments)
+            results[f"{months}_months"] = row
+            print(months, "months:", json.dumps(row), flush=True)
+            shutil.rmtree(evidence)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
