@@ -427,10 +427,13 @@ def read_summary(evidence_dir: Path, deployment: str) -> DeploymentHistory | str
 
 
 def index_at(raw: Path, end: int, problems: list[str]) -> FoldIndex:
+    """The index for a fold point; its problems name files relative to the evidence folder, which is checked
+    in and read on other machines (an absolute path would say where the prober ran)."""
+    folder = f"{raw.parent}/"
     return FoldIndex(
         bytes=end,
         tail_sha256=tail_sha256(raw, end) or hashlib.sha256(b"").hexdigest(),
-        problems=problems[-PROBLEMS_KEPT:],
+        problems=[problem.removeprefix(folder) for problem in problems][-PROBLEMS_KEPT:],
     )
 
 
@@ -450,7 +453,7 @@ def load_history(evidence_dir: Path, today: dt.date | None, *, every_summary: bo
     tail = read_history(raw, start=index.bytes)
     tail_problems = list(tail.problems)
     current = _not_future(tail.lines, raw, today, tail_problems)
-    loaded = LoadedHistory(problems=[*index.problems, *tail_problems])
+    loaded = LoadedHistory(problems=[*(f"{evidence_dir}/{problem}" for problem in index.problems), *tail_problems])
     by_deployment: dict[str, list[HistoryLine]] = defaultdict(list)
     for line in current:
         by_deployment[line.deployment].append(line)

@@ -1,5 +1,5 @@
 """What this project's tools send to servers, and how much of the answers they read: shared by the probes
-(`python -m probes run`) and onboarding (`python -m catalog discover`).
+(`python -m probes run`) and onboarding (`python -m probes discover`).
 
 **API keys go only where the operator allowed them.** The catalog names the environment variable that holds
 a deployment's key (`endpoint.api_key_env`), but the catalog does not decide where a key may be sent: one

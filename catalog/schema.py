@@ -89,7 +89,7 @@ class Source(Strict):
     title: OneLine
     """Title of the document."""
     kind: Literal["guide", "issue", "catalog-page", "article", "model-card", "vendor-docs", "server", "config"]
-    """What sort of document it is; `server` is what a running server reported (`python -m catalog discover`),
+    """What sort of document it is; `server` is what a running server reported (`python -m probes discover`),
     `config` an existing gateway configuration (`python -m catalog import litellm`)."""
     url: HttpUrl | None = None
     """Where the document lives, if it is public."""

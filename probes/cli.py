@@ -23,6 +23,7 @@ from catalog.evidence import ClaimRecord, default_evidence_dir
 from catalog.outbound import KEYS_ENV, KeyGrants, KeyGrantsError
 from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
 from probes.evals import SuiteError, bundled_suites
+from probes.evidence import rebuild_summaries, rotate_history, utc_now
 from probes.from_catalog import targets_from_catalog
 from probes.latency import Workload
 from probes.runner import Deadlines, DeploymentResult, RunSummary, run_probes
@@ -176,7 +177,51 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--evidence", type=Path, default=None, help="where to write what the requests proved")
     discover.add_argument("--api-key-env", default=None, help="environment variable holding the server's API key")
     discover.add_argument("--force", action="store_true", help="overwrite files that exist already")
+    history = commands.add_parser(
+        "history",
+        help="keep the probe history's summaries and archives",
+        description="rotate: move the lines of past months out of history.jsonl into evidence/history/<YYYY-MM>.jsonl "
+        "and drop archives older than --keep-months (the site shows the same after). rebuild: write every summary "
+        "anew from the archives and history.jsonl (after merging evidence by hand).",
+    )
+    history.add_argument("action", choices=["rotate", "rebuild"])
+    history.add_argument(
+        "--evidence", type=Path, default=None, help="evidence folder (default: $EVIDENCE_DIR or evidence/)"
+    )
+    history.add_argument(
+        "--keep-months",
+        type=_non_negative_int,
+        default=13,
+        help="rotate: months of archives kept, besides the current month (default %(default)s)",
+    )
     return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _history(args: argparse.Namespace) -> int:
+    """`history rotate` and `history rebuild`: what moved, what was written."""
+    evidence_dir: Path = args.evidence or default_evidence_dir()
+    if args.action == "rebuild":
+        written = rebuild_summaries(evidence_dir)
+        print(f"wrote {len(written)} files under {evidence_dir / 'history'}")
+        return EXIT_OK
+    rotated = rotate_history(evidence_dir, today=utc_now().date(), keep_months=args.keep_months)
+    for name, count in rotated.archived.items():
+        print(f"archived {count} lines into {evidence_dir / 'history' / name}")
+    for name in rotated.removed:
+        print(f"removed {evidence_dir / 'history' / name} (older than {args.keep_months} months)")
+    if rotated.unreadable:
+        print(f"dropped {rotated.unreadable} unreadable lines (torn appends or another format)")
+    return EXIT_OK
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -370,6 +415,8 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
     args = build_parser().parse_args(argv)
     if args.command == "discover":
         return _discover(args)
+    if args.command == "history":
+        return _history(args)
     stdout_tty = sys.stdout.isatty()
     console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
     try:

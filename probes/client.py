@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-# The limits are shared with `python -m catalog discover`; the names are re-exported here for the probes.
+# The limits are shared with `python -m probes discover`; the names are re-exported here for the probes.
 from catalog.outbound import MAX_BODY_BYTES as MAX_BODY_BYTES
 from catalog.outbound import Timeouts as Timeouts
 from catalog.outbound import allowed_key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from catalog.evidence import HistoryLine, load_evidence
 from probes.cli import main
+from probes.evidence import append_history
 from probes.target import ProbeTarget, dump_target_json
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.tiny_model import REPO_ROOT
@@ -128,7 +131,13 @@ def test_exit_codes_and_summary_table(vllm_server: VllmServer, tmp_path: Path) -
     both = write_targets(tmp_path / "both.json", [target_for(f"http://127.0.0.1:{free_port()}/v1", "gone"), good])
     unreachable = run_cli(["--target-json", str(both), *common, "--only", "gone", "good"], tmp_path)
     assert unreachable.returncode == 2, unreachable.stdout + unreachable.stderr
-    assert {p.name for p in (tmp_path / "ev").iterdir()} == {"good.json", "embeds.json", "gone.json", "history.jsonl"}
+    assert {p.name for p in (tmp_path / "ev").iterdir()} == {
+        "good.json",
+        "embeds.json",
+        "gone.json",
+        "history.jsonl",
+        "history",
+    }
 
 
 @pytest.mark.vllm
@@ -149,7 +158,7 @@ def test_api_key_never_appears_in_output_or_evidence(vllm_server: VllmServer, tm
         )
         assert ("/v1/chat/completions", "echo-auth") in proxy.log
     assert result.returncode == 1, result.stdout + result.stderr
-    evidence = {p.name: p.read_text() for p in (tmp_path / "ev").iterdir()}
+    evidence = {str(p.relative_to(tmp_path / "ev")): p.read_text() for p in (tmp_path / "ev").rglob("*") if p.is_file()}
     for name, text in {"stdout": result.stdout, "stderr": result.stderr, **evidence}.items():
         assert API_KEY not in text, f"the API key leaked into {name}"
         assert str(REPO_ROOT) not in text and str(tmp_path) not in text, f"an absolute path in {name}"
@@ -163,3 +172,24 @@ def test_api_key_never_appears_in_output_or_evidence(vllm_server: VllmServer, tm
     keyed = json.loads(evidence["keyed.json"])
     assert all(r["status"] in ("pass", "fail") for r in keyed["records"])
     assert [r["claim"] for r in keyed["records"] if r["status"] == "fail"] == ["eval:code-small", "eval:json-format"]
+
+
+def test_history_rotate_and_rebuild_from_the_command_line(tmp_path: Path) -> None:
+    """A month of old lines moves to an archive; the site's reading of the history is the same before and after."""
+    evidence = tmp_path / "ev"
+    old = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    lines = [
+        HistoryLine(
+            run_id=f"r{day}", deployment="good", claim="health", status="pass", date=old + dt.timedelta(days=day)
+        )
+        for day in range(3)
+    ]
+    append_history(evidence, lines)
+    before = load_evidence(evidence, today=dt.date(2026, 12, 1)).history
+    assert main(["history", "rotate", "--evidence", str(evidence), "--keep-months", "120"]) == 0
+    assert (evidence / "history" / "2026-01.jsonl").is_file()
+    assert (evidence / "history.jsonl").read_text() == ""
+    assert load_evidence(evidence, today=dt.date(2026, 12, 1)).history == before
+    (evidence / "history" / "good.json").unlink()
+    assert main(["history", "rebuild", "--evidence", str(evidence)]) == 0
+    assert load_evidence(evidence, today=dt.date(2026, 12, 1)).history == before
