@@ -97,18 +97,23 @@ def peak_kb():
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 """
 
-_LOAD = _PEAK + """
+_LOAD = (
+    _PEAK
+    + """
 import sys, time
 from pathlib import Path
-from catalog.evidence import load_evidence
+from catalog.evidence_folder import load_evidence
 import datetime as dt
 started = time.perf_counter()
 evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2026, 6, 1))
 elapsed = time.perf_counter() - started
 print(elapsed, peak_kb(), len(evidence.history))
 """
+)
 
-_SQLITE = _PEAK + """
+_SQLITE = (
+    _PEAK
+    + """
 import sqlite3, sys, time
 started = time.perf_counter()
 db = sqlite3.connect(sys.argv[1])
@@ -140,6 +145,7 @@ for (deployment,) in db.execute("SELECT DISTINCT deployment FROM lines").fetchal
 elapsed = time.perf_counter() - started
 print(elapsed, peak_kb(), answers)
 """
+)
 
 
 def to_sqlite(raw: Path, database: Path) -> int:

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from catalog.evidence import default_evidence_dir, evidence_today, load_evidence
+from catalog.evidence import default_evidence_dir, evidence_today
+from catalog.evidence_folder import load_evidence
 from catalog.json_schema import stale_schemas, write_schemas
 from catalog.litellm import GENERATED_HEADER, GUARD_FILE, GUARD_SOURCE, render_configs, without_evidence_comments
 from catalog.loader import check_catalog, default_catalog_dir

@@ -1,7 +1,8 @@
 """The evidence contract: the shape of what the probes write and the site reads, defined once.
 
 The probes write (`probes/evidence.py`, atomically) and the site, the MCP server and the gateway export
-read (`load_evidence` here), all through the models below, so the two sides cannot drift apart.
+read (`catalog/evidence_folder.py` `load_evidence`), all through the models below, so the two sides cannot
+drift apart.
 
 `<evidence_dir>/<deployment>.json` holds the latest run of one deployment (`EvidenceFile`).
 `<evidence_dir>/history.jsonl` holds one `HistoryLine` per probed claim per run, appended, never rewritten.
@@ -18,15 +19,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
 from catalog.claims import is_claim_name
 from catalog.errors import schema_message
-
-if TYPE_CHECKING:
-    from catalog.history import DeploymentHistory
 
 FORMAT_VERSION: Final = 2
 HISTORY_FILE = "history.jsonl"
@@ -367,17 +365,6 @@ def read_history(path: Path, start: int = 0) -> HistoryRead:
     return result
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Everything in an evidence folder, arranged for lookups by deployment."""
-
-    latest: dict[str, EvidenceFile] = field(default_factory=dict)
-    history: dict[str, DeploymentHistory] = field(default_factory=dict)
-    """deployment -> its probe history, summarised at a size that does not grow with time (catalog/history.py)."""
-    problems: list[str] = field(default_factory=list)
-    """Files or lines that could not be read; the build names them, the deployment shows as never probed."""
-
-
 #: How far a probe's clock may run ahead of the build's before its results count as dated in the future.
 CLOCK_SKEW = dt.timedelta(days=1)
 
@@ -388,33 +375,3 @@ def future_problem(where: str, moment: dt.datetime, today: dt.date) -> str:
         "since it would count as fresh until that day (check the clock of the machine that probed, "
         "then re-run `python -m probes run`)"
     )
-
-
-def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
-    """Read every evidence file under `directory`; unreadable ones become problems, never exceptions.
-
-    Files and history lines dated after `today` (default `evidence_today()`, plus `CLOCK_SKEW`) are problems
-    too, and are left out. The history comes from its bounded summaries (catalog/history.py), so this costs
-    the same on the first day of probing and after years of it.
-    """
-    # history.py builds its summaries on this module's contract, so it is imported here, not at the top.
-    from catalog.history import load_history
-
-    if not directory.is_dir():
-        return Evidence()
-    today = evidence_today() if today is None else today
-    latest: dict[str, EvidenceFile] = {}
-    problems: list[str] = []
-    for path in sorted(directory.glob("*.json")):
-        try:
-            found = read_evidence_file(path)
-        except EvidenceError as exc:
-            problems.append(str(exc))
-            continue
-        latest_moment = max([found.started_at, found.finished_at, *(record.date for record in found.records)])
-        if latest_moment.date() > today + CLOCK_SKEW:
-            problems.append(future_problem(str(path), latest_moment, today))
-            continue
-        latest[path.stem] = found
-    history = load_history(directory, today)
-    return Evidence(latest, history.summaries, problems + history.problems)

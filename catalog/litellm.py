@@ -37,7 +37,7 @@ import yaml
 
 from catalog.catalog import Catalog
 from catalog.claims import EndpointKind
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from catalog.schema import Backend, Deployment, Fallback, Gateway, GatewayRoute
 from catalog.types import BackendKind, DeploymentStatus
 from catalog.verdicts import ClaimState, DeploymentVerdict, judge

@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from catalog.advice import answers, successor
 from catalog.catalog import Catalog
 from catalog.clients import client_target, key_text
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from catalog.verdicts import DeploymentVerdict, judge
 
 

@@ -17,7 +17,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
-from catalog.evidence import CLOCK_SKEW, Evidence, HistoryLine, Status
+from catalog.evidence import CLOCK_SKEW, HistoryLine, Status
+from catalog.evidence_folder import Evidence
 from catalog.history import ClaimHistory, DeploymentHistory, RunSummary, availability_counts
 
 if TYPE_CHECKING:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from catalog import Catalog, load_catalog
-from catalog.evidence import Evidence, evidence_today, load_evidence
+from catalog.evidence import evidence_today
+from catalog.evidence_folder import Evidence, load_evidence
 from catalog.verdicts import DeploymentVerdict, judge
+from hooks.render.pages import left_out
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,6 @@ class SiteContext:
     @cached_property
     def pages_left_out(self) -> dict[str, str]:
         """Page -> why it is not built: the pages this catalog has nothing to show on (hooks/render/pages.py)."""
-        # Imported here: hooks.render.pages renders from a SiteContext, so it imports this module.
-        from hooks.render.pages import left_out
-
         return left_out(self)
 
 

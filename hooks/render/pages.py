@@ -22,19 +22,34 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
+from catalog.catalog import Catalog
 from catalog.litellm import model_list
 from catalog.loader import BUNDLED_CATALOG
 from hooks.render.templating import Links
-from hooks.site_context import SiteContext
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+
+
+class PageInputs(Protocol):
+    """What these rules read of the build's context (hooks/site_context.py `SiteContext`, which asks them)."""
+
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def docs_dir(self) -> Path | None: ...
+    @property
+    def benchmark(self) -> dict[str, Any] | None: ...
+    @property
+    def pages_left_out(self) -> dict[str, str]: ...
+
 
 #: `[text](glossary.md#id)` and `[text](hubs.md#id)` in a hand-written page.
 _REFERENCE_LINK = re.compile(r"\]\((glossary|hubs)\.md#([A-Za-z0-9_.-]+)\)")
 
 
-def _missing_references(ctx: SiteContext, page: str) -> list[str]:
+def _missing_references(ctx: PageInputs, page: str) -> list[str]:
     """The glossary terms and hubs `docs/<page>` links to that the catalog does not hold."""
     path = (ctx.docs_dir or DOCS_DIR) / page
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -42,16 +57,16 @@ def _missing_references(ctx: SiteContext, page: str) -> list[str]:
     return sorted({f"{folder}/{term}" for folder, term in _REFERENCE_LINK.findall(text) if term not in held[folder]})
 
 
-def _routes_through_gateway(ctx: SiteContext) -> bool:
+def _routes_through_gateway(ctx: PageInputs) -> bool:
     return any(model_list(ctx.catalog, gateway) for gateway in [*sorted(ctx.catalog.site.gateways), None])
 
 
-def _has_recommendations(ctx: SiteContext) -> bool:
+def _has_recommendations(ctx: PageInputs) -> bool:
     catalog = ctx.catalog
     return bool(catalog.use_cases or catalog.workloads or any(f.quick_reference for f in catalog.fleets.values()))
 
 
-def _choosing(ctx: SiteContext) -> str | None:
+def _choosing(ctx: PageInputs) -> str | None:
     missing = _missing_references(ctx, "choosing.md")
     if not missing:
         return None
@@ -60,7 +75,7 @@ def _choosing(ctx: SiteContext) -> str | None:
 
 
 #: Page (its file among the docs) -> why it is left out for this catalog, or None when it has something to show.
-NEEDS: dict[str, Callable[[SiteContext], str | None]] = {
+NEEDS: dict[str, Callable[[PageInputs], str | None]] = {
     "decide.md": lambda ctx: None if ctx.catalog.trees else "no decision trees (trees/)",
     "catalog.md": lambda ctx: None if ctx.catalog.deployments else "no deployments (deployments/)",
     "deployments/index.md": lambda ctx: None if ctx.catalog.deployments else "no deployments (deployments/)",
@@ -91,12 +106,12 @@ NEEDS: dict[str, Callable[[SiteContext], str | None]] = {
 }
 
 
-def left_out(ctx: SiteContext) -> dict[str, str]:
+def left_out(ctx: PageInputs) -> dict[str, str]:
     """Page -> why it is not built, for every page the catalog has nothing to show on."""
     return {page: why for page, need in NEEDS.items() if (why := need(ctx)) is not None}
 
 
-def page_href(ctx: SiteContext, links: Links, name: str) -> str | None:
+def page_href(ctx: PageInputs, links: Links, name: str) -> str | None:
     """The link to page `name` (`compare` for compare.md), or None when that page is left out."""
     page = f"{name}.md" if name else "index.md"
     return None if page in ctx.pages_left_out else links.page(name)

@@ -34,10 +34,10 @@ from catalog.evidence import (
     dumps,
     evidence_today,
     history_text,
-    load_evidence,
     read_evidence_file,
     read_history,
 )
+from catalog.evidence_folder import load_evidence
 from probes.evidence import append_history, history_lines, write_evidence
 
 DEP = "coder-chat"

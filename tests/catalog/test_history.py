@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.evidence import RUN_CRASHED, HistoryLine, Status, history_text, load_evidence, read_history
+from catalog.evidence import RUN_CRASHED, HistoryLine, Status, history_text, read_history
+from catalog.evidence_folder import load_evidence
 from catalog.history import (
     CHANGES_KEPT,
     RUNS_KEPT,

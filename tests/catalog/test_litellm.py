@@ -10,7 +10,7 @@ import yaml
 
 from catalog import load_catalog
 from catalog.cli import main
-from catalog.evidence import Evidence, load_evidence
+from catalog.evidence_folder import Evidence, load_evidence
 from catalog.litellm import GUARD_SOURCE, gateway_variables, render_configs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

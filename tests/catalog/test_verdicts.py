@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from catalog.evidence import ClaimRecord, Evidence, EvidenceFile, HistoryLine, Status
+from catalog.evidence import ClaimRecord, EvidenceFile, HistoryLine, Status
+from catalog.evidence_folder import Evidence
 from catalog.history import summarize
 from catalog.schema import Deployment
 from catalog.verdicts import (

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from catalog import load_catalog
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from catalog.litellm import DEFAULT_PROVIDER, PRIVATE_SUFFIXES, _env_name, is_private_host, render_configs
 from tests.conftest import FIXTURES
 

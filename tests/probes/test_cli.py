@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.evidence import HistoryLine, load_evidence
+from catalog.evidence import HistoryLine
+from catalog.evidence_folder import load_evidence
 from probes.cli import main
 from probes.evidence import append_history
 from probes.target import ProbeTarget, dump_target_json

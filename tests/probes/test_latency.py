@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from catalog.evidence import LatencySection, load_evidence
+from catalog.evidence import LatencySection
+from catalog.evidence_folder import load_evidence
 from catalog.loader import load_catalog
 from hooks.render.compare import compare_rows
 from hooks.render.deployment_card import render_deployment_card

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from catalog import load_catalog
-from catalog.evidence import load_evidence
+from catalog.evidence_folder import load_evidence
 from hooks.site_context import SiteContext
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from catalog import check_catalog, load_catalog
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from hooks.render.agents import render_llms_txt
 from hooks.render.chooser import render_quick_chooser
 from hooks.render.deployment_card import render_deployment_card

@@ -13,7 +13,7 @@ import pytest
 
 from bench.synth_catalog import generate
 from catalog import load_catalog
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from hooks.render.agents import (
     PageEntry,
     catalog_export,
