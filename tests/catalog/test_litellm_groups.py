@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from catalog import check_catalog
-from catalog.evidence import Evidence
+from catalog.evidence_folder import Evidence
 from catalog.litellm import render_configs
 
 GROUP_MEMBER = """# yaml-language-server: $schema=../schemas/deployments.json
