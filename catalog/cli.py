@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer = commands.add_parser("import", help="write catalog files from an existing configuration")
     importer.add_argument("format", choices=["litellm"], help="litellm: a LiteLLM proxy config with model_list")
     importer.add_argument("config", type=Path, help="the config file")
-    _catalog_arg(importer)
+    importer.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        help="catalog directory to write into (default: $CATALOG_DIR; one of them is required, and never the "
+        "bundled catalog)",
+    )
     importer.add_argument("--fleet", default="imported", help="fleet id for the new deployments (default: imported)")
     importer.add_argument("--force", action="store_true", help="overwrite files that exist already")
     importer.add_argument(
@@ -216,9 +223,24 @@ def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:
 
 def _onboard(args: argparse.Namespace) -> int:
     from catalog.litellm_import import import_litellm
+    from catalog.loader import BUNDLED_CATALOG
     from catalog.onboard import OnboardError
 
+    if args.catalog is None and not os.environ.get("CATALOG_DIR"):
+        print(
+            f"python -m catalog {args.command}: name the catalog to write into (hint: --catalog my-catalog; "
+            "`python -m catalog init my-catalog` starts one)",
+            file=sys.stderr,
+        )
+        return 2
     root = args.catalog or default_catalog_dir()
+    if root.resolve() == BUNDLED_CATALOG.resolve():
+        print(
+            f"python -m catalog {args.command}: {root} is the bundled catalog of this repository, which an import "
+            "never writes into (hint: --catalog my-catalog; `python -m catalog init my-catalog` starts one)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         written = import_litellm(
             args.config, root, fleet=args.fleet, force=args.force, gateway=args.gateway, proxy_url=args.proxy_url

@@ -25,9 +25,11 @@ checked by the loader, schema and cross-entity rules, in a scratch copy; then ev
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +183,22 @@ class _Import:
     where: Any
     notes: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    """Key variable name -> the deployment it was made for (`""`: named by the config itself)."""
+
+    def key_variable(self, dep_id: str) -> str:
+        """The variable that holds the literal key of deployment `dep_id`: its id as a variable name
+        (`gpt-4o` -> `GPT_4O_API_KEY`), with a short hash of the id when another deployment or the config took
+        that name (`gpt.4o` -> `GPT_4O_1A2B3C_API_KEY`): two different keys never share a variable."""
+        stem = _variable(dep_id, "")
+        if not stem[:1].isalpha():
+            stem = f"MODEL_{stem}".rstrip("_")  # `4o-mini`: a variable name starts with a letter
+        name = f"{stem}_API_KEY"
+        salt = 0
+        while self.variables.setdefault(name, dep_id) != dep_id:
+            salt += 1
+            name = f"{stem}_{_digest(f'{dep_id}#{salt}' if salt > 1 else dep_id, 6).upper()}_API_KEY"
+        return name
 
     def skip(self, path: tuple[str | int, ...], reason: str) -> None:
         self.notes.append(f"not carried: {_dotted(path)} ({reason})")
@@ -225,6 +243,36 @@ def _variable(text: str, suffix: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_") + suffix
 
 
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def _referenced(value: object) -> set[str]:
+    """Every variable an `os.environ/NAME` anywhere in the config names."""
+    if isinstance(value, dict):
+        return set().union(*(_referenced(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_referenced(v) for v in value)) if value else set()
+    found = _env(value)
+    return {found} if found is not None else set()
+
+
+def _alias_id(run: _Import, alias: str, index: int) -> str:
+    """The deployment id of an alias: its `slug`, or, when the alias holds characters an id cannot (`日本`,
+    `Ωmega`), the slug of what is left and a short hash of the whole alias, so each such alias keeps an id of
+    its own, the same on every import; said on stderr."""
+    base = slug(alias)
+    if alias.isascii():
+        return base
+    hashed = _digest(alias, 8)
+    made = f"alias-{hashed}" if base == "unnamed" else f"{base[: ID_MAX - 13].rstrip('-._')}-{hashed}"
+    run.notes.append(
+        f"{run.where(('model_list', index, 'model_name'))}: the alias `{shown(alias)}` holds characters a file "
+        f"name does not take; its deployment is named `{made}` (a hash of the alias, the same on every import)"
+    )
+    return made
+
+
 def import_litellm(
     config: Path,
     catalog_dir: Path,
@@ -242,6 +290,7 @@ def import_litellm(
         raise OnboardError(f"{config}: no `model_list` entries (hint: point at the proxy's config.yaml)")
     source = _short_id(f"config-{config.stem}")
     run = _Import(config, fleet, gateway, source, where)
+    run.variables = dict.fromkeys(_referenced(data), "")
     plan = Plan(catalog_dir, clash_hint="give each entry a `model_name` that differs in more than case or punctuation")
     _scaffold(
         plan,
@@ -258,11 +307,12 @@ def import_litellm(
     aliases = set(groups)
     models: dict[str, str] = {}
     for alias, members in groups.items():
+        base = _alias_id(run, alias, members[0][0])
         for number, (index, entry) in enumerate(members, start=1):
-            dep_id = slug(alias) if len(members) == 1 else f"{slug(alias)[: ID_MAX - 4]}-{number}"
+            dep_id = base if len(members) == 1 else f"{base[: ID_MAX - 4]}-{number}"
             _plan_entry(run, plan, models, alias, dep_id, index, entry, grouped=len(members) > 1)
     site_gateway = _gateway(run, data, aliases, proxy_url)
-    replaced = _plan_site(plan, catalog_dir, gateway, site_gateway)
+    replaced = _plan_site(run, plan, catalog_dir, gateway, site_gateway)
     plan.scaffold.pop(f"fleets/{fleet}.yaml", None)  # the scaffold's fleet, now with its gateway
     plan.entity(
         "fleets",
@@ -276,6 +326,8 @@ def import_litellm(
         scaffold=True,
     )
     plan.check()
+    plan.links()
+    _refuse_stale(run, plan, catalog_dir)
     _refuse_clashes(plan, force=force, gateway=replaced)
     _validate_whole(plan, catalog_dir)
     written = plan.commit()
@@ -384,7 +436,7 @@ def _plan_entry(
         # Ollama's OpenAI-compatible API, which the catalog's cards call, lives under /v1 of the root LiteLLM uses.
         ollama = backend.kind is BackendKind.ollama and not literal_base.endswith("/v1")
         endpoint["base_url"] = literal_base + "/v1" if ollama else literal_base
-    _key(run, at, params, provider, alias if not grouped else dep_id, route, endpoint)
+    _key(run, at, params, provider, dep_id, route, endpoint)
     _carry_params(run, at, params, route)
     info = _mapping(entry.get("model_info"))
     mode = info.get("mode") if isinstance(info.get("mode"), str) else None
@@ -489,7 +541,7 @@ def _key(
     needs_key = provider not in KEYLESS_PROVIDERS
     if api_key is not None:
         if needs_key:
-            route["api_key_env"] = _variable(owner, "_API_KEY")
+            route["api_key_env"] = run.key_variable(owner)
             run.secrets.append(
                 f"{run.where(path)}: a literal key, not written; the catalog names the variable "
                 f"{route['api_key_env']} instead: set it to the key"
@@ -515,10 +567,12 @@ def _carry_params(run: _Import, at: tuple[str | int, ...], params: dict[str, Any
             else:
                 run.skip(path, f"`{shown(str(value))}` is not a whole number")
         elif key == "api_version":
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                route["api_version"] = str(value)
-            elif (variable := _env(value)) is not None:
+            if (variable := _env(value)) is not None:
                 run.skip(path, f"read from {variable}; the catalog keeps an API version as text")
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                route["api_version"] = str(value)
+            else:
+                run.skip(path, "not a version the catalog takes")
         elif key == "extra_headers":
             _headers(run, path, value, route)
         elif key not in _READ_PARAMS:
@@ -536,10 +590,11 @@ def _headers(run: _Import, path: tuple[str | int, ...], value: object, route: di
         header: dict[str, Any] = {"name": str(name)}
         if variable is not None:
             header["env"] = variable
-        elif is_secret_header(str(name)):
-            run.secrets.append(
-                f"{run.where((*path, str(name)))}: the header `{shown(str(name))}` holds a literal credential, not "
-                "written (hint: read it from a variable: `os.environ/NAME`)"
+        elif is_secret_header(str(name), str(raw)):
+            # Never the value: only harmless headers (`PUBLIC_HEADERS`) with a value that is no key are kept.
+            run.skip(
+                (*path, str(name)),
+                "a literal credential is never written; set it in a variable and reference it as os.environ/NAME",
             )
             continue
         else:
@@ -653,9 +708,13 @@ def _fallbacks(run: _Import, path: tuple[str | int, ...], value: object, aliases
     return found
 
 
-def _plan_site(plan: Plan, root: Path, gateway_id: str, gateway: dict[str, Any]) -> str | None:
+def _plan_site(run: _Import, plan: Plan, root: Path, gateway_id: str, gateway: dict[str, Any]) -> str | None:
     """site.yaml with the proxy under `gateways:`: a new one, or the folder's own with the gateway added; the
-    gateway's id when the folder's site.yaml has it already (replaced only with --force)."""
+    gateway's id when the folder's site.yaml has it already (replaced only with --force).
+
+    The folder's own site.yaml is edited as text (the gateway's lines added under `gateways:`, or a `gateways:`
+    section appended), so its comments and layout stay; only where that cannot be done (a flow-style
+    `gateways: {...}`) is it rewritten, and then the import says that its comments are not kept."""
     site_path = root / "site.yaml"
     if not site_path.is_file():
         plan.entity(
@@ -669,8 +728,9 @@ def _plan_site(plan: Plan, root: Path, gateway_id: str, gateway: dict[str, Any])
         )
         return None
     try:
-        site = yaml.safe_load(site_path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        original = site_path.read_text(encoding="utf-8")
+        site = yaml.safe_load(original) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise OnboardError(f"{site_path}: cannot read it to add the gateway: {exc}") from None
     gateways = site.setdefault("gateways", {}) if isinstance(site, dict) else None
     if not isinstance(gateways, dict):
@@ -680,21 +740,96 @@ def _plan_site(plan: Plan, root: Path, gateway_id: str, gateway: dict[str, Any])
     plan.files.pop("site.yaml", None)
     plan.scaffold.pop("site.yaml", None)
     plan.entity(None, "site.yaml", site)
+    edited = _site_text(original, gateway_id, gateway)
+    try:
+        same = edited is not None and yaml.safe_load(edited) == site
+    except yaml.YAMLError:
+        same = False
+    if edited is not None and same:
+        plan.files["site.yaml"] = edited
+    else:
+        run.notes.append(f"{site_path}: rewritten to add the gateway `{gateway_id}`; its comments are not kept")
     return gateway_id if existed else None
+
+
+def _site_text(text: str, gateway_id: str, gateway: dict[str, Any]) -> str | None:
+    """`text` (a site.yaml) with the gateway `gateway_id` added or replaced under `gateways:`, every other line
+    as it was; None when its `gateways:` is not a block mapping this can edit."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    body = yaml.safe_dump({gateway_id: gateway}, sort_keys=False, allow_unicode=True, width=100)
+    heads = [i for i, line in enumerate(lines) if re.match(r"gateways\s*:\s*(#.*)?$", line.rstrip("\n"))]
+    if not heads:
+        if any(re.match(r"gateways\s*:", line) for line in lines):
+            return None  # `gateways: {...}` in flow style
+        return "".join(lines) + "gateways:\n" + "".join("  " + line for line in body.splitlines(keepends=True))
+
+    def ends(start: int, indent: int) -> int:
+        """The first line after `start` that is indented `indent` or less (blank lines and comments skipped)."""
+        end = start + 1
+        while end < len(lines):
+            line = lines[end]
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#") and len(line) - len(line.lstrip(" ")) <= indent:
+                break
+            end += 1
+        # Blank lines and comments at the parent's indent before the next key belong to that key.
+        while end > start + 1 and (
+            not lines[end - 1].strip()
+            or (
+                lines[end - 1].lstrip().startswith("#") and len(lines[end - 1]) - len(lines[end - 1].lstrip()) <= indent
+            )
+        ):
+            end -= 1
+        return end
+
+    head = heads[0]
+    block_end = ends(head, 0)
+    children = [i for i in range(head + 1, block_end) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    indent = len(lines[children[0]]) - len(lines[children[0]].lstrip(" ")) if children else 2
+    if indent == 0:
+        return None
+    entry = "".join(" " * indent + line for line in body.splitlines(keepends=True))
+    for i in children:
+        key = re.match(r"['\"]?([^'\":#]+)['\"]?\s*:", lines[i][indent:])
+        if len(lines[i]) - len(lines[i].lstrip(" ")) == indent and key and key.group(1).strip() == gateway_id:
+            return "".join(lines[:i]) + entry + "".join(lines[ends(i, indent) :])
+    return "".join(lines[:block_end]) + entry + "".join(lines[block_end:])
+
+
+#: The scratch copy `_validate_whole` checks, in the system's temporary folder; removed when the check ends,
+#: and, when a kill left one, by the next import once it is an hour old.
+SCRATCH_PREFIX = "catalog-import-"
+_SCRATCH_STALE_S = 3600.0
+
+
+def _remove_stale_scratch() -> None:
+    now = time.time()
+    for stale in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if stale.is_dir() and not stale.is_symlink() and now - stale.stat().st_mtime > _SCRATCH_STALE_S:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _validate_whole(plan: Plan, root: Path) -> None:
     """Check the catalog the import would leave (the folder's files with the new ones on top), by the loader."""
-    with tempfile.TemporaryDirectory(prefix="catalog-import-") as scratch:
+    plan.links()  # before the copy: nothing is written through a link, in the scratch copy or the catalog
+    _remove_stale_scratch()
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) as scratch:
         target = Path(scratch) / "catalog"
         try:
             if root.is_dir():
+                # Links are copied as links (never followed out), and none is on the way to a new file (above).
                 shutil.copytree(root, target, symlinks=True, ignore=shutil.ignore_patterns(".*", "__pycache__"))
             for relative, text in {**plan.scaffold, **plan.files}.items():
                 path = target / relative
                 if relative in plan.scaffold and path.exists():
                     continue
                 path.parent.mkdir(parents=True, exist_ok=True)
+                path.unlink(missing_ok=True)
                 path.write_text(text, encoding="utf-8")
         except OSError as exc:
             where = str(exc.filename or "").replace(str(target), str(root))
@@ -707,6 +842,32 @@ def _validate_whole(plan: Plan, root: Path) -> None:
             shown_root = str(target)
             lines = [e.format().replace(shown_root, str(root)) for e in errors]
             raise OnboardError("the imported catalog would not validate, so nothing was written:\n" + "\n".join(lines))
+
+
+def _refuse_stale(run: _Import, plan: Plan, root: Path) -> None:
+    """Refuse a re-import that would leave deployments an earlier import of this config wrote (same source,
+    fleet and gateway) and the config no longer lists: the export would still route to them."""
+    stale = []
+    for path in sorted((root / "deployments").glob("*.yaml")) if (root / "deployments").is_dir() else []:
+        relative = f"deployments/{path.name}"
+        if relative in plan.files or path.is_symlink():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if (
+            isinstance(data, dict)
+            and data.get("fleet") == run.fleet
+            and data.get("gateway") == run.gateway
+            and {"source": run.source} in (data.get("sources") or [])
+        ):
+            stale.append(relative)
+    if stale:
+        raise OnboardError(
+            f"{root}: an earlier import of {run.config.name} wrote {_and(stale)}, which the config no longer lists; "
+            "the export would still route to them, so nothing was written (hint: delete them, then import again)"
+        )
 
 
 def _refuse_clashes(plan: Plan, *, force: bool, gateway: str | None) -> None:

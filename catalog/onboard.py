@@ -21,8 +21,10 @@ every entity is validated before anything is written, and a credential in a URL 
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -197,15 +199,53 @@ class Plan:
             )
         return self.commit()
 
+    def links(self) -> None:
+        """Refuse, before anything is written, a catalog where a file to be written, or a folder on the way to
+        it, is a symbolic link: a write would land wherever the link points, outside the catalog."""
+        for relative in sorted({**self.scaffold, **self.files}):
+            path = self.root
+            for part in Path(relative).parts:
+                path = path / part
+                if path.is_symlink():
+                    try:
+                        pointed = f" to {path.readlink()}"
+                    except OSError:
+                        pointed = ""
+                    raise OnboardError(
+                        f"{path}: is a symbolic link{pointed}; the import writes only inside {self.root}, never "
+                        "through a link, so nothing was written (hint: replace the link with the folder or file "
+                        "itself, or name a catalog folder without links)"
+                    )
+                if not path.exists():
+                    break
+
     def commit(self) -> list[Path]:
-        """Write every planned file (a scaffold file only where none exists): each first to a temporary file in
-        its folder, and only when all of them are on disk, each renamed over its target; so either every file
-        is written or, when the disk refuses one, none is."""
+        """Write every planned file (a scaffold file only where none exists).
+
+        Into a missing folder, the whole catalog is written into a staging folder beside it and renamed into
+        place in one step: a kill leaves either no catalog or all of it (and at most a `.NAME-import-*` staging
+        folder beside it, which the next run removes). Into an existing empty folder, it is staged inside it
+        (`.catalog-import-*`) and each top-level entry renamed in, `site.yaml` last. Into an existing catalog, each file is first
+        written to a temporary file in its folder (`.FILE.XXXXXXXX.tmp`; the ones a killed run left are removed
+        first), and only when all of them are on disk, each is renamed over its target; when the disk refuses
+        one, none is written. A kill during the renames, the last step, can still leave some of the new files
+        in place and not the others: run the same import again with --force to complete it.
+
+        Nothing is written through a symbolic link (`links`)."""
+        self.links()
         todo = {
             self.root / relative: text
             for relative, text in sorted({**self.scaffold, **self.files}.items())
             if relative in self.files or not (self.root / relative).exists()
         }
+        if self.root.is_dir() and not self.root.is_symlink():
+            for stale in self.root.glob(f"{_STAGING_IN}*"):
+                if len(stale.name) == len(_STAGING_IN) + 8 and stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale, ignore_errors=True)  # left by a killed import into this empty folder
+        if not self.root.exists() or (self.root.is_dir() and not any(self.root.iterdir())):
+            return self._commit_whole(todo)
+        for folder in {path.parent for path in todo}:
+            _remove_stale(folder, {path.name for path in todo if path.parent == folder})
         staged: list[tuple[Path, Path]] = []
         try:
             for path, text in todo.items():
@@ -221,6 +261,57 @@ class Plan:
         for temporary, path in staged:
             temporary.replace(path)
         return [path for _, path in staged]
+
+    def _commit_whole(self, todo: dict[Path, str]) -> list[Path]:
+        """A new catalog: staged beside the missing target folder, then renamed into place in one step; or, for
+        an existing empty folder (`.`, a mount point, which cannot be replaced), staged inside it and each
+        top-level entry renamed in, `site.yaml` last."""
+        root = self.root.resolve()
+        parent = root.parent
+        prefix = f".{root.name}-import-"
+        staging: Path | None = None
+        try:
+            if root.is_dir():
+                staging = Path(tempfile.mkdtemp(prefix=_STAGING_IN, dir=root))
+            else:
+                parent.mkdir(parents=True, exist_ok=True)
+                for stale in parent.glob(f"{glob.escape(prefix)}*"):
+                    if stale.is_dir() and not stale.is_symlink():
+                        shutil.rmtree(stale, ignore_errors=True)
+                staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+            for path, text in todo.items():
+                target = staging / path.relative_to(self.root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            if staging.parent == root:
+                for entry in sorted(staging.iterdir(), key=lambda p: p.name == "site.yaml"):
+                    entry.replace(root / entry.name)
+            else:
+                staging.rename(root)
+        except OSError as exc:
+            raise OnboardError(
+                f"{exc.filename or root}: cannot write the catalog: {exc.strerror or exc}; nothing was written"
+            ) from None
+        finally:
+            if staging is not None and staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return list(todo)
+
+
+def _remove_stale(folder: Path, names: set[str]) -> None:
+    """Remove the temporary files a killed `commit` left in `folder` for the files it is about to write:
+    `.NAME.XXXXXXXX.tmp` (the names `tempfile.mkstemp` gives), nothing else."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for entry in folder.iterdir():
+        match = _STALE.match(entry.name)
+        if match and match.group(1) in names and entry.is_file() and not entry.is_symlink():
+            entry.unlink(missing_ok=True)
+
+
+#: The staging folder a new catalog is written in, inside an existing empty folder.
+_STAGING_IN = ".catalog-import-"
+_STALE = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
 
 
 def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any]) -> None:

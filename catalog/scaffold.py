@@ -145,26 +145,57 @@ def is_catalog(root: Path) -> bool:
 
 
 def init_catalog(root: Path, *, title: str | None = None, fleet: str | None = None) -> Scaffold:
-    """Write a new catalog into `root` (missing or empty): all files, or none when anything fails."""
-    if root.exists() and not root.is_dir():
-        raise ScaffoldError(f"{root}: is a file, not a folder (hint: name a new folder, e.g. `my-catalog`)")
-    if root.is_dir() and any(root.iterdir()):
-        what = "holds a catalog already" if is_catalog(root) else "is not empty and holds no catalog (no site.yaml)"
+    """Write a new catalog into `root` (missing or empty): all files, or none when anything fails.
+
+    A missing folder is written as a staging folder beside it (`.NAME-init-XXXXXXXX`) and renamed into place in
+    one step. An existing empty folder (`.`, a link to a folder, a mount point) is filled in place: the files
+    are written and checked in a staging folder inside it, then each top-level entry is renamed into it,
+    `site.yaml` last. A kill can leave a staging folder (removed by the next `init`) or, during those renames,
+    some of the new folders without `site.yaml`: `init` again, with the same options, completes it (a folder
+    that holds only files `init` would write, unchanged, counts as empty)."""
+    try:
+        return _init(root, title, fleet)
+    except OSError as exc:
+        where = exc.filename or root
         raise ScaffoldError(
-            f"{root}: {what}; nothing was written (hint: name a new or empty folder; to add deployments to a "
-            "catalog, use `python -m probes discover URL` or `python -m catalog import litellm CONFIG`)"
-        )
-    name = root.resolve().name
+            f"{where}: cannot write the catalog ({exc.strerror or exc}); nothing was written (hint: name a "
+            "folder on a writable disk that you may write to, e.g. `my-catalog` in your home folder)"
+        ) from None
+
+
+def _init(root: Path, title: str | None, fleet: str | None) -> Scaffold:
+    if root.is_symlink() and not root.exists():
+        raise ScaffoldError(f"{root}: is a link to nothing (hint: name a new folder, e.g. `my-catalog`)")
+    resolved = root.resolve()
+    if resolved.exists() and not resolved.is_dir():
+        raise ScaffoldError(f"{root}: is a file, not a folder (hint: name a new folder, e.g. `my-catalog`)")
+    name = resolved.name
     title = title or name.replace("-", " ").replace("_", " ").strip().capitalize() or "Model catalog"
     fleet = fleet or slug(name) or "platform"
     if len(fleet) < 2:
         fleet = "platform"
     files = scaffold_files(title, fleet)
-    parent = root.resolve().parent
+    parent = resolved.parent
     if not parent.is_dir():
         raise ScaffoldError(f"{parent}: no such folder (hint: create it first, or name a folder inside one)")
-    # Written and validated beside the target, then moved in one rename where the target is missing.
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-init-", dir=parent))
+    if resolved.is_dir():
+        _remove_staging(resolved, _STAGING_IN)
+        left = _foreign(resolved, files)
+        if left:
+            what = (
+                "holds a catalog already"
+                if is_catalog(resolved)
+                else "is not empty and holds no catalog (no site.yaml)"
+            )
+            raise ScaffoldError(
+                f"{root}: {what} ({left[0]}); nothing was written (hint: name a new or empty folder; to add "
+                "deployments to a catalog, use `python -m probes discover URL` or `python -m catalog import litellm "
+                "CONFIG`)"
+            )
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_IN, dir=resolved))
+    else:
+        _remove_staging(parent, f".{name}-init-")
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}-init-", dir=parent))
     try:
         for relative, text in files.items():
             path = staging / relative
@@ -176,13 +207,49 @@ def init_catalog(root: Path, *, title: str | None = None, fleet: str | None = No
                 "the new catalog would not validate (a bug in catalog/scaffold.py):\n"
                 + "\n".join(e.format() for e in errors)
             )
-        if root.is_dir():
-            root.rmdir()  # empty (checked above): the rename below replaces it
-        staging.rename(root)
+        if staging.parent == resolved:
+            # In place: every top-level entry renamed in, site.yaml (what makes it a catalog) last.
+            for entry in sorted(staging.iterdir(), key=lambda p: p.name == "site.yaml"):
+                target = resolved / entry.name
+                if target.is_dir() and entry.is_dir():
+                    shutil.rmtree(target)  # left by a killed init, unchanged (checked by `_foreign`)
+                entry.replace(target)
+        else:
+            staging.rename(resolved)
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
-    return Scaffold(root, fleet, sorted(root / relative for relative in files))
+            shutil.rmtree(staging, ignore_errors=True)
+    return Scaffold(resolved, fleet, sorted(resolved / relative for relative in files))
+
+
+#: The staging folder `init` makes inside an existing empty folder.
+_STAGING_IN = ".catalog-init-"
+
+
+def _remove_staging(folder: Path, prefix: str) -> None:
+    """Remove staging folders a killed `init` left in `folder` (`PREFIX` and 8 characters of `mkdtemp`)."""
+    for entry in folder.iterdir():
+        rest = entry.name.removeprefix(prefix)
+        if rest != entry.name and len(rest) == 8 and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _foreign(root: Path, files: dict[str, str]) -> list[str]:
+    """What in `root` `init` did not write: every path but the files of `files` holding their text unchanged
+    (what a killed `init` left), and their folders."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink() or not (path.is_dir() or path.is_file()):
+            found.append(relative)
+        elif path.is_dir():
+            if not any(f.startswith(relative + "/") for f in files):
+                found.append(relative)
+        elif relative not in files or path.read_text(encoding="utf-8", errors="replace") != files[relative]:
+            found.append(relative)
+    if (root / "site.yaml").exists():
+        found.insert(0, "site.yaml")  # a finished catalog is never written over
+    return found
 
 
 def next_steps(scaffold: Scaffold) -> str:

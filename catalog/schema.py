@@ -9,6 +9,7 @@ span several entities live in `catalog.rules`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any, Literal, get_args
 
@@ -37,7 +38,6 @@ from catalog.types import (
     ServedName,
     Tokens,
     UrlPath,
-    is_secret_param,
 )
 
 
@@ -417,7 +417,8 @@ class ExtraHeader(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
     """The header's name, e.g. `X-Tenant`."""
     value: OneLine | None = None
-    """Its value, when it is no secret; a credential is never written here (use `env`)."""
+    """Its value, only for a harmless header (`PUBLIC_HEADERS`: `User-Agent`, `X-Title`, `anthropic-version`,
+    ...) whose value does not look like a key; anything else is read from a variable (`env`)."""
     env: EnvVarName | None = None
     """Environment variable that holds its value (a credential, or anything else set at deployment)."""
 
@@ -425,18 +426,67 @@ class ExtraHeader(Strict):
     def _one_value(self) -> ExtraHeader:
         if (self.value is None) == (self.env is None):
             raise ValueError("a header needs exactly one of `value` or `env`; write one, remove the other")
-        if self.value is not None and is_secret_header(self.name):
+        if self.value is not None and is_secret_header(self.name, self.value):
+            why = (
+                "its value looks like a key"
+                if is_secret_header(self.name) is False
+                else "it is not one of the headers whose value the catalog writes: " + ", ".join(sorted(PUBLIC_HEADERS))
+            )
             raise ValueError(
-                f"the header `{self.name}` carries a credential, so its value is never written; "
+                f"the header `{self.name}` carries a credential, so its value is never written ({why}); "
                 "name the variable that holds it in `env`"
             )
         return self
 
 
-def is_secret_header(name: str) -> bool:
-    """Whether a header of this name carries a credential (`Authorization`, `X-Api-Key`, `...-Token`)."""
-    normal = name.strip().lower().replace("-", "_")
-    return normal in ("authorization", "proxy_authorization", "cookie") or is_secret_param(normal)
+#: Headers whose literal value the catalog may write (and the site publish), lower case. The list is short on
+#: purpose: a header's name cannot prove its value is harmless (`X-Auth`, `X-Session`, `Helicone-Auth`,
+#: `Cookie2`, `X-Forward: Bearer ...` all carry credentials in real configs), so every header not named here
+#: must be read from a variable (`env`). These carry what a client or provider announces about itself (agent,
+#: formats, language, the app's name and URL for OpenRouter), the API version or beta a provider is asked for,
+#: and the account or tenant a request is billed to (an id, not a credential; the key goes in `api_key_env`).
+PUBLIC_HEADERS = frozenset(
+    {
+        "user-agent",
+        "accept",
+        "accept-language",
+        "content-type",
+        "x-request-source",
+        "http-referer",
+        "referer",
+        "x-title",
+        "openai-organization",
+        "openai-project",
+        "anthropic-version",
+        "anthropic-beta",
+        "x-tenant",
+    }
+)
+#: A value that looks like a credential whatever its header: an auth scheme, a provider key prefix, a JWT.
+_CREDENTIAL_VALUE = re.compile(
+    r"^\s*(bearer|basic|token|digest|negotiate|apikey|api-key|key)\s|^\s*(sk|pk|rk|xox[abpr]|gh[pousr]|glpat|hf|AKIA)[-_]"
+    r"|^ey[A-Za-z0-9_-]{8,}\.",
+    re.IGNORECASE,
+)
+#: A run of this many letters, digits and `-_+/=` with letters and digits mixed reads as a token.
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_+/=-]{24,}")
+
+
+def looks_like_credential(value: str) -> bool:
+    """Whether a header value looks like a credential: `Bearer ...`/`Basic ...`/`Token ...`, `sk-...`, a JWT,
+    or a long run of mixed letters and digits (a random token)."""
+    if _CREDENTIAL_VALUE.search(value):
+        return True
+    return any(re.search(r"[A-Za-z]", run) and re.search(r"[0-9]", run) for run in _TOKEN_RUN.findall(value))
+
+
+def is_secret_header(name: str, value: str | None = None) -> bool:
+    """Whether a header's literal value must not be written: true for every header but the few of
+    `PUBLIC_HEADERS`, and for those too when the value looks like a credential (`looks_like_credential`)."""
+    normal = name.strip().lower().replace("_", "-")
+    if normal not in PUBLIC_HEADERS:
+        return True
+    return value is not None and looks_like_credential(value)
 
 
 class GatewayRoute(Strict):

@@ -118,7 +118,8 @@ _URL_CHAR = re.compile(_URL_TAIL)
 
 #: Query (and fragment) parameters that carry a credential, compared in lower case with `-` and `.` read as
 #: `_`: API keys and tokens (`api_key`, `apikey`, `key`, `token`, `access_token`, `auth`, `jwt`, ...),
-#: passwords and secrets, and signed-URL signatures (`sig` of an Azure SAS, `signature`). Besides these, any
+#: passwords and secrets, signed-URL signatures (`sig` of an Azure SAS, `signature`, a whole `sas` token) and
+#: `code`, the function key Azure Functions read from the query. Besides these, any
 #: name that starts with `x_amz_` (S3 presigned URLs: X-Amz-Signature, X-Amz-Credential,
 #: X-Amz-Security-Token) or `x_goog_` (Google Cloud signed URLs), and any that ends in `_key`, `_token`,
 #: `_secret`, `_password` or `_signature` (`subscription-key`, `refresh_token`, `client_secret`).
@@ -148,6 +149,12 @@ SECRET_PARAMS = frozenset(
         "sessionid",
         "session_id",
         "subscriptionkey",
+        "code",
+        "sas",
+        "sastoken",
+        "sas_token",
+        "credential",
+        "credentials",
     }
 )
 SECRET_PARAM_PREFIXES = ("x_amz_", "x_goog_")

@@ -172,3 +172,78 @@ def test_a_section_whose_block_is_empty_is_left_out_with_its_heading(scaffolded:
     assert "## Details" in backends and "### vLLM" in backends
     for empty in ("## Comparison", "## Context windows", "## Migration paths"):
         assert empty not in backends, backends
+
+
+# ------------------------------------------------------------------ init on awkward folders: a message, never a
+# traceback, and never a half-written catalog a second `init` refuses.
+
+
+def test_init_fills_an_empty_folder_reached_through_a_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    made = init_catalog(tmp_path / "link")
+    assert check_catalog(tmp_path / "real")[1] == []
+    assert made.root == tmp_path / "real"
+    assert [p.name for p in (tmp_path / "real").iterdir() if p.name.startswith(".")] == []
+
+
+def test_init_dot_fills_the_current_empty_folder_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    here = tmp_path / "team-models"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert catalog_main(["init", "."]) == 0
+    assert f"CATALOG_DIR={here}" in capsys.readouterr().out
+    assert Path.cwd() == here and here.is_dir()  # the shell's folder is the same folder, not a replaced one
+    catalog, errors = check_catalog(here)
+    assert errors == [] and catalog is not None and list(catalog.fleets) == ["team-models"]
+    assert sorted(p.name for p in here.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_disk_that_refuses_the_write_is_one_line_naming_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import tempfile
+
+    def read_only(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    assert catalog_main(["init", str(tmp_path / "team")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"init: {tmp_path}: cannot write the catalog (Read-only file system); nothing was written (hint:" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staging_folder_a_killed_init_left_is_removed_by_the_next(tmp_path: Path) -> None:
+    stale = tmp_path / ".team-init-k1ll3d00"
+    (stale / "fleets").mkdir(parents=True)
+    (stale / "site.yaml").write_text("half\n", encoding="utf-8")
+    init_catalog(tmp_path / "team")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["team"]
+
+
+def test_init_completes_a_folder_a_killed_init_filled_in_part(tmp_path: Path) -> None:
+    done = tmp_path / "done"
+    init_catalog(done, title="Team", fleet="team")
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for folder in ("backends", "schemas"):  # the renames got this far, site.yaml (last) not yet
+        (partial / folder).mkdir()
+        for file in (done / folder).iterdir():
+            (partial / folder / file.name).write_bytes(file.read_bytes())
+    (partial / ".catalog-init-k1ll3d00").mkdir()
+    init_catalog(partial, title="Team", fleet="team")
+    assert check_catalog(partial)[1] == []
+    assert sorted(p.name for p in partial.iterdir() if p.name.startswith(".")) == []
+    # A file someone changed is no leftover: refused, and kept.
+    (partial / "site.yaml").unlink()
+    (partial / "backends" / "vllm.yaml").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(
+        ScaffoldError, match=r"is not empty and holds no catalog \(no site.yaml\) \(backends/vllm.yaml\)"
+    ):
+        init_catalog(partial, title="Team", fleet="team")
+    assert (partial / "backends" / "vllm.yaml").read_text(encoding="utf-8") == "mine\n"
