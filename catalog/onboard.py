@@ -37,12 +37,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import format_path, schema_message
+from catalog.scaffold import ScaffoldError, default_title, scaffold_files
 from catalog.types import NAME_MAX as TYPES_NAME_MAX
 from catalog.types import NAME_PUNCTUATION, HttpUrl, ServedName
 from catalog.yaml_source import MAX_FILE_BYTES, YamlProblem, read_catalog_yaml
 
 #: The JSON Schemas of this catalog package, copied into every new catalog.
-SCHEMAS_SOURCE = Path(__file__).resolve().parent / "schemas"
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
 _ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
 #: Longest id (catalog/types.py `EntityId`): every id is also its file's name.
@@ -315,40 +315,22 @@ _STALE = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
 
 
 def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any]) -> None:
-    """The files without which the catalog would not validate: site, fleet and source."""
-    if not _ENTITY_ID.match(fleet) or len(fleet) > ID_MAX:
-        raise OnboardError(
-            f"--fleet `{shown(fleet)}` is not an id (hint: lower-case letters, digits, `.`, `_` and `-`, "
-            f"2 to {ID_MAX} characters, e.g. `platform`)"
-        )
-    plan.entity(
-        None,
-        "site.yaml",
-        {"title": "Model catalog", "tagline": "Our served models, with what was proven."},
-        scaffold=True,
-    )
-    plan.entity(
-        "fleets",
-        fleet,
-        {"name": fleet, "order": 1, "summary": "Servers onboarded from what already runs."},
-        scaffold=True,
-    )
+    """The files without which the catalog would not validate, written only where missing: for a folder with no
+    catalog yet, everything `init` writes (catalog/scaffold.py, the one place that knows them); for an existing
+    catalog, the fleet's file if it lacks one; and the source this onboarding read."""
+    try:
+        files = scaffold_files(default_title(plan.root), fleet)
+    except ScaffoldError as exc:
+        raise OnboardError(str(exc)) from None
+    if (plan.root / "site.yaml").exists():
+        files = {path: text for path, text in files.items() if path == f"fleets/{fleet}.yaml"}
+    # Each onboarding writes the backends it recognised, with what it learned of them (a LiteLLM provider).
+    files = {path: text for path, text in files.items() if not path.startswith("backends/")}
+    for path, text in files.items():
+        plan.scaffold.setdefault(path, text)
+        if path.endswith(".yaml"):
+            plan.data.setdefault(path, yaml.safe_load(text))
     plan.entity("sources", source, source_data, scaffold=True)
-    # The schemas every file's first line names, so that editors (and error hints) find them in the new catalog.
-    for schema in sorted(SCHEMAS_SOURCE.glob("*.json")):
-        plan.scaffold.setdefault(f"schemas/{schema.name}", schema.read_text(encoding="utf-8"))
-
-
-_BACKENDS: dict[str, dict[str, Any]] = {
-    "vllm": {"name": "vLLM", "kind": "vllm", "description": "The vLLM inference server."},
-    "ollama": {"name": "Ollama", "kind": "ollama", "description": "The Ollama model runner."},
-    "openai-compatible": {
-        "name": "OpenAI-compatible server",
-        "kind": "llama-cpp",
-        "description": "A server that speaks the OpenAI API; the config does not say which engine it is.",
-    },
-    "external": {"name": "External provider", "kind": "gateway", "description": "A provider's own API."},
-}
 
 
 def _family(name: str) -> str:

@@ -139,6 +139,11 @@ def scaffold_files(title: str, fleet: str) -> dict[str, str]:
     return files
 
 
+def default_title(root: Path) -> str:
+    """A new catalog's title when none is given: its folder's name, as words (`platform-models`: "Platform models")."""
+    return root.resolve().name.replace("-", " ").replace("_", " ").strip().capitalize() or "Model catalog"
+
+
 def is_catalog(root: Path) -> bool:
     """Whether `root` already holds a catalog (its `site.yaml`)."""
     return (root / "site.yaml").is_file()
@@ -170,7 +175,7 @@ def _init(root: Path, title: str | None, fleet: str | None) -> Scaffold:
     if resolved.exists() and not resolved.is_dir():
         raise ScaffoldError(f"{root}: is a file, not a folder (hint: name a new folder, e.g. `my-catalog`)")
     name = resolved.name
-    title = title or name.replace("-", " ").replace("_", " ").strip().capitalize() or "Model catalog"
+    title = title or default_title(resolved)
     fleet = fleet or slug(name) or "platform"
     if len(fleet) < 2:
         fleet = "platform"
