@@ -53,7 +53,7 @@ def _records(result: DeploymentResult) -> dict[str, Record]:
 
 
 def _evidence_text(folder: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file())
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 @pytest.fixture

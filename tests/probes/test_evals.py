@@ -349,7 +349,7 @@ async def test_a_server_that_answers_errors_fails_the_eval_in_its_words(
     assert ("/v1/chat/completions", "echo-auth") in fault_proxy.log
     data = json.loads((tmp_path / "echoing.json").read_text())
     assert data["evals"] == []
-    for path in tmp_path.iterdir():
+    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
         assert API_KEY not in path.read_text(), f"the API key leaked into {path.name}"
 
 

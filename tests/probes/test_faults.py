@@ -320,4 +320,4 @@ async def test_an_aborted_run_leaves_earlier_results_intact(vllm_server: VllmSer
     assert "latency" not in done, "the run was cancelled after the latency check, not inside it"
     assert (tmp_path / "aborted.json").read_bytes() == previous
     assert (tmp_path / "history.jsonl").read_bytes() == history_before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no temp files left"
+    assert [p.name for p in tmp_path.rglob(".*")] == [], "no temp files left"
