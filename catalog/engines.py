@@ -89,6 +89,29 @@ class Engine:
 
 _ALL = frozenset(PARTS)
 
+
+def _openai_routes_only(kind: BackendKind, name: str, *, docs: str, base_url_hint: str) -> Engine:
+    """An API known only by the OpenAI routes: no engine-specific health, version, token counting, context or
+    metrics. Those routes were exercised against vLLM and llama.cpp."""
+    return Engine(
+        kind=kind,
+        name=name,
+        openai_suffix=None,
+        health=None,
+        version=None,
+        version_field=(),
+        count_prompt=None,
+        count_chat=None,
+        served_context=None,
+        served_context_field="",
+        metrics=None,
+        metrics_prefix=None,
+        proven=frozenset({"base-url", "health"}),
+        docs=docs,
+        base_url_hint=base_url_hint,
+    )
+
+
 ENGINES: Mapping[BackendKind, Engine] = {
     BackendKind.vllm: Engine(
         kind=BackendKind.vllm,
@@ -184,38 +207,15 @@ ENGINES: Mapping[BackendKind, Engine] = {
         docs="https://docs.sglang.ai/basic_usage/openai_api.html and native_api.html",
         base_url_hint="SGLang serves the OpenAI API under /v1: use http://HOST:PORT/v1",
     ),
-    BackendKind.openai_compatible: Engine(
-        kind=BackendKind.openai_compatible,
-        name="OpenAI-compatible API",
-        openai_suffix=None,
-        health=None,
-        version=None,
-        version_field=(),
-        count_prompt=None,
-        count_chat=None,
-        served_context=None,
-        served_context_field="",
-        metrics=None,
-        metrics_prefix=None,
-        # Nothing engine-specific: only the OpenAI routes, exercised against vLLM and llama.cpp.
-        proven=frozenset({"base-url", "health"}),
+    BackendKind.openai_compatible: _openai_routes_only(
+        BackendKind.openai_compatible,
+        "OpenAI-compatible API",
         docs="https://platform.openai.com/docs/api-reference",
         base_url_hint="the base URL is what an OpenAI client takes as base_url, usually ending in /v1",
     ),
-    BackendKind.gateway: Engine(
-        kind=BackendKind.gateway,
-        name="external API behind a gateway",
-        openai_suffix=None,
-        health=None,
-        version=None,
-        version_field=(),
-        count_prompt=None,
-        count_chat=None,
-        served_context=None,
-        served_context_field="",
-        metrics=None,
-        metrics_prefix=None,
-        proven=frozenset({"base-url", "health"}),
+    BackendKind.gateway: _openai_routes_only(
+        BackendKind.gateway,
+        "external API behind a gateway",
         docs="https://docs.litellm.ai/docs/proxy/health",
         base_url_hint="the gateway's base URL is what an OpenAI client takes as base_url, usually ending in /v1",
     ),
