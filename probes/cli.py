@@ -24,12 +24,17 @@ from catalog.outbound import KEYS_ENV, KeyGrants, KeyGrantsError
 from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
 from probes.evals import SuiteError, bundled_suites
 from probes.evidence import rebuild_summaries, rotate_history, utc_now
+from probes.fleet import SERVER_IS, Shard, parse_shard, shard_targets
 from probes.from_catalog import targets_from_catalog
 from probes.latency import Workload
+from probes.merge import MergeError, merge_shards
 from probes.runner import Deadlines, DeploymentResult, RunSummary, run_probes
 from probes.target import ProbeTarget, TargetFileError, load_target_json
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2, 3
+#: Servers probed at once unless --concurrency says otherwise: parallel enough for a small fleet, while the
+#: prober's own machine (which also runs the eval harness for each) is not swamped.
+DEFAULT_SERVERS_AT_ONCE = 4
 
 CatalogLoader = Callable[[Path], Sequence[ProbeTarget]]
 
@@ -70,6 +75,13 @@ def _non_negative_int(text: str) -> int:
     return _whole_number(text, 0, "must be 0 or more")
 
 
+def _shard(text: str) -> Shard:
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -101,7 +113,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument("--target-json", type=Path, help="read targets from this JSON list instead of a catalog")
     run.add_argument("--only", nargs="+", action="extend", metavar="ID", help="probe only these deployment ids")
-    run.add_argument("--concurrency", type=_positive_int, default=1, help="deployments probed at once (default 1)")
+    fleet = run.add_argument_group(
+        "fleet",
+        "Deployments on one server are probed one after another, so no check measures another's load; "
+        "different servers are probed at the same time.",
+    )
+    fleet.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_SERVERS_AT_ONCE,
+        metavar="N",
+        help="servers probed at once (default %(default)s)",
+    )
+    fleet.add_argument(
+        "--server-is",
+        choices=SERVER_IS,
+        default="host-port",
+        help="what makes deployments one server: the same host and port (default: one engine process), or the "
+        "same host (several engines sharing one machine's GPUs)",
+    )
+    fleet.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="probe only the K-th of N shards of the fleet (whole servers, the same split in every job); merge "
+        "the shards' evidence folders with `python -m probes merge`",
+    )
     run.add_argument(
         "--evidence",
         type=Path,
@@ -202,7 +239,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=13,
         help="rotate: months of archives kept, besides the current month (default %(default)s)",
     )
+    merge = commands.add_parser(
+        "merge",
+        help="merge the evidence folders of shards into one",
+        description="Merge the evidence folders that `python -m probes run --shard K/N` jobs wrote, each started "
+        "from the commit being merged into, into --evidence: their new history lines and the evidence files of the "
+        "deployments they probed. Nothing is written unless every shard checks out.",
+    )
+    merge.add_argument("shards", type=Path, nargs="+", metavar="SHARD_DIR", help="a shard job's evidence folder")
+    merge.add_argument(
+        "--evidence", type=Path, default=None, help="folder merged into (default: $EVIDENCE_DIR or evidence/)"
+    )
     return parser
+
+
+def _merge(args: argparse.Namespace) -> int:
+    """`merge`: one line per shard, or one error line and exit 3."""
+    evidence_dir: Path = args.evidence or default_evidence_dir()
+    try:
+        merged = merge_shards(evidence_dir, args.shards)
+    except MergeError as exc:
+        print(f"python -m probes merge: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for shard in merged:
+        print(f"{shard.folder}: {len(shard.deployments)} deployments, {len(shard.lines)} history lines")
+    return EXIT_OK
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -390,6 +451,8 @@ def _targets(args: argparse.Namespace, catalog_loader: CatalogLoader) -> list[Pr
     selected = _select(loaded, args.only)
     if not selected:
         raise UsageError("no deployments to probe")
+    if args.shard is not None:
+        return shard_targets(selected, args.shard, args.server_is)
     return selected
 
 
@@ -415,6 +478,8 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         return _discover(args)
     if args.command == "history":
         return _history(args)
+    if args.command == "merge":
+        return _merge(args)
     stdout_tty = sys.stdout.isatty()
     console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
     try:
@@ -429,6 +494,9 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
     except (UsageError, KeyGrantsError) as exc:
         print(f"python -m probes: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not targets:  # a CI matrix with more shards than servers: this job has nothing to do
+        console.print(f"shard {args.shard} has no server to probe; nothing written")
+        return EXIT_OK
     # Said before the run, once per deployment: its checks that need the key record the same reason.
     for target in targets:
         if (refused := target.key_refusal()) is not None:
@@ -447,6 +515,7 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
             suites=suites,
             timeouts=timeouts,
             deadlines=deadlines,
+            server_is=args.server_is,
         )
 
     if stdout_tty:

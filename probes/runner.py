@@ -20,6 +20,7 @@ from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_pa
 from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
+from probes.fleet import ServerIs, ServerQueue, by_server
 from probes.latency import Workload, measure
 from probes.target import ProbeTarget
 
@@ -305,8 +306,10 @@ async def run_probes(
     timeouts: Timeouts | None = None,
     deadlines: Deadlines | None = None,
     run_id: str | None = None,
+    server_is: ServerIs = "host-port",
 ) -> RunSummary:
-    """Probe ``targets`` (at most ``concurrency`` deployments at once) and write their evidence.
+    """Probe ``targets`` and write their evidence: at most ``concurrency`` servers at once, and the
+    deployments of one server one after another (``probes/fleet.py`` says what one server is).
 
     ``workload=None`` skips the latency check; ``suites=None`` runs every bundled eval suite (pass
     ``[]`` for none); ``deadlines=None`` applies the default ``Deadlines``. Results come back in the
@@ -325,20 +328,22 @@ async def run_probes(
     semaphore = asyncio.Semaphore(concurrency)
     limits = deadlines or Deadlines()
     run_limit = _limit(limits.run, "run")
+    results: dict[int, DeploymentResult] = {}
 
-    async def guarded(target: ProbeTarget) -> DeploymentResult:
+    async def one_server(queue: ServerQueue) -> None:
         async with semaphore:
-            return await probe_deployment(
-                target,
-                run_id=run_id,
-                evidence_dir=evidence_dir,
-                workload=workload,
-                suites=chosen_suites,
-                timeouts=timeouts or Timeouts(),
-                progress=progress,
-                deadlines=limits,
-                run_limit=run_limit,
-            )
+            for target in queue.targets:
+                results[id(target)] = await probe_deployment(
+                    target,
+                    run_id=run_id,
+                    evidence_dir=evidence_dir,
+                    workload=workload,
+                    suites=chosen_suites,
+                    timeouts=timeouts or Timeouts(),
+                    progress=progress,
+                    deadlines=limits,
+                    run_limit=run_limit,
+                )
 
-    results = await asyncio.gather(*(guarded(t) for t in targets))
-    return RunSummary(run_id, iso(started), iso(utc_now()), list(results))
+    await asyncio.gather(*(one_server(q) for q in by_server(targets, server_is)))
+    return RunSummary(run_id, iso(started), iso(utc_now()), [results[id(t)] for t in targets])
