@@ -39,7 +39,7 @@ import httpx
 from catalog.claims import Capability, EndpointKind
 from catalog.types import BackendKind
 from probes.client import Timeouts
-from probes.latency import Sweep, Workload
+from probes.latency import Workload
 from probes.runner import Deadlines, DeploymentResult, probe_deployment, run_probes
 from probes.target import ProbeTarget
 
@@ -48,13 +48,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "bench" / "results.json"
 SECTION = "fleet"
 #: The paced servers' speed: first token after TTFT_MS, the next ones every ITL_MS, SLOTS sequences at once.
-TTFT_MS, ITL_MS, SLOTS = 60.0, 8.0, 2
-#: Met with room by one client on an idle server (60 ms + a little), missed when a second client's
-#: requests take the slots first.
-SLO = {"ttft_p95_ms": 150.0, "itl_p95_ms": 30.0, "e2e_p95_ms": 500.0}
-WORKLOAD = Workload(
-    requests=10, prompt_tokens=32, output_tokens=16, concurrency=SLOTS, goodput=Sweep(levels=(1, 2, 4), requests=10)
-)
+TTFT_MS, ITL_MS, SLOTS = 100.0, 10.0, 2
+#: A request holds a slot for TTFT_MS + 31 * ITL_MS = 410 ms. One client on an idle server meets these
+#: with room for a busy prober's own delays (150 ms of TTFT); a second client on the same server takes
+#: the slots half the time, which puts about 200 ms of waiting in front of a first token.
+SLO = {"ttft_p95_ms": 250.0, "itl_p95_ms": 50.0, "e2e_p95_ms": 1000.0}
+#: The latency verdict is judged at the workload's concurrency; the goodput sweep only reports, so it is
+#: left out here to keep the benchmark short.
+WORKLOAD = Workload(requests=10, prompt_tokens=32, output_tokens=32, concurrency=SLOTS, goodput=None)
 #: The issue's goal: the fleet probed by server in at most a third of the serial time.
 TARGET_RATIO = 1 / 3
 

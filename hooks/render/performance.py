@@ -82,7 +82,25 @@ def _checks(results: dict[str, Any], largest: dict[str, Any]) -> list[dict[str, 
     lighthouse = results.get("lighthouse") or {}
     for page, score in (lighthouse.get("performance") or {}).items():
         rows.append(_row(f"Lighthouse mobile performance, {page}", score, t["lighthouse_performance"], at_least=True))
-    return rows
+    return rows + _fleet_rows(results.get("fleet"))
+
+
+def _fleet_rows(fleet: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """bench/fleet_bench.py's section: the fleet probed by server against one at a time."""
+    if not fleet:
+        return []
+    by_server = fleet["ways"]["by_server"]
+    fleet_of = f"{fleet['deployments']} deployments on {fleet['servers']} loopback servers"
+    same = by_server["same_verdicts_as_serial"]
+    return [
+        _row(f"Probe {fleet_of}, by server ÷ one at a time", by_server["ratio_to_serial"], fleet["target_ratio"]),
+        {
+            "label": f"Latency verdicts of {fleet_of}, by server",
+            "goal": "as one at a time",
+            "value": "the same" if same else "different",
+            "met": same,
+        },
+    ]
 
 
 def render_performance(ctx: SiteContext, links: Links) -> str:
