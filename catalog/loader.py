@@ -27,9 +27,12 @@ from catalog.rules import Known, Violation, check_rules
 from catalog.schema import SiteInfo
 from catalog.yaml_source import (
     MAX_FILE_BYTES,
+    PARSE_AHEAD_MIN_FILES,
     Locator,
     YamlProblem,
     load_parse_cache,
+    parse_ahead,
+    parse_workers,
     read_catalog_yaml,
     save_parse_cache,
 )
@@ -133,7 +136,11 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
             )
         ]
     found = _Found(root)
-    for path, kind in _catalog_files(root, found.errors):
+    listed = list(_catalog_files(root, found.errors))
+    workers = parse_workers()
+    if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES:
+        parse_ahead([raw for path, kind in listed if kind == _REGULAR and (raw := _peek(path))], workers)
+    for path, kind in listed:
         try:
             _load_file(found, path, kind)
         except Exception as exc:
@@ -361,6 +368,24 @@ def _read_file(root: Path, path: Path, kind: str, shown: str, errors: list[Catal
         refuse(*_too_large(len(raw)))
         return None
     return raw
+
+
+def _peek(path: Path) -> bytes | None:
+    """A plain file's bytes for `parse_ahead`, or None for anything `_read_file` would refuse or report."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            return None
+        raw = _read_fd(fd, st.st_size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return raw if len(raw) <= MAX_FILE_BYTES else None
 
 
 def _read_fd(fd: int, size: int) -> bytes:

@@ -25,10 +25,12 @@ import functools
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -299,6 +301,62 @@ def read_catalog_yaml(raw: bytes) -> YamlDocument:
         _parsed[key] = encoded
         _parsed_new += 1
     return document
+
+
+#: Fewer files than this are parsed in the loader's own pass: starting workers would cost more than it saves.
+PARSE_AHEAD_MIN_FILES = 256
+
+
+def parse_workers() -> int:
+    """How many processes `parse_ahead` may use: `$CATALOG_PARSE_WORKERS`, else this machine's cores (at most 4).
+
+    One (no workers) where other threads run (`mkdocs serve`'s server, a test runner's helpers): a process
+    forked from a threaded one may inherit a lock another thread held, and hang.
+    """
+    setting = os.environ.get("CATALOG_PARSE_WORKERS", "")
+    wanted = int(setting) if setting.isdigit() else min(len(os.sched_getaffinity(0)), 4)
+    return 1 if threading.active_count() > 1 else max(1, wanted)
+
+
+def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
+    """Parse the files the parse cache lacks on `workers` forked processes and add their values to it; how many.
+
+    The loader's own pass, one file at a time and in order, then finds them parsed: every check it makes, and
+    every error it reports, stays where it was (a file with any problem is not added, so it is read again
+    there, with its positions). Only the values travel back, as the JSON the cache holds.
+    """
+    global _parsed_new
+    todo: dict[str, bytes] = {}
+    for raw in raws:
+        key = hashlib.blake2b(raw, digest_size=20).hexdigest()
+        if key not in _parsed:
+            todo[key] = raw
+    if workers < 2 or len(todo) < PARSE_AHEAD_MIN_FILES:
+        return 0
+    pending = list(todo.values())
+    chunks = [pending[n::workers] for n in range(workers)]
+    added = 0
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for values in pool.imap_unordered(_parse_chunk, chunks):
+            for key, encoded in values:
+                if key not in _parsed:
+                    _parsed[key] = encoded
+                    _parsed_new += 1
+                    added += 1
+    return added
+
+
+def _parse_chunk(raws: list[bytes]) -> list[tuple[str, str]]:
+    """In a worker: the cacheable values of each file that reads without a problem."""
+    values = []
+    for raw in raws:
+        try:
+            document = _read_catalog_yaml(raw)
+        except YamlProblem:
+            continue
+        if not document.problems and (encoded := _values_to_json(document.data)) is not None:
+            values.append((hashlib.blake2b(raw, digest_size=20).hexdigest(), encoded))
+    return values
 
 
 def _read_catalog_yaml(raw: bytes) -> YamlDocument:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +182,67 @@ def test_dates_and_marker_like_keys_come_back_as_they_were(
     assert again == first
     assert isinstance(again["when"], dt.date) and isinstance(again["at"], dt.datetime)
     assert again["odd"] == {"\x00date": "2026-11-22"}  # a string key, never turned into a date
+
+
+# -- parsing ahead on several processes -----------------------------------------------------------------------
+def _large_catalog(tmp_path: Path) -> Path:
+    """300 synthetic models (600 files, over PARSE_AHEAD_MIN_FILES), three of them broken three ways."""
+    from bench.synth_catalog import generate
+
+    root = tmp_path / "large"
+    generate(root, 300)
+    deployments = sorted((root / "deployments").glob("*.yaml"))
+    deployments[0].write_text(deployments[0].read_text() + "status: [unclosed\n")  # not YAML
+    deployments[1].write_text(deployments[1].read_text().replace("status:", "status: active\nstatus:", 1))
+    models = sorted((root / "models").glob("*.yaml"))
+    models[0].write_text(models[0].read_text() + "context_window: many\n")  # YAML, wrong type
+    return root
+
+
+def test_files_parsed_ahead_on_workers_report_exactly_what_one_process_reports(tmp_path: Path) -> None:
+    root = _large_catalog(tmp_path)
+    runs = {}
+    for workers in ("1", "2"):
+        env = {**os.environ, "CATALOG_PARSE_CACHE": "off", "CATALOG_PARSE_WORKERS": workers}
+        runs[workers] = subprocess.run(
+            [sys.executable, "-m", "catalog", "validate", "--catalog", str(root)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=300,
+        )
+    one, two = runs["1"], runs["2"]
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stderr == two.stderr
+    shown = one.stdout.splitlines()
+    assert len(shown) >= 3 and any("duplicate key `status`" in line for line in shown), shown
+
+
+#: Run in a fresh interpreter: forking a test runner that may hold other threads could copy a held lock.
+_PARSE_AHEAD_SCRIPT = """
+import sys
+from pathlib import Path
+from catalog import yaml_source
+raws = [p.read_bytes() for p in sorted(Path(sys.argv[1]).rglob("*.yaml"))]
+print(len(raws), yaml_source.parse_ahead(raws, workers=2), yaml_source.parse_ahead(raws, workers=2))
+print(yaml_source.parse_ahead(raws[: yaml_source.PARSE_AHEAD_MIN_FILES - 1], workers=2))
+"""
+
+
+def test_workers_parse_every_readable_file_and_leave_broken_ones_to_the_loader(tmp_path: Path) -> None:
+    root = _large_catalog(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _PARSE_AHEAD_SCRIPT, str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CATALOG_PARSE_CACHE": "off"},
+        check=True,
+        timeout=300,
+    )
+    (files, first, second), (few,) = (map(int, line.split()) for line in done.stdout.splitlines())
+    # Everything but the two files YAML itself refuses (one not YAML, one with a duplicate key); the file
+    # with a wrong type reads as YAML, so its values are kept and the schema reports it in the loader.
+    assert first == files - 2
+    assert second == 0, "a second pass finds them all in the cache"
+    assert few == 0, "too few files to be worth the workers"
