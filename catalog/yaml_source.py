@@ -31,6 +31,8 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -336,8 +338,13 @@ def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
     pending = list(todo.values())
     chunks = [pending[n::workers] for n in range(workers)]
     added = 0
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for values in pool.imap_unordered(_parse_chunk, chunks):
+    # A pool of futures, not multiprocessing.Pool: a worker that dies breaks the pool with an error here,
+    # where Pool would wait for its lost result forever. The loader's own pass then reads every file itself.
+    with (
+        contextlib.suppress(BrokenProcessPool),
+        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool,
+    ):
+        for values in pool.map(_parse_chunk, chunks):
             for key, encoded in values:
                 if key not in _parsed:
                     _parsed[key] = encoded
