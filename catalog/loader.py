@@ -25,11 +25,13 @@ from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path, schema_message
 from catalog.rules import Known, Violation, check_rules
 from catalog.schema import SiteInfo
+from catalog.types import ENTITY_ID_PATTERN
 from catalog.yaml_source import (
     MAX_FILE_BYTES,
     PARSE_AHEAD_MIN_FILES,
     Locator,
     YamlProblem,
+    discard_parsed_ahead,
     load_parse_cache,
     parse_ahead,
     parse_workers,
@@ -39,7 +41,7 @@ from catalog.yaml_source import (
 
 #: The bundled catalog: the data folders sit beside this package's modules.
 BUNDLED_CATALOG = Path(__file__).resolve().parent
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_ID = re.compile(ENTITY_ID_PATTERN)
 _IGNORED_DIRS = {"schemas", "__pycache__"}
 _YAML_SUFFIXES = (".yaml", ".yml")
 _BOM = b"\xef\xbb\xbf"
@@ -93,6 +95,7 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
             CatalogError(shown, 1, 1, "<file>", f"the catalog could not be checked: {_describe(exc)}", _REPORT_BUG)
         ]
     finally:
+        discard_parsed_ahead()
         if was_enabled:
             gc.enable()
 
@@ -139,7 +142,9 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
     listed = list(_catalog_files(root, found.errors))
     workers = parse_workers()
     if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES:
-        parse_ahead([raw for path, kind in listed if kind == _REGULAR and (raw := _peek(path))], workers)
+        # Only files the loader will read: plain files in their place under a valid name.
+        placed = [p for p, kind in listed if kind == _REGULAR and _placement(root, p, "", []) is not None]
+        parse_ahead([raw for path in placed if (raw := _peek(path))], workers)
     for path, kind in listed:
         try:
             _load_file(found, path, kind)

@@ -38,15 +38,15 @@ from pydantic import TypeAdapter, ValidationError
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import format_path, schema_message
 from catalog.scaffold import ScaffoldError, default_title, scaffold_files
+from catalog.types import ENTITY_ID_MAX, ENTITY_ID_PATTERN, NAME_PUNCTUATION, HttpUrl, ServedName
 from catalog.types import NAME_MAX as TYPES_NAME_MAX
-from catalog.types import NAME_PUNCTUATION, HttpUrl, ServedName
 from catalog.yaml_source import MAX_FILE_BYTES, YamlProblem, read_catalog_yaml
 
 #: The JSON Schemas of this catalog package, copied into every new catalog.
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
-_ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_ENTITY_ID = re.compile(ENTITY_ID_PATTERN)
 #: Longest id (catalog/types.py `EntityId`): every id is also its file's name.
-ID_MAX = 80
+ID_MAX = ENTITY_ID_MAX
 #: Longest served name or gateway alias the catalog takes (catalog/types.py).
 NAME_MAX = TYPES_NAME_MAX
 #: Most models `discover` takes from one server. A vLLM or llama.cpp server serves one, an Ollama server some

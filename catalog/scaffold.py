@@ -24,11 +24,12 @@ import yaml
 from catalog.collections import schema_ref
 from catalog.json_schema import schema_files
 from catalog.loader import check_catalog
+from catalog.types import ENTITY_ID_MAX, ENTITY_ID_PATTERN
 
 #: An id as the catalog takes it (catalog/types.py `EntityId`): also its file's name.
-_ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_ENTITY_ID = re.compile(ENTITY_ID_PATTERN)
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
-_ID_MAX = 80
+_ID_MAX = ENTITY_ID_MAX
 
 #: The engines a team most often runs, by the id deployments name them with. `discover` and `import` write
 #: backends with the same ids, so a scaffolded catalog and an onboarded one agree.

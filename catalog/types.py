@@ -15,10 +15,22 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+#: What an entity id may be, defined here once: lower-case letters, digits, `.`, `_` and `-`, a letter or
+#: digit at both ends, at most `ENTITY_ID_MAX` characters. Ids become file names, so nothing else is safe.
+ENTITY_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$"
+ENTITY_ID_MAX = 80
+_ENTITY_ID = re.compile(ENTITY_ID_PATTERN)
+
+
+def is_entity_id(text: str) -> bool:
+    """Whether `text` is a valid entity id (and so a safe file name)."""
+    return len(text) <= ENTITY_ID_MAX and _ENTITY_ID.match(text) is not None
+
+
 #: The id of any catalog entity. It is also the file's name (without `.yaml`).
 EntityId = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$", max_length=80),
+    StringConstraints(pattern=ENTITY_ID_PATTERN, max_length=ENTITY_ID_MAX),
     Field(
         description="Lower-case id: letters, digits, '.', '_' and '-'; the entity's file name without .yaml.",
     ),

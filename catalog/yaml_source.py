@@ -294,6 +294,9 @@ def read_catalog_yaml(raw: bytes) -> YamlDocument:
     global _parsed_new
     key = hashlib.blake2b(raw, digest_size=20).hexdigest()
     cached = _parsed.get(key)
+    if cached is None and (cached := _parsed_ahead.pop(key, None)) is not None:
+        _parsed[key] = cached  # used: from now on it is the cache's, and saved with it
+        _parsed_new += 1
     _parsed_used.add(key)
     if cached is not None:
         text = raw.decode("utf-8")
@@ -307,6 +310,12 @@ def read_catalog_yaml(raw: bytes) -> YamlDocument:
 
 #: Fewer files than this are parsed in the loader's own pass: starting workers would cost more than it saves.
 PARSE_AHEAD_MIN_FILES = 256
+#: At most this many bytes of files go to the workers (all of them travel there and back at once); the
+#: loader's own pass reads the rest one at a time. A 3000-model catalog is about 12 MB.
+PARSE_AHEAD_MAX_BYTES = 64 * 1024 * 1024
+#: What the workers parsed, by digest, until the loader reads the file: only then does a value join
+#: `_parsed` (and the saved cache), so a value the loader never used is never kept.
+_parsed_ahead: dict[str, str] = {}
 
 
 def parse_workers() -> int:
@@ -321,18 +330,20 @@ def parse_workers() -> int:
 
 
 def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
-    """Parse the files the parse cache lacks on `workers` forked processes and add their values to it; how many.
+    """Parse the files the parse cache lacks on `workers` forked processes, ready for the loader; how many.
 
     The loader's own pass, one file at a time and in order, then finds them parsed: every check it makes, and
     every error it reports, stays where it was (a file with any problem is not added, so it is read again
     there, with its positions). Only the values travel back, as the JSON the cache holds.
     """
-    global _parsed_new
+    _parsed_ahead.clear()
     todo: dict[str, bytes] = {}
+    budget = PARSE_AHEAD_MAX_BYTES
     for raw in raws:
         key = hashlib.blake2b(raw, digest_size=20).hexdigest()
-        if key not in _parsed:
+        if key not in _parsed and len(raw) <= budget:
             todo[key] = raw
+            budget -= len(raw)
     if workers < 2 or len(todo) < PARSE_AHEAD_MIN_FILES:
         return 0
     pending = list(todo.values())
@@ -340,17 +351,22 @@ def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
     added = 0
     # A pool of futures, not multiprocessing.Pool: a worker that dies breaks the pool with an error here,
     # where Pool would wait for its lost result forever. The loader's own pass then reads every file itself.
+    # OSError: the machine would not start a process (limits); the loader's pass does the work then.
     with (
-        contextlib.suppress(BrokenProcessPool),
+        contextlib.suppress(BrokenProcessPool, OSError),
         ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool,
     ):
         for values in pool.map(_parse_chunk, chunks):
             for key, encoded in values:
                 if key not in _parsed:
-                    _parsed[key] = encoded
-                    _parsed_new += 1
+                    _parsed_ahead[key] = encoded
                     added += 1
     return added
+
+
+def discard_parsed_ahead() -> None:
+    """Forget what the workers parsed and the loader did not read (files it refused or never reached)."""
+    _parsed_ahead.clear()
 
 
 def _parse_chunk(raws: list[bytes]) -> list[tuple[str, str]]:
@@ -359,7 +375,7 @@ def _parse_chunk(raws: list[bytes]) -> list[tuple[str, str]]:
     for raw in raws:
         try:
             document = _read_catalog_yaml(raw)
-        except YamlProblem:
+        except Exception:
             continue
         if not document.problems and (encoded := _values_to_json(document.data)) is not None:
             values.append((hashlib.blake2b(raw, digest_size=20).hexdigest(), encoded))

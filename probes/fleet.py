@@ -11,6 +11,8 @@ Pure: no I/O. ``probes/runner.py`` runs the plan; ``probes/cli.py`` parses ``--s
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +32,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def server_of(target: ProbeTarget, server_is: ServerIs = "host-port") -> str:
     """The server a deployment's requests load, as ``host:port`` (or ``host``), lower case."""
     parts = urlsplit(target.base_url)
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")  # `gpu1.` is `gpu1`
+    with contextlib.suppress(ValueError):  # one address, one spelling: `[0:0::1]` is `[::1]`
+        host = ipaddress.ip_address(host).compressed
     if server_is == "host":
         return host
     port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)

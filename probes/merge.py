@@ -10,12 +10,23 @@ Nothing is written until every shard has been checked.
 
 from __future__ import annotations
 
+import json
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.evidence import HISTORY_FILE, EvidenceError, EvidenceFile, HistoryLine, read_evidence_file, read_history
-from probes.evidence import append_history, evidence_path, write_evidence
+from catalog.evidence import (
+    HISTORY_FILE,
+    RUN_CRASHED,
+    EvidenceError,
+    EvidenceFile,
+    HistoryLine,
+    read_evidence_file,
+    read_history,
+)
+from catalog.types import is_entity_id
+from probes.evidence import append_history, evidence_path, history_lines, write_evidence
 
 
 class MergeError(Exception):
@@ -35,24 +46,43 @@ class ShardEvidence:
         return sorted({line.deployment for line in self.lines})
 
 
-def _regular(path: Path, shard: Path) -> bool:
-    """Whether ``path`` is a plain file; a link (which could point anywhere on the merging machine) is refused."""
-    if path.is_symlink():
+#: What one shard may add: a run of a large fleet appends a few MB of history; an evidence file is a few KB.
+MAX_NEW_HISTORY_BYTES = 256 * 1024 * 1024
+MAX_EVIDENCE_BYTES = 16 * 1024 * 1024
+
+
+def _plain_file(path: Path, shard: Path, limit: int) -> bool:
+    """Whether ``path`` is there (False: missing); refuse a link (which could point anywhere on the merging
+    machine), anything but a plain file, and a file over ``limit`` bytes."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(st.st_mode):
         raise MergeError(f"{path}: is a symbolic link; a shard's evidence must be plain files (re-run shard {shard})")
-    return path.is_file()
+    if not stat.S_ISREG(st.st_mode):
+        raise MergeError(f"{path}: is not a plain file (re-run shard {shard})")
+    if st.st_size > limit:
+        raise MergeError(f"{path}: {st.st_size} bytes, more than the {limit} a shard may add (re-run shard {shard})")
+    return True
 
 
 def _base_history(evidence_dir: Path) -> bytes:
     path = evidence_dir / HISTORY_FILE
-    return path.read_bytes() if _regular(path, evidence_dir) else b""
+    return path.read_bytes() if _plain_file(path, evidence_dir, 1 << 62) else b""
 
 
 def read_shard(folder: Path, base: bytes) -> ShardEvidence:
-    """Check one shard folder against the merged folder's history ``base``; what it adds."""
+    """Check one shard folder against the merged folder's history ``base``; what it adds.
+
+    A shard is one `python -m probes run`: its new lines are one run, new to ``base``, of valid deployment
+    ids, and each deployment it probed has the evidence file that run wrote, holding exactly those lines
+    (only a run that crashed or was not reached writes none: then its one line says so).
+    """
     if not folder.is_dir():
         raise MergeError(f"{folder}: no such folder (pass the evidence folder each shard job wrote)")
     history = folder / HISTORY_FILE
-    if not _regular(history, folder):
+    if not _plain_file(history, folder, len(base) + MAX_NEW_HISTORY_BYTES):
         if not base:  # a new catalog's empty shard (more shards than servers): nothing to add
             return ShardEvidence(folder)
         raise MergeError(f"{history}: missing; pass the evidence folder the shard job wrote, whole")
@@ -67,20 +97,41 @@ def read_shard(folder: Path, base: bytes) -> ShardEvidence:
     if read.damaged or read.problems:
         shown = "; ".join(read.problems[:3]) or f"{read.damaged} lines that are not JSON"
         raise MergeError(f"{history}: the lines this shard added are not all readable ({shown}); re-run the shard")
-    shard = ShardEvidence(folder, read.lines)
-    runs: dict[str, set[str]] = {}
+    if not read.lines:
+        return ShardEvidence(folder)
+    runs = {line.run_id for line in read.lines}
+    if len(runs) != 1:
+        raise MergeError(f"{history}: the shard added lines of {len(runs)} runs; a shard is one run (re-run it)")
+    (run_id,) = runs
+    if json.dumps(run_id).encode() in base:
+        raise MergeError(f"{history}: run {run_id!r} is in the history already; a shard adds a new run only")
+    by_deployment: dict[str, list[HistoryLine]] = {}
     for line in read.lines:
-        runs.setdefault(line.deployment, set()).add(line.run_id)
-    for deployment, run_ids in sorted(runs.items()):
+        if not is_entity_id(line.deployment):
+            raise MergeError(
+                f"{history}: deployment {line.deployment[:80]!r} is not a deployment id (lower-case letters, digits, "
+                "`.`, `_` and `-`); re-run the shard"
+            )
+        by_deployment.setdefault(line.deployment, []).append(line)
+    shard = ShardEvidence(folder, read.lines)
+    for deployment, lines in sorted(by_deployment.items()):
         path = evidence_path(folder, deployment)
-        if not _regular(path, folder):
-            continue  # probing crashed: the history says so, the previous evidence stays
+        if not _plain_file(path, folder, MAX_EVIDENCE_BYTES):
+            if [line.claim for line in lines] == [RUN_CRASHED]:
+                continue  # probing crashed or was never reached: the line says so, the previous evidence stays
+            raise MergeError(f"{path}: missing, but the shard's history has this run's results for {deployment!r}")
         try:
             evidence = read_evidence_file(path)
         except EvidenceError as exc:
             raise MergeError(f"{exc} (re-run the shard)") from None
-        if evidence.run_id in run_ids:  # else the file is the one the shard started with
-            shard.files.append(evidence)
+        if [line.claim for line in lines] == [RUN_CRASHED] and evidence.run_id != run_id:
+            continue  # the file the shard started with, kept because its run crashed
+        if evidence.run_id != run_id or history_lines(evidence) != lines:
+            raise MergeError(
+                f"{path}: does not hold what the shard's history says run {run_id!r} found for {deployment!r}; "
+                "re-run the shard"
+            )
+        shard.files.append(evidence)
     return shard
 
 
@@ -88,12 +139,18 @@ def merge_shards(evidence_dir: Path, folders: Sequence[Path]) -> list[ShardEvide
     """Merge ``folders`` into ``evidence_dir``, in the order given; what each added.
 
     Raises ``MergeError`` before writing anything when a shard cannot be read, does not start from this
-    folder's history, or probed a deployment another shard probed too.
+    folder's history, adds anything but one new run whose evidence files hold what its lines say, or probed
+    a deployment (or ran a run) another shard did too.
     """
     base = _base_history(evidence_dir)
     shards = [read_shard(folder, base) for folder in folders]
     owner: dict[str, Path] = {}
+    runs: dict[str, Path] = {}
     for shard in shards:
+        for run_id in {line.run_id for line in shard.lines}:
+            if run_id in runs:
+                raise MergeError(f"run {run_id!r} is in two shards ({runs[run_id]} and {shard.folder}); pass each once")
+            runs[run_id] = shard.folder
         for deployment in shard.deployments:
             if deployment in owner:
                 raise MergeError(

@@ -58,6 +58,10 @@ class ProbeTarget:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        try:
+            parts.port  # noqa: B018 - read for its check: a port out of 0-65535 raises
+        except ValueError:
+            problems.append(f"base_url {self.base_url!r} has a port outside 1-65535")
         if self.fim_tokens is not None and len(self.fim_tokens) != 3:
             problems.append("fim_tokens must be (prefix, suffix, middle)")
         if problems:

@@ -225,7 +225,13 @@ import sys
 from pathlib import Path
 from catalog import yaml_source
 raws = [p.read_bytes() for p in sorted(Path(sys.argv[1]).rglob("*.yaml"))]
-print(len(raws), yaml_source.parse_ahead(raws, workers=2), yaml_source.parse_ahead(raws, workers=2))
+first = yaml_source.parse_ahead(raws, workers=2)
+for raw in raws:  # the loader's own pass: what was parsed ahead joins the cache as it is read
+    try:
+        yaml_source.read_catalog_yaml(raw)
+    except yaml_source.YamlProblem:
+        pass
+print(len(raws), first, yaml_source.parse_ahead(raws, workers=2))
 print(yaml_source.parse_ahead(raws[: yaml_source.PARSE_AHEAD_MIN_FILES - 1], workers=2))
 """
 
@@ -244,5 +250,26 @@ def test_workers_parse_every_readable_file_and_leave_broken_ones_to_the_loader(t
     # Everything but the two files YAML itself refuses (one not YAML, one with a duplicate key); the file
     # with a wrong type reads as YAML, so its values are kept and the schema reports it in the loader.
     assert first == files - 2
-    assert second == 0, "a second pass finds them all in the cache"
+    assert second == 0, "once read, they are all in the cache"
     assert few == 0, "too few files to be worth the workers"
+
+
+def test_files_the_loader_refuses_are_never_parsed_ahead_into_the_saved_cache(tmp_path: Path) -> None:
+    root = _large_catalog(tmp_path)
+    (root / "notes").mkdir()
+    (root / "notes" / "secret.yaml").write_text("token: SECRET-IN-AN-UNKNOWN-FOLDER\n")
+    (root / "models" / "Bad_Name.yaml").write_text("token: SECRET-UNDER-A-BAD-NAME\n")
+    cache = tmp_path / "values.json"
+    env = {**os.environ, "CATALOG_PARSE_CACHE": str(cache), "CATALOG_PARSE_WORKERS": "2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "catalog", "validate", "--catalog", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 1 and "notes/secret.yaml" in done.stdout and "Bad_Name.yaml" in done.stdout
+    saved = cache.read_bytes()
+    assert b"Synthetic" in saved, "the files the loader read are cached"
+    assert b"SECRET-IN-AN-UNKNOWN-FOLDER" not in saved and b"SECRET-UNDER-A-BAD-NAME" not in saved

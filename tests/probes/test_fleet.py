@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -49,6 +50,8 @@ def at(deployment_id: str, base_url: str) -> ProbeTarget:
         ("https://api.example/v1", "api.example:443", "api.example"),
         ("http://api.example/v1", "api.example:80", "api.example"),
         ("http://[::1]:8000/v1", "[::1]:8000", "::1"),
+        ("http://[0:0::1]:8000/v1", "[::1]:8000", "::1"),
+        ("http://gpu-1.example.:8000/v1", "gpu-1.example:8000", "gpu-1.example"),
     ],
 )
 def test_a_server_is_its_host_and_port_or_its_host(base_url: str, host_port: str, host: str) -> None:
@@ -149,14 +152,14 @@ def _probed(folder: Path, evidence: EvidenceFile) -> None:
 
 def _shards(tmp_path: Path) -> tuple[Path, Path, Path]:
     base = tmp_path / "evidence"
-    for deployment in ("a", "b", "c"):
+    for deployment in ("alpha", "beta", "gamma"):
         _probed(base, _run(deployment, "run-0", 0))
     one, two = tmp_path / "shard-1", tmp_path / "shard-2"
     shutil.copytree(base, one)
     shutil.copytree(base, two)
-    _probed(one, _run("a", "run-1", 10))
-    _probed(one, _run("b", "run-1", 11))
-    _probed(two, _run("c", "run-2", 12))
+    _probed(one, _run("alpha", "run-1", 10))
+    _probed(one, _run("beta", "run-1", 11))
+    _probed(two, _run("gamma", "run-2", 12))
     return base, one, two
 
 
@@ -167,14 +170,15 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_merged_shards_hold_every_new_run_and_the_summaries_a_rebuild_gives(tmp_path: Path) -> None:
     base, one, two = _shards(tmp_path)
     assert main(["merge", "--evidence", str(base), str(one), str(two)]) == 0
-    assert {d: json.loads((base / f"{d}.json").read_text())["run_id"] for d in "abc"} == {
-        "a": "run-1",
-        "b": "run-1",
-        "c": "run-2",
+    assert {d: json.loads((base / f"{d}.json").read_text())["run_id"] for d in ("alpha", "beta", "gamma")} == {
+        "alpha": "run-1",
+        "beta": "run-1",
+        "gamma": "run-2",
     }
     lines = [json.loads(line) for line in (base / "history.jsonl").read_text().splitlines()]
     assert [(line["deployment"], line["run_id"]) for line in lines] == [
-        ("a", "run-0"), ("b", "run-0"), ("c", "run-0"), ("a", "run-1"), ("b", "run-1"), ("c", "run-2"),
+        ("alpha", "run-0"), ("beta", "run-0"), ("gamma", "run-0"),
+        ("alpha", "run-1"), ("beta", "run-1"), ("gamma", "run-2"),
     ]  # fmt: skip
     merged = _snapshot(base)
     rebuild_summaries(base)
@@ -190,13 +194,13 @@ def _refused(tmp_path: Path, base: Path, shards: list[Path], message: str, capsy
 
 def test_a_deployment_probed_by_two_shards_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, one, two = _shards(tmp_path)
-    _probed(two, _run("a", "run-2", 13))
-    _refused(tmp_path, base, [one, two], "deployment 'a' was probed by two shards", capsys)
+    _probed(two, _run("alpha", "run-2", 13))
+    _refused(tmp_path, base, [one, two], "deployment 'alpha' was probed by two shards", capsys)
 
 
 def test_a_shard_from_another_commit_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, one, two = _shards(tmp_path)
-    _probed(base, _run("c", "run-9", 30))  # the folder moved on after the shards started
+    _probed(base, _run("gamma", "run-9", 30))  # the folder moved on after the shards started
     _refused(tmp_path, base, [one, two], "does not begin with the history it merges into", capsys)
 
 
@@ -208,16 +212,16 @@ def test_a_shard_with_a_damaged_line_or_a_bad_evidence_file_is_refused(
         history.write('{"not": "a history line"}\n')
     _refused(tmp_path, base, [one, two], "not all readable", capsys)
     base, one, two = _shards(tmp_path / "again")
-    (one / "a.json").write_text(json.dumps({**json.loads((one / "a.json").read_text()), "deployment": "b"}))
+    (one / "alpha.json").write_text(json.dumps({**json.loads((one / "alpha.json").read_text()), "deployment": "beta"}))
     _refused(tmp_path, base, [one, two], "the file must be named after it", capsys)
 
 
 def test_a_link_in_a_shard_is_refused_not_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, one, two = _shards(tmp_path)
     secret = tmp_path / "elsewhere.json"
-    secret.write_text((one / "a.json").read_text())
-    (one / "a.json").unlink()
-    (one / "a.json").symlink_to(secret)
+    secret.write_text((one / "alpha.json").read_text())
+    (one / "alpha.json").unlink()
+    (one / "alpha.json").symlink_to(secret)
     _refused(tmp_path, base, [one, two], "is a symbolic link", capsys)
 
 
@@ -229,3 +233,74 @@ def test_the_scheduled_workflow_runs_every_shard_once_and_merges_them() -> None:
     assert '--shard "$SHARD/$SHARDS"' in next(s["run"] for s in probe["steps"] if s.get("name") == "Probe")
     assert merge["needs"] == "probe"
     assert any("python -m probes merge --evidence evidence shards/*" in s.get("run", "") for s in merge["steps"])
+
+
+def _line(deployment: str, run_id: str, claim: str = "health", status: str = "pass") -> str:
+    return json.dumps(
+        {"format_version": 2, "run_id": run_id, "deployment": deployment, "claim": claim, "status": status,
+         "date": "2026-12-01T06:00:00Z", "reason": None}
+    ) + "\n"  # fmt: skip
+
+
+@pytest.mark.parametrize("deployment", ["../escaped", "/tmp/absolute", "_folded", "bad\u0000id", "UPPER"])
+def test_a_line_naming_no_deployment_id_is_refused_before_anything_is_written(
+    tmp_path: Path, deployment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Summaries are written under the deployment's id: an id that is a path would write anywhere."""
+    base, one, two = _shards(tmp_path)
+    with (two / "history.jsonl").open("a") as history:
+        history.write(_line(deployment, "run-2", claim="run", status="error"))
+    _refused(tmp_path, base, [one, two], "is not a deployment id", capsys)
+    assert not (tmp_path / "escaped.json").exists() and not Path("/tmp/absolute.json").exists()
+
+
+def test_an_evidence_file_that_disagrees_with_its_lines_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, one, two = _shards(tmp_path)
+    with (two / "history.jsonl").open("a") as history:
+        history.write(_line("gamma", "run-2", claim="served-name", status="fail"))  # the file says nothing of it
+    _refused(tmp_path, base, [one, two], "does not hold what the shard's history says", capsys)
+
+
+def test_old_lines_again_or_a_second_run_in_one_shard_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, one, two = _shards(tmp_path)
+    with (two / "history.jsonl").open("a") as history:
+        history.write((base / "history.jsonl").read_text().splitlines(keepends=True)[-1])  # run-0, again
+    _refused(tmp_path, base, [one, two], "lines of 2 runs", capsys)
+    base, one, two = _shards(tmp_path / "again")
+    copied = tmp_path / "again" / "copied"
+    shutil.copytree(base, copied)
+    with (copied / "history.jsonl").open("a") as history:
+        history.write(_line("gamma", "run-0", claim="run", status="error"))
+    _refused(tmp_path, base, [one, copied], "is in the history already", capsys)
+
+
+def test_results_without_their_evidence_file_or_a_fifo_in_its_place_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, one, two = _shards(tmp_path)
+    (two / "gamma.json").unlink()
+    _refused(tmp_path, base, [one, two], "missing, but the shard's history has this run's results", capsys)
+    os.mkfifo(two / "gamma.json")
+    _refused(tmp_path, base, [one, two], "is not a plain file", capsys)
+
+
+def test_a_crashed_run_merges_its_line_and_keeps_the_previous_evidence(tmp_path: Path) -> None:
+    base, one, two = _shards(tmp_path)
+    before = (base / "gamma.json").read_bytes()
+    shutil.rmtree(two)
+    shutil.copytree(base, two)
+    with (two / "history.jsonl").open("a") as history:
+        history.write(_line("gamma", "run-2", claim="run", status="error"))
+    assert main(["merge", "--evidence", str(base), str(one), str(two)]) == 0
+    assert (base / "gamma.json").read_bytes() == before
+    last = json.loads((base / "history.jsonl").read_text().splitlines()[-1])
+    assert (last["deployment"], last["run_id"], last["claim"], last["status"]) == ("gamma", "run-2", "run", "error")
+
+
+def test_a_target_with_a_port_out_of_range_is_refused_when_made() -> None:
+    with pytest.raises(ValueError, match="port outside 1-65535"):
+        at("bad-port", "http://127.0.0.1:99999/v1")
