@@ -27,6 +27,15 @@ def is_entity_id(text: str) -> bool:
     return len(text) <= ENTITY_ID_MAX and _ENTITY_ID.match(text) is not None
 
 
+_FILE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def is_file_stem(text: str) -> bool:
+    """Whether `text` can name a file in a folder without leaving it: what an id that is not (yet) an entity id,
+    such as a discovered server's slug or a target list's id, must be before evidence is written under it."""
+    return len(text) <= ENTITY_ID_MAX and _FILE_STEM.match(text) is not None
+
+
 #: The id of any catalog entity. It is also the file's name (without `.yaml`).
 EntityId = Annotated[
     str,

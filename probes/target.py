@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from catalog.claims import Capability, ClaimFacts, EndpointKind, claims_made
 from catalog.engines import Engine, engine, root_of
 from catalog.outbound import KeyGrants, allowed_key
-from catalog.types import BackendKind
+from catalog.types import BackendKind, is_file_stem
 
 SLO_KEYS = ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
 
@@ -47,6 +47,9 @@ class ProbeTarget:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        if not is_file_stem(self.deployment_id):
+            # It names the evidence files: a path here would write out of the evidence folder.
+            problems.append("the id cannot name a file (letters, digits, `.`, `_` and `-`, a letter or digit first)")
         if str(self.engine) not in {k.value for k in BackendKind}:
             problems.append(f"unknown engine {str(self.engine)!r} (known: {[k.value for k in BackendKind]})")
         if unknown := sorted({str(e) for e in self.endpoints} - set(EndpointKind)):

@@ -25,7 +25,7 @@ from probes.target import ProbeTarget
 from tests.conftest import REPO_ROOT
 
 BASE = ProbeTarget(
-    deployment_id="a",
+    deployment_id="base",
     base_url="http://127.0.0.1:8000/v1",
     health_url=None,
     served_name="m",
@@ -55,27 +55,27 @@ def at(deployment_id: str, base_url: str) -> ProbeTarget:
     ],
 )
 def test_a_server_is_its_host_and_port_or_its_host(base_url: str, host_port: str, host: str) -> None:
-    target = at("a", base_url)
+    target = at("one", base_url)
     assert server_of(target) == host_port
     assert server_of(target, "host") == host
 
 
 def test_two_paths_on_one_port_are_one_server_and_two_ports_are_two() -> None:
     fleet = [
-        at("a", "http://10.0.0.5:8000/v1"),
-        at("b", "http://10.0.0.6:8000/v1"),
-        at("c", "http://10.0.0.5:8000/other/v1"),
-        at("d", "http://10.0.0.5:8001/v1"),
+        at("d-a", "http://10.0.0.5:8000/v1"),
+        at("d-b", "http://10.0.0.6:8000/v1"),
+        at("d-c", "http://10.0.0.5:8000/other/v1"),
+        at("d-d", "http://10.0.0.5:8001/v1"),
     ]
     queues = by_server(fleet)
     assert [(q.server, [t.deployment_id for t in q.targets]) for q in queues] == [
-        ("10.0.0.5:8000", ["a", "c"]),
-        ("10.0.0.6:8000", ["b"]),
-        ("10.0.0.5:8001", ["d"]),
+        ("10.0.0.5:8000", ["d-a", "d-c"]),
+        ("10.0.0.6:8000", ["d-b"]),
+        ("10.0.0.5:8001", ["d-d"]),
     ]
     # Engines on one machine share its GPUs: --server-is host puts them in one queue.
     by_host = by_server(fleet, "host")
-    assert [[t.deployment_id for t in q.targets] for q in by_host] == [["a", "c", "d"], ["b"]]
+    assert [[t.deployment_id for t in q.targets] for q in by_host] == [["d-a", "d-c", "d-d"], ["d-b"]]
 
 
 def _fleet(sizes: list[int]) -> list[ProbeTarget]:
