@@ -304,3 +304,10 @@ def test_a_crashed_run_merges_its_line_and_keeps_the_previous_evidence(tmp_path:
 def test_a_target_with_a_port_out_of_range_is_refused_when_made() -> None:
     with pytest.raises(ValueError, match="port outside 1-65535"):
         at("bad-port", "http://127.0.0.1:99999/v1")
+
+
+@pytest.mark.parametrize("deployment_id", ["../escaped", "/tmp/x", ".hidden", "_folded", "a/b", ""])
+def test_a_target_whose_id_could_not_name_a_file_is_refused_when_made(deployment_id: str) -> None:
+    """Evidence is written under the id: a path here would write out of the evidence folder."""
+    with pytest.raises(ValueError, match="cannot name a file"):
+        at(deployment_id, "http://127.0.0.1:8000/v1")
