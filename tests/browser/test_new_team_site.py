@@ -25,6 +25,8 @@ from catalog.cli import main as catalog_main
 from testbed.vllm_server import free_port
 from tests.browser.conftest import REPO_ROOT
 
+pytestmark = pytest.mark.browser
+
 #: How long `mkdocs serve` may take to answer on a busy 2-core machine: a safety net, not a timing.
 SERVE_TIMEOUT_S = 300
 
