@@ -11,9 +11,12 @@ per run) and measures, each in a fresh process:
 - **SQLite**: the same lines in one table with an index, and the queries that answer what the pages show
   (newest lines per claim, last pass, current streak, runs per day over 30 days);
 
-and for the summaries, what one more probe run of the whole fleet costs the prober (its 300 appends), and
-how much of the evidence folder that run changes (what a reviewer reads in the pull request). Times and
-memory are medians and peaks of fresh processes; ratios are against no history in the same run.
+and for the summaries, what one more probe run of the whole fleet costs the prober (its 300 appends, in wall
+and in CPU seconds: on a shared machine the wall time of 600 small writes is mostly other people's I/O), and
+how much of the evidence folder that run changes (what a reviewer reads in the pull request: the unified diff
+of the summaries without context, plus the lines appended to history.jsonl). Times and memory are medians
+and peaks of fresh processes; `vs_none` compares each length of history with none in the same run.
+`--no-sqlite` leaves the SQLite design out (building its database from a year of lines takes minutes).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import datetime as dt
 import difflib
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -51,7 +55,8 @@ WHOLE_FILE_MONTHS = 3
 START = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 
 
-def _lines(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
+def lines_of(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
+    """`days` of a deployment's history from `START`, a run every 4 hours, as the prober writes it."""
     lines = []
     for run in range(days * RUNS_PER_DAY):
         moment = START + dt.timedelta(hours=4 * run)
@@ -73,15 +78,15 @@ def _lines(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
     return lines
 
 
-def generate(evidence: Path, deployments: int, months: int) -> int:
-    """An evidence folder with `months` of history (summaries, fold index, raw lines); the raw bytes."""
+def generate(evidence: Path, deployments: int, months: int, names: list[str] | None = None) -> int:
+    """An evidence folder with `months` of history (summaries, fold index, raw lines) of `deployments` named
+    `dep-00000`... (or `names`); the raw bytes."""
     rng = random.Random(months)
     (evidence / SUMMARY_DIR).mkdir(parents=True, exist_ok=True)
     raw = evidence / HISTORY_FILE
     with raw.open("w", encoding="utf-8") as handle:
-        for number in range(deployments):
-            name = f"dep-{number:05d}"
-            lines = _lines(name, 30 * months, rng)
+        for name in names or [f"dep-{number:05d}" for number in range(deployments)]:
+            lines = lines_of(name, 30 * months, rng)
             handle.write(history_text(lines))
             if lines:
                 summary = summarize(lines)[name]
@@ -102,8 +107,8 @@ _LOAD = (
     + """
 import sys, time
 from pathlib import Path
-from catalog.evidence_folder import load_evidence
 import datetime as dt
+from catalog.evidence_folder import load_evidence  # imported before the clock starts: the build imports it anyway
 started = time.perf_counter()
 evidence = load_evidence(Path(sys.argv[1]), today=dt.date(2026, 6, 1))
 elapsed = time.perf_counter() - started
@@ -177,38 +182,65 @@ def _fresh(script: str, *args: str, runs: int) -> dict[str, float]:
 
 
 def _diff_bytes(before: Path, after: Path) -> int:
-    """Bytes of a unified diff between two folders' text files: what a reviewer reads."""
+    """Bytes of a unified diff (no context) between two folders' text files: what a reviewer reads."""
     total = 0
     names = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
     names |= {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
     for name in sorted(names):
         old = (before / name).read_text(encoding="utf-8").splitlines(keepends=True) if (before / name).exists() else []
         new = (after / name).read_text(encoding="utf-8").splitlines(keepends=True) if (after / name).exists() else []
-        if name.name == HISTORY_FILE and old == new[: len(old)]:
-            total += sum(len(line) for line in new[len(old) :])  # an append: the new lines are the diff
-            continue
         total += sum(len(line) for line in difflib.unified_diff(old, new, n=0))
     return total
 
 
-def one_more_run(evidence: Path, deployments: int) -> tuple[float, int]:
-    """The prober's history writes for one run of the fleet (seconds), and the diff it leaves (bytes)."""
-    from probes.evidence import append_history
+def one_more_run(evidence: Path, deployments: int, names: list[str] | None = None) -> dict[str, float]:
+    """What the prober's history writes cost for one run of the fleet (one `append_history` per deployment, as
+    probes/runner.py calls it): seconds of wall and of CPU, and the diff it leaves in the evidence folder,
+    the summaries' part and history.jsonl's appended lines apart."""
+    from probes.evidence import append_history, fold_history
 
-    before = Path(tempfile.mkdtemp()) / "before"
-    shutil.copytree(evidence, before)
+    work = Path(tempfile.mkdtemp())
+    before = work / "before"
+    shutil.copytree(evidence / SUMMARY_DIR, before)  # history.jsonl is only appended to: its size says its diff
+    raw_before = (evidence / HISTORY_FILE).stat().st_size if (evidence / HISTORY_FILE).exists() else 0
     moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-    started = time.perf_counter()
-    for number in range(deployments):
-        name = f"dep-{number:05d}"
-        append_history(
-            evidence,
-            [HistoryLine(run_id="next", deployment=name, claim=claim, status="pass", date=moment) for claim in CLAIMS],
-        )
-    elapsed = time.perf_counter() - started
-    size = _diff_bytes(before, evidence)
-    shutil.rmtree(before.parent)
-    return elapsed, size
+    batches = [
+        [
+            HistoryLine(run_id="next", deployment=name, claim=claim, status="pass", date=moment)
+            for claim in CLAIMS
+        ]
+        for name in names or [f"dep-{number:05d}" for number in range(deployments)]
+    ]
+    # The generator has just written up to a GB; without this the first fsync of history.jsonl would wait for
+    # all of it to reach the disk and the prober would be charged with the generator's writes.
+    os.sync()
+    started, cpu = time.perf_counter(), time.process_time()
+    for batch in batches:
+        append_history(evidence, batch)
+    elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    summaries = _diff_bytes(before, evidence / SUMMARY_DIR)
+    shutil.rmtree(work)
+    appended = (evidence / HISTORY_FILE).stat().st_size - raw_before
+    # The run after it, as a runner that folds once at the end of a run would write it (`fold=False`, then
+    # `fold_history`): four hours later, so the summaries are in the same state.
+    later = [
+        [line.model_copy(update={"run_id": "after", "date": moment + dt.timedelta(hours=4)}) for line in batch]
+        for batch in batches
+    ]
+    os.sync()
+    started, cpu = time.perf_counter(), time.process_time()
+    for batch in later:
+        append_history(evidence, batch, fold=False)
+    fold_history(evidence)
+    once, once_cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "next_run_s": elapsed,
+        "next_run_cpu_s": cpu_s,
+        "next_run_diff_bytes": summaries + appended,
+        "next_run_summary_diff_bytes": summaries,
+        "next_run_fold_once_s": once,
+        "next_run_fold_once_cpu_s": once_cpu,
+    }
 
 
 def main() -> None:
@@ -217,6 +249,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, nargs="+", default=[0, 3, 12])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-sqlite", action="store_true", help="leave out the SQLite design (slow at 12 months)")
     args = parser.parse_args()
     results: dict[str, Any] = {"deployments": args.deployments, "runs_per_day": RUNS_PER_DAY, "claims": len(CLAIMS)}
     with tempfile.TemporaryDirectory() as work:
@@ -227,21 +260,42 @@ def main() -> None:
             row: dict[str, Any] = {"raw_mb": raw_bytes / 1e6, "generated_s": time.perf_counter() - started}
             row["summaries_mb"] = sum(p.stat().st_size for p in (evidence / SUMMARY_DIR).glob("*.json")) / 1e6
             row["summaries"] = _fresh(_LOAD, str(evidence), runs=args.runs)
-            database = Path(work) / f"m{months}.sqlite"
-            row["sqlite_mb"] = to_sqlite(evidence / HISTORY_FILE, database) / 1e6
-            since = (dt.date(2026, 6, 1) - dt.timedelta(days=30)).isoformat()
-            row["sqlite"] = _fresh(_SQLITE, str(database), since, runs=args.runs)
+            if not args.no_sqlite:
+                database = Path(work) / f"m{months}.sqlite"
+                row["sqlite_mb"] = to_sqlite(evidence / HISTORY_FILE, database) / 1e6
+                since = (dt.date(2026, 6, 1) - dt.timedelta(days=30)).isoformat()
+                row["sqlite"] = _fresh(_SQLITE, str(database), since, runs=args.runs)
+                database.unlink()
             if months <= WHOLE_FILE_MONTHS:
                 whole = Path(work) / f"m{months}-whole"
                 whole.mkdir()
                 shutil.copy(evidence / HISTORY_FILE, whole / HISTORY_FILE)
                 row["whole_file"] = _fresh(_LOAD, str(whole), runs=1)
-            row["next_run_s"], row["next_run_diff_bytes"] = one_more_run(evidence, args.deployments)
+            row.update(one_more_run(evidence, args.deployments))
             results[f"{months}_months"] = row
             print(months, "months:", json.dumps(row), flush=True)
             shutil.rmtree(evidence)
+    _ratios(results, args.months)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def _ratios(results: dict[str, Any], months: list[int]) -> None:
+    """Each length of history against none, in the same run: what the targets of issue 22 are stated in."""
+    base = results.get("0_months")
+    if base is None:
+        return
+    for length in months:
+        row = results[f"{length}_months"]
+        row["vs_none"] = {
+            "load_extra_s": row["summaries"]["seconds"] - base["summaries"]["seconds"],
+            "load_peak_ratio": row["summaries"]["peak_mb"] / base["summaries"]["peak_mb"],
+            "next_run_extra_s": row["next_run_s"] - base["next_run_s"],
+            "next_run_extra_cpu_s": row["next_run_cpu_s"] - base["next_run_cpu_s"],
+            "next_run_fold_once_extra_s": row["next_run_fold_once_s"] - base["next_run_fold_once_s"],
+            "next_run_fold_once_extra_cpu_s": row["next_run_fold_once_cpu_s"] - base["next_run_fold_once_cpu_s"],
+        }
+        print(length, "months vs none:", json.dumps(row["vs_none"]), flush=True)
 
 
 if __name__ == "__main__":

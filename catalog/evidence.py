@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 
 from catalog.claims import is_claim_name
 from catalog.errors import schema_message
+from catalog.types import EvidenceDeployment
 
 FORMAT_VERSION: Final = 2
 HISTORY_FILE = "history.jsonl"
@@ -53,7 +54,7 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "info")
 RUN_CRASHED = "run"
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
+def utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         raise ValueError("a timestamp needs a time zone; write UTC as 2026-11-23T01:30:00Z")
     return moment.astimezone(dt.UTC).replace(microsecond=0)
@@ -64,7 +65,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 #: A moment in UTC, written `2026-11-23T01:30:00Z` (second precision; an impossible date is refused).
-Timestamp = Annotated[dt.datetime, AfterValidator(_utc), PlainSerializer(_iso, return_type=str)]
+Timestamp = Annotated[dt.datetime, AfterValidator(utc), PlainSerializer(_iso, return_type=str)]
 
 
 def _claim_name(name: str) -> str:
@@ -215,7 +216,7 @@ class EvidenceFile(Contract):
     """`<evidence_dir>/<deployment>.json`: the latest run of one deployment."""
 
     format_version: Literal[2] = FORMAT_VERSION
-    deployment: str
+    deployment: EvidenceDeployment
     run_id: str
     """The run's id, shared by every deployment probed in it."""
     started_at: Timestamp
@@ -235,7 +236,7 @@ class HistoryLine(Contract):
 
     format_version: Literal[2] = FORMAT_VERSION
     run_id: str
-    deployment: str
+    deployment: EvidenceDeployment
     claim: str
     """A claim name, or `run` for a run whose probing crashed."""
     status: Status

@@ -15,7 +15,7 @@ from catalog.evidence import (
     future_problem,
     read_evidence_file,
 )
-from catalog.history import DeploymentHistory, load_history
+from catalog.history import DeploymentHistory, history_digest, load_history
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,16 @@ class Evidence:
     """deployment -> its probe history, summarised at a size that does not grow with time (catalog/history.py)."""
     problems: list[str] = field(default_factory=list)
     """Files or lines that could not be read; the build names them, the deployment shows as never probed."""
+    history_digests: dict[str, str] = field(default_factory=dict, compare=False)
+    """deployment -> sha256 of its summary file as read, where `history` holds exactly that file's summary."""
+
+    def history_key(self, deployment: str) -> str:
+        """A short text that changes when, and only when, the deployment's history summary does: the key a
+        render cache needs, at the cost of a lookup (a `repr` of a summary costs about 1 ms)."""
+        if (found := self.history_digests.get(deployment)) is not None:
+            return found
+        history = self.history.get(deployment)
+        return "no history" if history is None else history_digest(deployment, history)
 
 
 def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
@@ -53,4 +63,4 @@ def load_evidence(directory: Path, today: dt.date | None = None) -> Evidence:
             continue
         latest[path.stem] = found
     history = load_history(directory, today)
-    return Evidence(latest, history.summaries, problems + history.problems)
+    return Evidence(latest, history.summaries, problems + history.problems, history.digests)

@@ -27,7 +27,8 @@ def is_entity_id(text: str) -> bool:
     return len(text) <= ENTITY_ID_MAX and _ENTITY_ID.match(text) is not None
 
 
-_FILE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+FILE_STEM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_FILE_STEM = re.compile(FILE_STEM_PATTERN)
 
 
 def is_file_stem(text: str) -> bool:
@@ -498,3 +499,8 @@ BYTES_PER_PARAM: dict[Quantization, float] = {
     Quantization.gguf_q8: 1.0625,
     Quantization.gguf: 0.606,
 }
+
+
+#: A deployment as evidence names it: its files (`<id>.json`, `history/<id>.json`) are named after it, so a
+#: history line or an evidence file naming a path is refused when read, before anything is written under it.
+EvidenceDeployment = Annotated[str, StringConstraints(pattern=FILE_STEM_PATTERN, max_length=ENTITY_ID_MAX)]

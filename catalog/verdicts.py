@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
-from catalog.evidence import CLOCK_SKEW, HistoryLine, Status
+from catalog.evidence import CLOCK_SKEW, Status
 from catalog.evidence_folder import Evidence
-from catalog.history import ClaimHistory, DeploymentHistory, RunSummary, availability_counts
+from catalog.history import ClaimHistory, DeploymentHistory, KeptLine, RunSummary, availability_counts
 
 if TYPE_CHECKING:
     from catalog.schema import Deployment
@@ -185,8 +185,8 @@ class ClaimVerdict:
     """First day of the current unbroken streak of passes (or of failures) in the history."""
     last_passed: dt.date | None = None
     """Latest day a probe passed it, in the latest run or the history."""
-    history: tuple[HistoryLine, ...] = ()
-    """The newest runs that checked it, oldest first."""
+    history: tuple[KeptLine, ...] = ()
+    """The newest runs that checked it, oldest first (run, status, date and reason of each)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ The shapes are the contract's models; this module only adds how they reach the d
   one unterminated last line, which the one history reader (`catalog.evidence.read_history`) skips;
 * after each append the new lines are folded into their deployments' bounded summaries
   (`history/<deployment>.json`, catalog/history.py) and the fold point is moved on (`history/_folded.json`),
-  each file replaced atomically, so the site never reads the whole history;
+  each file replaced atomically, so the site never reads the whole history; a summary whose text would not
+  change is left alone (no write, no diff);
 * secrets are scrubbed from the text before it is written.
 
 A deployment whose probing crashed keeps its previous JSON file; the crash is a history line with claim
@@ -74,6 +75,7 @@ def _replace(path: Path, text: str, *, durable: bool = True) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would leave evidence that only the prober's user can read
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -97,8 +99,14 @@ def history_lines(evidence: EvidenceFile) -> list[HistoryLine]:
     return [HistoryLine.from_record(evidence.run_id, evidence.deployment, record) for record in evidence.records]
 
 
-def append_history(evidence_dir: Path, lines: Sequence[HistoryLine], secrets: Sequence[str] = ()) -> None:
-    """Append complete lines to history.jsonl in one write, then fsync."""
+def append_history(
+    evidence_dir: Path, lines: Sequence[HistoryLine], secrets: Sequence[str] = (), *, fold: bool = True
+) -> None:
+    """Append complete lines to history.jsonl in one write, then fsync; then, with `fold`, fold them into their
+    deployment's summary. A run that appends many deployments can pass `fold=False` and call `fold_history`
+    once at its end: one write per summary and one of the fold index instead of one per append, and no
+    summary work between the probes. Lines left unfolded (a run killed before its end) lose nothing: readers
+    fold whatever follows the fold point, and the next fold stores them."""
     if not lines:
         return
     evidence_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +127,18 @@ def append_history(evidence_dir: Path, lines: Sequence[HistoryLine], secrets: Se
             os.fsync(fd)
         finally:
             os.close(fd)
-        update_summaries(evidence_dir)
+        if fold:
+            update_summaries(evidence_dir)
+
+
+def fold_history(evidence_dir: Path) -> list[Path]:
+    """Fold what history.jsonl holds past the fold point into the summaries, under the writer's lock; the
+    files it wrote. The end of a run whose appends passed `fold=False`; nothing at all where no history was
+    ever written."""
+    if not (evidence_dir / HISTORY_FILE).exists():
+        return []
+    with _history_lock(evidence_dir):
+        return update_summaries(evidence_dir)
 
 
 def update_summaries(evidence_dir: Path) -> list[Path]:
@@ -134,14 +153,26 @@ def update_summaries(evidence_dir: Path) -> list[Path]:
     written = []
     for deployment in sorted(loaded.changed):
         path = summary_path(evidence_dir, deployment)
-        summary = SummaryFile(deployment=deployment, history=loaded.summaries[deployment])
-        _replace(path, summary_text(summary), durable=False)
+        text = summary_text(SummaryFile(deployment=deployment, history=loaded.summaries[deployment]))
+        if _holds(path, text):
+            continue  # a rebuild that found the same: no write, no diff
+        _replace(path, text, durable=False)
         written.append(path)
     if loaded.index is not None:
         index = evidence_dir / SUMMARY_DIR / FOLD_INDEX
-        _replace(index, summary_text(loaded.index), durable=False)
-        written.append(index)
+        text = summary_text(loaded.index)
+        if not _holds(index, text):
+            _replace(index, text, durable=False)
+            written.append(index)
     return written
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether `path` holds exactly `text` already."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from catalog.evidence import (
     read_history,
 )
 from catalog.types import is_entity_id
-from probes.evidence import append_history, evidence_path, history_lines, write_evidence
+from probes.evidence import append_history, evidence_path, fold_history, history_lines, write_evidence
 
 
 class MergeError(Exception):
@@ -161,5 +161,6 @@ def merge_shards(evidence_dir: Path, folders: Sequence[Path]) -> list[ShardEvide
     for shard in shards:
         for evidence in shard.files:
             write_evidence(evidence_dir, evidence)
-        append_history(evidence_dir, shard.lines)
+        append_history(evidence_dir, shard.lines, fold=False)
+    fold_history(evidence_dir)
     return shards

@@ -19,7 +19,7 @@ from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_paths, scrub
 from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
-from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
+from probes.evidence import append_history, fold_history, history_lines, iso, utc_now, write_evidence
 from probes.fleet import ServerIs, ServerQueue, by_server
 from probes.latency import Workload, measure
 from probes.target import ProbeTarget
@@ -209,6 +209,7 @@ def _not_probed(
                 run_id=run_id, deployment=target.deployment_id, claim=RUN_CRASHED, status="error", date=now, reason=note
             )
         ],
+        fold=False,
     )
     return DeploymentResult(target, records, None, None, not_probed=note)
 
@@ -275,7 +276,7 @@ async def probe_deployment(
                 evals=evals,
             )
         path = write_evidence(evidence_dir, evidence, client.secrets())
-        append_history(evidence_dir, history_lines(evidence), client.secrets())
+        append_history(evidence_dir, history_lines(evidence), client.secrets(), fold=False)
         result = DeploymentResult(target, records, evidence, path)
     except Exception as exc:  # a bug in one deployment's probing must not stop the others
         detail = clean("".join(traceback.format_exception_only(exc)).strip())
@@ -288,7 +289,7 @@ async def probe_deployment(
             date=utc_now(),
             reason=crash,
         )
-        append_history(evidence_dir, [crashed])
+        append_history(evidence_dir, [crashed], fold=False)
         result = DeploymentResult(target, records, None, None, crash=crash)
     if progress:
         progress.deployment_finished(result)
@@ -346,4 +347,8 @@ async def run_probes(
                 )
 
     await asyncio.gather(*(one_server(q) for q in by_server(targets, server_is)))
+    # One fold for the whole run: each summary and the fold point written once, and no summary work between
+    # probes (it would hold the event loop while another server's latency is measured). A run killed before
+    # this loses nothing: readers fold the lines after the fold point, and the next run stores them.
+    fold_history(evidence_dir)
     return RunSummary(run_id, iso(started), iso(utc_now()), [results[id(t)] for t in targets])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -15,14 +17,18 @@ from catalog.history import (
     CHANGES_KEPT,
     RUNS_KEPT,
     DeploymentHistory,
+    SummaryFile,
+    _pretty,
     archives,
     availability_counts,
     fold,
+    history_digest,
     read_index,
     summarize,
+    summary_text,
 )
 from catalog.verdicts import RunPoint
-from probes.evidence import append_history, rebuild_summaries, rotate_history
+from probes.evidence import append_history, rebuild_summaries, rotate_history, update_summaries
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CLAIMS = ("endpoint:chat", "context-length", "latency")
@@ -143,7 +149,10 @@ def test_the_summary_answers_what_the_raw_history_answers(seed: int) -> None:
             assert (counted.runs, counted.answered) == _availability(points, today, days)
     for claim, claim_lines in raw.items():
         kept = summary.claims[claim]
-        assert kept.lines == claim_lines[-10:]
+        # What a kept line keeps of a raw line: everything the pages show (the card's ticks, MCP's reason).
+        assert [(k.run_id, k.status, k.date, k.reason) for k in kept.lines] == [
+            (line.run_id, line.status, line.date, line.reason) for line in claim_lines[-10:]
+        ]
         assert kept.last_passed == max(
             (line.date.date() for line in claim_lines if line.status == "pass"), default=None
         )
@@ -209,7 +218,7 @@ def test_a_claim_that_flips_daily_keeps_the_newest_changes_exact() -> None:
     ]
     kept = summarize(lines)["a"].claims["endpoint:chat"]
     assert len(kept.changes) == CHANGES_KEPT
-    oldest_kept = kept.changes[0].date.date()
+    oldest_kept = kept.changes[0]["date"].date()
     for day in range(int((oldest_kept - START.date()).days) - 1, 121):
         on = START.date() + dt.timedelta(days=day)
         raw = [line for line in lines if line.date.date() <= on][-1].status == "pass"
@@ -276,11 +285,31 @@ def test_a_replaced_history_is_read_whole_and_said(tmp_path: Path) -> None:
     [
         lambda text: "{not json",
         lambda text: text.replace('"deployment": "a"', '"deployment": "b"'),
-        lambda text: text.replace('"format_version": 2', '"format_version": 9', 1),
+        lambda text: text.replace('"format_version": 3', '"format_version": 9', 1),
+        lambda text: text.replace('"format_version": 3', '"format_version": 2', 1),
+        lambda text: text.replace('"date": "2026-', '"date": "2026-13-', 1),
+        lambda text: text.replace('Z"', '"', 1),
+        lambda text: text.replace('Z"', '+05:00"', 1),
+        lambda text: text.replace('"passing": ', '"x": 1, "passing": ', 1),
+        lambda text: text.replace('{"answered": ', '{"x": 1, "answered": ', 1),
+        lambda text: text.replace('"passing": true', '"passing": true, "reason": null', 1),
         lambda text: text.replace('"lines": [', '"lines": [' + '{"x": 1},' * 3, 1),
         lambda text: text + " " * (5 * 1024 * 1024),
     ],
-    ids=["not-json", "other-deployment", "other-version", "bad-field", "huge"],
+    ids=[
+        "not-json",
+        "other-deployment",
+        "other-version",
+        "old-version",
+        "bad-date",
+        "naive-date",
+        "offset-date",
+        "change-extra-field",
+        "day-extra-field",
+        "null-reason",
+        "bad-field",
+        "huge",
+    ],
 )
 def test_a_damaged_summary_is_named_and_the_history_read_whole(tmp_path: Path, damage: Callable[[str], str]) -> None:
     lines = _history(7, 40)
@@ -335,3 +364,102 @@ def test_retention_drops_old_archives_but_not_what_the_site_shows(tmp_path: Path
     assert rotated.removed == sorted(rotated.archived)
     assert archives(tmp_path) == []
     assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)) == before
+
+
+# --------------------------------------------------------------------------- the summary file's text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_summary_file_reads_back_as_written_in_the_one_layout(seed: int) -> None:
+    """The prober writes the text by hand for speed; it must be what the generic layout gives, and read back."""
+    lines = _history(seed, 200)
+    lines.append(lines[-1].model_copy(update={"run_id": "quote", "reason": 'a "quoted" reason, with ü', "claim": "x"}))
+    for deployment, summary in summarize(lines).items():
+        text = summary_text(SummaryFile(deployment=deployment, history=summary))
+        assert text == _pretty(json.loads(text), "") + "\n"
+        assert SummaryFile.model_validate_json(text).history == summary
+        assert "null" not in text and '"count"' not in text
+        assert text.count(f'"{deployment}"') == 1, "the deployment is not repeated on every line"
+
+
+def test_one_run_changes_a_few_short_lines_of_a_summary(tmp_path: Path) -> None:
+    """What a reviewer reads per run: per claim the line that left and the one that came (and a comma)."""
+    runs = _by_run(_history(11, 40, ("a",)))
+    _write_runs(tmp_path, runs[:-1])
+    path = tmp_path / "history" / "a.json"
+    before = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    append_history(tmp_path, runs[-1])
+    after = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = [
+        line
+        for line in difflib.unified_diff(before, after, n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    # per claim: a line out, a line in, the comma of the previous newest; the same for the run; a day's counts;
+    # the streak and the last pass may move too
+    assert len(changed) <= 4 * (len(CLAIMS) + 1) + 2 + 4 * len(CLAIMS)
+    assert all(len(line) < 200 for line in changed), changed
+
+
+def test_summaries_of_the_old_format_are_named_then_written_anew(tmp_path: Path) -> None:
+    """An evidence folder written before format 3: the build names what it cannot read and reads the history
+    whole; the prober's next append folds it once and writes every summary anew."""
+    lines = _history(12, 40)
+    _write_runs(tmp_path, _by_run(lines))
+    folder = tmp_path / "history"
+    for name in ("a.json", "b.json"):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace('"format_version": 3', '"format_version": 2', 1))
+    index = json.loads((folder / "_folded.json").read_text(encoding="utf-8"))
+    del index["summary_format_version"]
+    (folder / "_folded.json").write_text(json.dumps(index), encoding="utf-8")
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.history == summarize(lines)
+    assert len(evidence.problems) == 1 and "read whole" in evidence.problems[0]
+    late = HistoryLine(run_id="late", deployment="b", claim="health", status="pass", date=lines[-1].date)
+    append_history(tmp_path, [late])
+    assert all('"format_version": 3' in (folder / name).read_text(encoding="utf-8") for name in ("a.json", "b.json"))
+    after = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert after.problems == [] and after.history == summarize([*lines, late])
+
+
+def test_one_summary_of_another_format_is_named(tmp_path: Path) -> None:
+    lines = _history(14, 20)
+    _write_runs(tmp_path, _by_run(lines))
+    path = tmp_path / "history" / "a.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"format_version": 3', '"format_version": 2', 1))
+    evidence = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert evidence.history == summarize(lines)
+    assert evidence.problems[0].startswith(f"{path}: history summary format version 2, but this code reads version 3")
+
+
+def test_a_fold_that_finds_the_same_summary_does_not_write_it(tmp_path: Path) -> None:
+    """A lost fold index makes the prober fold everything anew; unchanged summaries stay untouched (no diff)."""
+    lines = _history(13, 40)
+    _write_runs(tmp_path, _by_run(lines))
+    (tmp_path / "history" / "_folded.json").unlink()
+    assert update_summaries(tmp_path) == [tmp_path / "history" / "_folded.json"]
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)).history == summarize(lines)
+
+
+def test_the_history_key_changes_with_the_summary_and_only_with_it(tmp_path: Path) -> None:
+    """The cheap cache key (a hash of the file read) is the hash of the summary's own text."""
+    lines = _history(15, 30)
+    runs = _by_run(lines)
+    _write_runs(tmp_path, runs[:-2])
+    first = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    assert first.history_digests.keys() == {"a", "b"}
+    for deployment in ("a", "b"):
+        assert first.history_key(deployment) == history_digest(deployment, first.history[deployment])
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)).history_key("a") == first.history_key("a")
+    assert first.history_key("nobody") == "no history"
+    # Lines after the fold point, folded by the reader: no file holds that summary, the key is computed.
+    with (tmp_path / "history.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(history_text(runs[-2]))
+    later = load_evidence(tmp_path, today=dt.date(2027, 1, 1))
+    changed = runs[-2][0].deployment
+    assert changed not in later.history_digests
+    assert later.history_key(changed) != first.history_key(changed)
+    assert later.history_key(changed) == history_digest(changed, later.history[changed])
+    append_history(tmp_path, runs[-1])
+    assert load_evidence(tmp_path, today=dt.date(2027, 1, 1)).history == summarize(lines)

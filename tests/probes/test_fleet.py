@@ -242,15 +242,26 @@ def _line(deployment: str, run_id: str, claim: str = "health", status: str = "pa
     ) + "\n"  # fmt: skip
 
 
-@pytest.mark.parametrize("deployment", ["../escaped", "/tmp/absolute", "_folded", "bad\u0000id", "UPPER"])
+@pytest.mark.parametrize(
+    ("deployment", "message"),
+    [
+        # The evidence contract refuses a name that is a path (catalog/types.py EvidenceDeployment) ...
+        ("../escaped", "not all readable"),
+        ("/tmp/absolute", "not all readable"),
+        ("_folded", "not all readable"),
+        ("bad\u0000id", "not all readable"),
+        # ... and a merge takes catalog ids only.
+        ("UPPER", "is not a deployment id"),
+    ],
+)
 def test_a_line_naming_no_deployment_id_is_refused_before_anything_is_written(
-    tmp_path: Path, deployment: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, deployment: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Summaries are written under the deployment's id: an id that is a path would write anywhere."""
     base, one, two = _shards(tmp_path)
     with (two / "history.jsonl").open("a") as history:
         history.write(_line(deployment, "run-2", claim="run", status="error"))
-    _refused(tmp_path, base, [one, two], "is not a deployment id", capsys)
+    _refused(tmp_path, base, [one, two], message, capsys)
     assert not (tmp_path / "escaped.json").exists() and not Path("/tmp/absolute.json").exists()
 
 
