@@ -29,17 +29,18 @@ class GeneratedPage:
     """The file its "edit" link opens, relative to the repository; None for a catalog outside it."""
 
 
-def generated_pages(ctx: SiteContext, only: str | None = None) -> list[GeneratedPage]:
-    """Every deployment's card (those matching the `only` glob, when given) and the deployments index."""
+def generated_pages(ctx: SiteContext, only: str | None = None, workers: int = 1) -> list[GeneratedPage]:
+    """Every deployment's card (those matching the `only` glob, when given) and the deployments index.
+
+    Cards not in the render cache are rendered on `workers` processes (`mkdocs build` only, see `forked_map`).
+    """
     # Each card's markdown is rendered once per content hash of what it is made from (hooks/render_cache.py).
     cards = CardCache(ctx)
+    chosen = [dep_id for dep_id in ctx.catalog.deployments if not only or fnmatch.fnmatch(dep_id, only)]
     pages = []
-    for deployment_id in ctx.catalog.deployments:
-        if only and not fnmatch.fnmatch(deployment_id, only):
-            continue
+    for deployment_id, markdown in zip(chosen, cards.cards(chosen, render_deployment_card, workers), strict=True):
         source = ctx.catalog.source_file("deployments", deployment_id)
         edit_path = source.relative_to(ctx.repo_root).as_posix() if source.is_relative_to(ctx.repo_root) else None
-        markdown = cards.card(deployment_id, render_deployment_card)
         pages.append(GeneratedPage(f"deployments/{deployment_id}.md", markdown, edit_path))
     if "deployments/index.md" not in ctx.pages_left_out:  # never an empty index (hooks/render/pages.py)
         pages.append(GeneratedPage("deployments/index.md", render_deployment_index(ctx), None))

@@ -63,11 +63,22 @@ class LinkChecker:
         #: Where the site sits on its host: a link `/team/x/` of a site published at `https://h/team/` is `x/`.
         self.root_path = urlsplit(self.site_url).path if self.site_url else "/"
         self._ids: dict[Path, set[str]] = {}
+        #: The file each resolved path names (a folder: its index.html), or None: every page links the same
+        #: navigation, assets and cards, so each is looked up on disk once rather than once per link.
+        self._targets: dict[tuple[str, ...], Path | None] = {}
 
     def _ids_of(self, page: Path) -> set[str]:
         if page not in self._ids:
             self._ids[page] = {unquote(i) for i in _HTML_ID.findall(page.read_text(encoding="utf-8", errors="replace"))}
         return self._ids[page]
+
+    def _target(self, resolved: tuple[str, ...]) -> Path | None:
+        if resolved not in self._targets:
+            target = self.site_dir.joinpath(*resolved)
+            if target.is_dir():
+                target = target / "index.html"
+            self._targets[resolved] = target if target.is_file() else None
+        return self._targets[resolved]
 
     def problem(self, source: Path, link: str) -> str | None:
         """Why `link` in `source` (a file of the site) leads nowhere, or None when it leads somewhere."""
@@ -98,10 +109,8 @@ class LinkChecker:
                 resolved.pop()
             elif part != ".":
                 resolved.append(part)
-        target = self.site_dir.joinpath(*resolved)
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.is_file():
+        target = self._target(tuple(resolved))
+        if target is None:
             return f"no file {'/'.join(resolved) or '.'}"
         fragment = unquote(parts.fragment)
         if fragment and target.suffix == ".html" and fragment not in self._ids_of(target):

@@ -37,7 +37,7 @@ from hooks.render.agents import (
 )
 from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
-from hooks.render_cache import checked, indented_json
+from hooks.render_cache import build_workers, checked, indented_json
 from hooks.site_context import current, load_site_context
 
 log = logging.getLogger("mkdocs.hooks.catalog")
@@ -138,7 +138,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if left_out is not None:
             files.remove(left_out)
     # In memory: nothing is written into docs/ or a temporary folder (hooks/card_pages.py).
-    for page in generated_pages(ctx, os.environ.get("CARDS")):
+    # `mkdocs serve` renders on this process only: it runs threads, which forked workers must not copy.
+    workers = build_workers() if _command == "build" else 1
+    for page in generated_pages(ctx, os.environ.get("CARDS"), workers):
         generated = File.generated(config, page.src_uri, content=page.markdown)
         generated.edit_uri = page.edit_path
         files.append(generated)

@@ -4,11 +4,14 @@ Two caches, both under `.cache/site-render/` (git-ignored; `SITE_RENDER_CACHE=of
 `SITE_RENDER_CACHE=DIR` moves them):
 
 - **Card markdown**, keyed on everything a card is rendered from: its deployment's and its model's YAML
-  (bytes), its evidence and verdict, how many deployments share its served name, every other catalog file
-  (fleets, sources, glossary, site.yaml, ...), "today", and the source of every template and every module
-  in `hooks/` and `catalog/`. A card reads its own deployment and model plus shared entities; if a card
-  ever reads *another* deployment, that deployment must go into `card_key` too
-  (tests/site/test_render_cache.py builds with and without the cache and compares).
+  (bytes), its latest probe run, how many deployments share its served name, every other catalog file
+  (fleets, sources, glossary, site.yaml, ...), and the source of every template and every module in
+  `hooks/` and `catalog/`; of the build's date and the probe history, only what the card shows of them
+  (`dated_facts` in hooks/render/deployment_card.py: the verdict, whether it is retired). So a new day,
+  or history the card does not show, re-renders no card whose content stays the same. A card reads its
+  own deployment and model (and its successor's, for the name it links) plus shared entities; if a card
+  ever reads *another* deployment, that deployment must go into `card_key` too (tests/site/test_scale.py
+  and tests/site/test_card_keys.py build with and without the cache and compare).
 - **Markdown -> HTML**, keyed on the page's markdown (after markers are expanded), its source path and
   URL, the set of files in the build (links resolve against it), mkdocs.yml and the versions of the
   builder (MkDocs or ProperDocs), Python-Markdown, PyMdown Extensions and Material. A hit replaces MkDocs'
@@ -31,23 +34,27 @@ import functools
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import threading
 import types
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import jinja2.bccache
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from catalog import cache_seal
+from hooks.render.deployment_card import dated_facts
 from hooks.site_context import SiteContext
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -177,13 +184,17 @@ def _module_source(name: str) -> bytes:
 # --- pure checks of a page ------------------------------------------------------------------------------
 
 
+def check_key(name: str, check: Callable[[str], list[str]], text: str) -> str:
+    return _digest([_LAYOUT, "check", name, _versions(), _module_source(check.__module__), text])
+
+
 def checked(name: str, check: Callable[[str], list[str]], text: str) -> list[str]:
     """`check(text)`, remembered by the text's hash and the source of the module that defines `check`.
 
     For pure, deterministic checks of a whole page (hooks/html_guard.py), whose result depends on nothing
     else: an unchanged page is not parsed again on the next build or `mkdocs serve` rebuild.
     """
-    key = _digest([_LAYOUT, "check", name, _versions(), _module_source(check.__module__), text])
+    key = check_key(name, check, text)
     stored = _read(key)
     if isinstance(stored, list):
         return [str(item) for item in stored]
@@ -212,7 +223,7 @@ class CardCache:
                 _LAYOUT,
                 "card",
                 _code_digest(),
-                ctx.today.isoformat(),
+                # Not `ctx.today`: a card's date-dependent facts are in `card_key` as shown (dated_facts).
                 str(ctx.repo_root),
                 str(catalog_root),
                 *(part for p in shared_files for part in (p.relative_to(catalog_root).as_posix(), p.read_bytes())),
@@ -236,14 +247,37 @@ class CardCache:
                 dep.model,
                 catalog.source_file("models", dep.model).read_bytes(),
                 str(catalog.served_name_counts[dep.served_name]),
+                # The card names and links its successor.
+                catalog.source_file("deployments", dep.successor).read_bytes() if dep.successor else b"",
                 repr(ctx.evidence.latest.get(deployment_id)),
-                repr(ctx.evidence.history.get(deployment_id)),
-                repr(ctx.verdicts[deployment_id]),
+                # What the card shows of the date and the history, never the date or the whole history: the
+                # first build of a day, or one after probe runs, re-renders only cards whose content changed.
+                repr(sorted(dated_facts(ctx, deployment_id).items())),
             ]
         )
 
-    def card(self, deployment_id: str, render: Callable[[SiteContext, str], str]) -> str:
-        key = self.card_key(deployment_id)
+    def cards(
+        self, deployment_ids: list[str], render: Callable[[SiteContext, str], str], workers: int = 1
+    ) -> list[str]:
+        """`card` for each deployment, the ones not cached rendered on `workers` processes (`forked_map`)."""
+        global _card_job
+        keys = [self.card_key(dep_id) for dep_id in deployment_ids]
+        missing = [n for n, key in enumerate(keys) if not isinstance(_read(key), str)]
+        if workers < 2 or len(missing) < 2:
+            return [self.card(dep_id, render, key) for dep_id, key in zip(deployment_ids, keys, strict=True)]
+        _card_job = (self.ctx, [deployment_ids[n] for n in missing], render)
+        try:
+            rendered = forked_map(_render_card, len(missing), workers)
+        finally:
+            _card_job = None
+        for n, markdown in zip(missing, rendered, strict=True):  # in catalog order: the same files as serially
+            _write(keys[n], markdown)
+        self.misses += len(missing)
+        self.hits += len(keys) - len(missing)
+        return [_read(key) for key in keys]
+
+    def card(self, deployment_id: str, render: Callable[[SiteContext, str], str], key: str | None = None) -> str:
+        key = key or self.card_key(deployment_id)
         cached = _read(key)
         if isinstance(cached, str):
             self.hits += 1
@@ -252,6 +286,16 @@ class CardCache:
         markdown = render(self.ctx, deployment_id)
         _write(key, markdown)
         return markdown
+
+
+#: The cards `CardCache.cards` has workers render: set before they are forked, so each inherits it.
+_card_job: tuple[SiteContext, list[str], Callable[[SiteContext, str], str]] | None = None
+
+
+def _render_card(index: int) -> str:
+    assert _card_job is not None, "card workers are forked after the job is set"
+    ctx, deployment_ids, render = _card_job
+    return render(ctx, deployment_ids[index])
 
 
 # --- markdown -> HTML -----------------------------------------------------------------------------------
@@ -276,6 +320,17 @@ def _toc_token(item: Any) -> dict[str, Any]:
     }
 
 
+def _stored(page: Page) -> dict[str, Any]:
+    """What a cache hit needs of a page's conversion: HTML, table of contents, title and anchors."""
+    return {
+        "content": page.content,
+        "toc": [_toc_token(item) for item in page.toc],
+        "title": page._title_from_render,
+        "anchors": sorted(a for a in page.present_anchor_ids or () if isinstance(a, str)),
+        "links": {f.src_uri: anchors for f, anchors in (page.links_to_anchors or {}).items()},
+    }
+
+
 class PageCache:
     """Python-Markdown's output per page, reused while the page's markdown and the build's files are the same."""
 
@@ -295,6 +350,40 @@ class PageCache:
 
     def key(self, page: Page, markdown: str) -> str:
         return _digest([self.shared, page.file.src_uri, page.url, markdown])
+
+    def holds(self, page: Page, markdown: str) -> bool:
+        """Whether the conversion of `markdown` as this page is cached."""
+        return isinstance(_read(self.key(page, markdown)), dict)
+
+    def prerender(self, job: PrerenderJob, workers: int) -> int:
+        """Convert the pages the cache does not hold on `workers` processes before MkDocs reads them; returns
+        how many were converted there.
+
+        Each result is stored as a render of this build would store it (`attach` below), so MkDocs' own pass
+        over the pages finds every one as a hit: the output is the same as a build on one process, byte for
+        byte, and a page whose conversion logs a warning is not stored and is converted again by MkDocs, so
+        the warning is reported (and fails a strict build) as before.
+        """
+        global _job
+        if workers < 2 or len(job.pages) < 2:
+            return 0
+        _job = job
+        try:
+            results = forked_map(_prerender_one, len(job.pages), workers)
+        finally:
+            _job = None
+        done = 0
+        for result in results:  # in page order, whatever order the workers finished in
+            if result is None:
+                continue
+            key, stored, guard = result
+            if _read(key) is None:
+                _write(key, stored)
+            if guard is not None:
+                guard_key, problems = guard
+                _write(guard_key, problems)
+            done += 1
+        return done
 
     def attach(self, page: Page, markdown: str) -> None:
         """Make `page.render` use the stored result for this markdown, or store what it renders now."""
@@ -323,19 +412,93 @@ class PageCache:
             cache.misses += 1
             if cache.warnings.count != before:
                 return
-            _write(
-                key,
-                {
-                    "content": self.content,
-                    "toc": [_toc_token(item) for item in self.toc],
-                    "title": self._title_from_render,
-                    "anchors": sorted(a for a in self.present_anchor_ids or () if isinstance(a, str)),
-                    "links": {f.src_uri: anchors for f, anchors in (self.links_to_anchors or {}).items()},
-                },
-            )
+            _write(key, _stored(self))
 
         chosen = render_cached if isinstance(stored, dict) else render_and_store
         page.render = types.MethodType(chosen, page)  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class PrerenderJob:
+    """What the workers of `PageCache.prerender` need, inherited by fork rather than sent to them."""
+
+    cache: PageCache
+    pages: list[Page]
+    config: MkDocsConfig
+    files: Files
+    guard: Callable[[str], list[str]] | None = None
+    """The check `on_page_content` runs on every page's HTML (hooks/html_guard.py), run here too."""
+
+
+#: The job of the `prerender` in progress: set before the workers are forked, so each inherits it.
+_job: PrerenderJob | None = None
+
+
+def build_workers() -> int:
+    """Processes a build renders on: `$SITE_BUILD_WORKERS`, else the cores this process may use (at most 8)."""
+    setting = os.environ.get("SITE_BUILD_WORKERS", "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise PluginError(
+                f"SITE_BUILD_WORKERS={setting!r}: give a whole number of processes (1 renders on this one)"
+            ) from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
+Result = TypeVar("Result")
+
+
+def forked_map(function: Callable[[int], Result], count: int, workers: int) -> list[Result]:
+    """`[function(i) for i in range(count)]`, on `workers` processes forked from this one, in that order.
+
+    fork, so the workers start with everything this build loaded (catalog, configuration, files) without
+    sending it; `function` must be pure: what it changes in a worker is lost. Only `mkdocs build` calls
+    this: `mkdocs serve` runs threads, which a fork must not copy.
+    """
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(32, count // (workers * 8)))
+    with context.Pool(workers, initializer=_quiet_worker) as pool:
+        return list(pool.imap(function, range(count), chunksize=chunk))
+
+
+def _quiet_worker() -> None:
+    """A worker reports no warning itself: MkDocs converts such a page again and reports it (`prerender`)."""
+    logger = logging.getLogger(BUILDER)
+    logger.handlers = [handler for handler in logger.handlers if isinstance(handler, _WarningCount)]
+    logger.propagate = False
+
+
+def _prerender_one(index: int) -> tuple[str, dict[str, Any], tuple[str, list[str]] | None] | None:
+    job = _job
+    assert job is not None, "prerender workers are forked after the job is set"
+    page = job.pages[index]
+    config, files = job.config, job.files
+    try:
+        # What MkDocs does before it converts a page (mkdocs.commands.build._populate_page), hooks included, so
+        # the markdown is the one `attach` will key on; what the hooks record in a worker is lost with it.
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        assert page.markdown is not None
+        markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        key = job.cache.key(page, markdown)
+        if _read(key) is not None:
+            return None
+        before = job.cache.warnings.count
+        page.markdown = markdown
+        Page.render(page, config, files)
+    except Exception:
+        # MkDocs converts the page again and reports the error itself.
+        return None
+    if job.cache.warnings.count != before or page.content is None:
+        return None
+    guard = None
+    if job.guard is not None:
+        # Under the name hooks/mkdocs_hooks.py `on_page_content` checks it with (`checked`).
+        guard = (check_key("html_guard", job.guard, page.content), job.guard(page.content))
+    return key, _stored(page), guard
 
 
 # --- the theme's page HTML ------------------------------------------------------------------------------

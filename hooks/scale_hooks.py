@@ -26,7 +26,16 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from hooks import dev_server
-from hooks.render_cache import OutputCache, PageCache, SealedBytecodeCache, cache_dir, cached_page_loader
+from hooks.html_guard import unsafe_markup
+from hooks.render_cache import (
+    OutputCache,
+    PageCache,
+    PrerenderJob,
+    SealedBytecodeCache,
+    build_workers,
+    cache_dir,
+    cached_page_loader,
+)
 from hooks.search_index import (
     PagesDigest,
     SearchSetupError,
@@ -80,6 +89,26 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
     global _output_cache
     _output_cache = OutputCache(config, nav) if cache_dir() is not None else None
+    # Every page's Markdown converted on all cores before MkDocs reads the pages one by one: each then finds
+    # its conversion in the render cache (in memory even with SITE_RENDER_CACHE=off). Not under `mkdocs
+    # serve`, which rebuilds few pages and runs threads that a fork must not copy.
+    if _command == "build" and _page_cache is not None:
+        pages = []
+        for file in files.documentation_pages():
+            if file.page is None:
+                Page(None, file, config)  # as MkDocs does for a page outside the navigation
+            # A generated page's source is its markdown (a card: no front matter, no marker), so whether its
+            # conversion is cached is known here; a page that is not sent to a worker is converted as before.
+            if file.page is not None and not _page_cache.holds(file.page, file.content_string):
+                pages.append(file.page)
+        # Only when cards need converting: a warm build, or one after an edit, forks nothing, and does not
+        # expand the hand-written pages' markers twice (their source is not their markdown, so `holds` misses).
+        if sum(page.file.generated_by is not None for page in pages) > 1:
+            job = PrerenderJob(_page_cache, pages, config, files, guard=unsafe_markup)
+            workers = build_workers()
+            done = _page_cache.prerender(job, workers)
+            if done:
+                log.info("%d pages converted on %d processes", done, workers)
     return nav
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hooks.render.fleets import by_fleet, fleet_view
-from hooks.render.templating import Links, render, render_code
+from hooks.render.templating import LinkRun, Links, render, render_code
 from hooks.site_context import SiteContext
 
 RATING_ROWS = {
@@ -55,7 +55,10 @@ def render_backend_details(ctx: SiteContext, links: Links) -> str:
             if server.backend == backend_id
         ]
         fleets = [
-            {"whose": group["whose"], "deployments": [(d, dep, links.deployment(d)) for d, dep in group["items"]]}
+            {
+                "whose": group["whose"],
+                "deployments": LinkRun(tuple((dep.served_name, links.deployment(d)) for d, dep in group["items"])),
+            }
             for group in by_fleet(ctx, links, on_backend)
         ]
         backends.append({"id": backend_id, "b": backend, "servers": servers, "fleets": fleets})

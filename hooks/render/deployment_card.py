@@ -73,6 +73,19 @@ def stated_facts(deployment: Deployment, model: Model) -> dict[str, bool]:
     }
 
 
+def dated_facts(ctx: SiteContext, deployment_id: str) -> dict[str, Any]:
+    """Everything a card shows that depends on the build's date or on the probe history, as shown.
+
+    The card reads `ctx.today` and the history only through this function, and its render-cache key
+    (hooks/render_cache.py) covers what it returns: the verdict (claim states, their dates, the newest runs,
+    availability counts) and whether the deployment is retired, not the date or the whole history. A card
+    whose shown facts did not change is not rendered again on the next day or after a probe run that did
+    not change them; anything new here that is not in the returned value would leave stale cards.
+    """
+    deployment = ctx.catalog.deployments[deployment_id]
+    return {"verdict": ctx.verdicts[deployment_id], "retired": deployment.retired(ctx.today)}
+
+
 def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, Any]:
     catalog = ctx.catalog
     deployment = catalog.deployments[deployment_id]
@@ -80,7 +93,8 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
     backend = catalog.backends[deployment.backend]
     hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     run = ctx.evidence.latest.get(deployment_id)
-    verdict = ctx.verdicts[deployment_id]
+    dated = dated_facts(ctx, deployment_id)
+    verdict = dated["verdict"]
     arch = model.architecture
     context = deployment.serving.max_model_len or model.native_context
     vram = estimate(model)
@@ -138,7 +152,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         ),
         "inferred": {i.field: i for i in deployment.inferred},
         "model_inferred": {i.field: i for i in model.inferred},
-        "retired": deployment.retired(ctx.today),
+        "retired": dated["retired"],
         "successor": catalog.deployments[deployment.successor] if deployment.successor else None,
         "successor_href": links.deployment(deployment.successor) if deployment.successor else None,
         "whose": fleet_view(ctx, links, deployment.fleet),

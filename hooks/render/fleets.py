@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from hooks.render.snippets import gateway_example
-from hooks.render.templating import Links, render
+from hooks.render.templating import LinkRun, Links, render
 from hooks.site_context import SiteContext
 
 Entity = TypeVar("Entity")
@@ -48,11 +48,13 @@ def render_fleets(ctx: SiteContext, links: Links) -> str:
                         "s": server,
                         "backend": catalog.backends[server.backend],
                         "backend_href": f"{links.page('backends')}#backend-{server.backend}",
-                        "deployments": [
-                            (dep_id, dep, links.deployment(dep_id))
-                            for dep_id, dep in deployments
-                            if dep.backend == server.backend
-                        ],
+                        "deployments": LinkRun(
+                            tuple(
+                                (dep.served_name, links.deployment(dep_id))
+                                for dep_id, dep in deployments
+                                if dep.backend == server.backend
+                            )
+                        ),
                     }
                     for server in fleet.servers
                 ],

@@ -82,7 +82,21 @@ def _checks(results: dict[str, Any], largest: dict[str, Any]) -> list[dict[str, 
     lighthouse = results.get("lighthouse") or {}
     for page, score in (lighthouse.get("performance") or {}).items():
         rows.append(_row(f"Lighthouse mobile performance, {page}", score, t["lighthouse_performance"], at_least=True))
-    return rows + _fleet_rows(results.get("fleet"))
+    return rows + _history_rows(results.get("history")) + _fleet_rows(results.get("fleet"))
+
+
+def _history_rows(history: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """bench/history_build.py's section: the longest history against the first, built the same way."""
+    if not history:
+        return []
+    longest, goals = history["levels"][-1], history["targets"]
+    against = f"{longest['days']} days of history ÷ {history['baseline_days']}, {history['deployments']} deployments"
+    return [
+        _row(f"Build, cold, {against}", longest["cold_ratio"], goals["build_ratio"]),
+        _row(f"Build, warm, {against}", longest["warm_ratio"], goals["build_ratio"]),
+        _row(f"Peak memory of the build, {against}", longest["memory_ratio"], goals["memory_ratio"]),
+        _row(f"Next probe run, {against}: extra time", longest["prober_extra_s"], goals["prober_extra_s"], " s"),
+    ]
 
 
 def _fleet_rows(fleet: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The Performance page shows the fleet benchmark (bench/fleet_bench.py's section of bench/results.json)."""
+"""The Performance page shows the fleet and history benchmarks (their sections of bench/results.json)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ def test_the_fleet_goal_row_says_met_or_missed_as_measured(site_ctx: SiteContext
     missed = _page(site_ctx, _fleet(0.5, same=False))
     assert "by server ÷ one at a time | ≤ 0.333 | 0.5 :material-close-circle: missed |" in missed
     assert "by server | as one at a time | different :material-close-circle: missed |" in missed
+
+
+def test_the_history_rows_compare_the_longest_history_with_day_one(site_ctx: SiteContext) -> None:
+    level = {"days": 360, "cold_ratio": 1.04, "warm_ratio": 1.25, "memory_ratio": 1.1, "prober_extra_s": 0.2}
+    history = {
+        "deployments": 300,
+        "baseline_days": 1,
+        "targets": {"build_ratio": 1.1, "memory_ratio": 1.2, "prober_extra_s": 1.0},
+        "levels": [{"days": 1}, level],
+    }
+    results = {**json.loads((FIXTURES / "bench-results-floor.json").read_text()), "history": history}
+    page = render_performance(dataclasses.replace(site_ctx, benchmark=results), Links("page/"))
+    against = "360 days of history ÷ 1, 300 deployments"
+    assert f"| Build, cold, {against} | ≤ 1.1 | 1.04 :material-check-circle: met |" in page
+    assert f"| Build, warm, {against} | ≤ 1.1 | 1.25 :material-close-circle: missed |" in page
+    assert f"| Peak memory of the build, {against} | ≤ 1.2 | 1.1 :material-check-circle: met |" in page
+    assert f"| Next probe run, {against}: extra time | ≤ 1 s | 0.2 s :material-check-circle: met |" in page

@@ -23,7 +23,7 @@ from hooks.render.agents import (
 )
 from hooks.render_cache import indented_json
 from hooks.site_context import SiteContext
-from tests.site.sitebuild import BuildResult, build_site
+from tests.site.sitebuild import BuildResult, build_site, copy_docs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LLMS_TXT_LIMIT = 64 * 1024
@@ -146,3 +146,58 @@ def test_long_tables_and_lists_are_left_out_of_the_search_index_and_short_ones_k
     # A list whose items hold lists is counted only up to its first nested end: never marked by mistake.
     nested = "<ul>" + "<li>a<ul><li>b</li></ul></li>" * (LONG_LIST_ENTRIES + 5) + "</ul>"
     assert unindexed_long_lists(nested) == nested
+
+
+# --- pages converted on several processes -------------------------------------------------------------------
+
+
+def test_pages_converted_on_several_processes_are_the_pages_converted_on_one(
+    uncached: BuildResult, tmp_path: Path
+) -> None:
+    """The build converts pages in forked workers (hooks/render_cache.py `prerender`): same site, byte for byte."""
+    folder = tmp_path / "one"
+    folder.mkdir()
+    one = build_site(
+        folder,
+        FIXTURES / "small-catalog",
+        FIXTURES / "small-evidence",
+        extra_env={"SITE_RENDER_CACHE": "off", "SITE_BUILD_WORKERS": "1"},
+    )
+    assert one.returncode == 0, one.output
+    folder = tmp_path / "three"
+    folder.mkdir()
+    three = build_site(
+        folder,
+        FIXTURES / "small-catalog",
+        FIXTURES / "small-evidence",
+        extra_env={"SITE_RENDER_CACHE": "off", "SITE_BUILD_WORKERS": "3"},
+    )
+    assert three.returncode == 0, three.output
+    assert re.search(r"\b\d+ pages converted on 3 processes", three.output), three.output
+    assert "pages converted on" not in one.output
+    assert _differing(one, three) == []
+    assert _differing(one, uncached) == []
+
+
+def test_a_broken_link_fails_a_build_on_several_processes_and_is_reported_once(tmp_path: Path) -> None:
+    docs = copy_docs(tmp_path)
+    page = docs / "glossary.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[gone](no-such-page.md)\n", encoding="utf-8")
+    result = build_site(
+        tmp_path,
+        FIXTURES / "small-catalog",
+        FIXTURES / "small-evidence",
+        docs=docs,
+        extra_env={"SITE_RENDER_CACHE": "off", "SITE_BUILD_WORKERS": "2"},
+    )
+    assert result.returncode != 0, "a strict build with a broken link passed"
+    # Once, from MkDocs' own conversion: the worker that met it first reported nothing.
+    assert result.output.count("contains a link 'no-such-page.md', but the target is not found") == 1, result.output
+
+
+def test_a_bad_worker_count_names_the_fix(tmp_path: Path) -> None:
+    result = build_site(
+        tmp_path, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env={"SITE_BUILD_WORKERS": "two"}
+    )
+    assert result.returncode != 0
+    assert "SITE_BUILD_WORKERS='two': give a whole number of processes (1 renders on this one)" in result.output
