@@ -86,8 +86,8 @@ evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-har
 test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
 	$(PY) -m pytest -q
 
-test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap or LiteLLM)
-	$(PY) -m pytest -q -m "not vllm and not llamacpp and not browser and not evals and not sandbox and not gateway"
+test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap, LiteLLM or Zensical)
+	$(PY) -m pytest -q -m "not vllm and not llamacpp and not browser and not evals and not sandbox and not gateway and not zensical"
 
 lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
 	$(VENV)/bin/ruff check .

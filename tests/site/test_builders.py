@@ -119,6 +119,7 @@ def zensical() -> Path:
         pytest.param(["serve", "-a", "127.0.0.1:8765"], id="serve"),
     ],
 )
+@pytest.mark.zensical
 def test_zensical_refuses_the_site_and_writes_nothing(zensical: Path, tmp_path: Path, command: list[str]) -> None:
     """Zensical reads mkdocs.yml but runs no hooks: it must stop, saying why, rather than write the hand-written
     pages without a card, catalog.json or llms.txt."""
