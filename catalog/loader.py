@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from catalog.catalog import Catalog, Origin
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path, schema_message
+from catalog.forking import can_fork
 from catalog.rules import Known, Violation, check_rules
 from catalog.schema import SiteInfo
 from catalog.types import ENTITY_ID_PATTERN
@@ -141,7 +142,7 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
     found = _Found(root)
     listed = list(_catalog_files(root, found.errors))
     workers = parse_workers()
-    if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES:
+    if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES and can_fork():
         # Only files the loader will read: plain files in their place under a valid name.
         placed = [p for p, kind in listed if kind == _REGULAR and _placement(root, p, "", []) is not None]
         parse_ahead([raw for path in placed if (raw := _peek(path))], workers)

@@ -25,14 +25,10 @@ import functools
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +37,7 @@ import yaml
 
 from catalog import cache_seal
 from catalog.errors import FieldPath
+from catalog.forking import forked_map, usable_cores
 
 # The C parser keeps marks too and is several times faster on large catalogs.
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -319,23 +316,20 @@ _parsed_ahead: dict[str, str] = {}
 
 
 def parse_workers() -> int:
-    """How many processes `parse_ahead` may use: `$CATALOG_PARSE_WORKERS`, else this machine's cores (at most 4).
-
-    One (no workers) where other threads run (`mkdocs serve`'s server, a test runner's helpers): a process
-    forked from a threaded one may inherit a lock another thread held, and hang.
-    """
+    """How many processes `parse_ahead` may use: `$CATALOG_PARSE_WORKERS`, else this machine's cores (at most 4)."""
     setting = os.environ.get("CATALOG_PARSE_WORKERS", "")
-    wanted = int(setting) if setting.isdigit() else min(len(os.sched_getaffinity(0)), 4)
-    return 1 if threading.active_count() > 1 else max(1, wanted)
+    return max(1, int(setting)) if setting.isdigit() else min(usable_cores(), 4)
 
 
 def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
     """Parse the files the parse cache lacks on `workers` forked processes, ready for the loader; how many.
 
     The loader's own pass, one file at a time and in order, then finds them parsed: every check it makes, and
-    every error it reports, stays where it was (a file with any problem is not added, so it is read again
-    there, with its positions). Only the values travel back, as the JSON the cache holds.
+    every error it reports, stays where it was (a file with any problem is not kept, so it is read again
+    there, with its positions). Only the values travel back, as the JSON the cache holds. Where workers
+    cannot run (`catalog/forking.py`), nothing is parsed ahead and the loader reads every file itself.
     """
+    global _chunks
     _parsed_ahead.clear()
     todo: dict[str, bytes] = {}
     budget = PARSE_AHEAD_MAX_BYTES
@@ -347,32 +341,28 @@ def parse_ahead(raws: Sequence[bytes], workers: int) -> int:
     if workers < 2 or len(todo) < PARSE_AHEAD_MIN_FILES:
         return 0
     pending = list(todo.values())
-    chunks = [pending[n::workers] for n in range(workers)]
+    _chunks = [pending[n::workers] for n in range(workers)]
+    try:
+        parsed = forked_map(_parse_chunk, len(_chunks), workers)
+    finally:
+        _chunks = []
     added = 0
-    # A pool of futures, not multiprocessing.Pool: a worker that dies breaks the pool with an error here,
-    # where Pool would wait for its lost result forever. The loader's own pass then reads every file itself.
-    # OSError: the machine would not start a process (limits); the loader's pass does the work then.
-    with (
-        contextlib.suppress(BrokenProcessPool, OSError),
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool,
-    ):
-        for values in pool.map(_parse_chunk, chunks):
-            for key, encoded in values:
-                if key not in _parsed:
-                    _parsed_ahead[key] = encoded
-                    added += 1
+    for values in parsed or []:
+        for key, encoded in values:
+            if key not in _parsed:
+                _parsed_ahead[key] = encoded
+                added += 1
     return added
 
 
-def discard_parsed_ahead() -> None:
-    """Forget what the workers parsed and the loader did not read (files it refused or never reached)."""
-    _parsed_ahead.clear()
+#: The files `parse_ahead` hands its workers, set before they are forked (each inherits them).
+_chunks: list[list[bytes]] = []
 
 
-def _parse_chunk(raws: list[bytes]) -> list[tuple[str, str]]:
-    """In a worker: the cacheable values of each file that reads without a problem."""
+def _parse_chunk(index: int) -> list[tuple[str, str]]:
+    """In a worker: the cacheable values of each file of chunk `index` that reads without a problem."""
     values = []
-    for raw in raws:
+    for raw in _chunks[index]:
         try:
             document = _read_catalog_yaml(raw)
         except Exception:
@@ -380,6 +370,11 @@ def _parse_chunk(raws: list[bytes]) -> list[tuple[str, str]]:
         if not document.problems and (encoded := _values_to_json(document.data)) is not None:
             values.append((hashlib.blake2b(raw, digest_size=20).hexdigest(), encoded))
     return values
+
+
+def discard_parsed_ahead() -> None:
+    """Forget what the workers parsed and the loader did not read (files it refused or never reached)."""
+    _parsed_ahead.clear()
 
 
 def _read_catalog_yaml(raw: bytes) -> YamlDocument:

@@ -34,7 +34,6 @@ import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import sys
 import threading
@@ -43,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -54,6 +53,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from catalog import cache_seal
+from catalog.forking import DEFAULT_MAX_WORKERS, forked_map, usable_cores
 from hooks.render.deployment_card import dated_facts
 from hooks.site_context import SiteContext
 
@@ -267,9 +267,11 @@ class CardCache:
             return [self.card(dep_id, render, key) for dep_id, key in zip(deployment_ids, keys, strict=True)]
         _card_job = (self.ctx, [deployment_ids[n] for n in missing], render)
         try:
-            rendered = forked_map(_render_card, len(missing), workers)
+            rendered = forked_map(_render_card, len(missing), workers, _quiet_worker)
         finally:
             _card_job = None
+        if rendered is None:  # no workers here (threads, a broken pool): the same cards, one at a time
+            return [self.card(dep_id, render, key) for dep_id, key in zip(deployment_ids, keys, strict=True)]
         for n, markdown in zip(missing, rendered, strict=True):  # in catalog order: the same files as serially
             _write(keys[n], markdown)
         self.misses += len(missing)
@@ -369,9 +371,11 @@ class PageCache:
             return 0
         _job = job
         try:
-            results = forked_map(_prerender_one, len(job.pages), workers)
+            results = forked_map(_prerender_one, len(job.pages), workers, _quiet_worker)
         finally:
             _job = None
+        if results is None:  # no workers here: MkDocs converts every page itself, as without prerendering
+            return 0
         done = 0
         for result in results:  # in page order, whatever order the workers finished in
             if result is None:
@@ -444,24 +448,7 @@ def build_workers() -> int:
             raise PluginError(
                 f"SITE_BUILD_WORKERS={setting!r}: give a whole number of processes (1 renders on this one)"
             ) from None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(8, cores))
-
-
-Result = TypeVar("Result")
-
-
-def forked_map(function: Callable[[int], Result], count: int, workers: int) -> list[Result]:
-    """`[function(i) for i in range(count)]`, on `workers` processes forked from this one, in that order.
-
-    fork, so the workers start with everything this build loaded (catalog, configuration, files) without
-    sending it; `function` must be pure: what it changes in a worker is lost. Only `mkdocs build` calls
-    this: `mkdocs serve` runs threads, which a fork must not copy.
-    """
-    context = multiprocessing.get_context("fork")
-    chunk = max(1, min(32, count // (workers * 8)))
-    with context.Pool(workers, initializer=_quiet_worker) as pool:
-        return list(pool.imap(function, range(count), chunksize=chunk))
+    return max(1, min(DEFAULT_MAX_WORKERS, usable_cores()))
 
 
 def _quiet_worker() -> None:
