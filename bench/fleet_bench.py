@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import platform
 import socket
@@ -36,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench.run_bench import RESULTS, write_section
 from catalog.claims import Capability, EndpointKind
 from catalog.types import BackendKind
 from probes.client import Timeouts
@@ -44,8 +44,6 @@ from probes.runner import Deadlines, DeploymentResult, probe_deployment, run_pro
 from probes.target import ProbeTarget
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: `make bench` writes the site's results first (bench/run_bench.py); this adds its own section to the file.
-RESULTS = REPO_ROOT / "bench" / "results.json"
 SECTION = "fleet"
 #: The paced servers' speed: first token after TTFT_MS, the next ones every ITL_MS, SLOTS sequences at once.
 TTFT_MS, ITL_MS, SLOTS = 100.0, 10.0, 2
@@ -227,9 +225,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     result = measure(args.servers, args.per_server)
-    existing = json.loads(args.output.read_text(encoding="utf-8")) if args.output.is_file() else {}
-    existing[SECTION] = result
-    args.output.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_section(args.output, SECTION, result)
     print(report(result))
 
 

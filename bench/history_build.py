@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import random
 import statistics
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.history_bench import CLAIMS, START, lines_of, one_more_run
-from bench.run_bench import RESULTS, timed
+from bench.run_bench import RESULTS, timed, write_section
 from bench.synth_catalog import generate as generate_catalog
 from catalog.evidence import HISTORY_FILE, ClaimRecord, EvidenceFile, ServerInfo, history_text
 from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path, summary_text
@@ -161,9 +160,7 @@ def main() -> None:
     started = time.perf_counter()
     result = measure(args.models, args.days, args.runs)
     result["bench_seconds"] = round(time.perf_counter() - started)
-    existing = json.loads(args.output.read_text(encoding="utf-8")) if args.output.is_file() else {}
-    existing[SECTION] = result
-    args.output.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_section(args.output, SECTION, result)
     print(report(result))
 
 

@@ -79,6 +79,14 @@ NOTES = [
 ]
 
 
+def write_section(output: Path, section: str, result: dict[str, Any]) -> None:
+    """Add one benchmark's `section` to the results file, keeping the others (`make bench` writes this file's
+    own results first, then the history and fleet benchmarks add theirs)."""
+    existing = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {}
+    existing[section] = result
+    output.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def timed(command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one command, run in a fresh process."""
     wrapper = (
