@@ -50,6 +50,8 @@ TARGETS: dict[str, float] = {
     "build_ratio_to_floor": 1.25,
     "build_exponent": 1.1,
     "validate_3000_s": 1.0,
+    "validate_cold_ratio_to_floor": 1.5,
+    "validate_warm_ratio_to_floor": 1.1,
     "edit_loop_s": 1.5,
     "search_largest_file_kb": 300.0,
     "search_first_result_ms": 500.0,
@@ -126,11 +128,21 @@ def _env(catalog: Path, work: Path, cache: Path | str, parse_cache: Path) -> dic
     }
 
 
+#: The validate floor: a fresh process that merely loads every catalog file with PyYAML's C loader (no
+#: checks, no line numbers, no schema), what any YAML-based validator pays at least.
+C_LOADER_FLOOR = """
+import sys, yaml
+from pathlib import Path
+for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
+    yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+"""
+
+
 def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
     catalog = work / f"catalog-{size}"
     generate(catalog, size)
     site = work / f"site-{size}"
-    validate, validate_cold, cold, warm, floor = [], [], [], [], []
+    validate, validate_cold, validate_floor, cold, warm, floor = [], [], [], [], [], []
     floor_config = generate_floor(work / f"floor-{size}", size)
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
     check = [sys.executable, "-m", "catalog", "validate", "--catalog", str(catalog)]
@@ -139,6 +151,7 @@ def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
         env = _env(catalog, work, work / f"cache-{size}-{run}", work / f"parse-{size}-{run}.pickle")
         validate_cold.append(timed(check, env))
         validate.append(timed(check, env))
+        validate_floor.append(timed([sys.executable, "-c", C_LOADER_FLOOR, str(catalog)], env))
         # Interleaved, so a burst of load on the shared machine hits the floor and the site alike.
         floor.append(timed([*mkdocs, "-f", str(floor_config), "-d", str(work / f"floor-site-{size}")], env))
         env = _env(catalog, work, work / f"cache-{size}-{run}", work / f"parse-{size}-{run}-build.pickle")
@@ -154,6 +167,8 @@ def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
         "validate_median_s": _median([w for w, _c, _r in validate]),
         "validate_cold_s": [round(w, 3) for w, _c, _r in validate_cold],
         "validate_cold_median_s": _median([w for w, _c, _r in validate_cold]),
+        "validate_floor_s": [round(w, 3) for w, _c, _r in validate_floor],
+        "validate_floor_median_s": _median([w for w, _c, _r in validate_floor]),
         "build_s": [round(w, 3) for w, _c, _r in cold],
         "build_median_s": _median([w for w, _c, _r in cold]),
         "build_cpu_median_s": _median([c for _w, c, _r in cold]),
@@ -173,6 +188,8 @@ def measure(size: int, runs: int, work: Path) -> dict[str, Any]:
     row["build_ratio_to_floor"] = round(row["build_median_s"] / row["floor_median_s"], 3)
     row["build_warm_ratio_to_floor"] = round(row["build_warm_median_s"] / row["floor_median_s"], 3)
     row["build_cpu_ratio_to_floor"] = round(row["build_cpu_median_s"] / row["floor_cpu_median_s"], 3)
+    row["validate_cold_ratio_to_floor"] = round(row["validate_cold_median_s"] / row["validate_floor_median_s"], 3)
+    row["validate_warm_ratio_to_floor"] = round(row["validate_median_s"] / row["validate_floor_median_s"], 3)
     return row
 
 

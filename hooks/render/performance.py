@@ -49,6 +49,14 @@ def _checks(results: dict[str, Any], largest: dict[str, Any]) -> list[dict[str, 
             " s",
         ),
         _row(f"Validate {n} models, no parse cache", largest.get("validate_cold_median_s"), t["validate_3000_s"], " s"),
+        *(
+            _row(f"Validate {n} models, {label}, ÷ PyYAML C-loader floor", largest[key], t[key])
+            for key, label in (
+                ("validate_cold_ratio_to_floor", "no parse cache"),
+                ("validate_warm_ratio_to_floor", "parse cache of an earlier run"),
+            )
+            if key in largest and key in t
+        ),
         _row(
             f"Edit a YAML → page reloaded under `mkdocs serve`, {edit.get('models', 300)} models, full site",
             edit.get("median_s"),

@@ -56,3 +56,14 @@ def test_the_history_rows_compare_the_longest_history_with_day_one(site_ctx: Sit
     assert f"| Build, warm, {against} | ≤ 1.1 | 1.25 :material-close-circle: missed |" in page
     assert f"| Peak memory of the build, {against} | ≤ 1.2 | 1.1 :material-check-circle: met |" in page
     assert f"| Next probe run, {against}: extra time | ≤ 1 s | 0.2 s :material-check-circle: met |" in page
+
+
+def test_validate_is_shown_against_the_c_loader_floor(site_ctx: SiteContext) -> None:
+    results = json.loads((FIXTURES / "bench-results-floor.json").read_text())
+    results["targets"] |= {"validate_cold_ratio_to_floor": 1.5, "validate_warm_ratio_to_floor": 1.1}
+    largest = max(results["sizes"], key=lambda row: row["models"])
+    largest |= {"validate_cold_ratio_to_floor": 1.87, "validate_warm_ratio_to_floor": 0.93}
+    page = render_performance(dataclasses.replace(site_ctx, benchmark=results), Links("page/"))
+    n = largest["models"]
+    assert f"| Validate {n} models, no parse cache, ÷ PyYAML C-loader floor | ≤ 1.5 | 1.87 :material-close-circle:" in page
+    assert f"parse cache of an earlier run, ÷ PyYAML C-loader floor | ≤ 1.1 | 0.93 :material-check-circle: met |" in page
