@@ -99,7 +99,7 @@ lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config sta
 demo: install vllm-env evals-env sandbox-tools ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
 	$(PY) -m tools.demo
 
-bench: install browser ## What grows, against baselines built in the same run: the site's build and page weight (30/300/3000 models, floor, search, JS, llms.txt, edit loop, Lighthouse), the build with 1 day, 3 months and a year of probe history, and a fleet of 16 on 4 servers probed serially and by server; writes bench/results.json
+bench: install browser ## What grows, against baselines built in the same run: the site's build and page weight (300/3000/10000 models, floors, search, JS, llms.txt, edit loop, Lighthouse), the build with 1 day, 3 months and a year of probe history, and a fleet of 16 on 4 servers probed serially and by server; writes bench/results.json
 	$(PY) -m bench.run_bench
 	$(PY) -m bench.history_build
 	$(PY) -m bench.fleet_bench

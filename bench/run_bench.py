@@ -209,7 +209,7 @@ def lighthouse() -> dict[str, Any] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[30, 300, 3000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 3000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--runs-largest",
