@@ -14,6 +14,8 @@ import itertools
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,12 +169,34 @@ def test_cards_not_cached_are_rendered_on_several_processes_in_catalog_order(
     again = CardCache(ctx)
     assert again.cards(ids, render_deployment_card, workers=2) == [render_deployment_card(ctx, d) for d in ids]
     assert (again.hits, again.misses) == (len(ids), 0)
-    # Rendered elsewhere: each card names the process that rendered it.
-    monkeypatch.setattr(render_cache, "_memory", {})
-    monkeypatch.setenv("SITE_RENDER_CACHE", str(tmp_path / "other-cache"))
-    where = CardCache(ctx).cards(ids, lambda _ctx, dep_id: f"{dep_id} {os.getpid()}", workers=2)
+    # Rendered elsewhere: each card names the process that rendered it. In a fresh interpreter, because a
+    # process with other threads (a test runner's) never forks workers (catalog/forking.py).
+    done = subprocess.run(
+        [sys.executable, "-c", _WHERE_SCRIPT, str(catalog_dir), str(FIXTURES / "every-state-evidence")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=REPO_ROOT,
+        env={**os.environ, "SITE_RENDER_CACHE": str(tmp_path / "other-cache")},
+    )
+    parent, *where = done.stdout.split("\n")[:-1]
     assert [text.split()[0] for text in where] == ids
-    assert str(os.getpid()) not in {text.split()[1] for text in where}
+    assert parent not in {text.split()[1] for text in where}, "rendered in the test's process, not in workers"
+
+
+_WHERE_SCRIPT = """
+import datetime as dt, os, sys
+from pathlib import Path
+from catalog import load_catalog
+from catalog.evidence_folder import load_evidence
+from hooks.render_cache import CardCache
+from hooks.site_context import SiteContext
+ctx = SiteContext(load_catalog(Path(sys.argv[1])), load_evidence(Path(sys.argv[2])), dt.date(2026, 9, 25), Path.cwd())
+print(os.getpid())
+for text in CardCache(ctx).cards(list(ctx.catalog.deployments), lambda _ctx, dep_id: f"{dep_id} {os.getpid()}", workers=2):
+    print(text)
+"""
 
 
 def _site(result: BuildResult) -> dict[str, bytes]:
