@@ -78,15 +78,20 @@ def lines_of(deployment: str, days: int, rng: random.Random) -> list[HistoryLine
     return lines
 
 
-def generate(evidence: Path, deployments: int, months: int, names: list[str] | None = None) -> int:
+def generate(evidence: Path, deployments: int, months: int) -> int:
     """An evidence folder with `months` of history (summaries, fold index, raw lines) of `deployments` named
-    `dep-00000`... (or `names`); the raw bytes."""
-    rng = random.Random(months)
+    `dep-00000`...; the raw bytes."""
+    names = [f"dep-{number:05d}" for number in range(deployments)]
+    return write_history(evidence, names, 30 * months, random.Random(months))
+
+
+def write_history(evidence: Path, names: list[str], days: int, rng: random.Random) -> int:
+    """`days` of history of `names` as the prober leaves it (summaries, fold index, raw lines); the raw bytes."""
     (evidence / SUMMARY_DIR).mkdir(parents=True, exist_ok=True)
     raw = evidence / HISTORY_FILE
     with raw.open("w", encoding="utf-8") as handle:
-        for name in names or [f"dep-{number:05d}" for number in range(deployments)]:
-            lines = lines_of(name, 30 * months, rng)
+        for name in names:
+            lines = lines_of(name, days, rng)
             handle.write(history_text(lines))
             if lines:
                 summary = summarize(lines)[name]
@@ -205,10 +210,7 @@ def one_more_run(evidence: Path, deployments: int, names: list[str] | None = Non
     raw_before = (evidence / HISTORY_FILE).stat().st_size if (evidence / HISTORY_FILE).exists() else 0
     moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     batches = [
-        [
-            HistoryLine(run_id="next", deployment=name, claim=claim, status="pass", date=moment)
-            for claim in CLAIMS
-        ]
+        [HistoryLine(run_id="next", deployment=name, claim=claim, status="pass", date=moment) for claim in CLAIMS]
         for name in names or [f"dep-{number:05d}" for number in range(deployments)]
     ]
     # The generator has just written up to a GB; without this the first fsync of history.jsonl would wait for

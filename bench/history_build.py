@@ -28,11 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.history_bench import CLAIMS, START, lines_of, one_more_run
+from bench.history_bench import CLAIMS, START, one_more_run, write_history
 from bench.run_bench import RESULTS, timed, write_section
 from bench.synth_catalog import generate as generate_catalog
-from catalog.evidence import HISTORY_FILE, ClaimRecord, EvidenceFile, ServerInfo, history_text
-from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path, summary_text
+from catalog.evidence import ClaimRecord, EvidenceFile, ServerInfo
 from probes.evidence import write_evidence
 
 SECTION = "history"
@@ -42,16 +41,7 @@ TARGETS = {"build_ratio": 1.1, "memory_ratio": 1.2, "prober_extra_s": 1.0}
 
 def evidence_folder(folder: Path, names: list[str], days: int) -> int:
     """`days` of history for `names`, and each one's newest evidence file (its last run); history bytes."""
-    rng = random.Random(days)
-    (folder / SUMMARY_DIR).mkdir(parents=True, exist_ok=True)
-    raw = folder / HISTORY_FILE
-    with raw.open("w", encoding="utf-8") as handle:
-        for name in names:
-            lines = lines_of(name, days, rng)
-            handle.write(history_text(lines))
-            summary = summarize(lines)[name]
-            summary_path(folder, name).write_text(summary_text(SummaryFile(deployment=name, history=summary)))
-    (folder / SUMMARY_DIR / FOLD_INDEX).write_text(summary_text(index_at(raw, raw.stat().st_size, [])))
+    size = write_history(folder, names, days, random.Random(days))
     last = START + dt.timedelta(days=days) - dt.timedelta(hours=4)
     for name in names:
         records = [
@@ -70,7 +60,7 @@ def evidence_folder(folder: Path, names: list[str], days: int) -> int:
                 records=records,
             ),
         )
-    return raw.stat().st_size
+    return size
 
 
 def _env(catalog: Path, evidence: Path, cache: Path, today: dt.datetime) -> dict[str, str]:

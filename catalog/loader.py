@@ -144,8 +144,9 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
     workers = parse_workers()
     if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES and can_fork():
         # Only files the loader will read: plain files in their place under a valid name.
+        # What they report is reported again, in order, by the loader's own pass below.
         placed = [p for p, kind in listed if kind == _REGULAR and _placement(root, p, "", []) is not None]
-        parse_ahead([raw for path in placed if (raw := _peek(path))], workers)
+        parse_ahead([raw for path in placed if (raw := _read_file(root, path, _REGULAR, "", []))], workers)
     for path, kind in listed:
         try:
             _load_file(found, path, kind)
@@ -374,24 +375,6 @@ def _read_file(root: Path, path: Path, kind: str, shown: str, errors: list[Catal
         refuse(*_too_large(len(raw)))
         return None
     return raw
-
-
-def _peek(path: Path) -> bytes | None:
-    """A plain file's bytes for `parse_ahead`, or None for anything `_read_file` would refuse or report."""
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
-            return None
-        raw = _read_fd(fd, st.st_size)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return raw if len(raw) <= MAX_FILE_BYTES else None
 
 
 def _read_fd(fd: int, size: int) -> bytes:

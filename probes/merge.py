@@ -116,15 +116,16 @@ def read_shard(folder: Path, base: bytes) -> ShardEvidence:
     shard = ShardEvidence(folder, read.lines)
     for deployment, lines in sorted(by_deployment.items()):
         path = evidence_path(folder, deployment)
+        crashed = [line.claim for line in lines] == [RUN_CRASHED]
         if not _plain_file(path, folder, MAX_EVIDENCE_BYTES):
-            if [line.claim for line in lines] == [RUN_CRASHED]:
+            if crashed:
                 continue  # probing crashed or was never reached: the line says so, the previous evidence stays
             raise MergeError(f"{path}: missing, but the shard's history has this run's results for {deployment!r}")
         try:
             evidence = read_evidence_file(path)
         except EvidenceError as exc:
             raise MergeError(f"{exc} (re-run the shard)") from None
-        if [line.claim for line in lines] == [RUN_CRASHED] and evidence.run_id != run_id:
+        if crashed and evidence.run_id != run_id:
             continue  # the file the shard started with, kept because its run crashed
         if evidence.run_id != run_id or history_lines(evidence) != lines:
             raise MergeError(
