@@ -65,5 +65,7 @@ def test_validate_is_shown_against_the_c_loader_floor(site_ctx: SiteContext) -> 
     largest |= {"validate_cold_ratio_to_floor": 1.87, "validate_warm_ratio_to_floor": 0.93}
     page = render_performance(dataclasses.replace(site_ctx, benchmark=results), Links("page/"))
     n = largest["models"]
-    assert f"| Validate {n} models, no parse cache, ÷ PyYAML C-loader floor | ≤ 1.5 | 1.87 :material-close-circle:" in page
+    assert (
+        f"| Validate {n} models, no parse cache, ÷ PyYAML C-loader floor | ≤ 1.5 | 1.87 :material-close-circle:" in page
+    )
     assert "parse cache of an earlier run, ÷ PyYAML C-loader floor | ≤ 1.1 | 0.93 :material-check-circle: met |" in page
