@@ -37,25 +37,33 @@ class Origin:
     locator: Locator
 
 
+#: The key of a `Catalog` field's metadata that marks it as an entity kind and holds the noun that names one
+#: entity of that kind in messages ("unknown glossary term `x`").
+ENTITY_NOUN = "entity_noun"
+
+
 @dataclass(frozen=True)
 class Catalog:
     """All entities, each dict sorted by id so every renderer's output is deterministic."""
 
     root: Path
     site: SiteInfo
-    sources: dict[str, Source]
-    tasks: dict[str, Task]
-    fleets: dict[str, Fleet]
-    hubs: dict[str, ModelHub]
-    glossary: dict[str, GlossaryTerm]
-    backends: dict[str, Backend]
-    models: dict[str, Model]
-    deployments: dict[str, Deployment]
-    choosers: dict[str, ChooserCategory]
-    trees: dict[str, DecisionTree]
-    use_cases: dict[str, UseCase]
-    workloads: dict[str, Workload]
-    migrations: dict[str, Migration]
+    # The entity kinds, each once: the folder is the field's name with `-` for `_`, the model is the dict's
+    # value type, and the noun names one entity in messages. `catalog.collections.ENTITY_KINDS` (the load
+    # order, the JSON Schema files, `catalog.json`) is derived from these fields, in this order.
+    sources: dict[str, Source] = field(metadata={ENTITY_NOUN: "source"})
+    tasks: dict[str, Task] = field(metadata={ENTITY_NOUN: "task"})
+    fleets: dict[str, Fleet] = field(metadata={ENTITY_NOUN: "fleet"})
+    hubs: dict[str, ModelHub] = field(metadata={ENTITY_NOUN: "hub"})
+    glossary: dict[str, GlossaryTerm] = field(metadata={ENTITY_NOUN: "glossary term"})
+    backends: dict[str, Backend] = field(metadata={ENTITY_NOUN: "backend"})
+    models: dict[str, Model] = field(metadata={ENTITY_NOUN: "model"})
+    deployments: dict[str, Deployment] = field(metadata={ENTITY_NOUN: "deployment"})
+    choosers: dict[str, ChooserCategory] = field(metadata={ENTITY_NOUN: "chooser category"})
+    trees: dict[str, DecisionTree] = field(metadata={ENTITY_NOUN: "decision tree"})
+    use_cases: dict[str, UseCase] = field(metadata={ENTITY_NOUN: "use case"})
+    workloads: dict[str, Workload] = field(metadata={ENTITY_NOUN: "workload"})
+    migrations: dict[str, Migration] = field(metadata={ENTITY_NOUN: "migration"})
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict, compare=False, repr=False)
     """(folder, id) -> origin; the site file is ("", "site")."""
 
@@ -70,10 +78,15 @@ class Catalog:
         """The entities of one kind by id, e.g. `entities("use-cases")`; `""` is the site file."""
         if folder == "":
             return {"site": self.site}
-        entities: dict[str, BaseModel] = getattr(self, folder.replace("-", "_"))
+        entities: dict[str, BaseModel] = getattr(self, attribute_of(folder))
         return entities
 
     @cached_property
     def served_name_counts(self) -> Counter[str]:
         """How many deployments serve each name; counted once, not once per card."""
         return Counter(d.served_name for d in self.deployments.values())
+
+
+def attribute_of(folder: str) -> str:
+    """The `Catalog` field holding a folder's entities, e.g. `use_cases` for `use-cases`."""
+    return folder.replace("-", "_")

@@ -6,25 +6,12 @@ named after its id, in the folder of its kind.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import get_args, get_type_hints
 
-from catalog.schema import (
-    Backend,
-    ChooserCategory,
-    DecisionTree,
-    Deployment,
-    Fleet,
-    GlossaryTerm,
-    Migration,
-    Model,
-    ModelHub,
-    SiteInfo,
-    Source,
-    Strict,
-    Task,
-    UseCase,
-    Workload,
-)
+from catalog.catalog import ENTITY_NOUN, Catalog, attribute_of
+from catalog.schema import SiteInfo, Strict
 
 
 @dataclass(frozen=True)
@@ -34,29 +21,28 @@ class EntityKind:
     folder: str
     """Folder under the catalog root, e.g. `use-cases`; also the kind's name in messages and origins."""
     model: type[Strict]
+    noun: str
+    """One entity of this kind in messages, e.g. `glossary term` ("unknown glossary term `x`")."""
 
     @property
     def attribute(self) -> str:
         """The `Catalog` field and the `catalog.json` key holding these entities, e.g. `use_cases`."""
-        return self.folder.replace("-", "_")
+        return attribute_of(self.folder)
 
 
-#: Every kind of entity, in the order entities are loaded, checked and exported.
-ENTITY_KINDS: tuple[EntityKind, ...] = (
-    EntityKind("sources", Source),
-    EntityKind("tasks", Task),
-    EntityKind("fleets", Fleet),
-    EntityKind("hubs", ModelHub),
-    EntityKind("glossary", GlossaryTerm),
-    EntityKind("backends", Backend),
-    EntityKind("models", Model),
-    EntityKind("deployments", Deployment),
-    EntityKind("choosers", ChooserCategory),
-    EntityKind("trees", DecisionTree),
-    EntityKind("use-cases", UseCase),
-    EntityKind("workloads", Workload),
-    EntityKind("migrations", Migration),
-)
+def _entity_kinds() -> tuple[EntityKind, ...]:
+    """The kinds `Catalog` declares (its fields marked with a noun), in their order there."""
+    hints = get_type_hints(Catalog)
+    return tuple(
+        EntityKind(f.name.replace("_", "-"), get_args(hints[f.name])[1], f.metadata[ENTITY_NOUN])
+        for f in dataclasses.fields(Catalog)
+        if ENTITY_NOUN in f.metadata
+    )
+
+
+#: Every kind of entity, in the order entities are loaded, checked and exported; derived from the fields of
+#: `Catalog`, where the list is written once.
+ENTITY_KINDS: tuple[EntityKind, ...] = _entity_kinds()
 
 #: folder name -> entity model, derived from `ENTITY_KINDS`.
 COLLECTIONS: dict[str, type[Strict]] = {kind.folder: kind.model for kind in ENTITY_KINDS}

@@ -1,5 +1,8 @@
 """Loading a catalog directory: every file checked, every error collected, then one verdict.
 
+This module orchestrates; reading files safely is `catalog.file_reading`, and what a schema or rule error
+says is `catalog.messages`.
+
 `load_catalog` either returns a fully valid `Catalog` or raises `CatalogInvalid`
 holding every problem of every file, so a maintainer fixes them all in one go.
 `check_catalog` never raises: whatever is on disk (devices, symlink loops, binary
@@ -8,27 +11,26 @@ files, hostile YAML) comes back as a `CatalogError` naming the file.
 
 from __future__ import annotations
 
-import errno
 import gc
 import os
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from catalog.catalog import Catalog, Origin
+from catalog.catalog import Catalog, Origin, attribute_of
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
-from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path, schema_message
+from catalog.errors import CatalogError, CatalogInvalid, FieldPath, did_you_mean, format_path
+from catalog.file_reading import REGULAR, catalog_files, display, read_file
 from catalog.forking import can_fork
-from catalog.rules import Known, Violation, check_rules
+from catalog.messages import REPORT_BUG, describe, rule_error, schema_errors, schema_file
+from catalog.rules import GATEWAY_KINDS, REFERENCE_KINDS, Known, Violation, ViolationKind, check_rules
 from catalog.schema import SiteInfo
 from catalog.types import ENTITY_ID_PATTERN
 from catalog.yaml_source import (
-    MAX_FILE_BYTES,
     PARSE_AHEAD_MIN_FILES,
     Locator,
     YamlProblem,
@@ -43,24 +45,10 @@ from catalog.yaml_source import (
 #: The bundled catalog: the data folders sit beside this package's modules.
 BUNDLED_CATALOG = Path(__file__).resolve().parent
 _ID = re.compile(ENTITY_ID_PATTERN)
-_IGNORED_DIRS = {"schemas", "__pycache__"}
-_YAML_SUFFIXES = (".yaml", ".yml")
 _BOM = b"\xef\xbb\xbf"
-#: Never follow a link at open time (links are resolved and checked first), never block on a FIFO
-#: that appeared after the directory listing, never translate line ends (Windows).
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-#: How a directory listing classified a `.yaml` entry (from `d_type`, without a system call).
-_REGULAR, _LINK, _SPECIAL = "regular", "link", "special"
 #: A file whose schema validation failed is retried with the offending fields removed, so its
 #: reference errors still come out in this pass. A few rounds settle nested failures.
 _REPAIR_ROUNDS = 4
-_REPORT_BUG = "this is a bug in the catalog loader; report it together with the file"
 
 
 def default_catalog_dir() -> Path:
@@ -93,7 +81,7 @@ def check_catalog(root: Path | None = None) -> tuple[Catalog | None, list[Catalo
         # comes out as a message naming the catalog, never as a traceback.
         shown = str(root or default_catalog_dir())
         return None, [
-            CatalogError(shown, 1, 1, "<file>", f"the catalog could not be checked: {_describe(exc)}", _REPORT_BUG)
+            CatalogError(shown, 1, 1, "<file>", f"the catalog could not be checked: {describe(exc)}", REPORT_BUG)
         ]
     finally:
         discard_parsed_ahead()
@@ -140,25 +128,25 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
             )
         ]
     found = _Found(root)
-    listed = list(_catalog_files(root, found.errors))
+    listed = list(catalog_files(root, found.errors))
     workers = parse_workers()
     if workers > 1 and len(listed) >= PARSE_AHEAD_MIN_FILES and can_fork():
         # Only files the loader will read: plain files in their place under a valid name.
         # What they report is reported again, in order, by the loader's own pass below.
-        placed = [p for p, kind in listed if kind == _REGULAR and _placement(root, p, "", []) is not None]
-        parse_ahead([raw for path in placed if (raw := _read_file(root, path, _REGULAR, "", []))], workers)
+        placed = [p for p, kind in listed if kind == REGULAR and _placement(root, p, "", []) is not None]
+        parse_ahead([raw for path in placed if (raw := read_file(root, path, REGULAR, "", []))], workers)
     for path, kind in listed:
         try:
             _load_file(found, path, kind)
         except Exception as exc:
             found.errors.append(
                 CatalogError(
-                    _display(root, path),
+                    display(root, path),
                     1,
                     1,
                     "<file>",
-                    f"the file could not be checked: {_describe(exc)}",
-                    _REPORT_BUG,
+                    f"the file could not be checked: {describe(exc)}",
+                    REPORT_BUG,
                 )
             )
 
@@ -168,7 +156,7 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
     if site is None and not site_reported:
         errors.append(
             CatalogError(
-                _display(root, root / "site.yaml"),
+                display(root, root / "site.yaml"),
                 1,
                 1,
                 "<file>",
@@ -183,7 +171,7 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
     for violation in _run_rules(catalog, Known(found.known), errors, trusted=site is not None):
         if site is None and _reads_the_site(violation):
             continue
-        errors.append(_rule_error(root, found.origins, violation))
+        errors.append(rule_error(root, found.origins, violation))
 
     # The reference errors of files that failed validation, checked on what validated after removal.
     if found.tainted:
@@ -196,7 +184,7 @@ def _check_catalog(root_arg: Path | None) -> tuple[Catalog | None, list[CatalogE
 
 def _load_file(found: _Found, path: Path, kind: str) -> None:
     root, errors = found.root, found.errors
-    shown = _display(root, path)
+    shown = display(root, path)
     placement = _placement(root, path, shown, errors)
     if placement is None:
         return
@@ -204,7 +192,7 @@ def _load_file(found: _Found, path: Path, kind: str) -> None:
     if folder:
         found.known[folder].add(entity_id)
     model_type = COLLECTIONS[folder] if folder else SINGLETONS[path.name]
-    raw = _read_file(root, path, kind, shown, errors)
+    raw = read_file(root, path, kind, shown, errors)
     if raw is None:
         return
     key = (folder, entity_id)
@@ -230,8 +218,8 @@ def _load_file(found: _Found, path: Path, kind: str) -> None:
     try:
         entity = model_type.model_validate(data)
     except ValidationError as exc:
-        schema = _schema_file(root, folder or None)
-        errors.extend(_pydantic_errors(shown, exc, locator, model_type, folder or None, bad_paths, schema))
+        schema = schema_file(root, folder or None)
+        errors.extend(schema_errors(shown, exc, locator, model_type, folder or None, bad_paths, schema))
         repaired, removed = _repair(model_type, data, exc)
         if repaired is None:
             return
@@ -265,203 +253,7 @@ def _keep(found: _Found, folder: str, entity_id: str, entity: BaseModel) -> None
         found.site = entity
 
 
-# --------------------------------------------------------------------------- finding and reading files
-
-
-def _catalog_files(root: Path, errors: list[CatalogError]) -> Iterator[tuple[Path, str]]:
-    """Every `.yaml`/`.yml` entry under root, depth first in name order, with how it was listed.
-
-    The walk is iterative (os.walk recurses once per level in Python 3.11) and reads each
-    entry's type from the directory listing, so a regular file costs no extra system call.
-    Folder symlinks are reported instead of being skipped in silence.
-    """
-    pending = [str(root)]
-    while pending:
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as exc:
-            errors.append(
-                CatalogError(
-                    _display(root, Path(folder)),
-                    1,
-                    1,
-                    "<file>",
-                    f"cannot list the folder: {exc.strerror or exc}",
-                    "make the folder readable (`chmod a+rx`), or remove it",
-                )
-            )
-            continue
-        subfolders: list[str] = []
-        for entry in entries:
-            name = entry.name
-            is_yaml = name.endswith(_YAML_SUFFIXES)
-            try:
-                if entry.is_symlink():
-                    if is_yaml:
-                        yield Path(entry.path), _LINK
-                    elif name not in _IGNORED_DIRS and not name.startswith(".") and entry.is_dir():
-                        errors.append(_folder_link_error(root, Path(entry.path)))
-                elif entry.is_dir(follow_symlinks=False):
-                    if name not in _IGNORED_DIRS and not name.startswith("."):
-                        subfolders.append(entry.path)
-                elif is_yaml:
-                    yield Path(entry.path), _REGULAR if entry.is_file(follow_symlinks=False) else _SPECIAL
-            except OSError:
-                # The type could not be read from the listing; opening the file will say why.
-                if is_yaml:
-                    yield Path(entry.path), _REGULAR
-        pending.extend(reversed(subfolders))
-
-
-def _folder_link_error(root: Path, path: Path) -> CatalogError:
-    target = os.path.realpath(path)
-    if _inside(root, target):
-        message = f"folder symlink to `{_display(root, Path(target))}` is not followed"
-        hint = "replace the link with the folder itself"
-    else:
-        message = f"symlink leaves the catalog directory: the folder link points to `{target}`"
-        hint = "copy the folder into the catalog; links may only point inside it"
-    return CatalogError(_display(root, path), 1, 1, "<file>", message, hint)
-
-
-def _inside(root: Path, target: str) -> bool:
-    return target.startswith(str(root) + os.sep)
-
-
-def _read_file(root: Path, path: Path, kind: str, shown: str, errors: list[CatalogError]) -> bytes | None:
-    """The file's bytes, or None after recording why it was not read (special, linked away, too big...)."""
-
-    def refuse(message: str, hint: str) -> None:
-        errors.append(CatalogError(shown, 1, 1, "<file>", message, hint))
-
-    target = str(path)
-    if kind == _LINK:
-        followed = _follow_link(root, path)
-        if isinstance(followed, tuple):
-            refuse(*followed)
-            return None
-        target = followed
-    elif kind == _SPECIAL:
-        try:
-            mode = path.lstat().st_mode
-        except OSError as exc:
-            refuse(*_unreadable(exc))
-            return None
-        refuse(*_not_regular(_file_kind(mode)))
-        return None
-    try:
-        fd = os.open(target, _OPEN_FLAGS)
-    except OSError as exc:
-        refuse(*_unreadable(exc))
-        return None
-    try:
-        st = os.fstat(fd)
-        # Checked again on the open file: the entry may have been replaced since it was listed.
-        if not stat.S_ISREG(st.st_mode):
-            refuse(*_not_regular(_file_kind(st.st_mode)))
-            return None
-        if st.st_size > MAX_FILE_BYTES:
-            refuse(*_too_large(st.st_size))
-            return None
-        raw = _read_fd(fd, st.st_size)
-    except OSError as exc:
-        refuse(*_unreadable(exc))
-        return None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_FILE_BYTES:
-        refuse(*_too_large(len(raw)))
-        return None
-    return raw
-
-
-def _read_fd(fd: int, size: int) -> bytes:
-    """Read to the end, but never more than one byte past the limit (the file may grow while read)."""
-    parts = [os.read(fd, min(size, MAX_FILE_BYTES) + 1)]
-    total = len(parts[0])
-    while total <= MAX_FILE_BYTES:
-        chunk = os.read(fd, min(1 << 16, MAX_FILE_BYTES + 1 - total))
-        if not chunk:
-            break
-        parts.append(chunk)
-        total += len(chunk)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _follow_link(root: Path, path: Path) -> str | tuple[str, str]:
-    """The real path a `.yaml` symlink leads to, or (message, hint) saying why it is refused."""
-    try:
-        link = str(path.readlink())
-    except OSError:
-        link = "?"
-    try:
-        st = path.stat()
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return (
-                f"symlink loop: `{path.name}` -> `{link}` never reaches a file",
-                "replace the link with the file it should point to",
-            )
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return (
-                f"dangling symlink: it points to `{link}`, which does not exist",
-                "point the link at an existing file inside the catalog, or delete it",
-            )
-        return _unreadable(exc)
-    target = os.path.realpath(path)
-    kind = _file_kind(st.st_mode)
-    if not _inside(root, target):
-        what = f" ({kind})" if kind else ""
-        return (
-            f"symlink leaves the catalog directory: it points to `{target}`{what}",
-            "copy the file into the catalog; links may only point inside it",
-        )
-    if kind:
-        return _not_regular(f"{kind} (through the symlink to `{_display(root, Path(target))}`)")
-    return target
-
-
-def _file_kind(mode: int) -> str:
-    """What a non-regular file is, in words; empty for a regular file."""
-    if stat.S_ISREG(mode):
-        return ""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
-
-
-def _not_regular(kind: str) -> tuple[str, str]:
-    return (
-        f"not a regular file: it is {kind}, so it was not read",
-        "catalog entries are regular YAML files; delete it or replace it with one",
-    )
-
-
-def _unreadable(exc: OSError) -> tuple[str, str]:
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "cannot read the file: permission denied", "make it readable (`chmod a+r FILE`)"
-    return (
-        f"cannot read the file: {exc.strerror or exc}",
-        "check that the file exists and is readable, then run the check again",
-    )
-
-
-def _too_large(size: int) -> tuple[str, str]:
-    return (
-        f"the file is {size / 1024 / 1024:.1f} MiB; a catalog file may be at most {MAX_FILE_BYTES // 1024 // 1024} MiB,"
-        " so it was not read",
-        "a catalog entry is a few KiB of YAML; check that this is the right file, or split it into several entries",
-    )
+# --------------------------------------------------------------------------- where a file belongs
 
 
 def _check_schema_line(raw: bytes, folder: str | None, shown: str, errors: list[CatalogError]) -> None:
@@ -480,23 +272,6 @@ def _check_schema_line(raw: bytes, folder: str | None, shown: str, errors: list[
                 f"make line 1 `{expected}`",
             )
         )
-
-
-def _display(root: Path, path: Path) -> str:
-    """File names in messages are relative to the working directory when possible."""
-    # os.path is used on purpose: pathlib.relative_to was a tenth of the load time for large catalogs.
-    try:
-        cwd = os.getcwd()  # noqa: PTH109
-    except OSError:  # the working directory was deleted
-        return str(path)
-    return os.path.relpath(path, cwd) if str(path).startswith(cwd + os.sep) else str(path)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    if len(text) > 200:
-        text = text[:200] + "…"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 _FOLDERS_TEXT = ", ".join(f"{f}/" for f in COLLECTIONS)
@@ -556,183 +331,7 @@ def _placement(root: Path, path: Path, shown: str, errors: list[CatalogError]) -
     return folder, entity_id
 
 
-# --------------------------------------------------------------------------- schema errors
-
-
-def _pydantic_errors(
-    shown: str,
-    exc: ValidationError,
-    locator: Locator,
-    model_type: type[BaseModel],
-    folder: str | None,
-    reported: list[FieldPath],
-    schema: str | None = None,
-) -> Iterable[CatalogError]:
-    for err in exc.errors(include_url=False):
-        loc: FieldPath = tuple(err["loc"])
-        if any(loc[: len(path)] == path for path in reported):
-            continue  # the value was already reported when the YAML was read
-        line, column = locator.locate(loc)
-        kind = err["type"]
-        message = schema_message(err)
-        ctx: dict[str, Any] = err.get("ctx") or {}
-        hint: str | None = None
-        if kind == "extra_forbidden":
-            name = str(loc[-1])
-            message = f"unknown field `{name}`"
-            hint = did_you_mean(name, _field_names(model_type, loc[:-1])) or "remove it; the schema lists every field"
-        elif kind == "missing":
-            message = f"required field `{loc[-1]}` is missing"
-            hint = f"add `{loc[-1]}:`"
-        elif kind in ("enum", "literal_error"):
-            choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-            got = err.get("input")
-            hint = (did_you_mean(got, choices) if isinstance(got, str) else None) or (
-                f"use one of {', '.join(f'`{c}`' for c in choices)}" if choices else None
-            )
-        elif kind in ("value_error", "assertion_error") and "; " in message:
-            # The schema's own checks say "what is wrong; what to do".
-            message, hint = message.split("; ", 1)
-        yield CatalogError(
-            shown,
-            line,
-            column,
-            format_path(loc),
-            message,
-            hint or _schema_hint(kind, message, ctx, _field_description(model_type, loc), folder, schema),
-        )
-
-
-#: Hints for pydantic's error types, by type; `{…}` fields come from the error's context.
-_SCHEMA_HINTS = {
-    "int_parsing": "write a whole number such as `8`, without quotes or units",
-    "int_type": "write a whole number such as `8`, without quotes or units",
-    "int_from_float": "write a whole number such as `8`, without quotes or units",
-    "int_parsing_size": "the number is too large; check it for a typo",
-    "float_parsing": "write a number such as `1.5`, without quotes or units",
-    "float_type": "write a number such as `1.5`, without quotes or units",
-    "finite_number": "write the actual figure; infinity and NaN are not catalog values",
-    "bool_parsing": "write `true` or `false`",
-    "bool_type": "write `true` or `false`",
-    "string_type": "write text; quote it if YAML reads it as a number, a date or `yes`/`no`",
-    "string_too_long": "shorten it to at most {max_length} characters",
-    "too_short": "give at least {min_length} item(s)",
-    "too_long": "give at most {max_length} item(s)",
-    "greater_than": "use a number greater than {gt}",
-    "greater_than_equal": "use {ge} or more",
-    "less_than": "use a number less than {lt}",
-    "less_than_equal": "use {le} or less",
-    "date_type": "write the date as YYYY-MM-DD, e.g. `2024-06-30`",
-    "date_parsing": "write the date as YYYY-MM-DD, e.g. `2024-06-30`",
-    "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. `2024-06-30`",
-    "date_from_datetime_inexact": "write the date as YYYY-MM-DD, without a time",
-    "datetime_type": "write the time as YYYY-MM-DDTHH:MM:SSZ, e.g. `2024-06-30T12:00:00Z`",
-    "datetime_parsing": "write the time as YYYY-MM-DDTHH:MM:SSZ, e.g. `2024-06-30T12:00:00Z`",
-    "datetime_from_date_parsing": "write the time as YYYY-MM-DDTHH:MM:SSZ, e.g. `2024-06-30T12:00:00Z`",
-    "list_type": "write a list: `[a, b]`, or one `- item` line per entry",
-    "set_type": "write a list: `[a, b]`, or one `- item` line per entry",
-    "tuple_type": "write a list: `[a, b]`, or one `- item` line per entry",
-    "dict_type": "write a mapping: indented `field: value` lines under this key",
-    "model_type": "write a mapping: indented `field: value` lines under this key",
-    "model_attributes_type": "write a mapping: indented `field: value` lines under this key",
-}
-
-
-#: "a recommendation needs `deployment` or `backend`", "an option needs `next` (another question) or `recommend` ..."
-_NEEDS = re.compile(r"\bneeds `([^`]+)`(?:[^`]*? or `([^`]+)`)?")
-
-
-def _schema_file(root: Path, folder: str | None) -> str:
-    """The JSON Schema of a folder's files as a hint names it: the catalog's own copy (`schemas/X.json`, what
-    each file's first line points at) when it has one, else the copy in this package, so that a hint never
-    names a file the catalog lacks."""
-    name = f"{folder or 'site'}.json"
-    return f"schemas/{name}" if (root / "schemas" / name).is_file() else str(_PACKAGE_SCHEMAS / name)
-
-
-#: The JSON Schemas this package generates (`python -m catalog schema`).
-_PACKAGE_SCHEMAS = Path(__file__).resolve().parent / "schemas"
-
-
-def _schema_hint(
-    kind: str,
-    message: str,
-    ctx: dict[str, Any],
-    description: str | None,
-    folder: str | None,
-    schema: str | None = None,
-) -> str:
-    """The fix for one schema error: by error type, else the field's own description, else the schema file."""
-    if kind == "string_too_short":
-        minimum = ctx.get("min_length", 1)
-        return "write some text, or leave the field out" if minimum == 1 else f"write at least {minimum} characters"
-    if kind == "string_pattern_mismatch" and description:
-        return f"expected: {description}"
-    if kind in ("value_error", "assertion_error"):
-        # A check across fields (a model validator); the field description would not name the fix.
-        needs = _NEEDS.search(message)
-        if needs:
-            first, second = needs.groups()
-            return f"add `{first}:`" + (f" or `{second}:`" if second else "")
-        if message.endswith(" twice"):
-            return "remove the repeated entry"
-        return "correct or remove one of the fields the message names, so that they agree"
-    template = _SCHEMA_HINTS.get(kind)
-    if template is not None:
-        # `ge=0` on a float field arrives as 0.0; "use 0 or more" reads better.
-        numbers = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in ctx.items()}
-        try:
-            return template.format(**numbers)
-        except (KeyError, IndexError, ValueError):
-            pass
-    if description:
-        return f"expected: {description}"
-    schema = schema or (f"schemas/{folder}.json" if folder else "schemas/site.json")
-    return f"change the value so that it meets the rule above; `{schema}` describes every field"
-
-
-def _field_description(model_type: type[BaseModel], loc: FieldPath) -> str | None:
-    """The schema's description of the field an error is about (its docstring or its type's description)."""
-    current: Any = model_type
-    info = None
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            break
-        found = current.model_fields.get(part)
-        if found is None:
-            break
-        info = found
-        current = _inner_model(found.annotation)
-    description = info.description if info is not None else None
-    return " ".join(description.split()) if description else None
-
-
-def _field_names(model_type: type[BaseModel], parent: FieldPath) -> set[str]:
-    """Field names of the sub-model at `parent`, for "did you mean" on unknown fields."""
-    current: Any = model_type
-    for part in parent:
-        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
-            continue
-        info = current.model_fields.get(part)
-        if info is None:
-            return set()
-        current = _inner_model(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return set(current.model_fields)
-    return set()
-
-
-def _inner_model(annotation: Any) -> Any:
-    """The BaseModel inside `X | None`, `list[X]` or `dict[str, X]`, if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+# --------------------------------------------------------------------------- repairing a file with schema errors
 
 
 def _repair(
@@ -792,7 +391,7 @@ def _make_catalog(
         root=root,
         site=site,
         origins=origins,
-        **{folder.replace("-", "_"): dict(sorted(items.items())) for folder, items in entities.items()},  # type: ignore[arg-type]
+        **{attribute_of(folder): dict(sorted(items.items())) for folder, items in entities.items()},  # type: ignore[arg-type]
     )
 
 
@@ -808,12 +407,12 @@ def _run_rules(catalog: Catalog, known: Known, errors: list[CatalogError], *, tr
         if trusted:
             errors.append(
                 CatalogError(
-                    _display(catalog.root, catalog.root),
+                    display(catalog.root, catalog.root),
                     1,
                     1,
                     "<file>",
-                    f"the cross-file checks could not run: {_describe(exc)}",
-                    _REPORT_BUG,
+                    f"the cross-file checks could not run: {describe(exc)}",
+                    REPORT_BUG,
                 )
             )
         return []
@@ -826,39 +425,16 @@ def _placeholder_site() -> SiteInfo:
 
 def _reads_the_site(violation: Violation) -> bool:
     """Rules about gateways compare against site.yaml's `gateways:`; without a valid one they cannot be trusted."""
-    return violation.path[:1] == ("gateway",) or "gateway" in violation.message
-
-
-def _rule_error(root: Path, origins: dict[tuple[str, str], Origin], violation: Violation) -> CatalogError:
-    origin = origins[(violation.folder, violation.entity_id)]
-    line, column = origin.locator.locate(violation.path)
-    return CatalogError(
-        _display(root, origin.path),
-        line,
-        column,
-        format_path(violation.path),
-        violation.message,
-        violation.hint or _rule_hint(violation),
-    )
-
-
-def _rule_hint(violation: Violation) -> str:
-    """A fix for the few rule results that come without one (no close match to suggest)."""
-    last = violation.path[-1] if violation.path else ""
-    if last == "root":
-        return "set `root` to the id of one of the questions under `nodes:`"
-    if last == "next":
-        return "point `next` at the id of a question under `nodes:`, or answer with `recommend:` instead"
-    return "change the value so that the rule above holds"
+    return violation.kind in GATEWAY_KINDS
 
 
 def _tainted_reference_errors(found: _Found, site: SiteInfo | None) -> Iterable[CatalogError]:
     """Reference errors ("unknown model `x`") of files that also have schema errors.
 
-    The rules run on those files' repaired entities alone. Only references to other files are
+    The rules run on those files' repaired entities alone. Only references (`REFERENCE_KINDS`) are
     reported: they compare a value exactly as written against ids that do not depend on the repair.
-    Anything else (claims, tree shape, a reference to a node of the same file) could be an
-    artefact of the values that were removed, and comes out once the schema errors are fixed.
+    Anything else (claims, tree shape, a reference to a node of a tree that lost nodes in the repair)
+    could be an artefact of the values that were removed, and comes out once the schema errors are fixed.
     """
     entities: dict[str, dict[str, BaseModel]] = {folder: {} for folder in COLLECTIONS}
     repaired_site = site
@@ -870,12 +446,12 @@ def _tainted_reference_errors(found: _Found, site: SiteInfo | None) -> Iterable[
     catalog = _make_catalog(found.root, repaired_site or _placeholder_site(), entities, found.origins)
     for violation in _run_rules(catalog, Known(found.known), found.errors, trusted=False):
         owner = found.tainted.get((violation.folder, violation.entity_id))
-        if owner is None or not violation.message.startswith("unknown "):
+        if owner is None or violation.kind not in REFERENCE_KINDS:
             continue
         if any(violation.path[: len(path)] == path for path in owner.removed):
             continue
-        if violation.message.startswith("unknown node") and any(p[:1] == ("nodes",) for p in owner.removed):
+        if violation.kind is ViolationKind.unknown_node and any(p[:1] == ("nodes",) for p in owner.removed):
             continue
         if site is None and _reads_the_site(violation):
             continue
-        yield _rule_error(found.root, found.origins, violation)
+        yield rule_error(found.root, found.origins, violation)

@@ -1,6 +1,8 @@
 """Rules that span more than one entity: references, uniqueness and claims that must agree.
 
-Each rule is a generator of `Violation`s, so one pass reports every broken rule.
+Each rule is a generator of `Violation`s, so one pass reports every broken rule; each violation carries
+its kind, which is what the loader decides by. References are declared on the schema's fields
+(`catalog.types.RefersTo`) and checked by one rule, `references_resolve`.
 Rules only see entities that passed schema validation; a reference to an entity
 that exists but is itself invalid is not reported twice.
 """
@@ -9,24 +11,82 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from catalog.advice import Answer, answers
 from catalog.catalog import Catalog
 from catalog.claims import Capability, EndpointKind
 from catalog.collections import ENTITY_KINDS
 from catalog.errors import FieldPath, did_you_mean
-from catalog.schema import Recommendation, SourceRef, TreeNode
-from catalog.types import BackendKind, DeploymentStatus, Modality, ModelKind
+from catalog.references import references
+from catalog.schema import Recommendation, TreeNode
+from catalog.types import GATEWAYS, BackendKind, DeploymentStatus, Modality, ModelKind
 from catalog.vram import estimate
+
+
+class ViolationKind(StrEnum):
+    """What a rule found. Code that treats violations differently decides by this, never by a message's words."""
+
+    unknown_reference = "unknown-reference"
+    """An id that names no file of the folder its field refers to."""
+    unknown_gateway = "unknown-gateway"
+    """A gateway that site.yaml's `gateways:` does not declare."""
+    unknown_node = "unknown-node"
+    """An option's `next` that names no question of its own tree."""
+    tree_shape = "tree-shape"
+    """A tree whose root is no question, a question the root never reaches, or questions that loop."""
+    inactive_advice = "inactive-advice"
+    """A pick or recommendation of a deployment that is not active."""
+    foreign_fleet = "foreign-fleet"
+    """Advice that names another fleet's deployment."""
+    second_answer = "second-answer"
+    """A second, different plain answer of one fleet for one task."""
+    successor_loop = "successor-loop"
+    """Successors that lead back to where they started."""
+    inferred_unset = "inferred-unset"
+    """An `inferred:` entry for a field the file does not set."""
+    claim_mismatch = "claim-mismatch"
+    """A deployment claims what its model or backend cannot do."""
+    gateway_alias_missing = "gateway-alias-missing"
+    """A deployment routed through a gateway without the alias clients send."""
+    gateway_alias_shared = "gateway-alias-shared"
+    """An alias that several deployments use outside one deliberate group of one gateway."""
+    gateway_fallback = "gateway-fallback"
+    """A gateway fallback that names an alias the gateway does not route."""
+    gateway_key = "gateway-key"
+    """A routed deployment whose provider sends an API key, without naming the key's variable."""
+    gateway_of_fleet = "gateway-of-fleet"
+    """A deployment routed through a gateway other than its fleet's."""
+
+
+#: References to other files (or to site.yaml's gateways): what is still checked on a file with schema errors.
+REFERENCE_KINDS = frozenset(
+    {ViolationKind.unknown_reference, ViolationKind.unknown_gateway, ViolationKind.unknown_node}
+)
+#: The gateway rules. Without a valid site.yaml, which declares the gateways, they are not reported: what they
+#: compare against is missing, and the site's own errors say what to fix first.
+GATEWAY_KINDS = frozenset(
+    {
+        ViolationKind.unknown_gateway,
+        ViolationKind.gateway_alias_missing,
+        ViolationKind.gateway_alias_shared,
+        ViolationKind.gateway_fallback,
+        ViolationKind.gateway_key,
+        ViolationKind.gateway_of_fleet,
+    }
+)
 
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule: what kind, where (folder, id, field path), what is wrong, and the fix."""
+
+    kind: ViolationKind
     folder: str
     entity_id: str
     path: FieldPath
     message: str
-    hint: str | None = None
+    hint: str
 
 
 @dataclass(frozen=True)
@@ -35,94 +95,55 @@ class Known:
 
     ids: dict[str, set[str]]
 
-    def check(self, folder: str, wanted: str, where: tuple[str, str, FieldPath], what: str) -> Iterator[Violation]:
-        if wanted not in self.ids.get(folder, set()):
-            hint = did_you_mean(wanted, self.ids.get(folder, set())) or f"add `{folder}/{wanted}.yaml`"
-            yield Violation(*where, f"unknown {what} `{wanted}`", hint)
-
 
 Rule = Callable[[Catalog, Known], Iterator[Violation]]
 
-
-def _source_refs(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, SourceRef]]:
-    groups = {kind.folder: catalog.entities(kind.folder) for kind in ENTITY_KINDS if kind.folder != "sources"}
-    groups[""] = catalog.entities("")
-    for folder, entities in groups.items():
-        for entity_id, entity in entities.items():
-            for index, ref in enumerate(getattr(entity, "sources", [])):
-                yield folder, entity_id, ("sources", index), ref
-            if folder == "deployments":
-                for index, reported in enumerate(catalog.deployments[entity_id].reported):
-                    yield folder, entity_id, ("reported", index, "source"), reported.source
+#: The noun of each reference target in messages ("unknown glossary term `x`").
+_NOUNS = {kind.folder: kind.noun for kind in ENTITY_KINDS} | {GATEWAYS: "gateway"}
 
 
 def references_resolve(catalog: Catalog, known: Known) -> Iterator[Violation]:
-    for folder, entity_id, path, ref in _source_refs(catalog):
-        yield from known.check("sources", ref.source, (folder, entity_id, (*path, "source")), "source")
-    for model_id, model in catalog.models.items():
-        if model.hub:
-            yield from known.check("hubs", model.hub.hub, ("models", model_id, ("hub", "hub")), "hub")
+    """Every field declared as a reference (`catalog.types.RefersTo`) names an entity that exists.
+
+    Ids are looked up among every file of the folder, valid or not, so a file with schema errors of its own
+    is not also reported as missing; gateways among site.yaml's `gateways:`.
+    """
+    gateways = catalog.site.gateways
+    for folder in ("", *(kind.folder for kind in ENTITY_KINDS)):
+        for entity_id, entity in catalog.entities(folder).items():
+            for path, target, wanted in references(entity):
+                if target == GATEWAYS:
+                    if wanted not in gateways:
+                        hint = did_you_mean(wanted, gateways) or "add it under `gateways:` in site.yaml"
+                        yield Violation(
+                            ViolationKind.unknown_gateway, folder, entity_id, path, f"unknown gateway `{wanted}`", hint
+                        )
+                    continue
+                ids = known.ids.get(target, set())
+                if wanted not in ids:
+                    hint = did_you_mean(wanted, ids) or f"add `{target}/{wanted}.yaml`"
+                    yield Violation(
+                        ViolationKind.unknown_reference,
+                        folder,
+                        entity_id,
+                        path,
+                        f"unknown {_NOUNS[target]} `{wanted}`",
+                        hint,
+                    )
+
+
+def gateways_have_aliases(catalog: Catalog, known: Known) -> Iterator[Violation]:
+    """A deployment routed through a gateway says which alias clients send for it."""
     for dep_id, dep in catalog.deployments.items():
-        if dep.gateway is not None and dep.gateway not in catalog.site.gateways:
-            hint = did_you_mean(dep.gateway, catalog.site.gateways) or "add it under `gateways:` in site.yaml"
-            yield Violation("deployments", dep_id, ("gateway",), f"unknown gateway `{dep.gateway}`", hint)
         if dep.gateway is not None and dep.gateway_alias is None:
             yield Violation(
+                ViolationKind.gateway_alias_missing,
                 "deployments",
                 dep_id,
                 ("gateway",),
                 "a gateway is set but `gateway_alias` is missing",
                 "add the alias clients send to that gateway",
             )
-        yield from known.check("models", dep.model, ("deployments", dep_id, ("model",)), "model")
-        yield from known.check("backends", dep.backend, ("deployments", dep_id, ("backend",)), "backend")
-    for folder, entity_id, fleet_ref in _scoped(catalog):
-        yield from known.check("fleets", fleet_ref, (folder, entity_id, ("fleet",)), "fleet")
-    for cat_id, cat in catalog.choosers.items():
-        yield from known.check("tasks", cat.task, ("choosers", cat_id, ("task",)), "task")
-    for uc_id, uc in catalog.use_cases.items():
-        if uc.task is not None:
-            yield from known.check("tasks", uc.task, ("use-cases", uc_id, ("task",)), "task")
-    for fleet_id, fleet in catalog.fleets.items():
-        if fleet.gateway is not None and fleet.gateway not in catalog.site.gateways:
-            hint = did_you_mean(fleet.gateway, catalog.site.gateways) or "add it under `gateways:` in site.yaml"
-            yield Violation("fleets", fleet_id, ("gateway",), f"unknown gateway `{fleet.gateway}`", hint)
-        for index, server in enumerate(fleet.servers):
-            yield from known.check(
-                "backends", server.backend, ("fleets", fleet_id, ("servers", index, "backend")), "backend"
-            )
-        for index, row in enumerate(fleet.quick_reference):
-            if row.task is not None:
-                yield from known.check(
-                    "tasks", row.task, ("fleets", fleet_id, ("quick_reference", index, "task")), "task"
-                )
-        if fleet.gateway_example is not None:
-            for index, dep_id in enumerate(fleet.gateway_example.deployments):
-                yield from known.check(
-                    "deployments", dep_id, ("fleets", fleet_id, ("gateway_example", "deployments", index)), "deployment"
-                )
-    for term_id, term in catalog.glossary.items():
-        for index, other in enumerate(term.see_also):
-            yield from known.check("glossary", other, ("glossary", term_id, ("see_also", index)), "glossary term")
-    for mig_id, mig in catalog.migrations.items():
-        for attr in ("from_backend", "to_backend"):
-            yield from known.check("backends", getattr(mig, attr), ("migrations", mig_id, (attr,)), "backend")
-    for cat_id, cat in catalog.choosers.items():
-        for field_name in ("picks", "unavailable"):
-            for index, pick in enumerate(getattr(cat, field_name)):
-                yield from known.check(
-                    "deployments",
-                    pick.deployment,
-                    ("choosers", cat_id, (field_name, index, "deployment")),
-                    "deployment",
-                )
-    for folder, entity_id, path, rec in _recommendations(catalog):
-        if rec.deployment is not None:
-            yield from known.check(
-                "deployments", rec.deployment, (folder, entity_id, (*path, "deployment")), "deployment"
-            )
-        if rec.backend is not None:
-            yield from known.check("backends", rec.backend, (folder, entity_id, (*path, "backend")), "backend")
 
 
 def _recommendations(catalog: Catalog) -> Iterator[tuple[str, str, FieldPath, Recommendation]]:
@@ -151,6 +172,7 @@ def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Viola
         for index, pick in enumerate(cat.picks):
             if status := inactive(pick.deployment):
                 yield Violation(
+                    ViolationKind.inactive_advice,
                     "choosers",
                     cat_id,
                     ("picks", index, "deployment"),
@@ -160,6 +182,7 @@ def recommendations_are_active(catalog: Catalog, known: Known) -> Iterator[Viola
     for folder, entity_id, path, rec in _recommendations(catalog):
         if rec.deployment is not None and (status := inactive(rec.deployment)):
             yield Violation(
+                ViolationKind.inactive_advice,
                 folder,
                 entity_id,
                 (*path, "deployment"),
@@ -172,22 +195,25 @@ def tree_nodes_connect(catalog: Catalog, known: Known) -> Iterator[Violation]:
     for tree_id, tree in catalog.trees.items():
         if tree.root not in tree.nodes:
             yield Violation(
+                ViolationKind.tree_shape,
                 "trees",
                 tree_id,
                 ("root",),
                 f"root `{tree.root}` is not a node of this tree",
-                did_you_mean(tree.root, tree.nodes),
+                did_you_mean(tree.root, tree.nodes) or "set `root` to the id of one of the questions under `nodes:`",
             )
             continue
         for node_id, node in tree.nodes.items():
             for index, option in enumerate(node.options):
                 if option.next is not None and option.next not in tree.nodes:
                     yield Violation(
+                        ViolationKind.unknown_node,
                         "trees",
                         tree_id,
                         ("nodes", node_id, "options", index, "next"),
                         f"unknown node `{option.next}`",
-                        did_you_mean(option.next, tree.nodes),
+                        did_you_mean(option.next, tree.nodes)
+                        or "point `next` at the id of a question under `nodes:`, or answer with `recommend:` instead",
                     )
         seen: set[str] = set()
         stack = [tree.root]
@@ -199,6 +225,7 @@ def tree_nodes_connect(catalog: Catalog, known: Known) -> Iterator[Violation]:
             stack.extend(o.next for o in tree.nodes[node_id].options if o.next)
         for node_id in sorted(set(tree.nodes) - seen):
             yield Violation(
+                ViolationKind.tree_shape,
                 "trees",
                 tree_id,
                 ("nodes", node_id),
@@ -215,6 +242,7 @@ def _cycles(tree_id: str, root: str, nodes: dict[str, TreeNode]) -> Iterator[Vio
     def visit(node_id: str, path: tuple[str, ...]) -> Iterator[Violation]:
         if node_id in path:
             yield Violation(
+                ViolationKind.tree_shape,
                 "trees",
                 tree_id,
                 ("nodes", node_id),
@@ -240,6 +268,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
         if model is not None:
             if EndpointKind.fim in dep.endpoints and model.kind is not ModelKind.base:
                 yield Violation(
+                    ViolationKind.claim_mismatch,
                     *where,
                     ("endpoints", dep.endpoints.index(EndpointKind.fim)),
                     f"FIM is claimed but model `{dep.model}` is `{model.kind.value}`, not `base`",
@@ -247,6 +276,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
                 )
             if EndpointKind.embeddings in dep.endpoints and model.kind is not ModelKind.embedding:
                 yield Violation(
+                    ViolationKind.claim_mismatch,
                     *where,
                     ("endpoints", dep.endpoints.index(EndpointKind.embeddings)),
                     f"embeddings are claimed but model `{dep.model}` is `{model.kind.value}`",
@@ -254,6 +284,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
                 )
             if Capability.vision in dep.capabilities and Modality.image not in model.input_modalities:
                 yield Violation(
+                    ViolationKind.claim_mismatch,
                     *where,
                     ("capabilities", dep.capabilities.index(Capability.vision)),
                     f"vision is claimed but model `{dep.model}` does not take image input",
@@ -263,6 +294,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
             served = dep.serving.max_model_len
             if native is not None and served is not None and served > native:
                 yield Violation(
+                    ViolationKind.claim_mismatch,
                     *where,
                     ("serving", "max_model_len"),
                     f"served context {served} exceeds the model's native context {native}",
@@ -274,6 +306,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
             capacity_gib = hw.gpu_count * hw.gpu_memory_gb * 1e9 / 2**30
             if weights.weights_gib > capacity_gib:
                 yield Violation(
+                    ViolationKind.claim_mismatch,
                     *where,
                     ("hardware",),
                     f"the weights alone need about {weights.weights_gib:.1f} GiB but {hw.gpu_count}× "
@@ -283,6 +316,7 @@ def claims_match_model(catalog: Catalog, known: Known) -> Iterator[Violation]:
         vllm = backend is not None and backend.kind is BackendKind.vllm
         if vllm and Capability.tools in dep.capabilities and not dep.serving.tool_call_parser:
             yield Violation(
+                ViolationKind.claim_mismatch,
                 *where,
                 ("capabilities", dep.capabilities.index(Capability.tools)),
                 "tool calling on vLLM needs a tool-call parser",
@@ -304,6 +338,7 @@ def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
             dep = catalog.deployments[dep_id]
             if dep.gateway != first.gateway:
                 yield Violation(
+                    ViolationKind.gateway_alias_shared,
                     "deployments",
                     dep_id,
                     ("gateway",),
@@ -315,6 +350,7 @@ def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
         if not grouped:
             for dep_id in dep_ids[1:]:
                 yield Violation(
+                    ViolationKind.gateway_alias_shared,
                     "deployments",
                     dep_id,
                     ("gateway_alias",),
@@ -325,6 +361,7 @@ def aliases_are_unique(catalog: Catalog, known: Known) -> Iterator[Violation]:
         for dep_id in dep_ids:
             if dep_id not in grouped:
                 yield Violation(
+                    ViolationKind.gateway_alias_shared,
                     "deployments",
                     dep_id,
                     ("gateway_alias",),
@@ -347,6 +384,7 @@ def fallbacks_name_aliases(catalog: Catalog, known: Known) -> Iterator[Violation
                     if alias not in routed:
                         hint = did_you_mean(alias, routed) or f"route a deployment as `{alias}` through `{gateway_id}`"
                         yield Violation(
+                            ViolationKind.gateway_fallback,
                             "",
                             "site",
                             ("gateways", gateway_id, field, index, *path),
@@ -371,6 +409,7 @@ def gateway_entries_name_their_keys(catalog: Catalog, known: Known) -> Iterator[
         if provider in KEYLESS_PROVIDERS or gateway_key_env(dep):
             continue
         yield Violation(
+            ViolationKind.gateway_key,
             "deployments",
             dep_id,
             ("gateway_alias",),
@@ -379,13 +418,6 @@ def gateway_entries_name_their_keys(catalog: Catalog, known: Known) -> Iterator[
             "name the variable that holds the key in `route.api_key_env` (for a server that checks no key, any "
             "value will do) or `endpoint.api_key_env`",
         )
-
-
-def _scoped(catalog: Catalog) -> Iterator[tuple[str, str, str]]:
-    """(folder, id, fleet) of every entity that belongs to a fleet."""
-    for folder in ("deployments", "choosers", "trees", "use-cases", "workloads", "migrations"):
-        for entity_id, entity in catalog.entities(folder).items():
-            yield folder, entity_id, entity.fleet  # type: ignore[attr-defined]
 
 
 def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Violation]:
@@ -405,6 +437,7 @@ def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Viola
             for index, pick in enumerate(getattr(cat, field_name)):
                 if other := foreign(pick.deployment, cat.fleet):
                     yield Violation(
+                        ViolationKind.foreign_fleet,
                         "choosers",
                         cat_id,
                         (field_name, index, "deployment"),
@@ -415,6 +448,7 @@ def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Viola
         fleet = catalog.entities(folder)[entity_id].fleet if folder != "fleets" else entity_id  # type: ignore[attr-defined]
         if other := foreign(rec.deployment, fleet):
             yield Violation(
+                ViolationKind.foreign_fleet,
                 folder,
                 entity_id,
                 (*path, "deployment"),
@@ -427,6 +461,7 @@ def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Viola
         for index, dep_id in enumerate(fleet_entity.gateway_example.deployments):
             if other := foreign(dep_id, fleet_id):
                 yield Violation(
+                    ViolationKind.foreign_fleet,
                     "fleets",
                     fleet_id,
                     ("gateway_example", "deployments", index),
@@ -438,6 +473,7 @@ def advice_names_its_own_fleet(catalog: Catalog, known: Known) -> Iterator[Viola
         known_gateway = dep.gateway in catalog.site.gateways  # an unknown one is reported by references_resolve
         if known_gateway and fleet_gateway is not None and dep.gateway != fleet_gateway:
             yield Violation(
+                ViolationKind.gateway_of_fleet,
                 "deployments",
                 dep_id,
                 ("gateway",),
@@ -459,6 +495,7 @@ def one_answer_per_task(catalog: Catalog, known: Known) -> Iterator[Violation]:
         seen = first.setdefault((answer.fleet, answer.task), answer)
         if seen.deployment != answer.deployment:
             yield Violation(
+                ViolationKind.second_answer,
                 answer.folder,
                 answer.entity_id,
                 (*answer.path, "deployment"),
@@ -475,8 +512,7 @@ def successors_resolve_without_cycles(catalog: Catalog, known: Known) -> Iterato
         if dep.successor is None:
             continue
         if dep.successor not in catalog.deployments:
-            yield from known.check("deployments", dep.successor, ("deployments", dep_id, ("successor",)), "deployment")
-            continue
+            continue  # an unknown one is reported by `references_resolve`, an invalid one by its own file
         chain = [dep_id]
         current: str | None = dep.successor
         while current is not None and current in catalog.deployments and current not in chain:
@@ -485,6 +521,7 @@ def successors_resolve_without_cycles(catalog: Catalog, known: Known) -> Iterato
         if current is not None and current in chain[chain.index(current) :] and dep_id in chain[chain.index(current) :]:
             loop = " -> ".join([*chain[chain.index(current) :], current])
             yield Violation(
+                ViolationKind.successor_loop,
                 "deployments",
                 dep_id,
                 ("successor",),
@@ -495,7 +532,7 @@ def successors_resolve_without_cycles(catalog: Catalog, known: Known) -> Iterato
 
 def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]:
     """An `inferred:` entry must name a field the file sets, or it marks nothing."""
-    for folder in ("deployments", "models"):
+    for folder in (kind.folder for kind in ENTITY_KINDS if "inferred" in kind.model.model_fields):
         for entity_id, entity in catalog.entities(folder).items():
             data = entity.model_dump()
             for index, inferred in enumerate(entity.inferred):  # type: ignore[attr-defined]
@@ -504,6 +541,7 @@ def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]
                     value = value.get(part) if isinstance(value, dict) else None
                 if value is None:
                     yield Violation(
+                        ViolationKind.inferred_unset,
                         folder,
                         entity_id,
                         ("inferred", index, "field"),
@@ -514,6 +552,7 @@ def inferred_fields_exist(catalog: Catalog, known: Known) -> Iterator[Violation]
 
 RULES: tuple[Rule, ...] = (
     references_resolve,
+    gateways_have_aliases,
     advice_names_its_own_fleet,
     one_answer_per_task,
     successors_resolve_without_cycles,

@@ -17,17 +17,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from catalog.claims import CLAIM_NAME_PATTERN, Capability, EndpointKind
 from catalog.types import (
+    BackendId,
     BackendKind,
+    DeploymentId,
     DeploymentStatus,
     EditUri,
     EntityId,
     EnvVarName,
     FamilyName,
     FimToken,
+    FleetId,
     GatewayAlias,
+    GatewayId,
+    GlossaryTermId,
     HttpUrl,
+    HubId,
     HubRepoId,
     Modality,
+    ModelId,
     ModelKind,
     NonNegativeUsd,
     OneLine,
@@ -36,6 +43,8 @@ from catalog.types import (
     Quantization,
     Rating,
     ServedName,
+    SourceId,
+    TaskId,
     Tokens,
     UrlPath,
 )
@@ -77,7 +86,7 @@ def _takes_number(annotation: Any) -> bool:
 class SourceRef(Strict):
     """Where a fact comes from: a document in `sources/`, and optionally the section."""
 
-    source: EntityId
+    source: SourceId
     """Id of a file in `sources/`."""
     section: str | None = None
     """Heading or table in that document that states the fact."""
@@ -142,7 +151,7 @@ class Architecture(Strict):
 
 
 class HubLink(Strict):
-    hub: EntityId
+    hub: HubId
     """Id of a file in `hubs/` (e.g. `huggingface`, `modelscope`)."""
     repo_id: HubRepoId
     """Repository on that hub."""
@@ -542,15 +551,15 @@ class GatewayRoute(Strict):
 class Deployment(Strict):
     """One served instance of a model on a backend: one file per deployment in `deployments/`."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Id of the file in `fleets/`: whose servers these are and whose advice names them."""
-    model: EntityId
+    model: ModelId
     """Id of the file in `models/` whose weights this serves."""
-    backend: EntityId
+    backend: BackendId
     """Id of the file in `backends/` that serves it."""
     served_name: ServedName
     gateway_alias: GatewayAlias | None = None
-    gateway: EntityId | None = None
+    gateway: GatewayId | None = None
     """Id of the gateway in `site.yaml` `gateways:` that routes `gateway_alias` here."""
     route: GatewayRoute | None = None
     """How the gateway reaches this deployment (group, limits, timeouts, API version, headers)."""
@@ -582,7 +591,7 @@ class Deployment(Strict):
     """Evidence older than this many days shows as stale."""
     retires_on: dt.date | None = None
     """The day this deployment stops being served; from then on pages drop it from picks and name `successor`."""
-    successor: EntityId | None = None
+    successor: DeploymentId | None = None
     """Id of the deployment that replaces it when it retires."""
     inferred: list[Inferred] = Field(default_factory=list)
     """Values on this deployment that no source states outright."""
@@ -616,7 +625,7 @@ class Deployment(Strict):
 
 
 class Pick(Strict):
-    deployment: EntityId
+    deployment: DeploymentId
     """Id of the recommended deployment."""
     reason: OneLine
     """Why, in one line."""
@@ -625,9 +634,9 @@ class Pick(Strict):
 class ChooserCategory(Strict):
     """A quick-chooser task category with ranked picks, best first: one fleet's answer for one task."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Whose answer this is: id of the file in `fleets/`."""
-    task: EntityId
+    task: TaskId
     """Id of the file in `tasks/`; a fleet answers each task once."""
     title: OneLine
     icon: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -645,8 +654,8 @@ class ChooserCategory(Strict):
 class Recommendation(Strict):
     """What to use: a deployment, a backend, or both, with a note."""
 
-    deployment: EntityId | None = None
-    backend: EntityId | None = None
+    deployment: DeploymentId | None = None
+    backend: BackendId | None = None
     label: str | None = None
     """When this recommendation applies, e.g. `Low traffic (development)`."""
     note: str | None = None
@@ -681,7 +690,7 @@ class TreeNode(Strict):
 class DecisionTree(Strict):
     """Questions that lead to recommendations, stored once and drawn several ways."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
@@ -699,9 +708,9 @@ class DecisionTree(Strict):
 class UseCase(Strict):
     """A scenario and what to use for it."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Whose advice this is: id of the file in `fleets/`."""
-    task: EntityId | None = None
+    task: TaskId | None = None
     """Id of the file in `tasks/` this answers; a recommendation without a `label` is the fleet's answer for it."""
     title: OneLine
     order: int
@@ -718,7 +727,7 @@ class UseCase(Strict):
 class Workload(Strict):
     """A traffic profile and what to run for it."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
@@ -731,12 +740,12 @@ class Workload(Strict):
 class Migration(Strict):
     """Moving a workload from one backend to another."""
 
-    fleet: EntityId
+    fleet: FleetId
     """Whose advice this is: id of the file in `fleets/`."""
     title: OneLine
     order: int
-    from_backend: EntityId
-    to_backend: EntityId
+    from_backend: BackendId
+    to_backend: BackendId
     when: OneLine
     steps: list[OneLine] = Field(min_length=1)
     before_model: ServedName | None = None
@@ -752,7 +761,7 @@ class GlossaryTerm(Strict):
     model_kind: ModelKind | None = None
     """The model kind this term defines, so cards can link to it."""
     examples: list[OneLine] = Field(default_factory=list)
-    see_also: list[EntityId] = Field(default_factory=list)
+    see_also: list[GlossaryTermId] = Field(default_factory=list)
     """Ids of related glossary terms."""
     sources: list[SourceRef] = Field(default_factory=list)
 
@@ -770,7 +779,7 @@ class ModelHub(Strict):
 
 class QuickReferenceRow(Strict):
     scenario: OneLine
-    task: EntityId | None = None
+    task: TaskId | None = None
     """Id of the file in `tasks/` this row answers."""
     when: OneLine | None = None
     """The condition this answer holds under, e.g. `development`; without one the row is the fleet's answer."""
@@ -790,7 +799,7 @@ class Task(Strict):
 class Server(Strict):
     """One running instance of an engine in a fleet: where it listens and what was seen on it."""
 
-    backend: EntityId
+    backend: BackendId
     """Id of the engine in `backends/`."""
     label: OneLine | None = None
     """What the fleet calls it, e.g. `Production`."""
@@ -822,7 +831,7 @@ class FleetFile(Strict):
 class GatewayExample(Strict):
     """Several deployments called through the fleet's gateway from one program, as a guide shows."""
 
-    deployments: list[EntityId] = Field(min_length=2)
+    deployments: list[DeploymentId] = Field(min_length=2)
     note: OneLine | None = None
     source: SourceRef
 
@@ -836,7 +845,7 @@ class Fleet(Strict):
     name: OneLine
     """Short name readers see on tabs and in "whose answer" lines."""
     summary: Prose
-    gateway: EntityId | None = None
+    gateway: GatewayId | None = None
     """Id of the gateway in `site.yaml` `gateways:` that fronts this fleet, if any."""
     servers: list[Server] = Field(default_factory=list)
     """Running engine instances the sources describe (ports, hardware, figures)."""

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 #: What an entity id may be, defined here once: lower-case letters, digits, `.`, `_` and `-`, a letter or
 #: digit at both ends, at most `ENTITY_ID_MAX` characters. Ids become file names, so nothing else is safe.
@@ -45,6 +48,38 @@ EntityId = Annotated[
         description="Lower-case id: letters, digits, '.', '_' and '-'; the entity's file name without .yaml.",
     ),
 ]
+
+#: The target of a reference to a gateway: a key of site.yaml's `gateways:` rather than a file of a folder.
+GATEWAYS = "gateways"
+
+
+@dataclass(frozen=True)
+class RefersTo:
+    """Marks an id field as a reference to another entity: a file of the catalog folder `target` (e.g.
+    `models`), or with `GATEWAYS` a gateway of site.yaml.
+
+    One generic rule (`catalog.rules.references_resolve`) checks every field so marked, and the JSON Schema
+    records the target as `x-refers-to`, so an editor or an agent knows what each id points to.
+    """
+
+    target: str
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["x-refers-to"] = "site.yaml gateways" if self.target == GATEWAYS else f"{self.target}/<id>.yaml"
+        return schema
+
+
+#: The id of an entity of each kind, as another file names it.
+SourceId = Annotated[EntityId, RefersTo("sources")]
+TaskId = Annotated[EntityId, RefersTo("tasks")]
+FleetId = Annotated[EntityId, RefersTo("fleets")]
+HubId = Annotated[EntityId, RefersTo("hubs")]
+GlossaryTermId = Annotated[EntityId, RefersTo("glossary")]
+BackendId = Annotated[EntityId, RefersTo("backends")]
+ModelId = Annotated[EntityId, RefersTo("models")]
+DeploymentId = Annotated[EntityId, RefersTo("deployments")]
+GatewayId = Annotated[EntityId, RefersTo(GATEWAYS)]
 
 #: Longest served name or gateway alias.
 NAME_MAX = 200
