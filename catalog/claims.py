@@ -7,19 +7,23 @@ declares to make it, and what the probe does to prove it. Everything else derive
 
 * the catalog's validation (`endpoints:`/`capabilities:` accept the enums below; `reported:` accepts
   only claim names this module knows),
-* the probes (`probes/checks.py` registers one check per claim name; a test fails when a probed claim
-  has no check or a check has no claim),
+* the probes (`probes/checks.py` registers one check per claim with `@proves(...)`; the runner plans what
+  `claims_checked` returns, evals where `generates_text`; `python -m probes discover` tries
+  `DISCOVERED_ENDPOINTS` and `DISCOVERED_CAPABILITIES`; tests fail when a probed claim has no check, a check
+  has no claim, or a claim name is spelled outside this module),
 * the site (card labels, badges, llms.txt, catalog.json, the "How to read the badges" page).
 
-Adding a claim kind: add the enum member (for an endpoint or capability) and its `ClaimKind` here,
-and its check in `probes/checks.py`. That is all.
+Adding a capability claim takes two files: the enum member and its `_capability(...)` entry in
+`CLAIM_KINDS` here, and its check in `probes/checks.py`, decorated `@proves(Capability.<member>)`. Then run
+`make schema` (the JSON Schemas list the enum) and refresh the badge page's golden file
+(`tests/site/golden/marker-badge-rules.md`). `tests/probes/test_claim_knowledge.py` walks through it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -48,6 +52,29 @@ class Capability(StrEnum):
     audio_input = "audio-input"
 
 
+class ServerClaim(StrEnum):
+    """A claim about the server as a whole, made by what a deployment states rather than by a list entry."""
+
+    health = "health"
+    served_name = "served-name"
+    context_length = "context-length"
+    latency = "latency"
+
+
+#: What names a claim kind: its endpoint, its capability, or its server claim.
+ClaimKey = EndpointKind | Capability | ServerClaim
+
+
+def claim_name(key: ClaimKey) -> str:
+    """The name a claim goes by in evidence files and `reported:` entries: `endpoint:chat`,
+    `capability:tools`, `health`."""
+    if isinstance(key, EndpointKind):
+        return f"endpoint:{key.value}"
+    if isinstance(key, Capability):
+        return f"capability:{key.value}"
+    return key.value
+
+
 @dataclass(frozen=True)
 class ClaimFacts:
     """What a deployment states that decides which claims it makes.
@@ -66,12 +93,30 @@ class ClaimFacts:
     """It sets at least one latency target."""
 
 
+#: Endpoints that answer with generated text: what the latency workload streams and the eval suites score.
+TEXT_ENDPOINTS = frozenset({EndpointKind.chat, EndpointKind.completions})
+
+
+def generates_text(facts: ClaimFacts) -> bool:
+    """It can be called and claims an endpoint that generates text (chat or completions): the deployments the
+    eval suites run on, and the ones `python -m probes discover` tries streaming on."""
+    return facts.reachable and bool(TEXT_ENDPOINTS & facts.endpoints)
+
+
+def gets_latency_check(facts: ClaimFacts) -> bool:
+    """Who the probe's latency workload runs on: every deployment that generates text, with SLO targets or
+    without. Without targets the record is `info` (measured, shown, held against nothing); the latency
+    *claim* is made only where targets exist, and only where this check runs (`CLAIM_KINDS`), so an SLO no
+    probe can hold makes no claim that would stay unverified for ever."""
+    return generates_text(facts)
+
+
 @dataclass(frozen=True)
 class ClaimKind:
     """One kind of claim: everything the catalog, the probes and the site need to know about it."""
 
-    name: str
-    """Key in evidence files and `reported:` entries, e.g. `endpoint:chat`."""
+    key: ClaimKey
+    """What names it: `EndpointKind.chat` is the claim `endpoint:chat`."""
     label: str
     """What readers see on cards and in agent files (Markdown: may hold code spans)."""
     declared_by: str
@@ -79,19 +124,30 @@ class ClaimKind:
     proof: str
     """What the probe does to prove it (Markdown), or why nothing does yet."""
     declared: Callable[[ClaimFacts], bool]
+    """Whether a deployment with these facts makes the claim."""
     probed: bool = True
     """False when no probe exists yet: the claim then stays unverified unless someone reports a figure."""
+    checked: Callable[[ClaimFacts], bool] | None = None
+    """Whom the probe checks, when that is more than who makes the claim (latency is measured on every
+    deployment that generates text, and claimed only with targets); None: exactly those that make it."""
+    name: str = field(init=False)
+    """Key in evidence files and `reported:` entries, e.g. `endpoint:chat`."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", claim_name(self.key))
+
+    def checks(self, facts: ClaimFacts) -> bool:
+        """Whether a probe run checks this claim on a deployment with these facts."""
+        return self.probed and (self.checked or self.declared)(facts)
 
 
 def _endpoint(kind: EndpointKind, label: str, proof: str) -> ClaimKind:
-    return ClaimKind(
-        f"endpoint:{kind.value}", label, f"`endpoints: [{kind.value}]`", proof, lambda f: kind in f.endpoints
-    )
+    return ClaimKind(kind, label, f"`endpoints: [{kind.value}]`", proof, lambda f: kind in f.endpoints)
 
 
 def _capability(kind: Capability, label: str, proof: str, *, probed: bool = True) -> ClaimKind:
     return ClaimKind(
-        f"capability:{kind.value}",
+        kind,
         label,
         f"`capabilities: [{kind.value}]`",
         proof,
@@ -103,21 +159,21 @@ def _capability(kind: Capability, label: str, proof: str, *, probed: bool = True
 #: Every claim kind, in the order cards list them and probes check them.
 CLAIM_KINDS: tuple[ClaimKind, ...] = (
     ClaimKind(
-        "health",
+        ServerClaim.health,
         "Health check answers",
         "`endpoint.base_url`",
         "`GET /health` answers with status 200",
         lambda f: f.reachable,
     ),
     ClaimKind(
-        "served-name",
+        ServerClaim.served_name,
         "Lists its served name",
         "`served_name` with `endpoint.base_url`",
         "`GET /v1/models` lists the served name",
         lambda f: f.reachable,
     ),
     ClaimKind(
-        "context-length",
+        ServerClaim.context_length,
         "Served context matches",
         "`serving.max_model_len`",
         "a prompt of the claimed length less a margin (the one output token asked for and 8 spare), counted "
@@ -158,15 +214,28 @@ CLAIM_KINDS: tuple[ClaimKind, ...] = (
     _capability(Capability.reasoning, "Reasoning output", "the answer carries separate reasoning content"),
     _capability(Capability.audio_input, "Audio input", "no probe yet: stays unverified", probed=False),
     ClaimKind(
-        "latency",
+        ServerClaim.latency,
         "Latency within SLO",
         "`slo:` with at least one p95 target",
         "a fixed streamed workload meets every p95 target",
-        lambda f: f.reachable and f.has_slo,
+        lambda f: gets_latency_check(f) and f.has_slo,
+        checked=gets_latency_check,
     ),
 )
 
 BY_NAME: dict[str, ClaimKind] = {kind.name: kind for kind in CLAIM_KINDS}
+
+#: The endpoints `python -m probes discover` tries on every served model, in the order it writes them: each
+#: endpoint whose check needs nothing but the served name (FIM needs the model's control tokens, which no
+#: server lists). An endpoint that answers is claimed, with its record.
+DISCOVERED_ENDPOINTS: tuple[EndpointKind, ...] = (
+    EndpointKind.chat,
+    EndpointKind.completions,
+    EndpointKind.responses,
+    EndpointKind.embeddings,
+)
+#: The capabilities discover tries, after the endpoints, on a served model that `generates_text`.
+DISCOVERED_CAPABILITIES: tuple[Capability, ...] = (Capability.streaming,)
 
 #: Evals are claims too, one per task: `eval:<task>`. They are made by running a suite, not declared.
 EVAL_PREFIX = "eval:"
@@ -199,6 +268,12 @@ def claim_label(name: str) -> str:
 def claims_made(facts: ClaimFacts) -> list[str]:
     """The claims these facts make, in registry order."""
     return [kind.name for kind in CLAIM_KINDS if kind.declared(facts)]
+
+
+def claims_checked(facts: ClaimFacts) -> list[str]:
+    """The claims a probe run checks on a deployment with these facts, in registry order (the order of its
+    evidence): every probed claim it makes, and latency wherever `gets_latency_check`. Evals come after."""
+    return [kind.name for kind in CLAIM_KINDS if kind.checks(facts)]
 
 
 def facts_of(deployment: Deployment) -> ClaimFacts:

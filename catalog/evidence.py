@@ -23,7 +23,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
-from catalog.claims import is_claim_name
+from catalog.claims import ServerClaim, is_claim_name
 from catalog.errors import schema_message
 from catalog.types import EvidenceDeployment
 
@@ -247,7 +247,7 @@ class HistoryLine(Contract):
 
     @classmethod
     def from_record(cls, run_id: str, deployment: str, record: ClaimRecord) -> HistoryLine:
-        ttft = record.value if record.claim == "latency" and isinstance(record.value, int | float) else None
+        ttft = record.value if record.claim == ServerClaim.latency and isinstance(record.value, int | float) else None
         return cls(
             run_id=run_id,
             deployment=deployment,

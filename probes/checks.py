@@ -1,23 +1,28 @@
 """One check per claim: each sends the smallest request that exercises the claim and judges the answer.
 
-A check returns a ``CheckResult`` when it reached a verdict it can state positively, and raises
-``ClaimFailed`` / ``Unreachable`` (see ``probes.client``) otherwise. Checks never retry: a flaky server
-is evidence too.
+Each check is registered for the claim it proves with ``@proves(<the claim's key in catalog/claims.py>)``;
+``CLAIM_CHECKS`` is what those registrations fill, and a test holds it to the registry (every probed claim
+has exactly one check). A check returns a ``CheckResult`` when it reached a verdict it can state positively,
+and raises ``ClaimFailed`` / ``Unreachable`` (see ``probes.client``) otherwise. Checks never retry: a flaky
+server is evidence too. ``Context`` and ``CheckResult`` live in ``probes/context.py`` and are imported from
+here.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from catalog.evidence import Status
-from probes.client import ClaimFailed, Client, ProbeOutcome, Reply, error_message
+from catalog.claims import BY_NAME, Capability, ClaimKey, EndpointKind, ServerClaim, claim_name
+from probes.client import ClaimFailed, Reply, error_message
+from probes.context import Check as Check
+from probes.context import CheckResult as CheckResult
+from probes.context import Context as Context
 from probes.engines import NoCount, count_tokens, label, served_context
+from probes.latency import measure
 from probes.schema_check import validate
-from probes.target import ProbeTarget
 
 # A 1x1 PNG: the smallest image any vision encoder accepts, so the probe measures the endpoint, not upload.
 TINY_PNG = (
@@ -53,58 +58,31 @@ ANSWER_SCHEMA: dict[str, Any] = {
 }
 
 
-@dataclass
-class CheckResult:
-    status: Status = "pass"
-    reason: str | None = None
-    value: float | int | dict[str, Any] | None = None
-    unit: str | None = None
-    workload: dict[str, Any] | None = None
-    details: dict[str, Any] | None = None
-    """Shown in the summary and kept on the in-memory record; not written to the evidence file."""
+#: The check that proves each claim, by its name in `catalog/claims.py`: filled by `@proves`, one check per
+#: probed claim (tests/probes/test_claim_knowledge.py holds the table to the registry).
+CLAIM_CHECKS: dict[str, Check] = {}
 
 
-@dataclass
-class Context:
-    """What checks of one deployment share: the client and what earlier checks learned."""
+def proves(key: ClaimKey) -> Callable[[Check], Check]:
+    """Register the decorated check as the proof of the claim ``key`` names in the registry (catalog/claims.py).
 
-    client: Client
-    target: ProbeTarget
-    max_model_len: int | None = None
-    _models: dict[str, Any] | None = None
-    _models_error: ProbeOutcome | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    A claim the registry does not know, one it marks unprobed, or a second check for one claim is refused
+    when this module is imported.
+    """
+    name = claim_name(key)
+    kind = BY_NAME.get(name)
+    if kind is None:
+        raise ValueError(f"{name!r} is not a claim in catalog/claims.py CLAIM_KINDS: add its ClaimKind there first")
+    if not kind.probed:
+        raise ValueError(f"{name!r} is marked probed=False in catalog/claims.py: mark it probed to give it a check")
 
-    async def models(self) -> dict[str, Any]:
-        """``GET /models``, fetched once; a failure is remembered and raised again for later checks."""
-        if self._models is None and self._models_error is None:
-            try:
-                self._models = await self.client.json("GET", "/models")
-            except ProbeOutcome as exc:
-                self._models_error = exc
-        if self._models_error is not None:
-            raise self._models_error
-        assert self._models is not None
-        return self._models
+    def register(check: Check) -> Check:
+        if name in CLAIM_CHECKS:
+            raise ValueError(f"{name!r} has two checks: {CLAIM_CHECKS[name].__name__} and {check.__name__}")
+        CLAIM_CHECKS[name] = check
+        return check
 
-    async def model_entry(self) -> dict[str, Any] | None:
-        data = (await self.models()).get("data")
-        if not isinstance(data, list):
-            raise ClaimFailed("GET /models: no 'data' list in the response")
-        for entry in data:
-            if isinstance(entry, dict) and entry.get("id") == self.target.served_name:
-                max_len = entry.get("max_model_len")
-                if isinstance(max_len, int) and not isinstance(max_len, bool):  # `true` is not a length
-                    self.max_model_len = max_len
-                return entry
-        return None
-
-    def listed(self, models: dict[str, Any]) -> list[str]:
-        data = models.get("data")
-        return [str(m.get("id")) for m in data if isinstance(m, dict)] if isinstance(data, list) else []
-
-
-Check = Callable[[Context], Awaitable[CheckResult]]
+    return register
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -134,6 +112,7 @@ def _user(text: str) -> list[dict[str, Any]]:
 
 
 # -- server-level claims ---------------------------------------------------------------------------------
+@proves(ServerClaim.health)
 async def check_health(ctx: Context) -> CheckResult:
     url = ctx.target.health_endpoint
     if url is None:
@@ -148,6 +127,7 @@ async def check_health(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(ServerClaim.served_name)
 async def check_served_name(ctx: Context) -> CheckResult:
     if await ctx.model_entry() is None:
         listed = ctx.listed(await ctx.models())
@@ -236,6 +216,7 @@ def _usage_prompt_tokens(reply: Reply) -> int | None:
     return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
+@proves(ServerClaim.context_length)
 async def check_context_length(ctx: Context) -> CheckResult:
     """Prove the claimed context with two requests, counted by the server's own tokenizer.
 
@@ -333,6 +314,7 @@ async def check_context_length(ctx: Context) -> CheckResult:
 
 
 # -- endpoints ---------------------------------------------------------------------------------------------
+@proves(EndpointKind.chat)
 async def check_chat(ctx: Context) -> CheckResult:
     message = _message(await _chat(ctx, _user("Say hello.")), "POST /v1/chat/completions")
     if not isinstance(message.get("content"), str):
@@ -340,6 +322,7 @@ async def check_chat(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(EndpointKind.completions)
 async def check_completions(ctx: Context) -> CheckResult:
     data = await ctx.client.post(
         "/completions", {"model": ctx.target.served_name, "prompt": "Once upon a time", "max_tokens": 16}
@@ -349,6 +332,7 @@ async def check_completions(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(EndpointKind.responses)
 async def check_responses(ctx: Context) -> CheckResult:
     data = await ctx.client.post(
         "/responses", {"model": ctx.target.served_name, "input": "Say hello.", "max_output_tokens": 16}
@@ -368,6 +352,7 @@ async def check_responses(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(EndpointKind.embeddings)
 async def check_embeddings(ctx: Context) -> CheckResult:
     data = await ctx.client.post("/embeddings", {"model": ctx.target.served_name, "input": ["hello world"]})
     items = data.get("data")
@@ -386,6 +371,7 @@ async def _token_count(ctx: Context, text: str) -> int | None:
         return None
 
 
+@proves(EndpointKind.fim)
 async def check_fim(ctx: Context) -> CheckResult:
     if ctx.target.fim_tokens is None:
         raise ClaimFailed("fim is claimed but the catalog names no FIM tokens to send")
@@ -411,6 +397,7 @@ async def check_fim(ctx: Context) -> CheckResult:
 
 
 # -- capabilities ------------------------------------------------------------------------------------------
+@proves(Capability.streaming)
 async def check_streaming(ctx: Context) -> CheckResult:
     body: dict[str, Any] = {"model": ctx.target.served_name, "max_tokens": 16, "stream": True}
     if "chat" in ctx.target.endpoints or "completions" not in ctx.target.endpoints:
@@ -431,6 +418,7 @@ async def check_streaming(ctx: Context) -> CheckResult:
     return CheckResult(value=len(chunks), unit="chunks")
 
 
+@proves(Capability.tools)
 async def check_tools(ctx: Context) -> CheckResult:
     what = "tool call"
     messages = _user("What is the weather in Paris? Use the tool.")
@@ -482,6 +470,7 @@ async def check_tools(ctx: Context) -> CheckResult:
     return CheckResult(value={"arguments": args})
 
 
+@proves(Capability.structured_output)
 async def check_structured_output(ctx: Context) -> CheckResult:
     data = await _chat(
         ctx,
@@ -504,6 +493,7 @@ async def check_structured_output(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(Capability.vision)
 async def check_vision(ctx: Context) -> CheckResult:
     content = [
         {"type": "text", "text": "What colour is this image?"},
@@ -515,6 +505,7 @@ async def check_vision(ctx: Context) -> CheckResult:
     return CheckResult()
 
 
+@proves(Capability.reasoning)
 async def check_reasoning(ctx: Context) -> CheckResult:
     message = _message(await _chat(ctx, _user("What is 17 * 3? Think step by step."), max_tokens=128), "reasoning")
     # vLLM's reasoning parsers fill `reasoning` (newer) or `reasoning_content` (older releases).
@@ -525,20 +516,13 @@ async def check_reasoning(ctx: Context) -> CheckResult:
     raise ClaimFailed("the response carries no reasoning content (message.reasoning / reasoning_content empty)")
 
 
-#: The check that proves each claim, by its name in `catalog/claims.py`. Latency and evals take
-#: parameters (a workload, a suite) and are planned by `probes.runner.plan`.
-CLAIM_CHECKS: dict[str, Check] = {
-    "health": check_health,
-    "served-name": check_served_name,
-    "context-length": check_context_length,
-    "endpoint:chat": check_chat,
-    "endpoint:completions": check_completions,
-    "endpoint:responses": check_responses,
-    "endpoint:embeddings": check_embeddings,
-    "endpoint:fim": check_fim,
-    "capability:streaming": check_streaming,
-    "capability:tools": check_tools,
-    "capability:structured-output": check_structured_output,
-    "capability:vision": check_vision,
-    "capability:reasoning": check_reasoning,
-}
+# -- latency ----------------------------------------------------------------------------------------------
+@proves(ServerClaim.latency)
+async def check_latency(ctx: Context) -> CheckResult:
+    """The run's workload (``ctx.workload``), timed as `vllm bench serve` times it, held against the SLO targets
+    (probes/latency.py); the evidence ``latency`` section is left in ``ctx.extras``."""
+    if ctx.workload is None:
+        return CheckResult("info", "no latency workload was given for this run")
+    result, section = await measure(ctx, ctx.workload)
+    ctx.extras["latency"] = section
+    return result

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from catalog import CatalogInvalid
+from catalog.claims import EVAL_PREFIX, ServerClaim
 from catalog.evidence import ClaimRecord, default_evidence_dir
 from catalog.outbound import KEYS_ENV, KeyGrants, KeyGrantsError
 from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
@@ -391,18 +392,18 @@ class LineProgress:
 
 def format_value(record: ClaimRecord) -> str:
     value = record.value
-    if record.claim == "latency" and isinstance(record.details, dict):
+    if record.claim == ServerClaim.latency and isinstance(record.details, dict):
         value = record.details
     if value is None:
         return ""
-    if record.claim == "latency" and isinstance(value, dict):
+    if record.claim == ServerClaim.latency and isinstance(value, dict):
         parts = [
             f"{k.split('_')[0]} p95 {value[k]:.0f} ms"
             for k in ("ttft_p95_ms", "itl_p95_ms", "e2e_p95_ms")
             if isinstance(value.get(k), int | float)
         ]
         return " · ".join(parts)
-    if record.claim.startswith("eval:") and isinstance(value, int | float):
+    if record.claim.startswith(EVAL_PREFIX) and isinstance(value, int | float):
         return f"score {value:.2f}"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())

@@ -39,10 +39,13 @@ import httpx
 from catalog.outbound import MAX_BODY_BYTES as MAX_BODY_BYTES
 from catalog.outbound import Timeouts as Timeouts
 from catalog.outbound import allowed_key
+
+# The one secret scrubber (probes/scrub.py), re-exported: the client applies it to every answer it reads.
+from probes.scrub import REDACTED as REDACTED
+from probes.scrub import scrub as scrub
+from probes.scrub import scrub_bytes as scrub_bytes
 from probes.target import ProbeTarget
 
-REDACTED = "[REDACTED]"
-_MIN_SECRET_LEN = 4  # shorter "keys" would turn ordinary words in reasons into [REDACTED]
 _BODY_EXCERPT = 200
 
 
@@ -76,35 +79,7 @@ class Unreachable(ProbeOutcome):
         self.netloc = netloc
 
 
-# -- secrets and paths ---------------------------------------------------------------------------------
-def _secret_forms(secret: str) -> list[str]:
-    """The secret as sent, and as a JSON string would carry it (escaped), so an echo in JSON is caught."""
-    escaped = json.dumps(secret)[1:-1]
-    return list(dict.fromkeys([secret, escaped, escaped.replace("/", "\\/")]))
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``[REDACTED]``.
-
-    Call it on the whole text, before any excerpt is cut: a cut through a secret leaves a piece that
-    no longer matches.
-    """
-    for secret in secrets:
-        if len(secret) >= _MIN_SECRET_LEN:
-            for form in _secret_forms(secret):
-                text = text.replace(form, REDACTED)
-    return text
-
-
-def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
-    """``scrub`` for a raw body, applied as soon as it is read."""
-    for secret in secrets:
-        if len(secret) >= _MIN_SECRET_LEN:
-            for form in _secret_forms(secret):
-                data = data.replace(form.encode("utf-8"), REDACTED.encode())
-    return data
-
-
+# -- paths ---------------------------------------------------------------------------------------------
 @cache
 def _machine_paths() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Absolute folders of this machine that could turn up in a message, longest first, with stand-ins."""

@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalog.claims import Capability, EndpointKind
+from catalog.claims import (
+    DISCOVERED_CAPABILITIES,
+    DISCOVERED_ENDPOINTS,
+    Capability,
+    ClaimKey,
+    EndpointKind,
+    ServerClaim,
+    claim_name,
+    generates_text,
+)
 from catalog.engines import (
     PROBES_FOR_DETECTION,
     Engine,
@@ -57,18 +66,7 @@ from catalog.onboard import (
 )
 from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
 from catalog.types import BackendKind, strip_url_secrets
-from probes.checks import (
-    Check,
-    CheckResult,
-    Context,
-    check_chat,
-    check_completions,
-    check_context_length,
-    check_embeddings,
-    check_health,
-    check_responses,
-    check_streaming,
-)
+from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Unreachable, error_message
 from probes.engines import served_context, server_version
 from probes.evidence import append_history, history_lines, iso, utc_now, write_evidence
@@ -76,13 +74,6 @@ from probes.target import ProbeTarget
 
 Notes = Callable[[str], None]
 
-#: The endpoint checks discover tries on every served model: the claim each proves, in the catalog's order.
-ENDPOINT_CHECKS: Mapping[EndpointKind, Check] = {
-    EndpointKind.chat: check_chat,
-    EndpointKind.completions: check_completions,
-    EndpointKind.responses: check_responses,
-    EndpointKind.embeddings: check_embeddings,
-}
 #: Largest served context taken from a server's answer (a `max_model_len` beyond this is not a context).
 CONTEXT_MAX = 100_000_000
 _RENAME = "serve it under another name (e.g. vLLM's --served-model-name), or discover another server"
@@ -230,8 +221,11 @@ def _listed_context(entry: Mapping[str, Any], name: str, notes: Notes) -> None:
     )
 
 
-async def _judge(ctx: Context, claim: str, check: Check) -> tuple[ClaimRecord, CheckResult]:
-    """Run one check as the runner does: a negative outcome is a record; a host that is down ends discovery."""
+async def _judge(ctx: Context, key: ClaimKey) -> tuple[ClaimRecord, CheckResult]:
+    """Run the probes' check of one claim as the runner does: a negative outcome is a record; a host that is down
+    ends discovery."""
+    claim = claim_name(key)
+    check = CLAIM_CHECKS[claim]
     started = asyncio.get_running_loop().time()
     try:
         result = await check(ctx)
@@ -272,21 +266,22 @@ async def _one(client: Client, base: str, entry: Mapping[str, Any], models: dict
     found = Found(name, _weights(entry, name, how.notes))
     _listed_context(entry, name, how.notes)
     bare = Context(client, _target(base, name, how.api_key_env, how.kind))
-    found.records.append(ClaimRecord(claim="served-name", status="pass", date=utc_now()))
-    health, _ = await _judge(bare, "health", check_health)
+    found.records.append(ClaimRecord(claim=claim_name(ServerClaim.served_name), status="pass", date=utc_now()))
+    health, _ = await _judge(bare, ServerClaim.health)
     found.records.append(health)
     # An endpoint that does not answer is not claimed (and not recorded): discover reports what a server does.
-    for kind, check in ENDPOINT_CHECKS.items():
-        record, result = await _judge(bare, f"endpoint:{kind.value}", check)
+    for kind in DISCOVERED_ENDPOINTS:
+        record, result = await _judge(bare, kind)
         if result.status == "pass":
             found.endpoints.append(kind)
             found.records.append(record)
     claims = _target(base, name, how.api_key_env, how.kind, endpoints=found.endpoints)
-    if {EndpointKind.chat, EndpointKind.completions} & set(found.endpoints):
-        record, result = await _judge(Context(client, claims), "capability:streaming", check_streaming)
-        if result.status == "pass":
-            found.capabilities.append(Capability.streaming)
-            found.records.append(record)
+    if generates_text(claims.facts):
+        for capability in DISCOVERED_CAPABILITIES:
+            record, result = await _judge(Context(client, claims), capability)
+            if result.status == "pass":
+                found.capabilities.append(capability)
+                found.records.append(record)
     try:
         context = await served_context(client, claims, models)
     except Unreachable:
@@ -299,7 +294,7 @@ async def _one(client: Client, base: str, entry: Mapping[str, Any], models: dict
         # The claim discover writes is the context the engine reports; the check proves it by request (or says
         # why no request could), as `python -m probes run` does.
         sized = _target(base, name, how.api_key_env, how.kind, endpoints=found.endpoints, served_context=context)
-        record, _ = await _judge(Context(client, sized), "context-length", check_context_length)
+        record, _ = await _judge(Context(client, sized), ServerClaim.context_length)
         found.records.append(record)
     return found
 

@@ -10,7 +10,7 @@ The shapes are the contract's models; this module only adds how they reach the d
   (`history/<deployment>.json`, catalog/history.py) and the fold point is moved on (`history/_folded.json`),
   each file replaced atomically, so the site never reads the whole history; a summary whose text would not
   change is left alone (no write, no diff);
-* secrets are scrubbed from the text before it is written.
+* secrets are scrubbed from the text before it is written, by the probes' one scrubber (`probes/scrub.py`).
 
 A deployment whose probing crashed keeps its previous JSON file; the crash is a history line with claim
 `run` (`RUN_CRASHED`) and status `error`.
@@ -41,6 +41,7 @@ from catalog.history import (
     summary_path,
     summary_text,
 )
+from probes.scrub import scrub
 
 
 def utc_now() -> datetime:
@@ -55,14 +56,6 @@ def iso(moment: datetime) -> str:
 
 def evidence_path(evidence_dir: Path, deployment_id: str) -> Path:
     return evidence_dir / f"{deployment_id}.json"
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in `text`; short strings are left alone (they would match everywhere)."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "[REDACTED]")
-    return text
 
 
 def _replace(path: Path, text: str, *, durable: bool = True) -> None:

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.evidence import Status
-from probes.checks import CheckResult, Context
 from probes.client import ClaimFailed, Client, ProbeOutcome, Unreachable
+from probes.context import CheckResult, Context
 
 _WORDS = [
     "the",

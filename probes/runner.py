@@ -7,22 +7,24 @@ import contextlib
 import secrets
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from catalog.claims import EndpointKind, eval_claim
+from catalog.claims import ServerClaim, claim_name, claims_checked, eval_claim, generates_text
 from catalog.evidence import RUN_CRASHED, ClaimRecord, EvalResult, EvidenceFile, HistoryLine, LatencySection, ServerInfo
 from catalog.outbound import KeyGrants
-from probes.checks import CLAIM_CHECKS, CheckResult, Context
+from probes.checks import CLAIM_CHECKS, Check, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Timeouts, Unreachable, redact_paths, scrub
 from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, fold_history, history_lines, iso, utc_now, write_evidence
 from probes.fleet import ServerIs, ServerQueue, by_server
-from probes.latency import Workload, measure
+from probes.latency import Workload
 from probes.target import ProbeTarget
+
+LATENCY = claim_name(ServerClaim.latency)
 
 
 class Progress(Protocol):
@@ -68,34 +70,25 @@ class RunSummary:
 @dataclass(frozen=True)
 class PlannedCheck:
     claim: str
-    run: Callable[[Context], Awaitable[CheckResult]]
+    run: Check
 
 
 def plan(target: ProbeTarget, workload: Workload | None, suites: Sequence[Suite]) -> list[PlannedCheck]:
-    """The checks a target's claims call for, in registry order (the order of the evidence too).
-
-    Latency is measured for every deployment that generates text, with or without SLO targets (without
-    them the record is `info`: measured, nothing to hold it against); evals run on the same ones.
-    """
-    checks = [PlannedCheck(claim, CLAIM_CHECKS[claim]) for claim in target.claims if claim in CLAIM_CHECKS]
-    generates = bool({EndpointKind.chat, EndpointKind.completions} & target.endpoints)
-    if generates and workload is not None:
-        checks.append(PlannedCheck("latency", _latency_check(workload)))
-    if generates:
+    """The checks a target calls for: what the registry says a probe checks on it (`claims_checked`, in
+    registry order, the order of the evidence too; latency only when the run has a workload), then the eval
+    suites where it generates text (`generates_text`)."""
+    facts = target.facts
+    checks = [
+        PlannedCheck(claim, CLAIM_CHECKS[claim])
+        for claim in claims_checked(facts)
+        if claim != LATENCY or workload is not None
+    ]
+    if generates_text(facts):
         checks += [PlannedCheck(eval_claim(s.task), _eval_check(s)) for s in suites]
     return checks
 
 
-def _latency_check(workload: Workload) -> Callable[[Context], Awaitable[CheckResult]]:
-    async def run(ctx: Context) -> CheckResult:
-        result, section = await measure(ctx, workload)
-        ctx.extras["latency"] = section
-        return result
-
-    return run
-
-
-def _eval_check(suite: Suite) -> Callable[[Context], Awaitable[CheckResult]]:
+def _eval_check(suite: Suite) -> Check:
     async def run(ctx: Context) -> CheckResult:
         result, outcome = await run_suite(ctx, suite)
         if outcome is not None:  # None: lm-eval scored nothing, and the record says why
@@ -251,7 +244,7 @@ async def probe_deployment(
     max_connections = max(2, workload.concurrency if workload else 2)
     try:
         async with Client(target, timeouts, max_connections=max_connections) as client:
-            ctx = Context(client, target)
+            ctx = Context(client, target, workload=workload)
             for planned in checks:
                 record = await _run_one(planned, ctx, limit, clean)
                 records.append(record)

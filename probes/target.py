@@ -81,16 +81,20 @@ class ProbeTarget:
         return engine(self.engine)
 
     @property
-    def claims(self) -> list[str]:
-        """The claims this target makes, by the same rule the site uses for the catalog's deployments."""
-        facts = ClaimFacts(
+    def facts(self) -> ClaimFacts:
+        """What this target states that decides its claims (catalog/claims.py), as the catalog's deployments do."""
+        return ClaimFacts(
             reachable=True,
             endpoints=self.endpoints,
             capabilities=self.capabilities,
             served_context=self.served_context,
             has_slo=bool(self.slo),
         )
-        return claims_made(facts)
+
+    @property
+    def claims(self) -> list[str]:
+        """The claims this target makes, by the same rule the site uses for the catalog's deployments."""
+        return claims_made(self.facts)
 
     @property
     def health_endpoint(self) -> str | None:

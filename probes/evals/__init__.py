@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.claims import eval_claim
 from catalog.errors import schema_message
 from catalog.evidence import EvalResult, Status
 from catalog.outbound import allowed_key
@@ -505,4 +506,5 @@ async def run_suite(ctx: Context, suite: Suite) -> tuple[CheckResult, EvalResult
 
 
 def claim(suite: Suite) -> str:
-    return f"eval:{suite.task}"
+    """The claim a suite's result is recorded under: ``eval:<task>`` (catalog/claims.py)."""
+    return eval_claim(suite.task)
