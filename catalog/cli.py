@@ -222,7 +222,7 @@ def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path) -> int:
     evidence = load_evidence(evidence_dir)
     for problem in evidence.problems:
         print(f"evidence ignored: {problem}", file=sys.stderr)
-    build_server(CatalogView(catalog, evidence, evidence_today()), site_dir).run("stdio")
+    build_server(CatalogView(catalog, evidence, evidence_today(), evidence_dir=evidence_dir), site_dir).run("stdio")
     return 0
 
 

@@ -17,7 +17,7 @@ class Target:
     model: str
     api_key_env: str | None
     """None when the catalog names no key: a direct endpoint then takes none; through a gateway the key is
-    needed but its variable is not known (hooks/render/format.py `key_text`)."""
+    needed but its variable is not known (`key_text`)."""
     via_gateway: bool
     inferred: str | None = None
     """Why the base URL is only inferred (no source states it); None when a source does."""
@@ -67,3 +67,18 @@ def key_text(target: Target) -> str:
     if key_unknown(target):
         return "a gateway key, in a variable the catalog does not name"
     return "no key"
+
+
+def client_json(target: Target | None) -> dict[str, object] | None:
+    """Where to send requests, as catalog.json and the MCP server give it to agents (one shape for both)."""
+    if target is None:
+        return None
+    return {
+        "base_url": target.base_url,
+        "model": target.model,
+        "api_key_env": target.api_key_env,
+        # What the card says about the key, so an agent never reads a missing gateway key as "none".
+        "api_key": key_text(target),
+        "via_gateway": target.via_gateway,
+        "base_url_inferred": target.inferred,
+    }

@@ -36,11 +36,12 @@ from urllib.parse import urlsplit
 import yaml
 
 from catalog.catalog import Catalog
-from catalog.claims import EndpointKind
+from catalog.claims import EndpointKind, claim_name
 from catalog.evidence_folder import Evidence
 from catalog.schema import Backend, Deployment, Fallback, Gateway, GatewayRoute
 from catalog.types import BackendKind, DeploymentStatus
-from catalog.verdicts import ClaimState, DeploymentVerdict, judge
+from catalog.verdicts import ClaimState, DeploymentVerdict
+from catalog.view import JudgedView
 
 #: First words of every file the export writes; the export only ever replaces or removes such files.
 GENERATED_HEADER = "# LiteLLM model_list for gateway"
@@ -60,7 +61,7 @@ GUARD_SOURCE = Path(__file__).resolve().parent.parent / "gateway" / GUARD_FILE
 #: The proxy's admin key. LiteLLM 1.106 refuses to start without it; the guard requires it too.
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
 ENV_REFERENCE = "os.environ/"
-ENDPOINT_CLAIM_PREFIX = "endpoint:"
+ENDPOINT_CLAIMS = frozenset(claim_name(kind) for kind in EndpointKind)
 
 #: LiteLLM provider prefix per backend kind, unless the backend names its own `litellm_provider`.
 DEFAULT_PROVIDER = {
@@ -348,7 +349,7 @@ def gateway_settings(catalog: Catalog, gateway: str | None, variables: list[Vari
 
 def endpoints_verified(verdict: DeploymentVerdict) -> bool:
     """Every endpoint claim (`endpoint:*`) is verified, and there is at least one."""
-    endpoints = [c for c in verdict.claims if c.claim.startswith(ENDPOINT_CLAIM_PREFIX)]
+    endpoints = [c for c in verdict.claims if c.claim in ENDPOINT_CLAIMS]
     return bool(endpoints) and all(c.state is ClaimState.verified for c in endpoints)
 
 
@@ -397,6 +398,8 @@ def render_configs(
     verified on `today` is left out, with a comment that says so.
     """
     files = {}
+    # The comments need no probe history beyond the verdict itself (history_length 0).
+    judged = JudgedView(catalog, evidence, today, history_length=0)
     for gateway in [*sorted(catalog.site.gateways), None]:
         candidates = model_list(catalog, gateway)
         if gateway is None and not candidates:
@@ -406,7 +409,7 @@ def render_configs(
         entries = []
         for entry in candidates:
             dep_id = entry["model_info"]["id"]
-            verdict = judge(dep_id, catalog.deployments[dep_id], evidence, today, history_length=0)
+            verdict = judged.verdict(dep_id)
             summary = f"{EVIDENCE_COMMENT}{today.isoformat()}: {verdict.summary_line()}\n"
             if verified_only and not endpoints_verified(verdict):
                 body.append(f"{summary}# left out of this --verified-only export: `{entry['model_name']}` ({dep_id})\n")

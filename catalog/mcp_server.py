@@ -1,8 +1,8 @@
 """`python -m catalog mcp`: the catalog as an MCP server on stdio, for agents that call tools.
 
-Tools answer from the same code as the site: picks come from `catalog.advice`, evidence states from
-`catalog.verdicts`, where to send requests from `catalog.clients`. So an agent asking here gets the answer a
-reader sees on the page the same day. The published `llms.txt` and `catalog.json` of a built site are
+Tools answer from the same judged view as the site (catalog/view.py): picks, evidence states, where to send
+requests and what replaces a retired deployment are its records, written as JSON by the same methods that
+write catalog.json. So an agent asking here gets the answer a reader sees on the page the same day. The published `llms.txt` and `catalog.json` of a built site are
 offered as resources.
 """
 
@@ -10,33 +10,53 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from catalog.advice import answers, successor
 from catalog.catalog import Catalog
-from catalog.clients import client_target, key_text
-from catalog.evidence_folder import Evidence
-from catalog.verdicts import DeploymentVerdict, judge
+from catalog.evidence import evidence_today
+from catalog.evidence_folder import Evidence, load_evidence
+from catalog.view import JudgedView, claim_json
 
 
 class ToolError(ValueError):
     """A request the catalog cannot answer; the message says what would work instead."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class CatalogView:
-    """The loaded catalog and evidence, judged once for `today`."""
+    """The loaded catalog and evidence, judged for `today` (catalog/view.py); each deployment at most once.
+
+    With `evidence_dir`, every tool call answers from that folder's evidence as it is at the call, judged for
+    the day of the call (`refresh`): the evidence is read again only when a file in it changed or the day did.
+    """
 
     catalog: Catalog
     evidence: Evidence
     today: dt.date
+    evidence_dir: Path | None = None
+    _judged: JudgedView | None = field(default=None, repr=False)
+    _state: tuple[object, ...] | None = field(default=None, repr=False)
 
-    def verdict(self, deployment_id: str) -> DeploymentVerdict:
-        return judge(deployment_id, self.catalog.deployments[deployment_id], self.evidence, self.today)
+    @property
+    def judged(self) -> JudgedView:
+        if self._judged is None:
+            self._judged = JudgedView(self.catalog, self.evidence, self.today)
+        return self._judged
+
+    def refresh(self) -> None:
+        """Judge anew when the evidence folder or the day changed since the last call (no-op without a folder)."""
+        if self.evidence_dir is None:
+            return
+        today = evidence_today()
+        state = (today, _folder_state(self.evidence_dir))
+        if state != self._state:
+            self.evidence, self.today, self._state = load_evidence(self.evidence_dir, today), today, state
+            self._judged = None
 
     def deployment_id(self, deployment_id: str) -> str:
         if deployment_id not in self.catalog.deployments:
@@ -46,10 +66,9 @@ class CatalogView:
 
     def summary(self, deployment_id: str) -> dict[str, Any]:
         """What an agent needs to call a deployment and judge it: scope, endpoint, evidence."""
-        dep = self.catalog.deployments[deployment_id]
+        record = self.judged.record(deployment_id)
+        dep, verdict = record.deployment, record.verdict
         fleet = self.catalog.fleets[dep.fleet]
-        target = client_target(self.catalog, dep)
-        verdict = self.verdict(deployment_id)
         return {
             "deployment": deployment_id,
             "served_name": dep.served_name,
@@ -57,16 +76,7 @@ class CatalogView:
             "status": dep.status.value,
             "fleet": {"id": dep.fleet, "name": fleet.name},
             "retires_on": dep.retires_on.isoformat() if dep.retires_on else None,
-            "client": None
-            if target is None
-            else {
-                "base_url": target.base_url,
-                "model": target.model,
-                "api_key_env": target.api_key_env,
-                "api_key": key_text(target),
-                "via_gateway": target.via_gateway,
-                "base_url_inferred": target.inferred,
-            },
+            "client": record.client_json(),
             "evidence": {
                 "summary": verdict.summary.value,
                 "line": verdict.summary_line(),
@@ -79,14 +89,14 @@ class CatalogView:
             raise ToolError(f"unknown task {task!r}; known tasks: {', '.join(sorted(self.catalog.tasks))}")
         if fleet is not None and fleet not in self.catalog.fleets:
             raise ToolError(f"unknown fleet {fleet!r}; known fleets: {', '.join(sorted(self.catalog.fleets))}")
-        found = [a for a in answers(self.catalog) if a.task == task and (fleet is None or a.fleet == fleet)]
+        found = [a for a in self.judged.answers if a.task == task and (fleet is None or a.fleet == fleet)]
         by_fleet: dict[str, list[dict[str, Any]]] = {}
         for answer in sorted(found, key=lambda a: (self.catalog.fleets[a.fleet].order, a.rank, a.when or "")):
             picks = by_fleet.setdefault(answer.fleet, [])
             chosen = answer.deployment
             replaced = None
-            if self.catalog.deployments[chosen].retired(self.today):
-                replaced, chosen = chosen, successor(self.catalog, chosen, self.today) or ""
+            if (record := self.judged.record(chosen)).retired:
+                replaced, chosen = chosen, record.replacement or ""
                 if not chosen:
                     continue  # retired with no successor still served: nothing to offer
             if any(p["deployment"] == chosen for p in picks):
@@ -112,25 +122,16 @@ class CatalogView:
 
     def details(self, deployment_id: str) -> dict[str, Any]:
         dep_id = self.deployment_id(deployment_id)
-        verdict = self.verdict(dep_id)
-        dep = self.catalog.deployments[dep_id]
+        record = self.judged.record(dep_id)
         return {
             **self.summary(dep_id),
             "claims": [
-                {
-                    "claim": c.claim,
-                    "label": c.label,
-                    "state": c.state.value,
-                    "date": c.date.isoformat() if c.date else None,
-                    "reason": c.reason,
-                    "since": c.since.isoformat() if c.since else None,
-                }
-                for c in verdict.claims
+                {"claim": c.claim, "label": c.label, **claim_json(c), "since": c.since.isoformat() if c.since else None}
+                for c in record.verdict.claims
             ],
-            "availability": [
-                {"days": a.days, "runs": a.runs, "answered": a.answered, "share": a.share} for a in verdict.availability
-            ],
-            "catalog": dep.model_dump(mode="json", exclude_defaults=True),
+            # The same shape as catalog.json's `evidence_summary.availability`.
+            "availability": record.availability_json(),
+            "catalog": record.deployment.model_dump(mode="json", exclude_defaults=True),
         }
 
     def compare(self, deployment_ids: list[str]) -> dict[str, Any]:
@@ -138,15 +139,14 @@ class CatalogView:
             raise ToolError("compare 2 to 4 deployments")
         rows: dict[str, dict[str, Any]] = {}
         for dep_id in map(self.deployment_id, deployment_ids):
-            dep = self.catalog.deployments[dep_id]
-            model = self.catalog.models[dep.model]
-            verdict = self.verdict(dep_id)
+            record = self.judged.record(dep_id)
+            dep, model, verdict = record.deployment, record.model, record.verdict
             rows[dep_id] = {
                 "fleet": dep.fleet,
                 "status": dep.status.value,
                 "evidence": verdict.summary.value,
                 "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
-                "backend": self.catalog.backends[dep.backend].name,
+                "backend": record.backend.name,
                 "model": model.name,
                 "kind": model.kind.value,
                 "served_context": dep.serving.max_model_len,
@@ -168,10 +168,10 @@ class CatalogView:
         except ValueError:
             raise ToolError(f"`since` must be a date like 2026-11-01, not {since!r}") from None
         changes = []
-        for dep_id, history in sorted(self.evidence.history.items()):
+        for dep_id, history in sorted(self.judged.evidence.history.items()):
             if dep_id not in self.catalog.deployments:
                 continue  # evidence of a deployment the catalog no longer has
-            made = {c.claim for c in self.verdict(dep_id).claims}
+            made = {c.claim for c in self.judged.verdict(dep_id).claims}
             for claim, kept in sorted(history.claims.items()):
                 if claim not in made or (changed := kept.changed_after(day)) is None:
                     continue
@@ -189,6 +189,22 @@ class CatalogView:
         return {"since": day.isoformat(), "changes": changes}
 
 
+def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of every file in the evidence folder and its history/: what a probe run
+    or a fold changes. About a millisecond per thousand files."""
+    found = []
+    for directory in (folder, folder / "history"):
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False):
+                        stat = entry.stat(follow_symlinks=False)
+                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            continue
+    return tuple(sorted(found))
+
+
 def _outcome(passing: bool) -> str:
     return "passing" if passing else "not passing"
 
@@ -203,6 +219,7 @@ def build_server(view: CatalogView, site_dir: Path) -> MCPServer:
     )
 
     def answer(call: Any) -> Any:
+        view.refresh()  # one evidence state and one day for the whole call
         try:
             return call()
         except ToolError as exc:

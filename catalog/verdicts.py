@@ -4,8 +4,9 @@ The rules are data (`CLAIM_RULES`, `SUMMARY_RULES`): an ordered table of (when, 
 row that applies wins. The functions below apply them, and the site's "How to read the badges" page
 renders the same rows, so the page cannot describe rules the code does not follow.
 
-Every surface (card, catalog table, compare, quick chooser, served models, llms.txt, catalog.json, the
-gateway export) takes its states from `judge`, and from nowhere else.
+Every surface (card, catalog table, compare, quick chooser, served models, llms.txt, catalog.json, the MCP
+server, the gateway export) takes its states from `judge` through the judged view (catalog/view.py), which
+calls it once per deployment, and from nowhere else.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 from catalog import Catalog, load_catalog
 from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
-from catalog.verdicts import DeploymentVerdict, judge
+from catalog.view import DeploymentRecord, JudgedView
 from hooks.render.pages import left_out
 
 
@@ -34,11 +34,14 @@ class SiteContext:
     """The hand-written pages (mkdocs.yml `docs_dir`), which hooks/render/pages.py reads for their links."""
 
     @cached_property
-    def verdicts(self) -> dict[str, DeploymentVerdict]:
-        """Every deployment's verdict, judged once per build; every page reads its states from here."""
-        return {
-            dep_id: judge(dep_id, dep, self.evidence, self.today) for dep_id, dep in self.catalog.deployments.items()
-        }
+    def view(self) -> JudgedView:
+        """The catalog and evidence judged for `today`, once per build: every page reads its verdicts, client
+        targets and lifecycle from here (catalog/view.py)."""
+        return JudgedView(self.catalog, self.evidence, self.today)
+
+    def record(self, deployment_id: str) -> DeploymentRecord:
+        """One deployment's judged record (catalog/view.py)."""
+        return self.view.record(deployment_id)
 
     @cached_property
     def pages_left_out(self) -> dict[str, str]:

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.advice import answers, successor
-from catalog.clients import client_target, key_text
 from catalog.collections import ENTITY_KINDS
+from catalog.display import client_text
 from hooks.render.templating import Links, render_code
 from hooks.site_context import SiteContext
 
@@ -38,25 +37,25 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
     for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0])):
         picks: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
-        for answer in answers(catalog):
+        for answer in ctx.view.answers:
             # The same deployment for the same task is said once, under the first wording the advice gives.
             key = (answer.task, answer.deployment)
             if answer.fleet != fleet_id or key in seen:
                 continue
             seen.add(key)
-            dep = catalog.deployments[answer.deployment]
-            replacement = successor(catalog, answer.deployment, ctx.today)
+            record = ctx.record(answer.deployment)
+            replacement = record.replacement
             picks.append(
                 {
-                    "retired": dep.retired(ctx.today),
+                    "retired": record.retired,
                     "successor": catalog.deployments[replacement] if replacement else None,
                     "successor_url": markdown_url(f"deployments/{replacement}/") if replacement else None,
                     "task": catalog.tasks[answer.task],
                     "task_order": catalog.tasks[answer.task].order,
                     "answer": answer,
-                    "d": dep,
-                    "target": client_target(catalog, dep),
-                    "verdict": ctx.verdicts[answer.deployment],
+                    "d": record.deployment,
+                    "client": client_text(record.client) if record.client else None,
+                    "verdict": record.verdict,
                     "url": markdown_url(f"deployments/{answer.deployment}/"),
                 }
             )
@@ -125,8 +124,8 @@ def render_llms_index_files(ctx: SiteContext) -> dict[str, str]:
             {
                 "id": dep_id,
                 "d": catalog.deployments[dep_id],
-                "target": client_target(catalog, catalog.deployments[dep_id]),
-                "verdict": ctx.verdicts[dep_id],
+                "client": client_text(record.client) if (record := ctx.record(dep_id)).client else None,
+                "verdict": record.verdict,
                 "url": up + markdown_url(f"deployments/{dep_id}/"),
                 "json_url": up + deployment_json_url(dep_id),
             }
@@ -206,38 +205,11 @@ def catalog_export(ctx: SiteContext) -> dict[str, Any]:
         return {key: value.model_dump(mode="json", exclude_defaults=False) for key, value in entities.items()}
 
     deployments = dump(catalog.deployments)
-    for dep_id, dep in catalog.deployments.items():
-        verdict = ctx.verdicts[dep_id]
-        deployments[dep_id]["evidence"] = {
-            c.claim: {
-                "state": c.state.value,
-                "date": c.date.isoformat() if c.date else None,
-                "reason": c.reason,
-                "source": c.source,
-            }
-            for c in verdict.claims
-        }
-        deployments[dep_id]["evidence_summary"] = {
-            "state": verdict.summary.value,
-            "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
-            "availability": {
-                f"{a.days}d": {"runs": a.runs, "answered": a.answered, "share": a.share} for a in verdict.availability
-            },
-        }
-        target = client_target(catalog, dep)
-        deployments[dep_id]["client"] = (
-            {
-                "base_url": target.base_url,
-                "model": target.model,
-                "api_key_env": target.api_key_env,
-                # What the card says about the key, so an agent never reads a missing gateway key as "none".
-                "api_key": key_text(target),
-                "via_gateway": target.via_gateway,
-                "base_url_inferred": target.inferred,
-            }
-            if target
-            else None
-        )
+    for dep_id in catalog.deployments:
+        record = ctx.record(dep_id)
+        deployments[dep_id]["evidence"] = record.evidence_json()
+        deployments[dep_id]["evidence_summary"] = record.evidence_summary_json()
+        deployments[dep_id]["client"] = record.client_json()
     exported: dict[str, Any] = {
         kind.attribute: dump(catalog.entities(kind.folder)) for kind in ENTITY_KINDS if kind.folder != "deployments"
     }

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.advice import answers, successor
-from catalog.clients import client_target
+from markupsafe import Markup
+
+from catalog.clients import Target
 from hooks.render.fleets import fleet_view
 from hooks.render.pages import page_href
-from hooks.render.templating import Links, render
+from hooks.render.templating import Links, render, text
 from hooks.site_context import SiteContext
+
+
+def endpoint_html(target: Target | None) -> Markup:
+    """Where a pick list sends clients, as inline HTML: `<code>URL</code> (gateway), model <code>NAME</code>`."""
+    if target is None:
+        return Markup("no published endpoint")
+    marks = (" (gateway)" if target.via_gateway else "") + (" (inferred)" if target.inferred else "")
+    return Markup(f"<code>{text(target.base_url)}</code>{marks}, model <code>{text(target.model)}</code>")
 
 
 def pick_view(
     ctx: SiteContext, links: Links, deployment_id: str, reason: str, when: str | None = None
 ) -> dict[str, Any]:
     """One pick as every pick list shows it: name, reason, status, evidence, and where to send requests."""
-    dep = ctx.catalog.deployments[deployment_id]
-    replacement = successor(ctx.catalog, deployment_id, ctx.today)
+    record = ctx.record(deployment_id)
+    dep, replacement = record.deployment, record.replacement
     return {
-        "retired": dep.retired(ctx.today),
+        "retired": record.retired,
         "retires_on": dep.retires_on,
         "successor": {
             "served_name": ctx.catalog.deployments[replacement].served_name,
@@ -32,8 +41,8 @@ def pick_view(
         "reason": reason,
         "when": when,
         "status": dep.status.value,
-        "evidence": ctx.verdicts[deployment_id].summary,
-        "target": client_target(ctx.catalog, dep),
+        "evidence": record.summary,
+        "endpoint": endpoint_html(record.client),
         "href": links.deployment(deployment_id),
     }
 
@@ -66,7 +75,7 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
         # Fleets without chooser categories still answer tasks in their quick reference and use cases.
         chosen = {c.task for _cid, c in categories}
         by_task: dict[str, list[dict[str, Any]]] = {}
-        for answer in answers(catalog):
+        for answer in ctx.view.answers:
             if answer.fleet == fleet_id and answer.task not in chosen and answer.folder != "choosers":
                 picks = by_task.setdefault(answer.task, [])
                 if all(p["id"] != answer.deployment for p in picks):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.display import NONE, gpu_hour_text, gpu_text, quantization_text, slo_target_ms, token_prices_text
 from catalog.vram import estimate
-from hooks.render.format import gpu_text, quantization_text, usd, usd_per_hour
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -32,10 +32,8 @@ def _goodput(ctx: SiteContext, deployment_id: str) -> str:
 
 def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
     """The deployment's comparable facts as (row label, display value), in page order."""
-    catalog = ctx.catalog
-    d = catalog.deployments[deployment_id]
-    verdict = ctx.verdicts[deployment_id]
-    model = catalog.models[d.model]
+    record = ctx.record(deployment_id)
+    d, verdict, model = record.deployment, record.verdict, record.model
     arch = model.architecture
     vram = estimate(model)
     cost = d.cost
@@ -43,7 +41,7 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
         ("Status", d.status.value),
         ("Evidence", verdict.summary.value),
         ("Last verified", verdict.last_verified.isoformat() if verdict.last_verified else "never"),
-        ("Backend", catalog.backends[d.backend].name),
+        ("Backend", record.backend.name),
         ("Model", model.name),
         ("Kind", model.kind.value),
         (
@@ -63,17 +61,9 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
         ("Tool-call parser", d.serving.tool_call_parser or "—"),
         ("Reasoning parser", d.serving.reasoning_parser or "—"),
         ("Engine version", d.serving.engine_version or "—"),
-        (
-            "Cost in / out per MTok",
-            "—"
-            if cost is None
-            else " / ".join("—" if v is None else usd(v) for v in (cost.input_usd_per_mtok, cost.output_usd_per_mtok)),
-        ),
-        (
-            "GPU cost per hour",
-            "—" if cost is None or cost.gpu_usd_per_hour is None else usd_per_hour(cost.gpu_usd_per_hour),
-        ),
-        ("SLO TTFT p95", "—" if d.slo is None else _num(d.slo.ttft_p95_ms, " ms")),
+        ("Cost in / out per MTok", token_prices_text(cost, missing=NONE) or NONE),
+        ("GPU cost per hour", gpu_hour_text(cost) or NONE),
+        ("SLO TTFT p95", slo_target_ms(d.slo, "ttft_p95_ms") or NONE),
         ("Goodput (concurrency within SLO)", _goodput(ctx, deployment_id)),
         ("Gateway alias", d.gateway_alias or "—"),
     ]

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog.clients import client_target
+from markupsafe import Markup
+
+from catalog.claims import Capability
+from catalog.clients import Target, key_text, key_unknown
+from catalog.display import (
+    NONE,
+    NOT_STATED,
+    availability_text,
+    context_text,
+    cost_text,
+    gated_text,
+    gpu_text,
+    quantization_text,
+    slo_target_ms,
+    slo_targets_text,
+)
+from catalog.evidence import GoodputSection, LatencySection
 from catalog.litellm import model_entry, render_entry
-from catalog.schema import Deployment, Model
+from catalog.schema import Backend, Deployment, Inferred, Model, ModelHub, Server
 from catalog.types import DeploymentStatus
-from catalog.verdicts import summary_rule
+from catalog.verdicts import ClaimState, ClaimVerdict, summary_rule
 from catalog.vram import estimate
 from hooks.render.fleets import fleet_view
-from hooks.render.format import NOT_STATED, gpu_text
 from hooks.render.pages import page_href
-from hooks.render.snippets import examples_for
-from hooks.render.templating import Links, render
+from hooks.render.snippets import examples_to
+from hooks.render.templating import Links, cell, code, inline, render, text, written
 from hooks.site_context import SiteContext
 
 
@@ -46,6 +62,146 @@ OPTIONAL_FACTS = (
     ("cost", "Cost"),
     ("slo", "SLO targets"),
 )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a card's two-column table: its label and its value, ready for the page."""
+
+    label: str
+    value: Markup
+
+
+def _inferred(marks: dict[str, Inferred], field: str) -> str:
+    return f" (inferred: {cell(marks[field].reason)})" if field in marks else ""
+
+
+def model_rows(
+    model: Model, hub: ModelHub | None, glossary_href: str | None, kind_anchor: str, stated: dict[str, bool]
+) -> list[Row]:
+    """The card's Model table: what the catalog states about the weights, in page order."""
+    marks = {i.field: i for i in model.inferred}
+    arch = model.architecture
+    kind = written(model.kind.value)
+    kind_cell = f"[{kind}]({written(glossary_href)}{written(kind_anchor)})" if glossary_href else str(kind)
+    rows = [Row("Model", Markup(f"{cell(model.name)} ({cell(model.vendor)}{_inferred(marks, 'vendor')})"))]
+    if stated["family"]:
+        rows.append(Row("Family", cell(model.family)))
+    rows.append(Row("Kind", Markup(kind_cell + _inferred(marks, "kind"))))
+    if stated["architecture"] and arch is not None:
+        total, active = _params(arch.total_params_b), _params(arch.active_params_b)
+        shape = (
+            str(written(arch.type)) + (f", {total} total" if total else "") + (f", {active} active" if active else "")
+        )
+        rows.append(Row("Architecture", Markup(shape)))
+    if stated["quantization"]:
+        rows.append(Row("Quantization", written(quantization_text(model))))
+    inputs = ", ".join(m.value for m in model.input_modalities)
+    outputs = ", ".join(m.value for m in model.output_modalities)
+    rows.append(Row("Input → output", Markup(f"{written(inputs)} → {written(outputs)}")))
+    if stated["native_context"]:
+        rows.append(Row("Native context", Markup(f"{model.native_context:,} tokens")))
+    if stated["licence"]:
+        rows.append(Row("Licence", cell(model.license)))
+    if stated["gated"]:
+        rows.append(Row("Gated", written(gated_text(model))))
+    if hub is not None and model.hub is not None:
+        url = f"{hub.url.rstrip('/')}/{model.hub.repo_id}"
+        weights = Markup(f"[{text(model.hub.repo_id)}]({written(url)}) on {cell(hub.name)}")
+    else:
+        weights = Markup("not published on a hub")
+    rows.append(Row("Weights", weights))
+    return rows
+
+
+def serving_rows(deployment_id: str, deployment: Deployment, backend: Backend, stated: dict[str, bool]) -> list[Row]:
+    """The card's Serving table: how the deployment is served, in page order."""
+    d, serving, hardware, endpoint = deployment, deployment.serving, deployment.hardware, deployment.endpoint
+    marks = {i.field: i for i in d.inferred}
+    rows = [
+        Row("Deployment id", Markup(f"`{written(deployment_id)}`")),
+        Row("Served name", Markup(f"{code(d.served_name)}{_inferred(marks, 'served_name')}")),
+    ]
+    if stated["gateway_alias"]:
+        rows.append(Row("Gateway alias", code(d.gateway_alias)))
+    rows.append(Row("Backend", cell(backend.name)))
+    if stated["gpu"]:
+        memory = f" ({int(hardware.gpu_memory_gb)} GB)" if hardware.gpu and hardware.gpu_memory_gb else ""
+        note = f" — {cell(hardware.note)}" if hardware.gpu and hardware.gpu != "none" and hardware.note else ""
+        rows.append(Row("GPU", Markup(f"{cell(gpu_text(hardware))}{memory}{note}{_inferred(marks, 'hardware.gpu')}")))
+    if stated["base_url"] and endpoint is not None:
+        if endpoint.base_url:
+            base = f"{code(endpoint.base_url)}{_inferred(marks, 'endpoint.base_url')}"
+        else:
+            base = f"path prefix {code(endpoint.path_prefix)}"
+        rows.append(Row("Base URL", Markup(base)))
+    if stated["api_key"] and endpoint is not None:
+        rows.append(Row("API key", Markup(f"from {code('$' + str(endpoint.api_key_env))}")))
+    if stated["served_context"]:
+        rows.append(Row("Served context", Markup(f"{serving.max_model_len:,} tokens")))
+    if stated["engine_version"]:
+        rows.append(Row("Engine version", cell(serving.engine_version)))
+    if stated["tool_call_parser"]:
+        auto = " with `--enable-auto-tool-choice`" if serving.enable_auto_tool_choice else ""
+        rows.append(Row("Tool-call parser", Markup(f"{code(serving.tool_call_parser)}{auto}")))
+    if stated["reasoning_parser"]:
+        rows.append(Row("Reasoning parser", code(serving.reasoning_parser)))
+    if stated["speculative_decoding"]:
+        rows.append(Row("Speculative decoding", cell(serving.speculative_decoding)))
+    if stated["container"]:
+        rows.append(Row("Container", cell(serving.container)))
+    if serving.extra_args:
+        rows.append(Row("Other flags", Markup(" ".join(str(code(arg)) for arg in serving.extra_args))))
+    if stated["cost"] and d.cost is not None:
+        note = f" — {cell(d.cost.note)}" if d.cost.note else ""
+        rows.append(Row("Cost", Markup(f"{cell(cost_text(d.cost))}{note}")))
+    if stated["slo"] and d.slo is not None:
+        targets = slo_targets_text(d.slo) or ""
+        note = str(cell(d.slo.note)) if d.slo.note else ""
+        # SLO targets are numbers and fixed words (`TTFT p95 < 250 ms`): `<` stays itself.
+        rows.append(Row("SLO targets", Markup(" ".join(part for part in (targets, note) if part))))
+    return rows
+
+
+#: A goodput objective's name in the evidence -> the metric as pages write it.
+OBJECTIVE_LABELS = {"ttft_ms": "TTFT", "tpot_ms": "TPOT", "e2el_ms": "E2E"}
+
+
+def latency_intro(latency: LatencySection, run_date: object) -> str:
+    """`Measured DAY over N requests (P prompt / O output tokens, concurrency C)`: what the table measured."""
+    w = latency.workload
+    counted = (
+        f", {latency.prompt_tokens:g} / {latency.output_tokens:g} as the server counted them"
+        if latency.prompt_tokens is not None and latency.output_tokens is not None
+        else ""
+    )
+    timed = ", timed as `vllm bench serve` times them" if latency.tpot_ms else ""
+    return (
+        f"Measured {run_date} over {w['requests']} requests ({w['prompt_tokens']} prompt / {w['output_tokens']} output tokens"
+        f"{counted}, concurrency {w['concurrency']}){timed}:"
+    )
+
+
+def goodput_text(goodput: GoodputSection) -> Markup:
+    """The goodput sweep in one paragraph: the highest level within every target, and why the sweep stopped."""
+    g = goodput
+    if g.max_concurrency:
+        rate = f" ({g.goodput_rps:.1f} requests/s within the targets)" if g.goodput_rps is not None else ""
+        level = f"up to concurrency **{g.max_concurrency}**{rate}"
+    else:
+        level = "**no level**"
+    objectives = ", ".join(
+        f"{cell(OBJECTIVE_LABELS.get(name, name))} ≤ {limit:g} ms"
+        + (" (the ITL target, per request)" if name == "tpot_ms" else "")
+        for name, limit in g.objectives.items()
+    )
+    if g.stop_reason == "missed":
+        stop = "The sweep stopped at the first level that missed."
+    elif g.stop_reason == "budget":
+        stop = f"The sweep stopped when its {g.budget_s:g} s budget ran out."
+    else:
+        stop = "Every level of the sweep passed."
+    return Markup(f"{level}, {g.target_attainment * 100:.0f}% of requests meeting every target: {objectives}. {stop}")
 
 
 def stated_facts(deployment: Deployment, model: Model) -> dict[str, bool]:
@@ -82,8 +238,31 @@ def dated_facts(ctx: SiteContext, deployment_id: str) -> dict[str, Any]:
     whose shown facts did not change is not rendered again on the next day or after a probe run that did
     not change them; anything new here that is not in the returned value would leave stale cards.
     """
-    deployment = ctx.catalog.deployments[deployment_id]
-    return {"verdict": ctx.verdicts[deployment_id], "retired": deployment.retired(ctx.today)}
+    record = ctx.record(deployment_id)
+    return {"verdict": record.verdict, "retired": record.retired}
+
+
+def claim_detail(claim: ClaimVerdict, stale_after_days: int, source_titles: dict[str, str]) -> Markup:
+    """The card's Detail cell for one claim: why it fails, since when it passes, or where a figure comes from."""
+    if claim.state is ClaimState.failing:
+        since = f" (failing since {claim.since})" if claim.since else ""
+        return Markup(f"{cell(claim.reason)}{since}")
+    if claim.state is ClaimState.verified:
+        return Markup(f"passing since {claim.since}")
+    if claim.state is ClaimState.stale:
+        return Markup(f"last passed {claim.date}; older than {stale_after_days} days")
+    if claim.state is ClaimState.reported:
+        return Markup(f"{cell(claim.reason)} — source: {cell(source_titles[str(claim.source)])}")
+    return Markup(f"never proven: {cell(claim.reason)}") if claim.reason else Markup("never probed")
+
+
+#: The card's latency rows: (metric key in the evidence, label, SLO target field or None).
+LATENCY_METRICS = (
+    ("ttft", "TTFT", "ttft_p95_ms"),
+    ("tpot", "TPOT", None),
+    ("itl", "ITL", "itl_p95_ms"),
+    ("e2e", "E2E", "e2e_p95_ms"),
+)
 
 
 def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, Any]:
@@ -93,28 +272,35 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
     backend = catalog.backends[deployment.backend]
     hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     run = ctx.evidence.latest.get(deployment_id)
+    record = ctx.record(deployment_id)
     dated = dated_facts(ctx, deployment_id)
     verdict = dated["verdict"]
-    arch = model.architecture
     context = deployment.serving.max_model_len or model.native_context
     vram = estimate(model)
-    gateway_entry = (
-        render_entry(model_entry(catalog, deployment_id, deployment))
+    entry = (
+        model_entry(catalog, deployment_id, deployment)
         if deployment.gateway_alias and deployment.status is DeploymentStatus.active
         else None
     )
+    source_titles = {k: v.title for k, v in catalog.sources.items()}
+    slo = deployment.slo
     kind_terms = sorted(k for k, g in catalog.glossary.items() if g.model_kind is model.kind)
     stated = stated_facts(deployment, model)
+    glossary_href = page_href(ctx, links, "glossary")
     return {
-        "stated": stated,
+        "model_rows": model_rows(model, hub, glossary_href, f"#{kind_terms[0]}" if kind_terms else "", stated),
+        "serving_rows": serving_rows(deployment_id, deployment, backend, stated),
         "not_stated": [label for key, label in OPTIONAL_FACTS if not stated[key]],
         "id": deployment_id,
         # Several deployments can serve the same name (raw, KServe and CPU variants); the id tells them apart.
         "title": deployment.served_name
         if catalog.served_name_counts[deployment.served_name] == 1
         else f"{deployment.served_name} ({deployment_id})",
-        "kind_anchor": f"#{kind_terms[0]}" if kind_terms else "",
-        "gateway_entry": gateway_entry,
+        "gateway_entry": render_entry(entry) if entry else None,
+        # LiteLLM's vLLM provider drops `strict` from tools (see the card's note): decided on the entry's data.
+        "gateway_loosens_tools": entry is not None
+        and Capability.tools in deployment.capabilities
+        and str(entry["litellm_params"]["model"]).startswith("hosted_vllm/"),
         "gateway": catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
         "vram": vram,
         "vram_context": context,
@@ -127,15 +313,32 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "model_id": deployment.model,
         "model": model,
         "backend": backend,
-        "hub": hub,
-        "hub_url": f"{hub.url.rstrip('/')}/{model.hub.repo_id}" if hub and model.hub else None,
-        "total_params": _params(arch.total_params_b) if arch else None,
-        "active_params": _params(arch.active_params_b) if arch else None,
         "verdict": verdict,
         "summary_rule": summary_rule(verdict.summary),
-        "claims": verdict.claims,
-        "target": client_target(catalog, deployment),
-        "examples": examples_for(catalog, deployment),
+        "claims": [
+            {"c": c, "detail": claim_detail(c, deployment.stale_after_days, source_titles)} for c in verdict.claims
+        ],
+        "availability": availability_text(verdict.availability),
+        "cost": cost_text(deployment.cost),
+        # Numbers and fixed words (`the model's`): Markup, so the apostrophe stays itself.
+        "context": Markup(context_text(deployment.serving.max_model_len, model.native_context)),
+        "gpu": gpu_text(deployment.hardware),
+        "latency_intro": latency_intro(run.latency, run.finished_at.date()) if run and run.latency else None,
+        "goodput_text": goodput_text,
+        # SLO targets are numbers and fixed words (`TTFT p95 < 250 ms`): Markup, so `<` stays itself.
+        "slo_targets": Markup(slo_targets_text(slo) or ""),
+        "latency_rows": [
+            {
+                "key": key,
+                "label": label,
+                "target": (slo_target_ms(slo, target) if target else None) or NONE,
+                "attainment_key": f"{key}_p95_ms",
+            }
+            for key, label, target in LATENCY_METRICS
+        ],
+        "target": record.client,
+        "key_note": _key_note(record.client),
+        "examples": examples_to(record.client, deployment),
         "latency": run.latency if run else None,
         "runs": verdict.runs,
         "evals": run.evals if run else [],
@@ -151,15 +354,14 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
             - {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
         ),
         "inferred": {i.field: i for i in deployment.inferred},
-        "model_inferred": {i.field: i for i in model.inferred},
         "retired": dated["retired"],
         "successor": catalog.deployments[deployment.successor] if deployment.successor else None,
         "successor_href": links.deployment(deployment.successor) if deployment.successor else None,
         "whose": fleet_view(ctx, links, deployment.fleet),
-        "fleet_server": next(
-            (s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None
+        "server_note": _server_note(
+            backend,
+            next((s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None),
         ),
-        "source_titles": {k: v.title for k, v in catalog.sources.items()},
         "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),
         # Edit links for both files the card is built from (the theme's button covers only one).
         "edit_base": f"{site.repo_url.rstrip('/')}/{site.edit_uri.strip('/')}/"
@@ -170,9 +372,26 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, A
         "catalog_href": links.page("catalog"),
         # None where the catalog has no such page (hooks/render/pages.py): the card then links nowhere.
         "compare_href": page_href(ctx, links, "compare"),
-        "glossary_href": page_href(ctx, links, "glossary"),
         "badges_href": links.page("badges"),
     }
+
+
+def _server_note(backend: Backend, server: Server | None) -> Markup:
+    """`, on its vLLM server (ports 8000, 8001)` after the fleet's name: where in the fleet it runs."""
+    if server is None:
+        return Markup("")
+    ports = [str(port.port) for port in server.ports]
+    listed = f" (port{'s' if len(ports) > 1 else ''} {', '.join(ports)})" if ports else ""
+    return Markup(f", on its {inline(backend.name)} server{listed}")
+
+
+def _key_note(target: Target | None) -> Markup:
+    """What the card's endpoint line says about the key: its variable, or that a gateway's is not named."""
+    if target is None:
+        return Markup("")
+    if target.api_key_env:
+        return Markup(f" · key in {code('$' + target.api_key_env)}")
+    return Markup(f" · {inline(key_text(target))}") if key_unknown(target) else Markup("")
 
 
 def _relative(ctx: SiteContext, path: Path) -> str:

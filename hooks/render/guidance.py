@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from catalog.clients import client_target
 from catalog.schema import UseCase, Workload
 from hooks.render.fleets import by_fleet, fleet_view
 from hooks.render.snippets import request_example
@@ -42,7 +41,7 @@ def _example(ctx: SiteContext, entity: UseCase | Workload) -> Any:
     first = next((r.deployment for r in entity.recommendations if r.deployment), None)
     if example is None or first is None:
         return None
-    target = client_target(ctx.catalog, ctx.catalog.deployments[first])
+    target = ctx.record(first).client
     return request_example(target, example) if target else None
 
 

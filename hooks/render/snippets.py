@@ -80,8 +80,13 @@ def gateway_example(catalog: Catalog, fleet: Fleet) -> str | None:
 
 
 def examples_for(catalog: Catalog, deployment: Deployment) -> list[Example]:
-    """One example per claimed endpoint, plus a tool call when tools are claimed."""
-    target = client_target(catalog, deployment)
+    """`examples_to` the deployment's client target, for callers without a judged view (the gateway test)."""
+    return examples_to(client_target(catalog, deployment), deployment)
+
+
+def examples_to(target: Target | None, deployment: Deployment) -> list[Example]:
+    """One example per claimed endpoint, plus a tool call when tools are claimed, sent to `target` (the card
+    passes its record's client target, catalog/view.py); none when nothing publishes a URL."""
     if target is None:
         return []
     kinds = [e.value for e in EndpointKind if e in deployment.endpoints]

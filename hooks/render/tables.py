@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from catalog.advice import answers
+from markupsafe import Markup
+
+from catalog.advice import Answer
 from catalog.catalog import Catalog
+from catalog.display import NONE, cost_cell, gpu_text, slo_targets_text
 from catalog.types import BackendKind
+from catalog.verdicts import SummaryState
 from hooks.render.fleets import fleet_view
-from hooks.render.templating import Links, render
+from hooks.render.templating import Links, cell, render
 from hooks.site_context import SiteContext
 
 
@@ -16,10 +22,10 @@ def _token(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "-" for c in text.lower()).strip("-") or "none"
 
 
-def deployment_tasks(catalog: Catalog) -> dict[str, list[str]]:
+def deployment_tasks(catalog: Catalog, advice: Iterable[Answer]) -> dict[str, list[str]]:
     """Deployment id -> the tasks some fleet's advice names it for (picks, "not available now", answers)."""
     tasks: dict[str, set[str]] = {dep_id: set() for dep_id in catalog.deployments}
-    for answer in answers(catalog):
+    for answer in advice:
         tasks[answer.deployment].add(answer.task)
     for category in catalog.choosers.values():
         for pick in category.unavailable:
@@ -29,13 +35,14 @@ def deployment_tasks(catalog: Catalog) -> dict[str, list[str]]:
 
 def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
     catalog = ctx.catalog
-    tasks = deployment_tasks(catalog)
+    tasks = deployment_tasks(catalog, ctx.view.answers)
     rows = []
     for dep_id, dep in catalog.deployments.items():
         model = catalog.models[dep.model]
         backend = catalog.backends[dep.backend]
         context = dep.serving.max_model_len or model.native_context
         modalities = sorted({m.value for m in [*model.input_modalities, *model.output_modalities]})
+        verdict = ctx.record(dep_id).verdict
         rows.append(
             {
                 "id": dep_id,
@@ -50,7 +57,11 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "modalities": modalities,
                 "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "not-stated",
                 "context": context,
-                "verdict": ctx.verdicts[dep_id],
+                "gpu": gpu_text(dep.hardware),
+                "verdict": verdict,
+                # The longest window (30 days), as the column's heading says.
+                "answered": verdict.availability[-1],
+                "answered_text": verdict.availability[-1].text(),
             }
         )
     return rows
@@ -116,27 +127,56 @@ def render_context_table(ctx: SiteContext, links: Links) -> str:
     return render("context_table.md.j2", groups=groups, notes=catalog.site.context_notes)
 
 
+@dataclass(frozen=True)
+class ServedRow:
+    """One row of the served-models table, every cell as display text (the template only lays them out)."""
+
+    alias: str
+    href: str
+    whose: dict[str, Any]
+    model: str
+    backend: str
+    gpu: str
+    context: str
+    cost: str
+    slo: Markup
+    evidence: SummaryState
+    evidence_note: Markup
+    """What follows the evidence badge: that an external provider is not probed, and reported figures."""
+
+
+def served_row(ctx: SiteContext, links: Links, dep_id: str) -> ServedRow:
+    record = ctx.record(dep_id)
+    dep, model = record.deployment, record.model
+    external = record.backend.kind is BackendKind.gateway
+    context = "provider" if external else str(dep.serving.max_model_len or cell(model.native_context))
+    targets = slo_targets_text(dep.slo)
+    # SLO targets are numbers and fixed words (`TTFT p95 < 250 ms`): Markup, so `<` stays itself.
+    slo = Markup(targets) if targets else cell(dep.slo.note) if dep.slo and dep.slo.note else Markup(NONE)
+    notes = [" External provider: not probed here"] if external else []
+    reported = [f" {cell(rep.summary)}" for rep in dep.reported]
+    return ServedRow(
+        alias=str(dep.gateway_alias),
+        href=links.deployment(dep_id),
+        whose=fleet_view(ctx, links, dep.fleet),
+        model=model.name,
+        backend=record.backend.name,
+        gpu=gpu_text(dep.hardware),
+        context=context,
+        cost=cost_cell(dep.cost),
+        slo=slo,
+        evidence=record.summary,
+        evidence_note=Markup("".join(notes) + ";".join(reported)),
+    )
+
+
 def render_served_models(ctx: SiteContext, links: Links) -> str:
     """The seed-003 style table: alias, model, backend, GPU, context, cost, SLO and eval status."""
     catalog = ctx.catalog
-    rows: list[dict[str, Any]] = []
-    for dep_id, dep in catalog.deployments.items():
-        if dep.gateway_alias is None:
-            continue
-        backend = catalog.backends[dep.backend]
-        rows.append(
-            {
-                "id": dep_id,
-                "d": dep,
-                "model": catalog.models[dep.model],
-                "backend": backend,
-                "href": links.deployment(dep_id),
-                "verdict": ctx.verdicts[dep_id],
-                "external": backend.kind is BackendKind.gateway,
-                "whose": fleet_view(ctx, links, dep.fleet),
-            }
-        )
-    rows.sort(key=lambda r: str(r["d"].gateway_alias))
+    rows = sorted(
+        (served_row(ctx, links, dep_id) for dep_id, dep in catalog.deployments.items() if dep.gateway_alias),
+        key=lambda r: r.alias,
+    )
     # Column notes belong to the guide that wrote them: each fleet's show under its name.
     guides = [
         {"whose": fleet_view(ctx, links, fleet_id), "columns": fleet.column_guide}

@@ -33,16 +33,8 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from catalog.clients import key_text, key_unknown
-from hooks.render.format import (
-    cost_text,
-    gated_text,
-    gpu_text,
-    quantization_text,
-    recommended_text,
-    usd,
-    usd_per_hour,
-)
+from catalog.clients import key_unknown
+from catalog.display import gated_text, gpu_text, quantization_text, recommended_text
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -357,6 +349,12 @@ def _one_line_unless_markup(value: Any) -> Any:
     return _flatten(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+def written(value: object) -> Markup:
+    """What `{{ value }}` writes in a page template: HTML-escaped, on one line unless it is Markup already.
+    For display rows built in Python that must read exactly as the template wrote them."""
+    return escape(_one_line_unless_markup(value))
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -390,11 +388,8 @@ def _environment(autoescape: bool) -> Environment:
         gpu_text=gpu_text,
         quantization_text=quantization_text,
         gated_text=gated_text,
-        cost_text=cost_text,
         recommended_text=recommended_text,
-        usd=usd,
-        usd_per_hour=usd_per_hour,
-        key_text=key_text,
+        # The snippets' one question about the key (what text they say about it comes from catalog/display.py).
         key_unknown=key_unknown,
     )
     return env

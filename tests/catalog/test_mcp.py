@@ -100,3 +100,35 @@ async def test_llms_txt_and_catalog_json_are_resources(site: Path) -> None:
         catalog = (await session.read_resource("catalog://catalog.json")).contents[0]
         data = json.loads(catalog.text)  # type: ignore[union-attr]
         assert data["deployments"]["coder-fim"]["evidence_summary"]["state"] == "verified"
+
+
+def test_each_call_answers_from_the_evidence_and_the_day_of_the_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+    import shutil
+
+    from catalog.evidence_folder import Evidence
+    from catalog.loader import load_catalog
+    from catalog.mcp_server import CatalogView
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    view = CatalogView(load_catalog(FIXTURES / "small-catalog"), Evidence(), dt.date(2026, 1, 1), evidence)
+    view.refresh()
+    assert view.details("coder-fim")["evidence"]["summary"] == "unverified", "nothing probed yet"
+    shutil.copytree(FIXTURES / "every-state-evidence", evidence, dirs_exist_ok=True)
+    view.refresh()
+    assert view.details("coder-fim")["evidence"]["summary"] == "verified", "a probe run since the last call"
+    judged = view.judged
+    view.refresh()
+    assert view.judged is judged, "nothing changed: the view is not judged again"
+    # 30 days on, the same evidence is older than the deployment's stale_after_days.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(SOURCE_DATE_EPOCH) + 30 * 86400))
+    view.refresh()
+    assert view.details("coder-fim")["evidence"]["summary"] == "unverified"
+    assert view.details("coder-fim")["availability"] == {
+        "7d": {"runs": 0, "answered": 0, "share": None},
+        "30d": {"runs": 0, "answered": 0, "share": None},
+    }

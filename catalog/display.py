@@ -1,0 +1,153 @@
+"""Display text for the facts several surfaces show: one formatter per fact, so every page, agent file and tool
+writes a price, an SLO target, availability or where to send requests the same way.
+
+Plain text: a page escapes it for Markdown itself (hooks/render/templating.py). A value the sources do not
+state renders as "not stated", never as a guessed default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from catalog.clients import Target, key_text, key_unknown
+from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams, SloTargets
+from catalog.verdicts import Availability
+
+NOT_STATED = "not stated"
+#: What a cell shows when the catalog has nothing for it.
+NONE = "—"
+
+
+def gpu_text(hardware: Hardware) -> str:
+    """`1× L4`, `A10G (count not stated)`, the hardware note (e.g. CPU only), or "not stated"."""
+    if hardware.gpu == NO_GPU:
+        return f"none ({hardware.note})" if hardware.note else "none"
+    if hardware.gpu:
+        return f"{hardware.gpu_count}× {hardware.gpu}" if hardware.gpu_count else f"{hardware.gpu} (count not stated)"
+    return hardware.note or NOT_STATED
+
+
+def quantization_text(model: Model) -> str:
+    return model.quantization.value if model.quantization else NOT_STATED
+
+
+def gated_text(model: Model) -> str:
+    if model.gated is None:
+        return NOT_STATED
+    return "yes: accept the licence and use a hub token" if model.gated else "no"
+
+
+def usd(value: float) -> str:
+    """A per-token price as the guides write it: `$0.5`, `$1.5`, `$5`."""
+    return f"${value:g}"
+
+
+def usd_per_hour(value: float) -> str:
+    """An hourly GPU price as the guides write it, in dollars and cents: `$1.10/h`."""
+    return f"${value:.2f}/h"
+
+
+def token_prices_text(cost: Cost | None, missing: str = "n/a") -> str | None:
+    """`$0.5 / $1.5` (in / out per MTok), `missing` for a side not stated; None when neither side is."""
+    if cost is None or (cost.input_usd_per_mtok is None and cost.output_usd_per_mtok is None):
+        return None
+    return " / ".join(missing if v is None else usd(v) for v in (cost.input_usd_per_mtok, cost.output_usd_per_mtok))
+
+
+def gpu_hour_text(cost: Cost | None) -> str | None:
+    """`$1.10/h`, or None when no hourly price is stated."""
+    return None if cost is None or cost.gpu_usd_per_hour is None else usd_per_hour(cost.gpu_usd_per_hour)
+
+
+def cost_text(cost: Cost | None) -> str:
+    """`$0.5 in / $1.5 out per MTok · GPU $1.10/h (illustrative)`, from whichever prices are known."""
+    if cost is None:
+        return NOT_STATED
+    parts = []
+    tokens = [
+        f"{usd(value)} {side}"
+        for value, side in ((cost.input_usd_per_mtok, "in"), (cost.output_usd_per_mtok, "out"))
+        if value is not None
+    ]
+    if tokens:
+        parts.append(" / ".join(tokens) + " per MTok")
+    if (hourly := gpu_hour_text(cost)) is not None:
+        parts.append(f"GPU {hourly}")
+    basis = cost.basis.replace("-", " ")
+    return f"{' · '.join(parts)} ({basis})" if parts else f"no prices ({basis})"
+
+
+def cost_cell(cost: Cost | None) -> str:
+    """A table cell for cost: token prices (marked when they are a provider's list price), else the GPU hour."""
+    if (tokens := token_prices_text(cost)) is not None:
+        return tokens + (" (list price)" if cost is not None and cost.basis == "list-price" else "")
+    if (hourly := gpu_hour_text(cost)) is not None:
+        return f"GPU {hourly}"
+    return NONE
+
+
+#: SLO target field -> the metric's name as pages write it.
+SLO_METRICS = (("ttft_p95_ms", "TTFT"), ("itl_p95_ms", "ITL"), ("e2e_p95_ms", "E2E"))
+
+
+def slo_target_ms(slo: SloTargets | None, field: str) -> str | None:
+    """One p95 target as pages write it (`300 ms`), or None when the catalog states none."""
+    value = getattr(slo, field, None) if slo is not None else None
+    return f"{int(value)} ms" if value else None
+
+
+def slo_targets_text(slo: SloTargets | None) -> str | None:
+    """`TTFT p95 < 250 ms, ITL p95 < 20 ms, E2E p95 < 1500 ms (≤256 out)`; None when no target is stated."""
+    if slo is None:
+        return None
+    targets = [f"{label} p95 < {ms}" for field, label in SLO_METRICS if (ms := slo_target_ms(slo, field))]
+    if not targets:
+        return None
+    out = f" (≤{slo.max_output_tokens} out)" if slo.max_output_tokens else ""
+    return ", ".join(targets) + out
+
+
+def availability_text(availability: Sequence[Availability]) -> str:
+    """`100% of 3 runs in the last 7 days · 60% of 5 runs in the last 30 days`."""
+    return " · ".join(f"{a.text()} in the last {a.days} days" for a in availability)
+
+
+def client_text(target: Target) -> str:
+    """Where to send requests, for agents: ``base_url URL (gateway), model `NAME`, key $VAR``."""
+    text = f"base_url {target.base_url}"
+    if target.via_gateway:
+        text += " (gateway)"
+    if target.inferred:
+        text += f" (inferred: {target.inferred})"
+    text += f", model `{target.model}`"
+    if target.api_key_env or key_unknown(target):
+        text += f", {key_text(target)}"
+    return text
+
+
+def context_text(served: int | None, native: int | None) -> str:
+    """`16,384 tokens served (the model takes 32,768)`, the model's own when the served limit is not stated."""
+    if served:
+        larger = f" (the model takes {native:,})" if native and native != served else ""
+        return f"{served:,} tokens served{larger}"
+    if native:
+        return f"{native:,} tokens (the model's; the served limit is not stated)"
+    return NOT_STATED
+
+
+def recommended_text(params: RecommendedParams) -> str:
+    """`temperature 0.6, top_p 0.95`; the note follows after a dash."""
+    values = [
+        f"{name} {value}"
+        for name, value in (
+            ("temperature", params.temperature),
+            ("top_p", params.top_p),
+            ("max_tokens", params.max_tokens),
+            ("tool_choice", params.tool_choice),
+        )
+        if value is not None
+    ]
+    text = ", ".join(values)
+    if params.note:
+        text = f"{text} — {params.note}" if text else params.note
+    return text

@@ -1,0 +1,120 @@
+"""The judged view: the catalog and its evidence, judged for one day, as the typed records every surface reads.
+
+The site's pages, llms.txt and the other agent files, catalog.json, the MCP server and the gateway export all
+read a deployment's verdict, its client target, whether it is retired and what replaces it from here; none of
+them calls `judge` or `client_target` itself. Display text for those facts comes from `catalog.display`, and
+their JSON for agents from the methods below, so two surfaces cannot say the same fact two ways.
+
+A record is judged on first use and kept: a build that shows every deployment judges each once, and an MCP
+call that asks about one deployment judges only that one (cheap enough to build a view per call).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from catalog.advice import Answer, answers, successor
+from catalog.catalog import Catalog
+from catalog.clients import Target, client_json, client_target
+from catalog.evidence_folder import Evidence
+from catalog.schema import Backend, Deployment, Model
+from catalog.verdicts import ClaimVerdict, DeploymentVerdict, SummaryState, judge
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def claim_json(claim: ClaimVerdict) -> dict[str, Any]:
+    """One claim's evidence state for agents: state, the day that decided it, why, and a reported figure's source."""
+    return {"state": claim.state.value, "date": _day(claim.date), "reason": claim.reason, "source": claim.source}
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """Everything any surface shows or exports about one deployment that needs the evidence, the date or
+    more than the deployment's own file."""
+
+    id: str
+    deployment: Deployment
+    model: Model
+    backend: Backend
+    verdict: DeploymentVerdict
+    client: Target | None
+    """Where clients send requests (the gateway when routed through one that publishes its URL); None when
+    nothing publishes a URL."""
+    retired: bool
+    """Its `retires_on` day has come."""
+    replacement: str | None
+    """When retired: the first deployment down its successor chain that is still served; else None."""
+
+    @property
+    def summary(self) -> SummaryState:
+        return self.verdict.summary
+
+    def client_json(self) -> dict[str, Any] | None:
+        return client_json(self.client)
+
+    def evidence_json(self) -> dict[str, dict[str, Any]]:
+        """Claim -> its state (catalog.json's `evidence`)."""
+        return {c.claim: claim_json(c) for c in self.verdict.claims}
+
+    def availability_json(self) -> dict[str, dict[str, Any]]:
+        """`7d` / `30d` -> runs, answered and their share: how often the server answered its probe runs."""
+        return {
+            f"{a.days}d": {"runs": a.runs, "answered": a.answered, "share": a.share} for a in self.verdict.availability
+        }
+
+    def evidence_summary_json(self) -> dict[str, Any]:
+        """The deployment's summary state, last verified day and availability (catalog.json's `evidence_summary`)."""
+        return {
+            "state": self.verdict.summary.value,
+            "last_verified": _day(self.verdict.last_verified),
+            "availability": self.availability_json(),
+        }
+
+
+@dataclass
+class JudgedView:
+    """The catalog and evidence judged for `today`. Records are made on first use and kept."""
+
+    catalog: Catalog
+    evidence: Evidence
+    today: dt.date
+    history_length: int = 10
+    """How many of the newest runs each verdict keeps (0: none, for surfaces that show no history)."""
+    _records: dict[str, DeploymentRecord] = field(default_factory=dict, repr=False, compare=False)
+
+    def record(self, deployment_id: str) -> DeploymentRecord:
+        found = self._records.get(deployment_id)
+        if found is None:
+            catalog = self.catalog
+            dep = catalog.deployments[deployment_id]
+            retired = dep.retired(self.today)
+            found = DeploymentRecord(
+                id=deployment_id,
+                deployment=dep,
+                model=catalog.models[dep.model],
+                backend=catalog.backends[dep.backend],
+                verdict=judge(deployment_id, dep, self.evidence, self.today, history_length=self.history_length),
+                client=client_target(catalog, dep),
+                retired=retired,
+                replacement=successor(catalog, deployment_id, self.today) if retired else None,
+            )
+            self._records[deployment_id] = found
+        return found
+
+    def verdict(self, deployment_id: str) -> DeploymentVerdict:
+        return self.record(deployment_id).verdict
+
+    def records(self) -> list[DeploymentRecord]:
+        """Every deployment's record, in catalog order."""
+        return [self.record(dep_id) for dep_id in self.catalog.deployments]
+
+    @cached_property
+    def answers(self) -> tuple[Answer, ...]:
+        """Every answer to "what should I use for task X", with whose (which fleet) it is (catalog.advice)."""
+        return tuple(answers(self.catalog))
