@@ -16,11 +16,14 @@ links inside it.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from catalog.forking import forked_map
 
 _HTML_LINK = re.compile(r"""<(?:a|link|script|img|source|iframe)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 _HTML_ID = re.compile(r"""\sid\s*=\s*["']([^"']+)["']""", re.I)
@@ -82,6 +85,12 @@ class LinkChecker:
 
     def problem(self, source: Path, link: str) -> str | None:
         """Why `link` in `source` (a file of the site) leads nowhere, or None when it leads somewhere."""
+        return self.problem_at(source.relative_to(self.site_dir).as_posix(), link)
+
+    def problem_at(self, source: str, link: str) -> str | None:
+        """`problem` for a source given as its path in the site (`deployments/x/index.html`).
+
+        Plain string operations, not `pathlib`: a site of 3000 cards holds some 200,000 links to resolve."""
         link = link.strip()
         if not link or link.lower().startswith(_OTHER_SCHEMES):
             return None
@@ -93,23 +102,16 @@ class LinkChecker:
         if parts.path.startswith("/"):
             if not parts.path.startswith(self.root_path):
                 return f"the site is published under {self.root_path}"
-            relative = PurePosixPath(unquote(parts.path)[len(self.root_path) :])
+            relative = unquote(parts.path)[len(self.root_path) :]
+        elif parts.path:
+            relative = posixpath.join(posixpath.dirname(source), unquote(parts.path))
         else:
-            base = PurePosixPath(source.relative_to(self.site_dir).as_posix()).parent
-            relative = (
-                base / unquote(parts.path)
-                if parts.path
-                else PurePosixPath(source.relative_to(self.site_dir).as_posix())
-            )
-        resolved: list[str] = []
-        for part in relative.parts:
-            if part == "..":
-                if not resolved:
-                    return "it climbs above the site's root"
-                resolved.pop()
-            elif part != ".":
-                resolved.append(part)
-        target = self._target(tuple(resolved))
+            relative = source
+        normal = posixpath.normpath("/".join(part for part in relative.split("/") if part))
+        if normal == ".." or normal.startswith("../"):
+            return "it climbs above the site's root"
+        resolved = tuple(part for part in normal.split("/") if part not in {"", "."})
+        target = self._target(resolved)
         if target is None:
             return f"no file {'/'.join(resolved) or '.'}"
         fragment = unquote(parts.fragment)
@@ -118,19 +120,45 @@ class LinkChecker:
         return None
 
 
-def dangling_links(site_dir: Path, site_url: str | None) -> list[str]:
-    """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere."""
+def dangling_links(site_dir: Path, site_url: str | None, workers: int = 1) -> list[str]:
+    """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere, checked
+    on `workers` forked processes (`catalog/forking.py`), in the files' order whatever the count."""
+    global _job
     checker = LinkChecker(site_dir, site_url)
     files = [
         *sorted(site_dir.rglob("*.html")),
         *sorted(site_dir.rglob("*.md")),
         *[site_dir / name for name in ("llms.txt", "llms-full.txt", "catalog.json") if (site_dir / name).is_file()],
     ]
+    _job = (checker, files)
+    try:
+        found = forked_map(_problems_in, len(files), workers) if len(files) >= FORK_MIN_FILES else None
+    finally:
+        _job = None
+    if found is None:  # one process, or no workers here: the same problems, one file at a time
+        found = [_problems(checker, path) for path in files]
+    return [problem for problems in found for problem in problems]
+
+
+#: Fewer files are checked faster than workers start.
+FORK_MIN_FILES = 500
+
+#: The checker and the files `dangling_links` has workers check: set before they are forked, so each inherits it.
+_job: tuple[LinkChecker, list[Path]] | None = None
+
+
+def _problems_in(index: int) -> list[str]:
+    assert _job is not None, "link check workers are forked after the job is set"
+    checker, files = _job
+    return _problems(checker, files[index])
+
+
+def _problems(checker: LinkChecker, path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    source = path.relative_to(checker.site_dir).as_posix()
     problems = []
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for link in dict.fromkeys(_targets_in(path, text)):
-            why = checker.problem(path, link)
-            if why is not None:
-                problems.append(f"{path.relative_to(site_dir).as_posix()}: {link} ({why})")
+    for link in dict.fromkeys(_targets_in(path, text)):
+        why = checker.problem_at(source, link)
+        if why is not None:
+            problems.append(f"{source}: {link} ({why})")
     return problems

@@ -215,7 +215,7 @@ def on_post_build(config: MkDocsConfig) -> None:
         # Only a full build: `mkdocs serve` may build some cards only (CARDS), and rebuilds must stay quick.
         # Warnings, like MkDocs' own link checks: the build is strict (mkdocs.yml), so any of them fails it,
         # after every problem of the build has been named, not only the first.
-        for problem in dangling_links(site_dir, config.site_url):
+        for problem in dangling_links(site_dir, config.site_url, build_workers()):
             log.warning("link leads nowhere: %s", problem)
 
 

@@ -38,6 +38,7 @@ import os
 import sys
 import threading
 import types
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -67,8 +68,58 @@ _PACKAGES = (BUILDER, "markdown", "pymdown-extensions", "mkdocs-material", "jinj
 #: Bump to drop every entry written by an older layout of this module.
 _LAYOUT = "1"
 
-#: Entries looked up or stored in this process, by key, so `mkdocs serve` rebuilds skip the disk too.
-_memory: dict[str, Any] = {}
+#: How much of the entries looked up or stored in this process stays in memory (characters of their JSON),
+#: so `mkdocs serve` rebuilds skip the disk too. Bounded, so memory follows the pages a build holds at once,
+#: not every card, conversion and themed page of the site (10,000 models: over 1.5 GB of entries). A one-off
+#: `mkdocs build` reads each entry once and keeps none (`keep_in_memory`). With no cache folder
+#: (SITE_RENDER_CACHE=off) memory is the only copy, and nothing is dropped.
+MEMORY_BUDGET_CHARS = int(os.environ.get("SITE_RENDER_MEMORY_MB", "128")) * 2**20
+
+
+class _Remembered:
+    """The most recently used entries, up to `MEMORY_BUDGET_CHARS`, by key."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self.size = 0
+        self.budget = MEMORY_BUDGET_CHARS
+
+    def get(self, key: str) -> Any:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        self.entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: str, value: Any, size: int) -> None:
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            self.size -= previous[1]
+        self.entries[key] = (value, size)
+        self.size += size
+        if cache_dir() is None:
+            return
+        while self.size > self.budget and self.entries:
+            _key, (_value, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
+_memory = _Remembered()
+
+
+def keep_in_memory(keep: bool) -> None:
+    """Whether entries stay in this process's memory (within `MEMORY_BUDGET_CHARS`) once read or written:
+    yes under `mkdocs serve`, which rebuilds the same pages again and again; no for a one-off build."""
+    _memory.budget = MEMORY_BUDGET_CHARS if keep else 0
+    if not keep and cache_dir() is not None:
+        _memory.clear()
 
 
 def cache_dir() -> Path | None:
@@ -108,31 +159,47 @@ def _versions() -> str:
     return f"{sys.version} {' '.join(found)}"
 
 
-def _read(key: str) -> Any:
+def _entry_path(folder: Path, key: str) -> Path:
+    return folder / key[:2] / f"{key}.json"
+
+
+def _read(key: str, *, remember: bool = True) -> Any:
+    """The entry stored under `key`, or None; `remember=False` leaves it out of memory (read once)."""
     if key in _memory:
-        return _memory[key]
+        return _memory.get(key)
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        payload = cache_seal.unseal((folder / key[:2] / f"{key}.json").read_bytes())
+        payload = cache_seal.unseal(_entry_path(folder, key).read_bytes())
         if payload is None:
             return None
         value = json.loads(payload)
     except (OSError, ValueError):
         return None
-    _memory[key] = value
+    if remember:
+        _memory.put(key, value, len(payload))
     return value
 
 
-def _write(key: str, value: Any) -> None:
-    _memory[key] = value
+def _stored_somewhere(key: str) -> bool:
+    """Whether an entry is stored under `key` with a good seal, without decoding or keeping it."""
+    if key in _memory:
+        return True
+    folder = cache_dir()
+    return folder is not None and _read_sealed(_entry_path(folder, key)) is not None
+
+
+def _write(key: str, value: Any, *, remember: bool = True) -> None:
     folder = cache_dir()
     if folder is None:
+        _memory.put(key, value, 0)
         return
     # json.dumps, not json.dump: dump streams through the pure-Python encoder, dumps encodes in C.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    _write_sealed(folder / key[:2] / f"{key}.json", text.encode("utf-8"))
+    if remember:
+        _memory.put(key, value, len(text))
+    _write_sealed(_entry_path(folder, key), text.encode("utf-8"))
 
 
 def _write_sealed(target: Path, payload: bytes) -> None:
@@ -262,21 +329,23 @@ class CardCache:
         """`card` for each deployment, the ones not cached rendered on `workers` processes (`forked_map`)."""
         global _card_job
         keys = [self.card_key(dep_id) for dep_id in deployment_ids]
-        missing = [n for n, key in enumerate(keys) if not isinstance(_read(key), str)]
-        if workers < 2 or len(missing) < 2:
-            return [self.card(dep_id, render, key) for dep_id, key in zip(deployment_ids, keys, strict=True)]
-        _card_job = (self.ctx, [deployment_ids[n] for n in missing], render)
-        try:
-            rendered = forked_map(_render_card, len(missing), workers, _quiet_worker)
-        finally:
-            _card_job = None
-        if rendered is None:  # no workers here (threads, a broken pool): the same cards, one at a time
-            return [self.card(dep_id, render, key) for dep_id, key in zip(deployment_ids, keys, strict=True)]
+        found: list[Any] = [_read(key) for key in keys]
+        missing = [n for n, markdown in enumerate(found) if not isinstance(markdown, str)]
+        rendered: list[str] | None = None
+        if workers >= 2 and len(missing) >= 2:
+            _card_job = (self.ctx, [deployment_ids[n] for n in missing], render)
+            try:
+                rendered = forked_map(_render_card, len(missing), workers, _quiet_worker)
+            finally:
+                _card_job = None
+        if rendered is None:  # one process, or no workers here (threads, a broken pool): one card at a time
+            rendered = [render(self.ctx, deployment_ids[n]) for n in missing]
         for n, markdown in zip(missing, rendered, strict=True):  # in catalog order: the same files as serially
             _write(keys[n], markdown)
+            found[n] = markdown
         self.misses += len(missing)
         self.hits += len(keys) - len(missing)
-        return [_read(key) for key in keys]
+        return found
 
     def card(self, deployment_id: str, render: Callable[[SiteContext, str], str], key: str | None = None) -> str:
         key = key or self.card_key(deployment_id)
@@ -346,16 +415,19 @@ class PageCache:
         logging.getLogger(BUILDER).addHandler(self.warnings)
         self.hits = 0
         self.misses = 0
+        #: Conversions made by `prerender`'s workers, until `attach` gives each to its page.
+        self.handed: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
         logging.getLogger(BUILDER).removeHandler(self.warnings)
+        self.handed.clear()
 
     def key(self, page: Page, markdown: str) -> str:
         return _digest([self.shared, page.file.src_uri, page.url, markdown])
 
     def holds(self, page: Page, markdown: str) -> bool:
         """Whether the conversion of `markdown` as this page is cached."""
-        return isinstance(_read(self.key(page, markdown)), dict)
+        return _stored_somewhere(self.key(page, markdown))
 
     def prerender(self, job: PrerenderJob, workers: int) -> int:
         """Convert the pages the cache does not hold on `workers` processes before MkDocs reads them; returns
@@ -381,8 +453,9 @@ class PageCache:
             if result is None:
                 continue
             key, stored, guard = result
-            if _read(key) is None:
-                _write(key, stored)
+            # Handed to `attach`, which gives it to the page: not kept here as well (the page holds it).
+            self.handed[key] = stored
+            _write(key, stored, remember=False)
             if guard is not None:
                 guard_key, problems = guard
                 _write(guard_key, problems)
@@ -392,12 +465,15 @@ class PageCache:
     def attach(self, page: Page, markdown: str) -> None:
         """Make `page.render` use the stored result for this markdown, or store what it renders now."""
         key = self.key(page, markdown)
-        stored = _read(key)
+        stored = self.handed.pop(key, None) or _read(key, remember=False)
         original = page.render
         cache = self
 
         def render_cached(self: Page, config: MkDocsConfig, files: Files) -> None:
             assert isinstance(stored, dict)
+            # Back to the class's method: this closure holds the stored conversion, which the page would keep
+            # alive to the end of the build beside its own content (a third of a large build's memory).
+            del self.render
             self.content = stored["content"]
             self.toc = get_toc(stored["toc"])
             self._title_from_render = stored["title"]
@@ -411,6 +487,7 @@ class PageCache:
             cache.hits += 1
 
         def render_and_store(self: Page, config: MkDocsConfig, files: Files) -> None:
+            del self.render
             before = cache.warnings.count
             original(config, files)
             cache.misses += 1
@@ -524,11 +601,25 @@ def _repr_config(config: MkDocsConfig) -> str:
         "theme",
         "use_directory_urls",
     )
-    parts = [f"{name}={config.get(name)!r}" for name in wanted]
+    parts = [f"{name}={_stable_repr(config.get(name))}" for name in wanted if name != "theme"]
     theme = config.theme
-    parts.append(repr(sorted((k, repr(v)) for k, v in theme.items())) if hasattr(theme, "items") else "")
+    # Not `repr(theme)`: it prints a set (static_templates), whose order changes from one process to the next
+    # with Python's string hashing, and with it every page's key (the cache missed in every other build).
+    parts.append(f"theme={theme.name!r} {theme.dirs!r} {_stable_repr(theme.static_templates)}")
+    parts.append(repr(sorted((k, _stable_repr(v)) for k, v in theme.items())) if hasattr(theme, "items") else "")
     parts.append(repr(sorted(config.plugins)))
     return "\n".join(parts)
+
+
+def _stable_repr(value: Any) -> str:
+    """`repr`, with every set printed sorted, so the text is the same in every process."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(item) for item in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable_repr(item) for item in value) + "]"
+    return repr(value)
 
 
 class OutputCache:
@@ -577,17 +668,20 @@ class OutputCache:
             ]
         )
 
-    def before_render(self, page: Page) -> None:
-        """On a hit, have the page rendered from the stored HTML; on a miss, remember where to store it."""
+    def before_render(self, page: Page) -> bool:
+        """On a hit, have the page rendered from the stored HTML; on a miss, remember where to store it.
+        Returns whether it was a hit."""
         key = self.key(page)
-        stored = _read(key)
-        if isinstance(stored, str):
-            page.meta[_OUTPUT_KEY] = stored
+        # Only whether it is stored: the HTML is read when the page is rendered (`_cached_output`), so the
+        # build holds one themed page at a time, not all of them from the first page to the last.
+        if _stored_somewhere(key):
+            page.meta[_OUTPUT_KEY] = {"key": key, "template": page.meta.get("template", "main.html")}
             page.meta["template"] = CACHED_TEMPLATE
             self.hits += 1
-        else:
-            self.pending[page.url] = key
-            self.misses += 1
+            return True
+        self.pending[page.url] = key
+        self.misses += 1
+        return False
 
     def after_render(self, page: Page, output: str) -> None:
         key = self.pending.pop(page.url, None)
@@ -595,9 +689,26 @@ class OutputCache:
             _write(key, output)
 
 
-def cached_page_loader() -> Any:
-    """The Jinja loader that serves `CACHED_TEMPLATE` (added to the theme's environment)."""
-    return jinja2.DictLoader({CACHED_TEMPLATE: "{{ page.meta." + _OUTPUT_KEY + " }}"})
+@jinja2.pass_context
+def _cached_output(context: jinja2.runtime.Context, cached: dict[str, str]) -> str:
+    """The stored HTML of the page being rendered; if it is gone since `before_render` saw it (the cache
+    folder emptied during the build, a damaged entry), the page is rendered with its theme template after all."""
+    stored = _read(cached["key"])
+    if isinstance(stored, str):
+        return stored
+    page = context.get("page")
+    if not getattr(page, "content", None):  # a build lets go of a cached page's own HTML (scale_hooks.py)
+        raise PluginError(
+            f"the render cache lost the page {getattr(page, 'url', '?')} while this build ran: build again"
+        )
+    return context.environment.get_template(cached["template"]).render(context.get_all())
+
+
+def serve_cached_pages(env: jinja2.Environment) -> None:
+    """Let the theme's environment render `CACHED_TEMPLATE`: it prints a page's stored HTML."""
+    template = jinja2.DictLoader({CACHED_TEMPLATE: "{{ mc_cached_output(page.meta." + _OUTPUT_KEY + ") }}"})
+    env.loader = jinja2.ChoiceLoader([template, env.loader]) if env.loader else template
+    env.globals["mc_cached_output"] = _cached_output
 
 
 # --- indented JSON ----------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ from hooks.render_cache import (
     SealedBytecodeCache,
     build_workers,
     cache_dir,
-    cached_page_loader,
+    keep_in_memory,
+    serve_cached_pages,
 )
 from hooks.search_index import (
     PagesDigest,
@@ -57,6 +58,7 @@ _output_cache: OutputCache | None = None
 def on_startup(command: str, dirty: bool) -> None:
     global _command
     _command = command
+    keep_in_memory(command == "serve")
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -82,7 +84,7 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
         (folder / "jinja").mkdir(parents=True, exist_ok=True)
         env.bytecode_cache = SealedBytecodeCache(folder / "jinja")
     # A page whose themed HTML is cached is rendered with a template that prints it (OutputCache).
-    env.loader = jinja2.ChoiceLoader([cached_page_loader(), env.loader]) if env.loader else cached_page_loader()
+    serve_cached_pages(env)
     return env
 
 
@@ -117,7 +119,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     html = unindexed_long_lists(html)
     if _output_cache is not None:
         page.content = html
-        _output_cache.before_render(page)
+        if _output_cache.before_render(page) and _command == "build":
+            # Its stored page is printed as it is: the build need not hold this page's HTML until the theme
+            # renders the last page (memory follows one page, not the site).
+            return ""
     return html
 
 

@@ -134,7 +134,9 @@ def test_the_next_day_re_renders_only_cards_whose_content_changed(
     catalog_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SITE_RENDER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(render_cache, "_memory", {})  # nothing another test left in this process
+    monkeypatch.setattr(
+        render_cache, "_memory", render_cache._Remembered()
+    )  # nothing another test left in this process
     loaded = load_catalog(catalog_dir)
     evidence = load_evidence(FIXTURES / "every-state-evidence", dt.date(2027, 1, 1))
     retires_on = dt.date.fromisoformat(RETIRES_ON)
@@ -160,7 +162,7 @@ def test_cards_not_cached_are_rendered_on_several_processes_in_catalog_order(
     catalog_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SITE_RENDER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(render_cache, "_memory", {})
+    monkeypatch.setattr(render_cache, "_memory", render_cache._Remembered())
     ctx = SiteContext(load_catalog(catalog_dir), load_evidence(FIXTURES / "every-state-evidence"), DAYS[0], REPO_ROOT)
     ids = list(ctx.catalog.deployments)
     cards = CardCache(ctx)

@@ -8,6 +8,8 @@ checks the links (hooks/link_check.py), so a dangling one fails it with the file
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from catalog.cli import main as catalog_main
 from catalog.loader import check_catalog
 from catalog.scaffold import ScaffoldError, init_catalog, scaffold_files
 from hooks.link_check import dangling_links
-from tests.site.sitebuild import BuildResult, build_site, copy_docs
+from tests.site.sitebuild import REPO_ROOT, BuildResult, build_site, copy_docs
 
 NAV_LINK = re.compile(r'<a href="([^"]*)" class="md-nav__link')
 ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
@@ -151,7 +153,10 @@ def test_a_generated_link_to_a_page_that_is_not_built_fails_the_build(
 def test_the_link_check_sees_missing_files_and_anchors(tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "a").mkdir(parents=True)
-    (site / "a" / "index.html").write_text('<h2 id="here">x</h2><a href="../b/">b</a><a href="#gone">g</a>')
+    (site / "a" / "index.html").write_text(
+        '<h2 id="here">x</h2><a href="../b/">b</a><a href="#gone">g</a><a href="../../up/">u</a>'
+        '<a href="./#here">self</a><a href="..//a//./">a</a><a href="">empty</a>'
+    )
     (site / "index.html").write_text(
         '<a href="a/#here">ok</a><a href="/team/a/">ok</a><a href="https://elsewhere.test/">out</a>'
         '<a href="https://models.test/team/c/">c</a>'
@@ -159,10 +164,48 @@ def test_the_link_check_sees_missing_files_and_anchors(tmp_path: Path) -> None:
     (site / "llms.txt").write_text("- [a](a/index.html)\n- [d](d/index.md)\n`[not](a/link.md)`\n")
     assert sorted(dangling_links(site, "https://models.test/team/")) == [
         "a/index.html: #gone (a/index.html has no element with id `gone`)",
+        "a/index.html: ../../up/ (it climbs above the site's root)",
         "a/index.html: ../b/ (no file b)",
         "index.html: https://models.test/team/c/ (no file c)",
         "llms.txt: d/index.md (no file d/index.md)",
     ]
+
+
+#: Run in a fresh interpreter: a test runner has threads, and a process with threads never forks (catalog/forking.py).
+_LINK_CHECK_ON_WORKERS = """
+import sys
+from pathlib import Path
+import hooks.link_check as link_check
+from catalog.forking import forked_map
+site = Path(sys.argv[1])
+for n in range(link_check.FORK_MIN_FILES):
+    page = site / f"p{n}" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(f'<h2 id="top">{n}</h2><a href="../p{(n + 1) % 600}/#top">next</a><a href="../../x">up</a>')
+forked = []
+def recording(*args, **kwargs):
+    result = forked_map(*args, **kwargs)
+    forked.append(result is not None)
+    return result
+link_check.forked_map = recording
+on_two = link_check.dangling_links(site, None, workers=2)
+on_one = link_check.dangling_links(site, None, workers=1)
+print(forked, on_two == on_one, len(on_two))
+"""
+
+
+def test_the_link_check_on_several_processes_finds_what_one_finds_in_the_same_order(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _LINK_CHECK_ON_WORKERS, str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    # Every page climbs above the root, and the last one links a page that is not there (p500).
+    assert proc.stdout.split() == ["[True,", "False]", "True", str(500 + 1)], proc.stdout
 
 
 def test_a_section_whose_block_is_empty_is_left_out_with_its_heading(scaffolded: tuple[Path, BuildResult]) -> None:

@@ -102,6 +102,30 @@ def test_a_build_from_the_render_cache_is_the_build_without_it(uncached: BuildRe
     assert "Coding chat on one L4, edited." in card
 
 
+def test_a_second_build_in_a_new_process_reuses_every_themed_page(tmp_path: Path) -> None:
+    """A new process hashes strings differently (PYTHONHASHSEED); the key of a page's themed HTML must not
+    follow (it did: it printed a set of the theme's, and every other build re-rendered every page)."""
+    cache = tmp_path / "cache"
+
+    def entries() -> set[str]:
+        return {p.name for p in cache.rglob("*.json")}
+
+    folder = tmp_path / "first"
+    folder.mkdir()
+    env = {"SITE_RENDER_CACHE": str(cache), "PYTHONHASHSEED": "1"}
+    first = build_site(folder, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env=env)
+    assert first.returncode == 0, first.output
+    stored = entries()
+    for seed in ("2", "3"):
+        folder = tmp_path / f"seed-{seed}"
+        folder.mkdir()
+        env = {"SITE_RENDER_CACHE": str(cache), "PYTHONHASHSEED": seed}
+        again = build_site(folder, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env=env)
+        assert again.returncode == 0, again.output
+        assert entries() == stored, "a build of the same site stored pages again: its keys changed"
+        assert _differing(first, again) == []
+
+
 def test_only_pages_with_diagrams_load_mermaid(uncached: BuildResult) -> None:
     pages = {
         p.relative_to(uncached.site_dir).as_posix(): p.read_text(encoding="utf-8")
