@@ -47,8 +47,12 @@ LIGHTHOUSE_RESULTS = REPO_ROOT / "bench" / "lighthouse.json"
 
 #: The goals of the scaling issue; results.json records them beside what was measured.
 TARGETS: dict[str, float] = {
-    "build_ratio_to_floor": 1.25,
-    "build_exponent": 1.1,
+    # Issue 22: cold builds within 3x the floor, warm within 1.3x, linear growth, and a 10,000-model build
+    # under 1.5 GB (the first scaling issue asked 1.25x of both and an exponent of 1.1).
+    "build_ratio_to_floor": 3.0,
+    "build_warm_ratio_to_floor": 1.3,
+    "build_exponent": 1.05,
+    "build_peak_rss_mib": 1536.0,
     "validate_3000_s": 1.0,
     "validate_cold_ratio_to_floor": 1.5,
     "validate_warm_ratio_to_floor": 1.1,
@@ -288,8 +292,9 @@ def report(result: dict[str, Any]) -> str:
         (
             f"build {n} models, warm (render cache of an earlier build) / floor",
             largest["build_warm_ratio_to_floor"],
-            targets["build_ratio_to_floor"],
+            targets["build_warm_ratio_to_floor"],
         ),
+        (f"build {n} models, cold, peak memory (MiB)", largest["build_peak_rss_mib"], targets["build_peak_rss_mib"]),
         (
             f"build scaling exponent {result['exponent_between']}, cold",
             result["build_exponent"],
