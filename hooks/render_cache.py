@@ -38,6 +38,7 @@ import os
 import sys
 import threading
 import types
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -687,6 +688,34 @@ class OutputCache:
         key = self.pending.pop(page.url, None)
         if key is not None:
             _write(key, output)
+
+
+class HeldPages:
+    """Each page's HTML, compressed, from its conversion until the theme renders it.
+
+    MkDocs converts every page before it renders the first one with the theme (a page's navigation needs
+    every title), so a build holds all the site's HTML at once: about 330 MB at 10,000 models. Compressed
+    (zlib, fastest level: a card's 33 KB become about 5), it costs a tenth of that and 0.3 ms a page.
+    """
+
+    def __init__(self) -> None:
+        self.held: dict[str, bytes] = {}
+
+    def hold(self, page: Page, html: str) -> str:
+        """Keep `html` for `page`; returns what the page holds meanwhile (nothing)."""
+        self.held[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        return ""
+
+    def restore(self, page: Page) -> None:
+        """Give the page its HTML back, just before the theme renders it."""
+        held = self.held.get(page.file.src_uri)
+        if held is not None:
+            page.content = zlib.decompress(held).decode("utf-8")
+
+    def release(self, page: Page) -> None:
+        """The page is written: let go of its HTML (the compressed copy stays for a page rendered twice)."""
+        if page.file.src_uri in self.held:
+            page.content = ""
 
 
 @jinja2.pass_context

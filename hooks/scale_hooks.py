@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page
 from hooks import dev_server
 from hooks.html_guard import unsafe_markup
 from hooks.render_cache import (
+    HeldPages,
     OutputCache,
     PageCache,
     PrerenderJob,
@@ -53,6 +54,7 @@ _command: str | None = None
 _page_cache: PageCache | None = None
 _pages_digest: PagesDigest | None = None
 _output_cache: OutputCache | None = None
+_held_pages: HeldPages | None = None
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -89,8 +91,10 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
 
 
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    global _output_cache
+    global _output_cache, _held_pages
     _output_cache = OutputCache(config, nav) if cache_dir() is not None else None
+    # A build keeps each page's HTML compressed until the theme renders it; `mkdocs serve` rebuilds few pages.
+    _held_pages = HeldPages() if _command == "build" else None
     # Every page's Markdown converted on all cores before MkDocs reads the pages one by one: each then finds
     # its conversion in the render cache (in memory even with SITE_RENDER_CACHE=off). Not under `mkdocs
     # serve`, which rebuilds few pages and runs threads that a fork must not copy.
@@ -123,7 +127,15 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             # Its stored page is printed as it is: the build need not hold this page's HTML until the theme
             # renders the last page (memory follows one page, not the site).
             return ""
+    if _held_pages is not None:
+        return _held_pages.hold(page, html)
     return html
+
+
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+    if _held_pages is not None:
+        _held_pages.restore(page)
+    return context
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -154,6 +166,8 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
         _pages_digest.add(page.url, swapped)
     if _output_cache is not None:
         _output_cache.after_render(page, swapped)
+    if _held_pages is not None:
+        _held_pages.release(page)
     return swapped
 
 
