@@ -1,57 +1,55 @@
-"""MkDocs entry points. They only adapt MkDocs events; the work happens in `hooks.render`."""
+"""MkDocs entry points. They only adapt MkDocs events: hooks/generate.py makes every page and agent file (the
+same functions `python -m hooks.generate` runs without MkDocs), from renderers in `hooks.render`."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
-from pydantic import TypeAdapter, ValidationError
 
 from catalog import CatalogInvalid, default_catalog_dir
-from catalog.errors import schema_message
 from catalog.evidence import default_evidence_dir
-from catalog.json_schema import PACKAGE_DIR as SCHEMA_DIR
-from catalog.types import HttpUrl
 from hooks import dev_server
 from hooks.card_pages import generated_pages
+from hooks.generate import BuiltPage, agent_files, expand_page, site_pages, site_url
 from hooks.html_guard import unsafe_markup
 from hooks.link_check import dangling_links
 from hooks.publish import BuildLocked, StagedBuild
-from hooks.render.agents import (
-    PageEntry,
-    catalog_export,
-    copy_links,
-    markdown_url,
-    render_deployment_json_files,
-    render_llms_full,
-    render_llms_index_files,
-    render_llms_txt,
-)
-from hooks.render.markers import MarkerError, expand_markers
-from hooks.render.templating import Links
+from hooks.render.markers import MarkerError
 from hooks.render_cache import build_workers, checked, indented_json
 from hooks.site_context import current, load_site_context
+from hooks.site_layout import SiteLayout, file_url, split_front_matter, without_pages
 
 log = logging.getLogger("mkdocs.hooks.catalog")
 
-#: src_uri -> (title, url, markdown after marker expansion), captured for the agent files.
-_pages: dict[str, tuple[str, str, str]] = {}
-#: The command MkDocs runs (`build`, `serve`, `gh-deploy`), and for `build` the staged output.
-_command: str | None = None
-_staged: StagedBuild | None = None
+
+@dataclass
+class _Build:
+    """What this build carries from one MkDocs event to the next."""
+
+    command: str | None = None
+    """The command MkDocs runs (`build`, `serve`, `gh-deploy`)."""
+    staged: StagedBuild | None = None
+    """For `build`, the staged output (hooks/publish.py)."""
+    layout: SiteLayout | None = None
+    pages: dict[str, BuiltPage] = field(default_factory=dict)
+    """src_uri -> the page hooks/generate.py made, in navigation order: what MkDocs converts and agents read."""
+
+
+_build = _Build()
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    global _command
-    _command = command
+    _build.command = command
     if command == "serve":
         # Rebuilds redo and rewrite only what changed (hooks/dev_server.py).
         dev_server.start_serving()
@@ -74,14 +72,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     for problem in ctx.evidence.problems:
         # Unreadable evidence shows as "never probed"; say so, since --strict turns this into a failure.
         log.warning("evidence file ignored: %s", problem)
-    if _command == "build":
+    if _build.command == "build":
         # `mkdocs build` writes into a staging folder; on_shutdown publishes it only if the build passed.
-        global _staged
-        _staged = StagedBuild(Path(config.site_dir).resolve())
+        _build.staged = StagedBuild(Path(config.site_dir).resolve())
         try:
-            config.site_dir = str(_staged.start())
+            config.site_dir = str(_build.staged.start())
         except BuildLocked as exc:
-            _staged = None
+            _build.staged = None
             raise PluginError(str(exc)) from None
     # The theme inserts these without escaping; catalog text must never become markup. `repo_url` (an http(s)
     # URL) and `edit_uri` (a relative path ending in `/`) are validated by the schema, and escaped here too.
@@ -90,7 +87,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if ctx.catalog.site.repo_url:
         config.repo_url = html.escape(ctx.catalog.site.repo_url)
         config.edit_uri = html.escape(ctx.catalog.site.edit_uri)
-    if _command != "serve":
+    if _build.command != "serve":
         # `mkdocs serve` has already set site_url to the address it serves on; a build takes it from here.
         try:
             config.site_url = site_url(os.environ.get("SITE_URL"), ctx.catalog.site.site_url)
@@ -104,31 +101,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # A page the catalog has nothing to show on is neither in the menu nor built (hooks/render/pages.py).
     for page, why in sorted(ctx.pages_left_out.items()):
         log.info("%s left out: %s", page, why)
-    config.nav = _without_pages(config.nav, set(ctx.pages_left_out))
+    config.nav = without_pages(config.nav, set(ctx.pages_left_out))
     for path in (catalog_dir, evidence_dir):
         if path.is_dir() and str(path) not in config.watch:
             config.watch.append(str(path))
-    _pages.clear()
+    _build.pages = {}
     return config
-
-
-def site_url(from_env: str | None, from_site_yaml: str | None) -> str | None:
-    """Where the built site will be served: `$SITE_URL`, else site.yaml's `site_url`, else unknown (None).
-
-    Material's instant navigation only takes over links to pages listed in sitemap.xml at the same host,
-    port and path, and canonical URLs and the sitemap are written from this value, so it has to be the real
-    address. Unknown is better than a wrong guess: without it the site still works, with full page loads.
-    """
-    url = (from_env or "").strip() or from_site_yaml
-    if not url:
-        return None
-    try:
-        TypeAdapter(HttpUrl).validate_python(url)
-    except ValidationError as exc:
-        raise ValueError(f"SITE_URL {url!r}: {schema_message(exc.errors()[0])}") from None
-    if "?" in url or "#" in url:
-        raise ValueError(f"SITE_URL {url!r}: a site address has no query or fragment; write `https://host/path/`")
-    return url if url.endswith("/") else f"{url}/"
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -139,26 +117,50 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             files.remove(left_out)
     # In memory: nothing is written into docs/ or a temporary folder (hooks/card_pages.py).
     # `mkdocs serve` renders on this process only: it runs threads, which forked workers must not copy.
-    workers = build_workers() if _command == "build" else 1
-    for page in generated_pages(ctx, os.environ.get("CARDS"), workers):
-        generated = File.generated(config, page.src_uri, content=page.markdown)
-        generated.edit_uri = page.edit_path
-        files.append(generated)
+    workers = build_workers() if _build.command == "build" else 1
+    generated = generated_pages(ctx, os.environ.get("CARDS"), workers)
+    for page in generated:
+        made = File.generated(config, page.src_uri, content=page.markdown)
+        made.edit_uri = page.edit_path
+        files.append(made)
+    # Every page as hooks/generate.py makes it (`python -m hooks.generate` writes the same), from the settings
+    # MkDocs read; on_page_markdown hands each to MkDocs and checks that MkDocs agrees on its URL and title.
+    _build.layout = SiteLayout.of(Path(config.docs_dir), config.nav, config.extra, config.use_directory_urls)
+    try:
+        pages = site_pages(ctx, _build.layout, generated)
+    except ValueError as exc:  # a MarkerError, or two index pages in one folder
+        raise PluginError(str(exc)) from None
+    _build.pages = {page.src_uri: page for page in pages}
+    built = {file.src_uri for file in files.documentation_pages()}
+    if built != _build.pages.keys():
+        differ = ", ".join(sorted(built ^ _build.pages.keys()))
+        raise PluginError(f"MkDocs builds other pages than hooks/site_layout.py finds in the docs folder: {differ}")
     return files
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    src = page.file.src_uri
+    made = _build.pages[src]
+    title = page.title or page.file.name
+    if (page.url, title) != (made.url, made.title):
+        raise PluginError(
+            f"{src}: MkDocs serves it at {page.url!r} titled {title!r}, hooks/site_layout.py worked out "
+            f"{made.url!r} titled {made.title!r}; the markdown copies and llms.txt would be wrong"
+        )
+    # A card has no front matter: its source is what MkDocs hands over, compared without splitting it again.
+    if markdown == made.source or markdown == split_front_matter(made.source)[0]:
+        return made.markdown
+    # Changed since on_files (saved during a `mkdocs serve` rebuild), or by another plugin: expanded the same way.
+    pages, directory_urls = _build.pages, config.use_directory_urls
+
+    def url_of(target: str) -> str | None:
+        return file_url(target, directory_urls) if target in pages else None
+
     try:
-        expanded = expand_markers(markdown, current(), Links(page.url), page=page.file.src_uri)
+        expanded, copy = expand_page(current(), src, page.url, markdown, url_of)
     except MarkerError as exc:
         raise PluginError(str(exc)) from None
-
-    def url_of(src_uri: str) -> str | None:
-        target = files.get_file_from_path(src_uri)
-        return target.url if target is not None else None
-
-    copy = copy_links(expanded, page.file.src_uri, page.url, url_of)
-    _pages[page.file.src_uri] = (page.title or page.file.name, page.url, copy)
+    pages[src] = dataclasses.replace(made, markdown=expanded, copy=copy)
     return expanded
 
 
@@ -177,33 +179,20 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 def on_post_build(config: MkDocsConfig) -> None:
     ctx = current()
     site_dir = Path(config.site_dir)
-    nav_order = {src: index for index, src in enumerate(_nav_files(config.nav or []))}
-    ordered = sorted(_pages.items(), key=lambda item: (nav_order.get(item[0], len(nav_order)), item[0]))
-    guide_pages = [(t, u) for s, (t, u, _m) in ordered if not s.startswith("deployments/")]
-    guides = [PageEntry(title, markdown_url(url), _page_note(config, url)) for title, url in guide_pages]
-    site_url = config.site_url or ""
+    layout = _build.layout
+    assert layout is not None, "on_files sets the layout"
+    pages = list(_build.pages.values())
 
     def write_agent_files() -> None:
-        for _src, (_title, url, markdown) in ordered:
-            _write(site_dir / markdown_url(url), markdown)
-        optional = [
-            PageEntry("llms-full.txt", "llms-full.txt", "every page of this site in one markdown file"),
-            PageEntry("catalog.json", "catalog.json", "the whole catalog with evidence states, as JSON"),
-            PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
-        ]
-        _write(site_dir / "llms.txt", render_llms_txt(ctx, guides, optional))
-        _write(site_dir / "llms-full.txt", render_llms_full(ctx, [v for _k, v in ordered], site_url))
-        # llms.txt stays the same size however many deployments there are: it links to one file per model family.
-        for path, text in render_llms_index_files(ctx).items():
-            _write(site_dir / path, text)
-        export = catalog_export(ctx)
-        _write(site_dir / "catalog.json", indented_json(export))  # render_catalog_json's text, made fast
-        for path, text in render_deployment_json_files(export).items():
-            _write(site_dir / path, text)
-        shutil.copyfile(SCHEMA_DIR / "schema.json", site_dir / "schema.json")
-        shutil.copytree(SCHEMA_DIR / "schemas", site_dir / "schemas", dirs_exist_ok=True)
+        # catalog.json's text from the render cache: render_catalog_json's, made fast.
+        agents = agent_files(ctx, pages, layout, config.site_url, catalog_json=indented_json)
+        for name, text in agents.texts.items():
+            _write(site_dir / name, text)
+        for name, source in agents.copies.items():
+            (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, site_dir / name)
 
-    if _command == "serve":
+    if _build.command == "serve":
         # No page shows these files, and the browser reloads only when the build returns (hooks/dev_server.py).
         def write_then_tidy() -> None:
             write_agent_files()
@@ -220,44 +209,15 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_build_error(error: Exception) -> None:
-    if _staged is not None:
-        _staged.failed = True
+    if _build.staged is not None:
+        _build.staged.failed = True
 
 
 def on_shutdown() -> None:
     dev_server.wait_for_background()
-    global _staged
-    if _staged is not None:
-        _staged.finish()
-        _staged = None
-
-
-def _without_pages(nav: Any, pages: set[str]) -> Any:
-    """The navigation without `pages`, and without a section left empty by their removal."""
-    if isinstance(nav, str):
-        return None if nav in pages else nav
-    if isinstance(nav, dict):
-        kept = {key: value for key, item in nav.items() if (value := _without_pages(item, pages)) not in (None, [])}
-        return kept or None
-    if isinstance(nav, list):
-        return [kept for item in nav if (kept := _without_pages(item, pages)) is not None and kept != []]
-    return nav
-
-
-def _nav_files(nav: Any) -> list[str]:
-    """Markdown files in navigation order, flattening sections."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [f for value in nav.values() for f in _nav_files(value)]
-    if isinstance(nav, list):
-        return [f for item in nav for f in _nav_files(item)]
-    return []
-
-
-def _page_note(config: MkDocsConfig, url: str) -> str:
-    notes: dict[str, Any] = config.extra.get("page_notes", {})
-    return str(notes.get(url or "/", "part of the guide"))
+    if _build.staged is not None:
+        _build.staged.finish()
+        _build.staged = None
 
 
 def _write(path: Path, content: str) -> None:

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from catalog.clients import Target
 from hooks.render.fleets import fleet_view
-from hooks.render.pages import page_href
+from hooks.render.site_pages import SitePage, built_href
 from hooks.render.templating import Links, render, text
 from hooks.site_context import SiteContext
 
@@ -103,7 +103,7 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
         tabs=tabs,
         # Without a single pick the page says what to do next instead of showing empty tabs.
         has_picks=any(row["picks"] or row["unavailable"] for fleet_rows in all_rows for row in fleet_rows),
-        fleets_href=page_href(ctx, links, "fleets"),
-        decide_href=page_href(ctx, links, "decide"),
-        catalog_href=page_href(ctx, links, "catalog"),
+        fleets_href=built_href(ctx.pages_left_out, links, SitePage.fleets),
+        decide_href=built_href(ctx.pages_left_out, links, SitePage.decide),
+        catalog_href=built_href(ctx.pages_left_out, links, SitePage.catalog),
     )

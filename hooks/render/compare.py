@@ -10,6 +10,7 @@ from typing import Any
 
 from catalog.display import NONE, gpu_hour_text, gpu_text, quantization_text, slo_target_ms, token_prices_text
 from catalog.vram import estimate
+from hooks.render.site_pages import SitePage
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
@@ -90,4 +91,6 @@ def render_compare(ctx: SiteContext, links: Links) -> str:
     options = sorted(
         ((d.served_name, dep_id) for dep_id, d in ctx.catalog.deployments.items()), key=lambda o: o[0].lower()
     )
-    return render("compare.md.j2", data=compare_data(ctx, links), options=options)
+    return render(
+        "compare.md.j2", data=compare_data(ctx, links), options=options, catalog_href=links.page(SitePage.catalog)
+    )

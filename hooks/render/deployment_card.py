@@ -22,15 +22,15 @@ from catalog.display import (
     slo_target_ms,
     slo_targets_text,
 )
-from catalog.evidence import GoodputSection, LatencySection
+from catalog.evidence import EvalResult, EvidenceFile, GoodputSection, LatencySection, LatencyStats, ServerInfo
 from catalog.litellm import model_entry, render_entry
-from catalog.schema import Backend, Deployment, Inferred, Model, ModelHub, Server
+from catalog.schema import Backend, Deployment, Gateway, Inferred, Model, ModelHub, Server, SloTargets
 from catalog.types import DeploymentStatus
-from catalog.verdicts import ClaimState, ClaimVerdict, summary_rule
-from catalog.vram import estimate
+from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint, summary_rule
+from catalog.vram import VramEstimate, estimate
 from hooks.render.fleets import fleet_view
-from hooks.render.pages import page_href
-from hooks.render.snippets import examples_to
+from hooks.render.site_pages import SitePage, built_href, deployment_url
+from hooks.render.snippets import Example, examples_to
 from hooks.render.templating import Links, cell, code, inline, render, text, written
 from hooks.site_context import SiteContext
 
@@ -265,115 +265,263 @@ LATENCY_METRICS = (
 )
 
 
-def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LatencyRow:
+    """One row of the card's latency table, every cell as the page writes it."""
+
+    label: str
+    p50: str
+    p95: str
+    target: str
+    attainment: str
+
+
+def latency_rows(latency: LatencySection, slo: SloTargets | None) -> tuple[LatencyRow, ...]:
+    """The latency table's rows: TTFT, TPOT (only where it was measured), ITL and E2E."""
+    rows = []
+    for key, label, target in LATENCY_METRICS:
+        if key == "tpot" and not latency.tpot_ms:
+            continue
+        stats: LatencyStats | None = getattr(latency, f"{key}_ms")
+        share = latency.attainment.get(f"{key}_p95_ms")
+        rows.append(
+            LatencyRow(
+                label=label,
+                p50=f"{stats.p50:.1f} ms" if stats else NONE,
+                p95=f"{stats.p95:.1f} ms" if stats else NONE,
+                target=(slo_target_ms(slo, target) if target else None) or NONE,
+                attainment=f"{share * 100:.0f}%" if share is not None else NONE,
+            )
+        )
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One row of the claims table: the claim's verdict and its Detail cell."""
+
+    c: ClaimVerdict
+    detail: Markup
+
+
+@dataclass(frozen=True)
+class VramRow:
+    """One row of the GPU memory table, in GiB."""
+
+    sequences: int
+    kv: float | None
+    total: float | None
+
+
+@dataclass(frozen=True)
+class CardHead:
+    """The card's top: title, status and evidence lines, the endpoint, retirement and the sources' caveats."""
+
+    id: str
+    title: str
+    """The served name, with the id where several deployments serve the same name."""
+    deployment: Deployment
+    backend: Backend
+    whose: dict[str, Any]
+    server_note: Markup
+    target: Target | None
+    gateway: Gateway | None
+    key_note: Markup
+    context: Markup
+    gpu: str
+    cost: str
+    retired: bool
+    successor: Deployment | None
+    successor_href: str | None
+    caveats: tuple[str, ...]
+    compare_href: str | None
+    """None where the catalog has no Compare page (hooks/render/pages.py): the card then links nowhere."""
+    badges_href: str
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Model and serving: the two tables, the facts not stated, and the GPU memory estimate."""
+
+    model: Model
+    model_rows: tuple[Row, ...]
+    serving_rows: tuple[Row, ...]
+    not_stated: tuple[str, ...]
+    vram: VramEstimate | None
+    vram_context: int | None
+    vram_rows: tuple[VramRow, ...]
+
+
+@dataclass(frozen=True)
+class CardEvidence:
+    """Claims and evidence: the verdict, the claims table, latency, goodput, evals and the recent runs."""
+
+    verdict: DeploymentVerdict
+    summary_rule: str
+    claims: tuple[ClaimRow, ...]
+    answered: str
+    """How often it answered its probes (availability), as the card's line says it."""
+    latency: LatencySection | None
+    latency_intro: str | None
+    latency_rows: tuple[LatencyRow, ...]
+    goodput: Markup | None
+    evals: tuple[EvalResult, ...]
+    runs: tuple[RunPoint, ...]
+    server: ServerInfo | None
+
+
+@dataclass(frozen=True)
+class CardUse:
+    """How to call it: the examples and the gateway's entry."""
+
+    examples: tuple[Example, ...]
+    inferred_base_url: str | None
+    """Why the base URL is inferred, where it is (the examples say so)."""
+    gateway_entry: str | None
+    gateway_loosens_tools: bool
+    """LiteLLM's vLLM provider drops `strict` from tools (see the card's note): decided on the entry's data."""
+
+
+@dataclass(frozen=True)
+class CardFoot:
+    """About the model: the model sources' caveats, the card's source files and the sources' titles."""
+
+    model_caveats: tuple[str, ...]
+    sources: tuple[str, ...]
+    model_sources: tuple[str, ...]
+    source_file: str
+    model_file: str
+    edit_base: str | None
+    """Edit links for both files the card is built from (the theme's button covers only one)."""
+    catalog_href: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything a deployment card shows, in the card's parts; the template only lays them out."""
+
+    head: CardHead
+    facts: CardFacts
+    evidence: CardEvidence
+    use: CardUse
+    foot: CardFoot
+
+
+def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
     catalog = ctx.catalog
     deployment = catalog.deployments[deployment_id]
     model = catalog.models[deployment.model]
     backend = catalog.backends[deployment.backend]
-    hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     run = ctx.evidence.latest.get(deployment_id)
     record = ctx.record(deployment_id)
     dated = dated_facts(ctx, deployment_id)
-    verdict = dated["verdict"]
-    context = deployment.serving.max_model_len or model.native_context
-    vram = estimate(model)
+    verdict: DeploymentVerdict = dated["verdict"]
     entry = (
         model_entry(catalog, deployment_id, deployment)
         if deployment.gateway_alias and deployment.status is DeploymentStatus.active
         else None
     )
-    source_titles = {k: v.title for k, v in catalog.sources.items()}
-    slo = deployment.slo
+    caveats = {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
+    return Card(
+        head=CardHead(
+            id=deployment_id,
+            # Several deployments can serve the same name (raw, KServe and CPU variants); the id tells them apart.
+            title=deployment.served_name
+            if catalog.served_name_counts[deployment.served_name] == 1
+            else f"{deployment.served_name} ({deployment_id})",
+            deployment=deployment,
+            backend=backend,
+            whose=fleet_view(ctx, links, deployment.fleet),
+            server_note=_server_note(
+                backend,
+                next((s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None),
+            ),
+            target=record.client,
+            gateway=catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
+            key_note=_key_note(record.client),
+            # Numbers and fixed words (`the model's`): Markup, so the apostrophe stays itself.
+            context=Markup(context_text(deployment.serving.max_model_len, model.native_context)),
+            gpu=gpu_text(deployment.hardware),
+            cost=cost_text(deployment.cost),
+            retired=dated["retired"],
+            successor=catalog.deployments[deployment.successor] if deployment.successor else None,
+            successor_href=links.deployment(deployment.successor) if deployment.successor else None,
+            # A source's caveat shows beside the facts taken from it: the deployment's sources at the top, the
+            # model's in its own section (a model file may cite a guide the deployment never used).
+            caveats=tuple(sorted(caveats)),
+            compare_href=built_href(ctx.pages_left_out, links, SitePage.compare),
+            badges_href=links.page(SitePage.badges),
+        ),
+        facts=_facts(ctx, deployment_id, links),
+        evidence=_evidence(deployment, verdict, run, {k: v.title for k, v in catalog.sources.items()}),
+        use=CardUse(
+            examples=tuple(examples_to(record.client, deployment)),
+            inferred_base_url=base_url.reason
+            if (base_url := {i.field: i for i in deployment.inferred}.get("endpoint.base_url"))
+            else None,
+            gateway_entry=render_entry(entry) if entry else None,
+            gateway_loosens_tools=entry is not None
+            and Capability.tools in deployment.capabilities
+            and str(entry["litellm_params"]["model"]).startswith("hosted_vllm/"),
+        ),
+        foot=CardFoot(
+            model_caveats=tuple(
+                sorted({c for ref in model.sources if (c := catalog.sources[ref.source].caveat)} - caveats)
+            ),
+            sources=tuple({ref.source: catalog.sources[ref.source].title for ref in deployment.sources}.values()),
+            model_sources=tuple({ref.source: catalog.sources[ref.source].title for ref in model.sources}.values()),
+            source_file=_relative(ctx, catalog.source_file("deployments", deployment_id)),
+            model_file=_relative(ctx, catalog.source_file("models", deployment.model)),
+            edit_base=f"{site.repo_url.rstrip('/')}/{site.edit_uri.strip('/')}/"
+            if (site := catalog.site).repo_url
+            else None,
+            catalog_href=links.page(SitePage.catalog),
+        ),
+    )
+
+
+def _facts(ctx: SiteContext, deployment_id: str, links: Links) -> CardFacts:
+    """The Model and Serving tables, the facts not stated, and the GPU memory estimate."""
+    catalog = ctx.catalog
+    deployment = catalog.deployments[deployment_id]
+    model = catalog.models[deployment.model]
+    hub = catalog.hubs.get(model.hub.hub) if model.hub else None
     kind_terms = sorted(k for k, g in catalog.glossary.items() if g.model_kind is model.kind)
     stated = stated_facts(deployment, model)
-    glossary_href = page_href(ctx, links, "glossary")
-    return {
-        "model_rows": model_rows(model, hub, glossary_href, f"#{kind_terms[0]}" if kind_terms else "", stated),
-        "serving_rows": serving_rows(deployment_id, deployment, backend, stated),
-        "not_stated": [label for key, label in OPTIONAL_FACTS if not stated[key]],
-        "id": deployment_id,
-        # Several deployments can serve the same name (raw, KServe and CPU variants); the id tells them apart.
-        "title": deployment.served_name
-        if catalog.served_name_counts[deployment.served_name] == 1
-        else f"{deployment.served_name} ({deployment_id})",
-        "gateway_entry": render_entry(entry) if entry else None,
-        # LiteLLM's vLLM provider drops `strict` from tools (see the card's note): decided on the entry's data.
-        "gateway_loosens_tools": entry is not None
-        and Capability.tools in deployment.capabilities
-        and str(entry["litellm_params"]["model"]).startswith("hosted_vllm/"),
-        "gateway": catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
-        "vram": vram,
-        "vram_context": context,
-        "vram_rows": [
-            {"sequences": n, "kv": vram.kv_gib(context, n), "total": vram.total_gib(context, n)} for n in (1, 8, 32)
-        ]
+    glossary_href = built_href(ctx.pages_left_out, links, SitePage.glossary)
+    context = deployment.serving.max_model_len or model.native_context
+    vram = estimate(model)
+    return CardFacts(
+        model=model,
+        model_rows=tuple(model_rows(model, hub, glossary_href, f"#{kind_terms[0]}" if kind_terms else "", stated)),
+        serving_rows=tuple(serving_rows(deployment_id, deployment, catalog.backends[deployment.backend], stated)),
+        not_stated=tuple(label for key, label in OPTIONAL_FACTS if not stated[key]),
+        vram=vram,
+        vram_context=context,
+        vram_rows=tuple(VramRow(n, vram.kv_gib(context, n), vram.total_gib(context, n)) for n in (1, 8, 32))
         if vram and context
-        else [],
-        "d": deployment,
-        "model_id": deployment.model,
-        "model": model,
-        "backend": backend,
-        "verdict": verdict,
-        "summary_rule": summary_rule(verdict.summary),
-        "claims": [
-            {"c": c, "detail": claim_detail(c, deployment.stale_after_days, source_titles)} for c in verdict.claims
-        ],
-        "availability": availability_text(verdict.availability),
-        "cost": cost_text(deployment.cost),
-        # Numbers and fixed words (`the model's`): Markup, so the apostrophe stays itself.
-        "context": Markup(context_text(deployment.serving.max_model_len, model.native_context)),
-        "gpu": gpu_text(deployment.hardware),
-        "latency_intro": latency_intro(run.latency, run.finished_at.date()) if run and run.latency else None,
-        "goodput_text": goodput_text,
-        # SLO targets are numbers and fixed words (`TTFT p95 < 250 ms`): Markup, so `<` stays itself.
-        "slo_targets": Markup(slo_targets_text(slo) or ""),
-        "latency_rows": [
-            {
-                "key": key,
-                "label": label,
-                "target": (slo_target_ms(slo, target) if target else None) or NONE,
-                "attainment_key": f"{key}_p95_ms",
-            }
-            for key, label, target in LATENCY_METRICS
-        ],
-        "target": record.client,
-        "key_note": _key_note(record.client),
-        "examples": examples_to(record.client, deployment),
-        "latency": run.latency if run else None,
-        "runs": verdict.runs,
-        "evals": run.evals if run else [],
-        "server": run.server if run else None,
-        "run_date": run.finished_at.date() if run else None,
-        "sources": {ref.source: catalog.sources[ref.source].title for ref in deployment.sources},
-        "model_sources": {ref.source: catalog.sources[ref.source].title for ref in model.sources},
-        # A source's caveat shows beside the facts taken from it: the deployment's sources at the top, the
-        # model's in its own section (a model file may cite a guide the deployment never used).
-        "caveats": sorted({c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}),
-        "model_caveats": sorted(
-            {c for ref in model.sources if (c := catalog.sources[ref.source].caveat)}
-            - {c for ref in deployment.sources if (c := catalog.sources[ref.source].caveat)}
-        ),
-        "inferred": {i.field: i for i in deployment.inferred},
-        "retired": dated["retired"],
-        "successor": catalog.deployments[deployment.successor] if deployment.successor else None,
-        "successor_href": links.deployment(deployment.successor) if deployment.successor else None,
-        "whose": fleet_view(ctx, links, deployment.fleet),
-        "server_note": _server_note(
-            backend,
-            next((s for s in catalog.fleets[deployment.fleet].servers if s.backend == deployment.backend), None),
-        ),
-        "source_file": _relative(ctx, catalog.source_file("deployments", deployment_id)),
-        # Edit links for both files the card is built from (the theme's button covers only one).
-        "edit_base": f"{site.repo_url.rstrip('/')}/{site.edit_uri.strip('/')}/"
-        if (site := catalog.site).repo_url
-        else None,
-        "model_file": _relative(ctx, catalog.source_file("models", deployment.model)),
-        "links": links,
-        "catalog_href": links.page("catalog"),
-        # None where the catalog has no such page (hooks/render/pages.py): the card then links nowhere.
-        "compare_href": page_href(ctx, links, "compare"),
-        "badges_href": links.page("badges"),
-    }
+        else (),
+    )
+
+
+def _evidence(
+    deployment: Deployment, verdict: DeploymentVerdict, run: EvidenceFile | None, source_titles: dict[str, str]
+) -> CardEvidence:
+    """The claims table, the newest run's latency, goodput and evals, and the recent runs."""
+    latency = run.latency if run else None
+    return CardEvidence(
+        verdict=verdict,
+        summary_rule=summary_rule(verdict.summary),
+        claims=tuple(ClaimRow(c, claim_detail(c, deployment.stale_after_days, source_titles)) for c in verdict.claims),
+        answered=availability_text(verdict.availability),
+        latency=latency,
+        latency_intro=latency_intro(latency, run.finished_at.date()) if run and latency else None,
+        latency_rows=latency_rows(latency, deployment.slo) if latency else (),
+        goodput=goodput_text(latency.goodput) if latency and latency.goodput else None,
+        evals=tuple(run.evals) if run else (),
+        runs=verdict.runs,
+        server=run.server if run else None,
+    )
 
 
 def _server_note(backend: Backend, server: Server | None) -> Markup:
@@ -404,5 +552,8 @@ def _relative(ctx: SiteContext, path: Path) -> str:
 
 
 def render_deployment_card(ctx: SiteContext, deployment_id: str) -> str:
-    links = Links(f"deployments/{deployment_id}/")
-    return render("deployment_card.md.j2", **card_data(ctx, deployment_id, links))
+    links = Links(deployment_url(deployment_id))
+    card = card_data(ctx, deployment_id, links)
+    return render(
+        "deployment_card.md.j2", head=card.head, facts=card.facts, evidence=card.evidence, use=card.use, foot=card.foot
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from hooks.render.site_pages import SitePage
 from hooks.render.templating import Links, render
 from hooks.site_context import SiteContext
 
 
 def render_deployment_index(ctx: SiteContext) -> str:
     catalog = ctx.catalog
-    links = Links("deployments/")
+    links = Links(SitePage.deployments.url)
     families: dict[str, list[dict[str, str]]] = {}
     for dep_id, dep in catalog.deployments.items():
         model = catalog.models[dep.model]
@@ -24,5 +25,5 @@ def render_deployment_index(ctx: SiteContext) -> str:
     return render(
         "deployment_index.md.j2",
         families=dict(sorted(families.items(), key=lambda i: i[0].lower())),
-        catalog_href=links.page("catalog"),
+        catalog_href=links.page(SitePage.catalog),
     )

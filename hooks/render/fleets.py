@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from hooks.render.site_pages import SitePage
 from hooks.render.snippets import gateway_example
 from hooks.render.templating import LinkRun, Links, render
 from hooks.site_context import SiteContext
@@ -18,7 +19,7 @@ def fleet_view(ctx: SiteContext, links: Links, fleet_id: str) -> dict[str, Any]:
     return {
         "id": fleet_id,
         "fleet": fleet,
-        "href": f"{links.page('fleets')}#{fleet_id}",
+        "href": f"{links.page(SitePage.fleets)}#{fleet_id}",
         "sources": [ctx.catalog.sources[ref.source].title for ref in fleet.sources],
     }
 
@@ -47,7 +48,7 @@ def render_fleets(ctx: SiteContext, links: Links) -> str:
                     {
                         "s": server,
                         "backend": catalog.backends[server.backend],
-                        "backend_href": f"{links.page('backends')}#backend-{server.backend}",
+                        "backend_href": f"{links.page(SitePage.backends)}#backend-{server.backend}",
                         "deployments": LinkRun(
                             tuple(
                                 (dep.served_name, links.deployment(dep_id))

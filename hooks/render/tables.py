@@ -33,6 +33,34 @@ def deployment_tasks(catalog: Catalog, advice: Iterable[Answer]) -> dict[str, li
     return {dep_id: sorted(values) for dep_id, values in tasks.items()}
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column of the filterable catalog table: how its script sorts it, and its heading."""
+
+    sort: str
+    label: str
+
+
+CATALOG_COLUMNS = (
+    Column("text", "Deployment"),
+    Column("text", "Model"),
+    Column("text", "Kind"),
+    Column("text", "Backend"),
+    Column("text", "GPU"),
+    Column("number", "Context"),
+    Column("text", "Status"),
+    Column("text", "Evidence"),
+    Column("date", "Last verified"),
+    Column("number", "Answered (30 days)"),
+)
+
+
+def _search_name(dep_id: str, served_name: str, gateway_alias: str | None, model_name: str) -> str:
+    """What the table's text filter matches a row against: its id and names, lower case."""
+    alias = f" {gateway_alias.lower()}" if gateway_alias else ""
+    return f"{dep_id} {served_name.lower()}{alias} {model_name.lower()}"
+
+
 def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
     catalog = ctx.catalog
     tasks = deployment_tasks(catalog, ctx.view.answers)
@@ -52,6 +80,7 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "href": links.deployment(dep_id),
                 # Served names wrap only after a `/` (Qwen/ | Qwen2.5-Coder-7B-Instruct), never inside a part.
                 "name_parts": dep.served_name.split("/"),
+                "search_name": _search_name(dep_id, dep.served_name, dep.gateway_alias, model.name),
                 "tasks": tasks[dep_id],
                 "fleet": catalog.fleets[dep.fleet],
                 "modalities": modalities,
@@ -93,7 +122,7 @@ def render_deployment_table(ctx: SiteContext, links: Links) -> str:
         "gpu": "GPU",
         "status": "Status",
     }
-    return render("deployment_table.md.j2", rows=rows, filters=filters, labels=labels)
+    return render("deployment_table.md.j2", rows=rows, filters=filters, labels=labels, columns=CATALOG_COLUMNS)
 
 
 def render_context_table(ctx: SiteContext, links: Links) -> str:

@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 
 from catalog.clients import key_unknown
 from catalog.display import gated_text, gpu_text, quantization_text, recommended_text
+from hooks.render.site_pages import SitePage, deployment_url
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -355,6 +356,30 @@ def written(value: object) -> Markup:
     return escape(_one_line_unless_markup(value))
 
 
+#: A line break inside a `{% filter one_line %}` block, with the next line's indentation.
+_WRAPPED = re.compile(r"\n[ \t]*(?=[^\n])")
+
+
+def one_line(value: str) -> str:
+    """A paragraph written over several template lines, on one line: each break (and the next line's
+    indentation) becomes one space; a final line break stays. Layout only: templates keep lines short.
+
+    Break a line after text or `}}`, not after a block tag: `trim_blocks` removes the break that follows
+    `%}` before this filter sees it, so the two lines would join without a space."""
+    joined = _WRAPPED.sub(" ", value)
+    return Markup(joined) if isinstance(value, Markup) else joined
+
+
+def indented_code(value: str, width: int = 4) -> Markup:
+    """Code a snippet template wrote, taken as it is and indented for a tab's body: what
+    `value | safe | indent(width, first=True)` writes (blank lines stay blank), on plain text rather than
+    Markup, whose every join escapes again (Jinja's `indent` was a tenth of a card's rendering)."""
+    indention = " " * width
+    lines = (str(value) + "\n").splitlines()
+    rest = "\n".join(indention + line if line else line for line in lines[1:])
+    return Markup(indention + lines[0] + ("\n" + rest if len(lines) > 1 else ""))
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -382,6 +407,8 @@ def _environment(autoescape: bool) -> Environment:
         json_sq=json_in_single_quotes,
         env=env_name,
         comment=comment,
+        one_line=one_line,
+        indented_code=indented_code,
     )
     env.globals.update(
         fence=fence,
@@ -391,6 +418,8 @@ def _environment(autoescape: bool) -> Environment:
         recommended_text=recommended_text,
         # The snippets' one question about the key (what text they say about it comes from catalog/display.py).
         key_unknown=key_unknown,
+        # Links to pages name them (`links.page(SitePage.decide)`), never spell their URLs.
+        SitePage=SitePage,
     )
     return env
 
@@ -435,10 +464,12 @@ class Links:
         return "./" if relative == "./" or relative == "." else relative
 
     def deployment(self, deployment_id: str) -> str:
-        return self.to(f"deployments/{deployment_id}/")
+        return self.to(deployment_url(deployment_id))
 
-    def page(self, name: str) -> str:
-        return self.to(f"{name}/")
+    def page(self, page: SitePage | str) -> str:
+        """The link to one of the site's pages (hooks/render/site_pages.py); a name (`compare`) is the old
+        spelling, kept for callers not yet moved to the registry."""
+        return self.to(page.url if isinstance(page, SitePage) else f"{page}/")
 
 
 #: The most links a page prints inline, in one paragraph or list item; a longer run is printed as a list,
