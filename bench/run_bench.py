@@ -102,7 +102,7 @@ class Timing(NamedTuple):
     shares with its parent as its own, so this can exceed what the machine gave the whole build)."""
     peak_pss_kib: int
     """The most memory its processes held together (proportional set size: a page shared by n processes
-    counts 1/n in each), sampled every 0.1 s: what the build needs of the machine."""
+    counts 1/n in each), sampled every 0.5 s (a sample reads each process's page tables): what the build needs."""
 
 
 #: Runs the command in a child process, sampling the memory of its whole process tree while it runs.
@@ -138,7 +138,7 @@ def sample():
     global peak
     while not done.is_set():
         peak = max(peak, sum(pss(pid) for pid in tree(proc.pid)))
-        done.wait(0.1)
+        done.wait(0.5)
 
 sampler = threading.Thread(target=sample)
 sampler.start()

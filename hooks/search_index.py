@@ -94,19 +94,27 @@ def command(site_dir: Path) -> list[str]:
 
 
 class PagesDigest:
-    """A running hash of every page the build writes (URL and HTML), to key the index on what it indexes."""
+    """A hash of every page the build writes (URL and HTML), to key the index on what it indexes.
+
+    Whatever the order the pages arrive in: MkDocs renders the theme's static templates (404.html, the
+    sitemap) in the order of a set, which changes from one process to the next with Python's string hashing,
+    and a running hash made every other build of an unchanged site run Pagefind again."""
 
     def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-        self._hash.update(" ".join([str(get_executable().stat().st_size), ROOT_SELECTOR, *EXCLUDE_SELECTORS]).encode())
+        self._setup = " ".join([str(get_executable().stat().st_size), ROOT_SELECTOR, *EXCLUDE_SELECTORS])
+        self._pages: dict[str, bytes] = {}
 
     def add(self, url: str, html: str) -> None:
-        for part in (url.encode("utf-8"), html.encode("utf-8")):
-            self._hash.update(len(part).to_bytes(8, "little"))
-            self._hash.update(part)
+        self._pages[url] = hashlib.sha256(html.encode("utf-8")).digest()
 
     def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+        digest = hashlib.sha256(self._setup.encode("utf-8"))
+        for url in sorted(self._pages):
+            encoded = url.encode("utf-8")
+            digest.update(len(encoded).to_bytes(8, "little"))
+            digest.update(encoded)
+            digest.update(self._pages[url])
+        return digest.hexdigest()
 
 
 #: Indexes kept in the cache folder; each is about 15 MB at 3000 models.
