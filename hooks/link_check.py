@@ -83,12 +83,9 @@ class LinkChecker:
             self._targets[resolved] = target if target.is_file() else None
         return self._targets[resolved]
 
-    def problem(self, source: Path, link: str) -> str | None:
-        """Why `link` in `source` (a file of the site) leads nowhere, or None when it leads somewhere."""
-        return self.problem_at(source.relative_to(self.site_dir).as_posix(), link)
-
-    def problem_at(self, source: str, link: str) -> str | None:
-        """`problem` for a source given as its path in the site (`deployments/x/index.html`).
+    def problem(self, source: str, link: str) -> str | None:
+        """Why `link` in `source` (a file's path in the site, `deployments/x/index.html`) leads nowhere, or None
+        when it leads somewhere.
 
         Plain string operations, not `pathlib`: a site of 3000 cards holds some 200,000 links to resolve."""
         link = link.strip()
@@ -158,7 +155,7 @@ def _problems(checker: LinkChecker, path: Path) -> list[str]:
     source = path.relative_to(checker.site_dir).as_posix()
     problems = []
     for link in dict.fromkeys(_targets_in(path, text)):
-        why = checker.problem_at(source, link)
+        why = checker.problem(source, link)
         if why is not None:
             problems.append(f"{source}: {link} ({why})")
     return problems

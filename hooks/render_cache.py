@@ -427,8 +427,11 @@ class PageCache:
         return _digest([self.shared, page.file.src_uri, page.url, markdown])
 
     def holds(self, page: Page, markdown: str) -> bool:
-        """Whether the conversion of `markdown` as this page is cached."""
-        return _stored_somewhere(self.key(page, markdown))
+        """Whether the conversion of `markdown` as this page is cached. Only whether its file is there, not
+        its seal: `attach` reads it next, and a damaged one is then a miss that MkDocs converts itself."""
+        key = self.key(page, markdown)
+        folder = cache_dir()
+        return key in _memory or (folder is not None and _entry_path(folder, key).is_file())
 
     def prerender(self, job: PrerenderJob, workers: int) -> int:
         """Convert the pages the cache does not hold on `workers` processes before MkDocs reads them; returns
