@@ -8,8 +8,10 @@ state renders as "not stated", never as a guessed default.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from catalog.clients import Target, key_text, key_unknown
+from catalog.history import KeptLine
 from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams, SloTargets
 from catalog.verdicts import Availability
 
@@ -151,3 +153,38 @@ def recommended_text(params: RecommendedParams) -> str:
     if params.note:
         text = f"{text} — {params.note}" if text else params.note
     return text
+
+
+#: Most runs one mark of a history strip stands for: the site's stylesheet draws widths up to this many ticks
+#: (`.mc-tick--x1` to `--x10` in docs/assets/stylesheets/compare.css).
+MOST_RUNS_PER_MARK = 10
+
+
+@dataclass(frozen=True)
+class RunStreak:
+    """Consecutive runs of one claim with the same result: one mark of its history strip, drawn as `runs` ticks."""
+
+    status: str
+    runs: int
+    title: str
+    """`2026-11-19: pass`, or `2026-11-12 to 2026-11-19: 6 runs, pass`."""
+
+
+def run_streaks(history: Sequence[KeptLine]) -> list[RunStreak]:
+    """A claim's newest runs (oldest first) as streaks of one result, so a strip is one mark per change of result
+    rather than one per run: a year of mostly passing runs costs a page a few elements, not one per run."""
+    streaks: list[RunStreak] = []
+    start = 0
+    for end in range(1, len(history) + 1):
+        if end < len(history) and history[end].status == history[start].status and end - start < MOST_RUNS_PER_MARK:
+            continue
+        first, last, runs = history[start].date.date(), history[end - 1].date.date(), end - start
+        status = history[start].status
+        if runs == 1:
+            title = f"{first}: {status}"
+        else:
+            days = str(first) if first == last else f"{first} to {last}"
+            title = f"{days}: {runs} runs, {status}"
+        streaks.append(RunStreak(status, runs, title))
+        start = end
+    return streaks

@@ -13,12 +13,14 @@ from catalog.clients import Target, key_text, key_unknown
 from catalog.display import (
     NONE,
     NOT_STATED,
+    RunStreak,
     availability_text,
     context_text,
     cost_text,
     gated_text,
     gpu_text,
     quantization_text,
+    run_streaks,
     slo_target_ms,
     slo_targets_text,
 )
@@ -302,6 +304,8 @@ class ClaimRow:
 
     c: ClaimVerdict
     detail: Markup
+    streaks: tuple[RunStreak, ...] = ()
+    """Its history strip: the newest runs that checked it, oldest first, one mark per streak of one result."""
 
 
 @dataclass(frozen=True)
@@ -512,7 +516,10 @@ def _evidence(
     return CardEvidence(
         verdict=verdict,
         summary_rule=summary_rule(verdict.summary),
-        claims=tuple(ClaimRow(c, claim_detail(c, deployment.stale_after_days, source_titles)) for c in verdict.claims),
+        claims=tuple(
+            ClaimRow(c, claim_detail(c, deployment.stale_after_days, source_titles), tuple(run_streaks(c.history)))
+            for c in verdict.claims
+        ),
         answered=availability_text(verdict.availability),
         latency=latency,
         latency_intro=latency_intro(latency, run.finished_at.date()) if run and latency else None,
