@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Result = TypeVar("Result")
+Job = TypeVar("Job")
 
 #: Most processes any caller gets by default, however many cores there are.
 DEFAULT_MAX_WORKERS = 8
@@ -44,13 +45,48 @@ def forked_map(
 ) -> list[Result] | None:
     """`[function(i) for i in range(count)]` on `workers` forked processes, in that order; None when it cannot
     be done that way (one worker, other threads, no process could start, a worker died): then the caller does
-    the work itself. `function` must be a module-level function (it is sent to the workers by name)."""
+    the work itself."""
+    return forked_map_with(function, lambda job, index: job(index), count, workers, initializer)
+
+
+def forked_map_with(
+    job: Job,
+    function: Callable[[Job, int], Result],
+    count: int,
+    workers: int,
+    initializer: Callable[[], None] | None = None,
+) -> list[Result] | None:
+    """`[function(job, i) for i in range(count)]` on `workers` forked processes, in that order; None when it
+    cannot be done that way (as `forked_map`).
+
+    `job` and `function` reach each worker by fork, as everything else the parent holds: neither is pickled,
+    and the caller keeps no module-level slot for them (only a worker's own copy of this module holds them).
+    Only each index goes to a worker and each result comes back, pickled."""
     if workers < 2 or count < 1 or not can_fork():
         return None
     chunk = max(1, min(32, count // (workers * 8)))
     context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer) as pool:
-            return list(pool.map(function, range(count), chunksize=chunk))
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(job, function, initializer)
+        ) as pool:
+            return list(pool.map(_run_task, range(count), chunksize=chunk))
     except (BrokenProcessPool, OSError):
         return None
+
+
+#: In a worker of `forked_map_with` only: its job and function, set once when the worker starts.
+_worker_task: tuple[Any, Callable[[Any, int], Any]] | None = None
+
+
+def _start_worker(job: Any, function: Callable[[Any, int], Any], initializer: Callable[[], None] | None) -> None:
+    global _worker_task
+    _worker_task = (job, function)
+    if initializer is not None:
+        initializer()
+
+
+def _run_task(index: int) -> Any:
+    assert _worker_task is not None, "a task runs in a worker that _start_worker set up"
+    job, function = _worker_task
+    return function(job, index)

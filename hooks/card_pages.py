@@ -1,7 +1,7 @@
 """The deployment cards as the MkDocs adapter makes them: hooks/generate.py `card_pages`, each card's markdown
 from the render cache (hooks/render_cache.py), rendered on several processes when not cached.
 
-Added to MkDocs' files in memory by `hooks/mkdocs_hooks.py` (`on_files`), never written into docs/; each
+Added to MkDocs' files in memory by the MkDocs plugin (hooks/plugin.py `on_files`), never written into docs/; each
 card's "edit" link points at its catalog YAML. `python -m hooks.generate` renders the same cards without the
 cache (it needs MkDocs).
 
@@ -15,18 +15,20 @@ from __future__ import annotations
 
 from hooks.generate import CardRenderer, GeneratedPage, card_pages
 from hooks.render.deployment_card import render_deployment_card
-from hooks.render_cache import CardCache
+from hooks.render_cache import CardCache, RenderStore
 from hooks.site_context import SiteContext
 
 __all__ = ["GeneratedPage", "cached_cards", "generated_pages"]
 
 
-def cached_cards(ctx: SiteContext, workers: int = 1) -> CardRenderer:
+def cached_cards(ctx: SiteContext, store: RenderStore, workers: int = 1) -> CardRenderer:
     """Cards by the render cache; those not cached rendered on `workers` processes (`mkdocs build` only)."""
-    cache = CardCache(ctx)
+    cache = CardCache(ctx, store)
     return lambda deployment_ids: cache.cards(deployment_ids, render_deployment_card, workers)
 
 
-def generated_pages(ctx: SiteContext, only: str | None = None, workers: int = 1) -> list[GeneratedPage]:
+def generated_pages(
+    ctx: SiteContext, store: RenderStore, only: str | None = None, workers: int = 1
+) -> list[GeneratedPage]:
     """Every deployment's card (those matching the `only` glob, when given) and the deployments index."""
-    return card_pages(ctx, only, cached_cards(ctx, workers))
+    return card_pages(ctx, only, cached_cards(ctx, store, workers))

@@ -1,7 +1,7 @@
 """What `mkdocs serve` does differently from `mkdocs build`, so an edited YAML shows within a second or so.
 
-Called from the hook modules only when the command is `serve`; what it keeps between rebuilds lives as long
-as the server.
+The MkDocs plugin (hooks/plugin.py) makes one `DevServer` when the command is `serve`; it lives as long as
+the server, and holds what is kept between rebuilds.
 
 - **Notified, not polled.** MkDocs watches the docs, mkdocs.yml and the catalog with a polling observer
   that lists every watched file twice a second: an edit waits 0.25 s on average before anything starts,
@@ -41,9 +41,6 @@ import mkdocs.utils
 
 log = logging.getLogger("mkdocs.hooks.dev_server")
 
-_background: threading.Thread | None = None
-_background_error: BaseException | None = None
-_frozen = False
 #: How long the agent files wait after a rebuild, so the reloading browser is served first.
 _READER_FIRST_S = 0.3
 
@@ -116,40 +113,6 @@ def notified_watcher(server: Any) -> Any:
     return server
 
 
-def after_pages(work: Callable[[], None]) -> None:
-    """Run `work` in the background; `wait_for_background` (at the next rebuild) logs what it raised."""
-    global _background
-
-    def run() -> None:
-        global _background_error, _frozen
-        # First let the server answer the browser's reload: a thread holding the interpreter slows it down.
-        time.sleep(_READER_FIRST_S)
-        try:
-            work()
-        except BaseException as exc:  # reported by the next rebuild, which the user is watching
-            _background_error = exc
-        if not _frozen:
-            # Once, after the first build: a second or so before anyone edits anything.
-            gc.collect()
-            gc.freeze()
-            _frozen = True
-
-    wait_for_background()
-    _background = threading.Thread(target=run, name="agent-files", daemon=True)
-    _background.start()
-
-
-def wait_for_background() -> None:
-    """Wait for the previous rebuild's background work; log what went wrong in it (serve keeps running)."""
-    global _background, _background_error
-    if _background is not None:
-        _background.join()
-        _background = None
-    if _background_error is not None:
-        error, _background_error = _background_error, None
-        log.error("writing the agent files after the last rebuild failed: %s", error)
-
-
 class SiteSync:
     """Write into the served site folder only what changed since the last rebuild (see the module docstring)."""
 
@@ -214,35 +177,15 @@ class SiteSync:
             Path(path).unlink(missing_ok=True)
 
 
-_sync: SiteSync | None = None
-
-
-def keep_site_between_rebuilds() -> SiteSync:
-    """Route MkDocs' writes of the served site through one `SiteSync` (called once, when `mkdocs serve` starts).
+def keep_site_between_rebuilds(sync: SiteSync) -> None:
+    """Route MkDocs' writes of the served site through `sync` (once, when `mkdocs serve` starts).
 
     MkDocs 1.6 calls these three through the `mkdocs.utils` module, so replacing them there is enough;
     `mkdocs build` never calls this.
     """
-    global _sync
-    if _sync is None:
-        _sync = SiteSync()
-        mkdocs.utils.clean_directory = _sync.begin
-        mkdocs.utils.write_file = _sync.write
-        mkdocs.utils.copy_file = _sync.copy
-    return _sync
-
-
-def write_text(path: os.PathLike[str] | str, text: str) -> bool:
-    """Write through the served site's `SiteSync` if there is one; returns False when there is none."""
-    if _sync is None:
-        return False
-    _sync.write(text.encode("utf-8"), os.fspath(path))
-    return True
-
-
-def finish_rebuild() -> None:
-    if _sync is not None:
-        _sync.finish()
+    mkdocs.utils.clean_directory = sync.begin
+    mkdocs.utils.write_file = sync.write
+    mkdocs.utils.copy_file = sync.copy
 
 
 def remember_installed_theme_files() -> None:
@@ -269,7 +212,53 @@ def remember_installed_theme_files() -> None:
     jinja2.FileSystemLoader.list_templates = list_templates  # type: ignore[method-assign]
 
 
-def start_serving() -> None:
-    """Called once, when `mkdocs serve` starts (never by `mkdocs build`)."""
-    keep_site_between_rebuilds()
-    remember_installed_theme_files()
+class DevServer:
+    """What one `mkdocs serve` keeps from one rebuild to the next: the folder it serves, kept in step
+    (`SiteSync`), and the background work of the last rebuild."""
+
+    def __init__(self) -> None:
+        self.sync = SiteSync()
+        self._background: threading.Thread | None = None
+        self._background_error: BaseException | None = None
+        self._frozen = False
+
+    def start(self) -> None:
+        """Called once, when `mkdocs serve` starts (never by `mkdocs build`)."""
+        keep_site_between_rebuilds(self.sync)
+        remember_installed_theme_files()
+
+    def after_pages(self, work: Callable[[], None]) -> None:
+        """Run `work` in the background; `wait_for_background` (at the next rebuild) logs what it raised."""
+
+        def run() -> None:
+            # First let the server answer the browser's reload: a thread holding the interpreter slows it down.
+            time.sleep(_READER_FIRST_S)
+            try:
+                work()
+            except BaseException as exc:  # reported by the next rebuild, which the user is watching
+                self._background_error = exc
+            if not self._frozen:
+                # Once, after the first build: a second or so before anyone edits anything.
+                gc.collect()
+                gc.freeze()
+                self._frozen = True
+
+        self.wait_for_background()
+        self._background = threading.Thread(target=run, name="agent-files", daemon=True)
+        self._background.start()
+
+    def wait_for_background(self) -> None:
+        """Wait for the previous rebuild's background work; log what went wrong in it (serve keeps running)."""
+        if self._background is not None:
+            self._background.join()
+            self._background = None
+        if self._background_error is not None:
+            error, self._background_error = self._background_error, None
+            log.error("writing the agent files after the last rebuild failed: %s", error)
+
+    def write_text(self, path: os.PathLike[str] | str, text: str) -> None:
+        """Write a file of the served site, only if its bytes changed."""
+        self.sync.write(text.encode("utf-8"), os.fspath(path))
+
+    def finish_rebuild(self) -> None:
+        self.sync.finish()

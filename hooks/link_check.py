@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from catalog.forking import forked_map
+from catalog.forking import forked_map_with
 
 _HTML_LINK = re.compile(r"""<(?:a|link|script|img|source|iframe)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 _HTML_ID = re.compile(r"""\sid\s*=\s*["']([^"']+)["']""", re.I)
@@ -120,18 +120,14 @@ class LinkChecker:
 def dangling_links(site_dir: Path, site_url: str | None, workers: int = 1) -> list[str]:
     """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere, checked
     on `workers` forked processes (`catalog/forking.py`), in the files' order whatever the count."""
-    global _job
     checker = LinkChecker(site_dir, site_url)
     files = [
         *sorted(site_dir.rglob("*.html")),
         *sorted(site_dir.rglob("*.md")),
         *[site_dir / name for name in ("llms.txt", "llms-full.txt", "catalog.json") if (site_dir / name).is_file()],
     ]
-    _job = (checker, files)
-    try:
-        found = forked_map(_problems_in, len(files), workers) if len(files) >= FORK_MIN_FILES else None
-    finally:
-        _job = None
+    job = (checker, files)
+    found = forked_map_with(job, _problems_in, len(files), workers) if len(files) >= FORK_MIN_FILES else None
     if found is None:  # one process, or no workers here: the same problems, one file at a time
         found = [_problems(checker, path) for path in files]
     return [problem for problems in found for problem in problems]
@@ -140,13 +136,9 @@ def dangling_links(site_dir: Path, site_url: str | None, workers: int = 1) -> li
 #: Fewer files are checked faster than workers start.
 FORK_MIN_FILES = 500
 
-#: The checker and the files `dangling_links` has workers check: set before they are forked, so each inherits it.
-_job: tuple[LinkChecker, list[Path]] | None = None
 
-
-def _problems_in(index: int) -> list[str]:
-    assert _job is not None, "link check workers are forked after the job is set"
-    checker, files = _job
+def _problems_in(job: tuple[LinkChecker, list[Path]], index: int) -> list[str]:
+    checker, files = job
     return _problems(checker, files[index])
 
 

@@ -55,7 +55,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from catalog import cache_seal
-from catalog.forking import DEFAULT_MAX_WORKERS, forked_map, usable_cores
+from catalog.forking import DEFAULT_MAX_WORKERS, forked_map_with, usable_cores
 from hooks.render.deployment_card import dated_facts
 from hooks.site_context import SiteContext
 
@@ -80,10 +80,11 @@ MEMORY_BUDGET_CHARS = int(os.environ.get("SITE_RENDER_MEMORY_MB", "128")) * 2**2
 class _Remembered:
     """The most recently used entries, up to `MEMORY_BUDGET_CHARS`, by key."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int | None) -> None:
         self.entries: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self.size = 0
-        self.budget = MEMORY_BUDGET_CHARS
+        self.budget = budget
+        """None: unbounded (memory is the only copy)."""
 
     def get(self, key: str) -> Any:
         found = self.entries.get(key)
@@ -98,7 +99,7 @@ class _Remembered:
             self.size -= previous[1]
         self.entries[key] = (value, size)
         self.size += size
-        if cache_dir() is None:
+        if self.budget is None:
             return
         while self.size > self.budget and self.entries:
             _key, (_value, dropped) = self.entries.popitem(last=False)
@@ -110,17 +111,6 @@ class _Remembered:
     def clear(self) -> None:
         self.entries.clear()
         self.size = 0
-
-
-_memory = _Remembered()
-
-
-def keep_in_memory(keep: bool) -> None:
-    """Whether entries stay in this process's memory (within `MEMORY_BUDGET_CHARS`) once read or written:
-    yes under `mkdocs serve`, which rebuilds the same pages again and again; no for a one-off build."""
-    _memory.budget = MEMORY_BUDGET_CHARS if keep else 0
-    if not keep and cache_dir() is not None:
-        _memory.clear()
 
 
 def cache_dir() -> Path | None:
@@ -164,43 +154,115 @@ def _entry_path(folder: Path, key: str) -> Path:
     return folder / key[:2] / f"{key}.json"
 
 
-def _read(key: str, *, remember: bool = True) -> Any:
-    """The entry stored under `key`, or None; `remember=False` leaves it out of memory (read once)."""
-    if key in _memory:
-        return _memory.get(key)
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        payload = cache_seal.unseal(_entry_path(folder, key).read_bytes())
-        if payload is None:
+class RenderStore:
+    """Where the render cache's entries are: one sealed file per entry under `folder` (None when
+    SITE_RENDER_CACHE=off), and the most recently used in memory.
+
+    Made once per `mkdocs build`, and once per `mkdocs serve` for all its rebuilds (the plugin object that
+    holds it lives as long as the server): entries stay in memory (within `MEMORY_BUDGET_CHARS`) once read or
+    written only when `keep_in_memory`, as under `mkdocs serve`, which rebuilds the same pages again and again;
+    a one-off build reads each entry once. With no folder, memory is the only copy, and nothing is dropped.
+    """
+
+    def __init__(self, folder: Path | None, *, keep_in_memory: bool = False) -> None:
+        self.folder = folder
+        self.memory = _Remembered(None if folder is None else MEMORY_BUDGET_CHARS if keep_in_memory else 0)
+        #: Indented text of JSON values already encoded (`indented_json`), by their compact encoding.
+        self.indented: dict[str, str] = {}
+
+    @classmethod
+    def configured(cls, *, keep_in_memory: bool = False) -> RenderStore:
+        """The store `$SITE_RENDER_CACHE` names (`cache_dir`)."""
+        return cls(cache_dir(), keep_in_memory=keep_in_memory)
+
+    def read(self, key: str, *, remember: bool = True) -> Any:
+        """The entry stored under `key`, or None; `remember=False` leaves it out of memory (read once)."""
+        if key in self.memory:
+            return self.memory.get(key)
+        if self.folder is None:
             return None
-        value = json.loads(payload)
-    except (OSError, ValueError):
-        return None
-    if remember:
-        _memory.put(key, value, len(payload))
-    return value
+        try:
+            payload = cache_seal.unseal(_entry_path(self.folder, key).read_bytes())
+            if payload is None:
+                return None
+            value = json.loads(payload)
+        except (OSError, ValueError):
+            return None
+        if remember:
+            self.memory.put(key, value, len(payload))
+        return value
 
+    def holds(self, key: str) -> bool:
+        """Whether an entry's file is there (or it is in memory), without reading it."""
+        return key in self.memory or (self.folder is not None and _entry_path(self.folder, key).is_file())
 
-def _stored_somewhere(key: str) -> bool:
-    """Whether an entry is stored under `key` with a good seal, without decoding or keeping it."""
-    if key in _memory:
-        return True
-    folder = cache_dir()
-    return folder is not None and _read_sealed(_entry_path(folder, key)) is not None
+    def stored_somewhere(self, key: str) -> bool:
+        """Whether an entry is stored under `key` with a good seal, without decoding or keeping it."""
+        if key in self.memory:
+            return True
+        return self.folder is not None and _read_sealed(_entry_path(self.folder, key)) is not None
 
+    def write(self, key: str, value: Any, *, remember: bool = True) -> None:
+        if self.folder is None:
+            self.memory.put(key, value, 0)
+            return
+        # json.dumps, not json.dump: dump streams through the pure-Python encoder, dumps encodes in C.
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if remember:
+            self.memory.put(key, value, len(text))
+        _write_sealed(_entry_path(self.folder, key), text.encode("utf-8"))
 
-def _write(key: str, value: Any, *, remember: bool = True) -> None:
-    folder = cache_dir()
-    if folder is None:
-        _memory.put(key, value, 0)
-        return
-    # json.dumps, not json.dump: dump streams through the pure-Python encoder, dumps encodes in C.
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if remember:
-        _memory.put(key, value, len(text))
-    _write_sealed(_entry_path(folder, key), text.encode("utf-8"))
+    def checked(self, name: str, check: Callable[[str], list[str]], text: str) -> list[str]:
+        """`check(text)`, remembered by the text's hash and the source of the module that defines `check`.
+
+        For pure, deterministic checks of a whole page (hooks/html_guard.py), whose result depends on nothing
+        else: an unchanged page is not parsed again on the next build or `mkdocs serve` rebuild.
+        """
+        key = check_key(name, check, text)
+        stored = self.read(key)
+        if isinstance(stored, list):
+            return [str(item) for item in stored]
+        result = check(text)
+        self.write(key, result)
+        return result
+
+    def indented_json(self, data: dict[str, Any]) -> str:
+        """`json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\\n"`, byte for byte, made fast.
+
+        The json module encodes indented JSON in Python and compact JSON in C. The whole document's compact
+        encoding keys a copy of the indented text from an earlier build (catalog.json: 16 MB at 3000 models);
+        otherwise each entry of each top-level mapping is indented on its own and remembered for later
+        `mkdocs serve` rebuilds, where an edit changes one entry.
+        """
+        compact = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        key = _digest([_LAYOUT, "indented-json", compact])
+        stored = self.folder / key[:2] / f"{key}.txt" if self.folder is not None else None
+        if stored is not None and (payload := _read_sealed(stored)) is not None:
+            return payload.decode("utf-8")
+        parts = []
+        for name in sorted(data):
+            value = data[name]
+            if isinstance(value, dict) and value:
+                entries = [
+                    f"    {json.dumps(k, ensure_ascii=False)}: {self._indent(value[k], 2)}" for k in sorted(value)
+                ]
+                text = "{\n" + ",\n".join(entries) + "\n  }"
+            else:
+                text = self._indent(value, 1)
+            parts.append(f"  {json.dumps(name, ensure_ascii=False)}: {text}")
+        result = ("{\n" + ",\n".join(parts) + "\n}" if parts else "{}") + "\n"
+        if stored is not None:
+            _write_sealed(stored, result.encode("utf-8"))
+        return result
+
+    def _indent(self, value: Any, level: int) -> str:
+        """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` as it reads `level` levels deep."""
+        compact = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        text = self.indented.get(compact)
+        if text is None:
+            text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+            self.indented[compact] = text
+        return text.replace("\n", "\n" + "  " * level) if level else text
 
 
 def _write_sealed(target: Path, payload: bytes) -> None:
@@ -256,29 +318,15 @@ def check_key(name: str, check: Callable[[str], list[str]], text: str) -> str:
     return _digest([_LAYOUT, "check", name, _versions(), _module_source(check.__module__), text])
 
 
-def checked(name: str, check: Callable[[str], list[str]], text: str) -> list[str]:
-    """`check(text)`, remembered by the text's hash and the source of the module that defines `check`.
-
-    For pure, deterministic checks of a whole page (hooks/html_guard.py), whose result depends on nothing
-    else: an unchanged page is not parsed again on the next build or `mkdocs serve` rebuild.
-    """
-    key = check_key(name, check, text)
-    stored = _read(key)
-    if isinstance(stored, list):
-        return [str(item) for item in stored]
-    result = check(text)
-    _write(key, result)
-    return result
-
-
 # --- card markdown --------------------------------------------------------------------------------------
 
 
 class CardCache:
     """Card markdown by inputs; made once per build (the shared part of the key is computed here)."""
 
-    def __init__(self, ctx: SiteContext) -> None:
+    def __init__(self, ctx: SiteContext, store: RenderStore) -> None:
         self.ctx = ctx
+        self.store = store
         catalog_root = ctx.catalog.root
         per_card = {"deployments", "models"}
         shared_files = [
@@ -328,21 +376,17 @@ class CardCache:
         self, deployment_ids: list[str], render: Callable[[SiteContext, str], str], workers: int = 1
     ) -> list[str]:
         """`card` for each deployment, the ones not cached rendered on `workers` processes (`forked_map`)."""
-        global _card_job
         keys = [self.card_key(dep_id) for dep_id in deployment_ids]
-        found: list[Any] = [_read(key) for key in keys]
+        found: list[Any] = [self.store.read(key) for key in keys]
         missing = [n for n, markdown in enumerate(found) if not isinstance(markdown, str)]
         rendered: list[str] | None = None
         if workers >= 2 and len(missing) >= 2:
-            _card_job = (self.ctx, [deployment_ids[n] for n in missing], render)
-            try:
-                rendered = forked_map(_render_card, len(missing), workers, _quiet_worker)
-            finally:
-                _card_job = None
+            job = (self.ctx, [deployment_ids[n] for n in missing], render)
+            rendered = forked_map_with(job, _render_card, len(missing), workers, _quiet_worker)
         if rendered is None:  # one process, or no workers here (threads, a broken pool): one card at a time
             rendered = [render(self.ctx, deployment_ids[n]) for n in missing]
         for n, markdown in zip(missing, rendered, strict=True):  # in catalog order: the same files as serially
-            _write(keys[n], markdown)
+            self.store.write(keys[n], markdown)
             found[n] = markdown
         self.misses += len(missing)
         self.hits += len(keys) - len(missing)
@@ -350,23 +394,18 @@ class CardCache:
 
     def card(self, deployment_id: str, render: Callable[[SiteContext, str], str], key: str | None = None) -> str:
         key = key or self.card_key(deployment_id)
-        cached = _read(key)
+        cached = self.store.read(key)
         if isinstance(cached, str):
             self.hits += 1
             return cached
         self.misses += 1
         markdown = render(self.ctx, deployment_id)
-        _write(key, markdown)
+        self.store.write(key, markdown)
         return markdown
 
 
-#: The cards `CardCache.cards` has workers render: set before they are forked, so each inherits it.
-_card_job: tuple[SiteContext, list[str], Callable[[SiteContext, str], str]] | None = None
-
-
-def _render_card(index: int) -> str:
-    assert _card_job is not None, "card workers are forked after the job is set"
-    ctx, deployment_ids, render = _card_job
+def _render_card(job: tuple[SiteContext, list[str], Callable[[SiteContext, str], str]], index: int) -> str:
+    ctx, deployment_ids, render = job
     return render(ctx, deployment_ids[index])
 
 
@@ -406,7 +445,8 @@ def _stored(page: Page) -> dict[str, Any]:
 class PageCache:
     """Python-Markdown's output per page, reused while the page's markdown and the build's files are the same."""
 
-    def __init__(self, config: MkDocsConfig, files: Files) -> None:
+    def __init__(self, config: MkDocsConfig, files: Files, store: RenderStore) -> None:
+        self.store = store
         config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
         self.shared = _digest(
             [_LAYOUT, "page", _versions(), config_bytes, *sorted(f.src_uri for f in files.documentation_pages())]
@@ -429,9 +469,7 @@ class PageCache:
     def holds(self, page: Page, markdown: str) -> bool:
         """Whether the conversion of `markdown` as this page is cached. Only whether its file is there, not
         its seal: `attach` reads it next, and a damaged one is then a miss that MkDocs converts itself."""
-        key = self.key(page, markdown)
-        folder = cache_dir()
-        return key in _memory or (folder is not None and _entry_path(folder, key).is_file())
+        return self.store.holds(self.key(page, markdown))
 
     def prerender(self, job: PrerenderJob, workers: int) -> int:
         """Convert the pages the cache does not hold on `workers` processes before MkDocs reads them; returns
@@ -442,14 +480,9 @@ class PageCache:
         byte, and a page whose conversion logs a warning is not stored and is converted again by MkDocs, so
         the warning is reported (and fails a strict build) as before.
         """
-        global _job
         if workers < 2 or len(job.pages) < 2:
             return 0
-        _job = job
-        try:
-            results = forked_map(_prerender_one, len(job.pages), workers, _quiet_worker)
-        finally:
-            _job = None
+        results = forked_map_with(job, _prerender_one, len(job.pages), workers, _quiet_worker)
         if results is None:  # no workers here: MkDocs converts every page itself, as without prerendering
             return 0
         done = 0
@@ -459,17 +492,17 @@ class PageCache:
             key, stored, guard = result
             # Handed to `attach`, which gives it to the page: not kept here as well (the page holds it).
             self.handed[key] = stored
-            _write(key, stored, remember=False)
+            self.store.write(key, stored, remember=False)
             if guard is not None:
                 guard_key, problems = guard
-                _write(guard_key, problems)
+                self.store.write(guard_key, problems)
             done += 1
         return done
 
     def attach(self, page: Page, markdown: str) -> None:
         """Make `page.render` use the stored result for this markdown, or store what it renders now."""
         key = self.key(page, markdown)
-        stored = self.handed.pop(key, None) or _read(key, remember=False)
+        stored = self.handed.pop(key, None) or self.store.read(key, remember=False)
         original = page.render
         cache = self
 
@@ -497,7 +530,7 @@ class PageCache:
             cache.misses += 1
             if cache.warnings.count != before:
                 return
-            _write(key, _stored(self))
+            cache.store.write(key, _stored(self))
 
         chosen = render_cached if isinstance(stored, dict) else render_and_store
         page.render = types.MethodType(chosen, page)  # type: ignore[method-assign]
@@ -513,10 +546,6 @@ class PrerenderJob:
     files: Files
     guard: Callable[[str], list[str]] | None = None
     """The check `on_page_content` runs on every page's HTML (hooks/html_guard.py), run here too."""
-
-
-#: The job of the `prerender` in progress: set before the workers are forked, so each inherits it.
-_job: PrerenderJob | None = None
 
 
 def build_workers() -> int:
@@ -539,9 +568,7 @@ def _quiet_worker() -> None:
     logger.propagate = False
 
 
-def _prerender_one(index: int) -> tuple[str, dict[str, Any], tuple[str, list[str]] | None] | None:
-    job = _job
-    assert job is not None, "prerender workers are forked after the job is set"
+def _prerender_one(job: PrerenderJob, index: int) -> tuple[str, dict[str, Any], tuple[str, list[str]] | None] | None:
     page = job.pages[index]
     config, files = job.config, job.files
     try:
@@ -552,7 +579,7 @@ def _prerender_one(index: int) -> tuple[str, dict[str, Any], tuple[str, list[str
         assert page.markdown is not None
         markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
         key = job.cache.key(page, markdown)
-        if _read(key) is not None:
+        if job.cache.store.read(key) is not None:
             return None
         before = job.cache.warnings.count
         page.markdown = markdown
@@ -635,7 +662,8 @@ class OutputCache:
     the stored HTML, instead of the theme's main.html.
     """
 
-    def __init__(self, config: MkDocsConfig, nav: Any) -> None:
+    def __init__(self, config: MkDocsConfig, nav: Any, store: RenderStore) -> None:
+        self.store = store
         config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
         self.shared = _digest(
             [_LAYOUT, "output", _versions(), config_bytes, _repr_config(config), json.dumps(_nav_items(nav.items))]
@@ -678,7 +706,7 @@ class OutputCache:
         key = self.key(page)
         # Only whether it is stored: the HTML is read when the page is rendered (`_cached_output`), so the
         # build holds one themed page at a time, not all of them from the first page to the last.
-        if _stored_somewhere(key):
+        if self.store.stored_somewhere(key):
             page.meta[_OUTPUT_KEY] = {"key": key, "template": page.meta.get("template", "main.html")}
             page.meta["template"] = CACHED_TEMPLATE
             self.hits += 1
@@ -690,7 +718,7 @@ class OutputCache:
     def after_render(self, page: Page, output: str) -> None:
         key = self.pending.pop(page.url, None)
         if key is not None:
-            _write(key, output)
+            self.store.write(key, output)
 
 
 class HeldPages:
@@ -721,68 +749,24 @@ class HeldPages:
             page.content = ""
 
 
-@jinja2.pass_context
-def _cached_output(context: jinja2.runtime.Context, cached: dict[str, str]) -> str:
-    """The stored HTML of the page being rendered; if it is gone since `before_render` saw it (the cache
-    folder emptied during the build, a damaged entry), the page is rendered with its theme template after all."""
-    stored = _read(cached["key"])
-    if isinstance(stored, str):
-        return stored
-    page = context.get("page")
-    if not getattr(page, "content", None):  # a build lets go of a cached page's own HTML (scale_hooks.py)
-        raise PluginError(
-            f"the render cache lost the page {getattr(page, 'url', '?')} while this build ran: build again"
-        )
-    return context.environment.get_template(cached["template"]).render(context.get_all())
+def serve_cached_pages(env: jinja2.Environment, store: RenderStore) -> None:
+    """Let the theme's environment render `CACHED_TEMPLATE`: it prints a page's stored HTML from `store`."""
 
+    @jinja2.pass_context
+    def cached_output(context: jinja2.runtime.Context, cached: dict[str, str]) -> str:
+        """The stored HTML of the page being rendered; if it is gone since `before_render` saw it (the cache
+        folder emptied during the build, a damaged entry), the page is rendered with its theme template after
+        all."""
+        stored = store.read(cached["key"])
+        if isinstance(stored, str):
+            return stored
+        page = context.get("page")
+        if not getattr(page, "content", None):  # a build lets go of a cached page's own HTML (hooks/plugin.py)
+            raise PluginError(
+                f"the render cache lost the page {getattr(page, 'url', '?')} while this build ran: build again"
+            )
+        return context.environment.get_template(cached["template"]).render(context.get_all())
 
-def serve_cached_pages(env: jinja2.Environment) -> None:
-    """Let the theme's environment render `CACHED_TEMPLATE`: it prints a page's stored HTML."""
     template = jinja2.DictLoader({CACHED_TEMPLATE: "{{ mc_cached_output(page.meta." + _OUTPUT_KEY + ") }}"})
     env.loader = jinja2.ChoiceLoader([template, env.loader]) if env.loader else template
-    env.globals["mc_cached_output"] = _cached_output
-
-
-# --- indented JSON ----------------------------------------------------------------------------------------
-
-#: Indented text of JSON values already encoded in this process, by their compact encoding.
-_indented: dict[str, str] = {}
-
-
-def _indent(value: Any, level: int) -> str:
-    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` as it reads `level` levels deep."""
-    compact = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    text = _indented.get(compact)
-    if text is None:
-        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-        _indented[compact] = text
-    return text.replace("\n", "\n" + "  " * level) if level else text
-
-
-def indented_json(data: dict[str, Any]) -> str:
-    """`json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\\n"`, byte for byte, made fast.
-
-    The json module encodes indented JSON in Python and compact JSON in C. The whole document's compact
-    encoding keys a copy of the indented text from an earlier build (catalog.json: 16 MB at 3000 models);
-    otherwise each entry of each top-level mapping is indented on its own and remembered for later
-    `mkdocs serve` rebuilds, where an edit changes one entry.
-    """
-    compact = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    key = _digest([_LAYOUT, "indented-json", compact])
-    folder = cache_dir()
-    stored = folder / key[:2] / f"{key}.txt" if folder is not None else None
-    if stored is not None and (payload := _read_sealed(stored)) is not None:
-        return payload.decode("utf-8")
-    parts = []
-    for name in sorted(data):
-        value = data[name]
-        if isinstance(value, dict) and value:
-            entries = [f"    {json.dumps(k, ensure_ascii=False)}: {_indent(value[k], 2)}" for k in sorted(value)]
-            text = "{\n" + ",\n".join(entries) + "\n  }"
-        else:
-            text = _indent(value, 1)
-        parts.append(f"  {json.dumps(name, ensure_ascii=False)}: {text}")
-    result = ("{\n" + ",\n".join(parts) + "\n}" if parts else "{}") + "\n"
-    if stored is not None:
-        _write_sealed(stored, result.encode("utf-8"))
-    return result
+    env.globals["mc_cached_output"] = cached_output

@@ -191,49 +191,50 @@ def _store(output: Path, stored: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-#: The background indexer of the last `mkdocs serve` rebuild, and the timer that starts it. Kept here, in an
-#: ordinary module, with the rest of the search setup.
-_indexer: subprocess.Popen[bytes] | None = None
-_pending: threading.Timer | None = None
-_lock = threading.Lock()
 #: Under `mkdocs serve`, Pagefind starts only after this many seconds without a rebuild: it keeps both cores
 #: busy for a few seconds, and a maintainer editing again right away would wait for it.
 INDEX_AFTER_QUIET_S = 3.0
 
 
-def start_index(site_dir: Path, delay: float = INDEX_AFTER_QUIET_S) -> None:
-    """Index in the background once the server has been quiet for `delay` seconds (under `mkdocs serve`, so
-    a rebuild is served before its search index), stopping the previous rebuild's indexer or timer."""
-    global _pending
-    stop_index()
+class BackgroundIndex:
+    """The search index of one `mkdocs serve`: Pagefind run in the background after each rebuild, once the
+    server has been quiet for a while, so a rebuilt page is served before its search index is."""
 
-    def launch() -> None:
-        global _indexer
-        with _lock:
-            if _pending is not timer:
-                return  # stopped (or replaced) after this timer fired
-            # At the lowest priority: an edit made while it runs must not wait for it.
-            _indexer = subprocess.Popen(
-                command(site_dir),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                preexec_fn=lambda: os.nice(19),
-            )
+    def __init__(self, delay: float = INDEX_AFTER_QUIET_S) -> None:
+        self.delay = delay
+        self._indexer: subprocess.Popen[bytes] | None = None
+        self._pending: threading.Timer | None = None
+        self._lock = threading.Lock()
 
-    timer = threading.Timer(delay, launch)
-    timer.daemon = True
-    with _lock:
-        _pending = timer
-    timer.start()
+    def start(self, site_dir: Path) -> None:
+        """Index once the server has been quiet for `delay` seconds, stopping the previous rebuild's indexer
+        or timer."""
+        self.stop()
 
+        def launch() -> None:
+            with self._lock:
+                if self._pending is not timer:
+                    return  # stopped (or replaced) after this timer fired
+                # At the lowest priority: an edit made while it runs must not wait for it.
+                self._indexer = subprocess.Popen(
+                    command(site_dir),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    preexec_fn=lambda: os.nice(19),
+                )
 
-def stop_index() -> None:
-    global _indexer, _pending
-    with _lock:
-        if _pending is not None:
-            _pending.cancel()
-            _pending = None
-        if _indexer is not None and _indexer.poll() is None:
-            _indexer.terminate()
-            _indexer.wait(timeout=10)
-        _indexer = None
+        timer = threading.Timer(self.delay, launch)
+        timer.daemon = True
+        with self._lock:
+            self._pending = timer
+        timer.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._pending is not None:
+                self._pending.cancel()
+                self._pending = None
+            if self._indexer is not None and self._indexer.poll() is None:
+                self._indexer.terminate()
+                self._indexer.wait(timeout=10)
+            self._indexer = None

@@ -1,8 +1,5 @@
-"""Everything a build renders from, loaded once per build and shared by the hooks.
-
-MkDocs loads each hook file as a separate module, afresh for every `mkdocs serve` rebuild, so the
-loaded catalog lives here, in an ordinary importable module.
-"""
+"""Everything a build renders from (catalog, evidence, date), loaded once per build: the MkDocs plugin
+(hooks/plugin.py) holds it for the build, and `python -m hooks.generate` for its one run."""
 
 from __future__ import annotations
 
@@ -49,9 +46,6 @@ class SiteContext:
         return left_out(self)
 
 
-_current: SiteContext | None = None
-
-
 def load_site_context(
     catalog_dir: Path,
     evidence_dir: Path,
@@ -59,18 +53,10 @@ def load_site_context(
     benchmark_file: Path | None = None,
     docs_dir: Path | None = None,
 ) -> SiteContext:
-    """Load and remember the context for this build; raises `CatalogInvalid` on a bad catalog."""
-    global _current
+    """The context of one build; raises `CatalogInvalid` on a bad catalog."""
     benchmark = None
     if benchmark_file is not None and benchmark_file.is_file():
         benchmark = json.loads(benchmark_file.read_text(encoding="utf-8"))
-    _current = SiteContext(
+    return SiteContext(
         load_catalog(catalog_dir), load_evidence(evidence_dir), evidence_today(), repo_root, benchmark, docs_dir
     )
-    return _current
-
-
-def current() -> SiteContext:
-    if _current is None:
-        raise RuntimeError("the site context is loaded by hooks/mkdocs_hooks.py on_config; is the hook configured?")
-    return _current

@@ -25,7 +25,10 @@ done
 SMOKE=("$@")
 PYTHON=${PYTHON:-python3}
 
-HASH=$(cat "$0" "${LOCKS[@]}" | sha256sum | cut -c1-16)
+# The project's own .venv also installs the project, whose entry points (the MkDocs plugin) pyproject.toml names.
+STAMPED=("$0" "${LOCKS[@]}")
+[[ "$VENV" == .venv ]] && STAMPED+=(pyproject.toml)
+HASH=$(cat "${STAMPED[@]}" | sha256sum | cut -c1-16)
 STAMP="$VENV/.installed-$HASH"
 if [[ -f "$STAMP" ]]; then
     echo "$VENV is up to date (${LOCKS[*]})"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.mkdocs_hooks import site_url
+from hooks.generate import site_url
 from tests.site.sitebuild import BuildResult, build_site, copy_docs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -1,6 +1,6 @@
 """The builders of this site, run for real: ProperDocs (the maintained MkDocs 1.x fork) builds the same
-mkdocs.yml, hooks and Material theme into the same site as MkDocs 1.6.1; Zensical, which reads mkdocs.yml but
-runs no hooks, refuses it (mkdocs.yml, `extra.builders`) instead of publishing the pages without the catalog."""
+mkdocs.yml, plugin and Material theme into the same site as MkDocs 1.6.1; Zensical, which reads mkdocs.yml but
+runs no plugins, refuses it (mkdocs.yml, `extra.builders`) instead of publishing the pages without the catalog."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ FIXTURES = REPO_ROOT / "tests" / "fixtures"
 ZENSICAL = REPO_ROOT / ".cache" / "venv-zensical" / "bin" / "zensical"
 #: The one line MkDocs and ProperDocs write differently: `<meta name="generator" content="mkdocs-1.6.1, ...">`.
 GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
-#: What Zensical, or anything else that reads mkdocs.yml without running its hooks, is told.
+#: What Zensical, or anything else that reads mkdocs.yml without running its plugins, is told.
 REFUSAL = (
     "this site needs MkDocs 1.6 or ProperDocs 1.6: its deployment cards, catalog.json and llms.txt are generated "
-    "by the hooks in mkdocs.yml, which only those two run (Zensical does not)."
+    "by the catalog-site plugin in mkdocs.yml, which only those two run (Zensical does not)."
 )
 
 

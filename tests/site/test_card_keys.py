@@ -22,10 +22,9 @@ import pytest
 
 from catalog import load_catalog
 from catalog.evidence_folder import load_evidence
-from hooks import render_cache
 from hooks.card_pages import generated_pages
 from hooks.render.deployment_card import render_deployment_card
-from hooks.render_cache import CardCache
+from hooks.render_cache import CardCache, RenderStore
 from hooks.site_context import SiteContext
 from tests.site.sitebuild import BuildResult, build_site
 
@@ -81,7 +80,7 @@ def _keys_and_cards(catalog: Path, evidence: Path, days: list[dt.date]) -> dict[
     for day in days:
         # Evidence read as of a late day: none of it is "from the future" on any day of the sweep.
         ctx = SiteContext(loaded, load_evidence(evidence, day + dt.timedelta(days=400)), day, REPO_ROOT)
-        cards = CardCache(ctx)
+        cards = CardCache(ctx, RenderStore(None))
         for dep_id in loaded.deployments:
             found[dep_id].append((cards.card_key(dep_id), render_deployment_card(ctx, dep_id)))
     return found
@@ -130,21 +129,16 @@ def test_a_card_key_ignores_history_the_card_does_not_show(catalog_dir: Path, tm
     assert newer[1] != base[1] and newer[0] != base[0], "a run the card shows must change its key"
 
 
-def test_the_next_day_re_renders_only_cards_whose_content_changed(
-    catalog_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SITE_RENDER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(
-        render_cache, "_memory", render_cache._Remembered()
-    )  # nothing another test left in this process
+def test_the_next_day_re_renders_only_cards_whose_content_changed(catalog_dir: Path, tmp_path: Path) -> None:
+    store = RenderStore(tmp_path / "cache")
     loaded = load_catalog(catalog_dir)
     evidence = load_evidence(FIXTURES / "every-state-evidence", dt.date(2027, 1, 1))
     retires_on = dt.date.fromisoformat(RETIRES_ON)
-    before = generated_pages(SiteContext(loaded, evidence, retires_on - dt.timedelta(days=1), REPO_ROOT))
+    before = generated_pages(SiteContext(loaded, evidence, retires_on - dt.timedelta(days=1), REPO_ROOT), store)
     # The next day only old-llama's card changes: it retires (fresh contexts: no verdict is shared).
     after_ctx = SiteContext(loaded, evidence, dt.date.fromisoformat(RETIRES_ON), REPO_ROOT)
     uncached = {dep_id: render_deployment_card(after_ctx, dep_id) for dep_id in loaded.deployments}
-    cards = CardCache(SiteContext(loaded, evidence, dt.date.fromisoformat(RETIRES_ON), REPO_ROOT))
+    cards = CardCache(SiteContext(loaded, evidence, dt.date.fromisoformat(RETIRES_ON), REPO_ROOT), store)
     for dep_id in loaded.deployments:
         assert cards.card(dep_id, render_deployment_card) == uncached[dep_id], f"{dep_id}: stale card from the cache"
     changed = sorted(
@@ -158,17 +152,14 @@ def test_the_next_day_re_renders_only_cards_whose_content_changed(
     assert cards.hits == len(loaded.deployments) - len(changed)
 
 
-def test_cards_not_cached_are_rendered_on_several_processes_in_catalog_order(
-    catalog_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SITE_RENDER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(render_cache, "_memory", render_cache._Remembered())
+def test_cards_not_cached_are_rendered_on_several_processes_in_catalog_order(catalog_dir: Path, tmp_path: Path) -> None:
+    store = RenderStore(tmp_path / "cache")
     ctx = SiteContext(load_catalog(catalog_dir), load_evidence(FIXTURES / "every-state-evidence"), DAYS[0], REPO_ROOT)
     ids = list(ctx.catalog.deployments)
-    cards = CardCache(ctx)
+    cards = CardCache(ctx, store)
     assert cards.cards(ids, render_deployment_card, workers=2) == [render_deployment_card(ctx, d) for d in ids]
     assert (cards.hits, cards.misses) == (0, len(ids))
-    again = CardCache(ctx)
+    again = CardCache(ctx, RenderStore(tmp_path / "cache"))
     assert again.cards(ids, render_deployment_card, workers=2) == [render_deployment_card(ctx, d) for d in ids]
     assert (again.hits, again.misses) == (len(ids), 0)
     # Rendered elsewhere: each card names the process that rendered it. In a fresh interpreter, because a
@@ -192,11 +183,11 @@ import datetime as dt, os, sys
 from pathlib import Path
 from catalog import load_catalog
 from catalog.evidence_folder import load_evidence
-from hooks.render_cache import CardCache
+from hooks.render_cache import CardCache, RenderStore
 from hooks.site_context import SiteContext
 ctx = SiteContext(load_catalog(Path(sys.argv[1])), load_evidence(Path(sys.argv[2])), dt.date(2026, 9, 25), Path.cwd())
 print(os.getpid())
-for text in CardCache(ctx).cards(list(ctx.catalog.deployments), lambda _ctx, dep_id: f"{dep_id} {os.getpid()}", workers=2):
+for text in CardCache(ctx, RenderStore(None)).cards(list(ctx.catalog.deployments), lambda _ctx, dep_id: f"{dep_id} {os.getpid()}", workers=2):
     print(text)
 """
 

@@ -176,7 +176,7 @@ _LINK_CHECK_ON_WORKERS = """
 import sys
 from pathlib import Path
 import hooks.link_check as link_check
-from catalog.forking import forked_map
+from catalog.forking import forked_map_with
 site = Path(sys.argv[1])
 for n in range(link_check.FORK_MIN_FILES):
     page = site / f"p{n}" / "index.html"
@@ -184,10 +184,10 @@ for n in range(link_check.FORK_MIN_FILES):
     page.write_text(f'<h2 id="top">{n}</h2><a href="../p{(n + 1) % 600}/#top">next</a><a href="../../x">up</a>')
 forked = []
 def recording(*args, **kwargs):
-    result = forked_map(*args, **kwargs)
+    result = forked_map_with(*args, **kwargs)
     forked.append(result is not None)
     return result
-link_check.forked_map = recording
+link_check.forked_map_with = recording
 on_two = link_check.dangling_links(site, None, workers=2)
 on_one = link_check.dangling_links(site, None, workers=1)
 print(forked, on_two == on_one, len(on_two))

@@ -29,7 +29,7 @@ SURFACE_MODULES = sorted(
     {
         *(REPO / "hooks" / "render").glob("*.py"),
         REPO / "hooks" / "site_context.py",
-        REPO / "hooks" / "mkdocs_hooks.py",
+        REPO / "hooks" / "plugin.py",
         REPO / "hooks" / "generate.py",
         REPO / "catalog" / "mcp_server.py",
         REPO / "catalog" / "litellm.py",

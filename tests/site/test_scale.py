@@ -21,7 +21,7 @@ from hooks.render.agents import (
     render_deployment_json_files,
     render_llms_txt,
 )
-from hooks.render_cache import indented_json
+from hooks.render_cache import RenderStore
 from hooks.site_context import SiteContext
 from tests.site.sitebuild import BuildResult, build_site, copy_docs
 
@@ -53,7 +53,7 @@ def test_one_json_file_per_deployment_holds_its_catalog_json_entry(site_ctx: Sit
 
 
 def test_catalog_json_is_encoded_fast_to_the_same_text(site_ctx: SiteContext) -> None:
-    assert indented_json(catalog_export(site_ctx)) == render_catalog_json(site_ctx)
+    assert RenderStore(None).indented_json(catalog_export(site_ctx)) == render_catalog_json(site_ctx)
 
 
 # --- builds -----------------------------------------------------------------------------------------------
