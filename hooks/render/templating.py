@@ -424,16 +424,17 @@ def _environment(autoescape: bool) -> Environment:
     return env
 
 
-markdown_env = _environment(autoescape=True)
-code_env = _environment(autoescape=False)
+#: The two template environments, made once per process (Jinja compiles each template once in each).
+MARKDOWN_ENV = _environment(autoescape=True)
+CODE_ENV = _environment(autoescape=False)
 
 
 def render(template: str, **data: Any) -> str:
-    return markdown_env.get_template(template).render(**data)
+    return MARKDOWN_ENV.get_template(template).render(**data)
 
 
 def render_code(template: str, **data: Any) -> str:
-    return code_env.get_template(template).render(**data)
+    return CODE_ENV.get_template(template).render(**data)
 
 
 def _relative_path(path: str, start: str) -> str:

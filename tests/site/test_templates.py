@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from hooks.render.templating import TEMPLATES, markdown_env, one_line
+from hooks.render.templating import MARKDOWN_ENV, TEMPLATES, one_line
 
 #: The longest template line, in characters.
 LINE_MAX = 200
@@ -50,7 +50,7 @@ def test_one_line_joins_a_wrapped_paragraph_and_keeps_its_end() -> None:
 
 
 def test_a_paragraph_split_over_template_lines_renders_as_one_line() -> None:
-    template = markdown_env.from_string(
+    template = MARKDOWN_ENV.from_string(
         "{% filter one_line %}\nA long{% if x %} and conditional{% endif %} paragraph,\n`code` too.\n{% endfilter %}\nnext\n"
     )
     assert template.render(x=True) == "A long and conditional paragraph, `code` too.\nnext\n"
