@@ -49,16 +49,29 @@ def usd_per_hour(value: float) -> str:
     return f"${value:.2f}/h"
 
 
+#: What precedes a price the source gives as approximate (`Cost.approximate`): `~$4.50/h`.
+APPROXIMATE = "~"
+
+
+def _approx(cost: Cost) -> str:
+    return APPROXIMATE if cost.approximate else ""
+
+
 def token_prices_text(cost: Cost | None, missing: str = "n/a") -> str | None:
-    """`$0.5 / $1.5` (in / out per MTok), `missing` for a side not stated; None when neither side is."""
+    """`$0.5 / $1.5` (in / out per MTok), `missing` for a side not stated; None when neither side is.
+    An approximate price (`Cost.approximate`) is written `~$0.5`."""
     if cost is None or (cost.input_usd_per_mtok is None and cost.output_usd_per_mtok is None):
         return None
-    return " / ".join(missing if v is None else usd(v) for v in (cost.input_usd_per_mtok, cost.output_usd_per_mtok))
+    return " / ".join(
+        missing if v is None else _approx(cost) + usd(v) for v in (cost.input_usd_per_mtok, cost.output_usd_per_mtok)
+    )
 
 
 def gpu_hour_text(cost: Cost | None) -> str | None:
-    """`$1.10/h`, or None when no hourly price is stated."""
-    return None if cost is None or cost.gpu_usd_per_hour is None else usd_per_hour(cost.gpu_usd_per_hour)
+    """`$1.10/h` (`~$4.50/h` when the source gives it as approximate), or None when no hourly price is stated."""
+    if cost is None or cost.gpu_usd_per_hour is None:
+        return None
+    return _approx(cost) + usd_per_hour(cost.gpu_usd_per_hour)
 
 
 def cost_text(cost: Cost | None) -> str:
@@ -67,7 +80,7 @@ def cost_text(cost: Cost | None) -> str:
         return NOT_STATED
     parts = []
     tokens = [
-        f"{usd(value)} {side}"
+        f"{_approx(cost)}{usd(value)} {side}"
         for value, side in ((cost.input_usd_per_mtok, "in"), (cost.output_usd_per_mtok, "out"))
         if value is not None
     ]
@@ -127,8 +140,15 @@ def client_text(target: Target) -> str:
     return text
 
 
-def context_text(served: int | None, native: int | None) -> str:
-    """`16,384 tokens served (the model takes 32,768)`, the model's own when the served limit is not stated."""
+def context_text(served: int | None, native: int | None, *, short: bool = False) -> str:
+    """`16,384 tokens served (the model takes 32,768)`, the model's own when the served limit is not stated.
+
+    Every surface that shows a context writes it here, so a served limit and the model's native context are never
+    shown alike. `short` is a table cell's form: `16,384 served`, `131,072 native (served not stated)`, `—`."""
+    if short:
+        if served:
+            return f"{served:,} served"
+        return f"{native:,} native (served not stated)" if native else NONE
     if served:
         larger = f" (the model takes {native:,})" if native and native != served else ""
         return f"{served:,} tokens served{larger}"

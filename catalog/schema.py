@@ -378,6 +378,8 @@ class Cost(Strict):
     basis: Literal["illustrative", "list-price", "measured", "self-hosted", "stated"] = "illustrative"
     """Where the numbers come from: `stated` means as the source gives them, with no claim about how they
     were set (`list-price` is a provider's published price; `illustrative` a value set for budgets)."""
+    approximate: bool = False
+    """True when the source gives the prices as approximate (e.g. `~$4.50/hr`); every page prints them with `~`."""
     note: str | None = None
 
 

@@ -50,7 +50,8 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
             "—"
             if arch is None
             else f"{arch.type}, {arch.total_params_b:g}B"
-            + (f" ({arch.active_params_b:g}B active)" if arch.active_params_b else ""),
+            + (f" ({arch.active_params_b:g}B active)" if arch.active_params_b else "")
+            + (" (inferred)" if any(i.field == "architecture" for i in model.inferred) else ""),
         ),
         ("Quantization", quantization_text(model)),
         ("Native context", _num(model.native_context)),

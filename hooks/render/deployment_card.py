@@ -74,28 +74,43 @@ class Row:
     value: Markup
 
 
-def _inferred(marks: dict[str, Inferred], field: str) -> str:
-    return f" (inferred: {cell(marks[field].reason)})" if field in marks else ""
+def _inferred(marks: dict[str, Inferred], field: str, titles: dict[str, str] | None = None) -> str:
+    """` (inferred: REASON; source: TITLE, SECTION)` for a field no source states outright, else nothing."""
+    mark = marks.get(field)
+    if mark is None:
+        return ""
+    source = ""
+    if mark.source is not None and titles:
+        where = titles.get(mark.source.source, mark.source.source)
+        source = f"; source: {cell(where)}" + (f", {cell(mark.source.section)}" if mark.source.section else "")
+    return f" (inferred: {cell(mark.reason)}{source})"
 
 
 def model_rows(
-    model: Model, hub: ModelHub | None, glossary_href: str | None, kind_anchor: str, stated: dict[str, bool]
+    model: Model,
+    hub: ModelHub | None,
+    glossary_href: str | None,
+    kind_anchor: str,
+    stated: dict[str, bool],
+    source_titles: dict[str, str] | None = None,
 ) -> list[Row]:
-    """The card's Model table: what the catalog states about the weights, in page order."""
+    """The card's Model table: what the catalog states about the weights, in page order; a value marked
+    `inferred:` says so, with the reason and the source it was worked out from (`source_titles`: id -> title)."""
     marks = {i.field: i for i in model.inferred}
+    titles = source_titles
     arch = model.architecture
     kind = written(model.kind.value)
     kind_cell = f"[{kind}]({written(glossary_href)}{written(kind_anchor)})" if glossary_href else str(kind)
-    rows = [Row("Model", Markup(f"{cell(model.name)} ({cell(model.vendor)}{_inferred(marks, 'vendor')})"))]
+    rows = [Row("Model", Markup(f"{cell(model.name)} ({cell(model.vendor)}{_inferred(marks, 'vendor', titles)})"))]
     if stated["family"]:
         rows.append(Row("Family", cell(model.family)))
-    rows.append(Row("Kind", Markup(kind_cell + _inferred(marks, "kind"))))
+    rows.append(Row("Kind", Markup(kind_cell + _inferred(marks, "kind", titles))))
     if stated["architecture"] and arch is not None:
         total, active = _params(arch.total_params_b), _params(arch.active_params_b)
         shape = (
             str(written(arch.type)) + (f", {total} total" if total else "") + (f", {active} active" if active else "")
         )
-        rows.append(Row("Architecture", Markup(shape)))
+        rows.append(Row("Architecture", Markup(shape + _inferred(marks, "architecture", titles))))
     if stated["quantization"]:
         rows.append(Row("Quantization", written(quantization_text(model))))
     inputs = ", ".join(m.value for m in model.input_modalities)
@@ -109,7 +124,9 @@ def model_rows(
         rows.append(Row("Gated", written(gated_text(model))))
     if hub is not None and model.hub is not None:
         url = f"{hub.url.rstrip('/')}/{model.hub.repo_id}"
-        weights = Markup(f"[{text(model.hub.repo_id)}]({written(url)}) on {cell(hub.name)}")
+        weights = Markup(
+            f"[{text(model.hub.repo_id)}]({written(url)}) on {cell(hub.name)}{_inferred(marks, 'hub.repo_id', titles)}"
+        )
     else:
         weights = Markup("not published on a hub")
     rows.append(Row("Weights", weights))
@@ -497,7 +514,16 @@ def _facts(ctx: SiteContext, deployment_id: str, links: Links) -> CardFacts:
     vram = estimate(model)
     return CardFacts(
         model=model,
-        model_rows=tuple(model_rows(model, hub, glossary_href, f"#{kind_terms[0]}" if kind_terms else "", stated)),
+        model_rows=tuple(
+            model_rows(
+                model,
+                hub,
+                glossary_href,
+                f"#{kind_terms[0]}" if kind_terms else "",
+                stated,
+                {source_id: source.title for source_id, source in catalog.sources.items()},
+            )
+        ),
         serving_rows=tuple(serving_rows(deployment_id, deployment, catalog.backends[deployment.backend], stated)),
         not_stated=tuple(label for key, label in OPTIONAL_FACTS if not stated[key]),
         vram=vram,

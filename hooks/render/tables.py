@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from catalog.advice import Answer
 from catalog.catalog import Catalog
-from catalog.display import NONE, cost_cell, gpu_text, slo_targets_text
+from catalog.display import NONE, context_text, cost_cell, gpu_text, slo_targets_text
 from catalog.types import BackendKind
-from catalog.verdicts import SummaryState
+from catalog.verdicts import ClaimState, SummaryState
 from hooks.render.fleets import fleet_view
 from hooks.render.templating import Links, cell, render
 from hooks.site_context import SiteContext
@@ -86,6 +86,7 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "modalities": modalities,
                 "gpu_token": _token(dep.hardware.gpu) if dep.hardware.gpu else "not-stated",
                 "context": context,
+                "context_text": context_text(dep.serving.max_model_len, model.native_context, short=True),
                 "gpu": gpu_text(dep.hardware),
                 "verdict": verdict,
                 # The longest window (30 days), as the column's heading says.
@@ -157,6 +158,16 @@ def render_context_table(ctx: SiteContext, links: Links) -> str:
 
 
 @dataclass(frozen=True)
+class ReportedFigure:
+    """A figure a source reported, beside the state the judged view gives its claim (the card's state)."""
+
+    state: ClaimState
+    label: str
+    """The claim's label as the card writes it (Markdown, e.g. ``Eval `smoke-5` ``)."""
+    summary: str
+
+
+@dataclass(frozen=True)
 class ServedRow:
     """One row of the served-models table, every cell as display text (the template only lays them out)."""
 
@@ -171,19 +182,27 @@ class ServedRow:
     slo: Markup
     evidence: SummaryState
     evidence_note: Markup
-    """What follows the evidence badge: that an external provider is not probed, and reported figures."""
+    """What follows the evidence badge: that an external provider is not probed."""
+    reported: tuple[ReportedFigure, ...] = ()
+    """Figures a source reported, each with its claim's state as the card shows it."""
 
 
 def served_row(ctx: SiteContext, links: Links, dep_id: str) -> ServedRow:
     record = ctx.record(dep_id)
     dep, model = record.deployment, record.model
     external = record.backend.kind is BackendKind.gateway
-    context = "provider" if external else str(dep.serving.max_model_len or cell(model.native_context))
+    context = "provider" if external else context_text(dep.serving.max_model_len, model.native_context, short=True)
     targets = slo_targets_text(dep.slo)
     # SLO targets are numbers and fixed words (`TTFT p95 < 250 ms`): Markup, so `<` stays itself.
     slo = Markup(targets) if targets else cell(dep.slo.note) if dep.slo and dep.slo.note else Markup(NONE)
     notes = [" External provider: not probed here"] if external else []
-    reported = [f" {cell(rep.summary)}" for rep in dep.reported]
+    # The claim's state comes from the judged view, as on the card: a reported figure reads "reported" here too,
+    # not only the deployment's summary badge beside it.
+    claims = {c.claim: c for c in record.verdict.claims}
+    reported = tuple(
+        ReportedFigure(state=claims[rep.claim].state, label=claims[rep.claim].label, summary=rep.summary)
+        for rep in dep.reported
+    )
     return ServedRow(
         alias=str(dep.gateway_alias),
         href=links.deployment(dep_id),
@@ -195,7 +214,8 @@ def served_row(ctx: SiteContext, links: Links, dep_id: str) -> ServedRow:
         cost=cost_cell(dep.cost),
         slo=slo,
         evidence=record.summary,
-        evidence_note=Markup("".join(notes) + ";".join(reported)),
+        evidence_note=Markup("".join(notes)),
+        reported=reported,
     )
 
 

@@ -134,6 +134,18 @@ def test_seed_002_commands_aliases_and_prices(built: BuildResult) -> None:
     assert "A10G ($1.10/hr), A100 ($3.30/hr), H100 (~$4.50/hr)" in served
 
 
+def test_seed_002_h100_price_stays_approximate(built: BuildResult) -> None:
+    # The guide: "H100 (~$4.50/hr)". Card, served models and compare all keep the "~".
+    served = text(built, "served-models/index.html")
+    for dep_id, next_row in (("gpt-oss-120b-local", "gpt-oss-20b-local"), ("gpt-oss-20b-local", "llama-3.1-8b-local")):
+        card = text(built, f"deployments/{dep_id}/index.html")
+        assert "GPU ~$4.50/h (stated)" in card
+        assert not re.search(r"(?<!~)\$4\.50/h", card)
+        assert "GPU ~$4.50/h" in between(served, f"{dep_id} ", f"{next_row} ")
+    compare = html.unescape((built.site_dir / "compare/index.html").read_text(encoding="utf-8"))
+    assert '"~$4.50/h"' in compare and '"$4.50/h"' not in compare
+
+
 def test_seed_002_smoke_results_are_reported_not_verified(built: BuildResult) -> None:
     for dep_id, figure in (("qwen3-4b-local", "74s"), ("llama-3.1-8b-local", "90s"), ("gpt-oss-20b-local", "241s")):
         card = text(built, f"deployments/{dep_id}/index.html")
@@ -150,6 +162,19 @@ def test_seed_003_served_models_table(built: BuildResult) -> None:
     assert "none" in haiku and "External provider" in haiku and "$1 / $5 (list price)" in haiku
     assert "HumanEval 18/20 = 90% (≥70% gate)" in table
     assert "TTFT p95 < 250 ms, ITL p95 < 20 ms, E2E p95 < 1500 ms" in table
+
+
+def test_seed_003_served_models_context_and_evidence(built: BuildResult) -> None:
+    table = text(built, "served-models/index.html")
+    # Seed 003 states qwen-local's served limit; seed 002 states none for the Modal models: native, labelled.
+    assert "8,192 served" in between(table, "qwen-local ", "qwen3-235b-local")
+    assert "131,072 native (served not stated)" in between(table, "gpt-oss-20b-local ", "llama-3.1-8b-local")
+    # A reported figure reads "reported" here as on its card, beside the deployment's summary.
+    assert "Eval code-20 : reported HumanEval 18/20 = 90%" in table
+    assert "Eval smoke-5 : reported 5/5 passed (241s)" in table
+    # "Benchmarked (GuideLLM baseline)" is the guide's eval status, not a latency-within-SLO figure.
+    assert "Eval guidellm-baseline : reported Benchmarked (GuideLLM baseline)" in table
+    assert "Latency within SLO" not in between(table, "qwen-local ", "qwen3-235b-local")
 
 
 def test_seed_003_fim_tokens_and_egress(built: BuildResult) -> None:

@@ -145,11 +145,32 @@ def test_quick_chooser(built: BuildResult) -> None:
         assert evidence == EXPECTED[dep_id][0]
 
 
+#: deployment -> the claims its catalog file files a reported figure under (tests/fixtures/small-catalog).
+REPORTED = {"coder-chat": ["eval:code-20"], "coder-fim": []}
+
+
 def test_served_models(built: BuildResult) -> None:
     page = _read(built, "served-models/index.html")
     for dep_id in ("coder-chat", "coder-fim"):
         row = re.search(rf'<tr>\s*<td><a href="\.\./deployments/{dep_id}/".*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
-        assert BADGE.findall(row) == [EXPECTED[dep_id][0]]
+        # The summary badge, then each reported figure with its claim's state: the one the card shows
+        # ("reported"), not only the deployment's summary beside the figure.
+        claims = EXPECTED[dep_id][2]
+        assert BADGE.findall(row) == [EXPECTED[dep_id][0], *(claims[c] for c in REPORTED[dep_id])]
+        evidence = _text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1])
+        for claim in REPORTED[dep_id]:
+            assert f"{_text(claim_label(claim).replace('`', ''))}: {claims[claim]}" in evidence, evidence
+
+
+def test_served_models_and_catalog_table_say_which_context(built: BuildResult) -> None:
+    """A served limit and the model's native context never look alike: each context cell says which it is."""
+    served = _read(built, "served-models/index.html")
+    table = _read(built, "catalog/index.html")
+    for dep_id, expected in (("coder-chat", "16,384 served"), ("coder-fim", "32,768 native (served not stated)")):
+        row = re.search(rf'<tr>\s*<td><a href="\.\./deployments/{dep_id}/".*?</tr>', served, re.S).group(0)  # type: ignore[union-attr]
+        assert _text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[5]) == expected
+        row = next(r for r in re.findall(r"<tr data-fleet.*?</tr>", table, re.S) if f"deployments/{dep_id}/" in r)
+        assert _text(re.search(r'data-label="Context">(.*?)</td>', row, re.S).group(1)) == expected  # type: ignore[union-attr]
 
 
 def test_llms_txt(built: BuildResult) -> None:
