@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.advice import Answer
 from catalog.collections import ENTITY_KINDS
 from catalog.display import client_text
+from catalog.view import DeploymentRecord
 from hooks.render.templating import Links, render_code
 from hooks.site_context import SiteContext
 
@@ -31,41 +33,107 @@ def markdown_url(page_url: str) -> str:
     return f"{page_url}index.md" if page_url.endswith("/") or not page_url else page_url.removesuffix(".html") + ".md"
 
 
+@dataclass(frozen=True)
+class LinkItem:
+    """One line of an llms file's section: `- [name](url): notes`, the only thing the llmstxt.org format puts
+    under an H2 (the reference `llms_txt` parser reads nothing else there)."""
+
+    name: str
+    url: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class TaskPicks:
+    """One task as llms.txt lists it: the link to its own file, then every fleet's picks for it."""
+
+    task: LinkItem
+    picks: list[LinkItem]
+
+
+def _task_file(task_id: str) -> str:
+    return f"llms/tasks/{task_id}.md"
+
+
+def _pick_place(answer: Answer) -> str:
+    """`pick 2`, or the condition a fleet's answer holds under (`for development`)."""
+    return f"for {answer.when}" if answer.when else f"pick {answer.rank}"
+
+
+def _picks(ctx: SiteContext) -> list[Answer]:
+    """Every fleet's answers, each (fleet, task, deployment) once under the first wording the advice gives, in
+    task order, then fleet order, best first."""
+    catalog = ctx.catalog
+    seen: set[tuple[str, str, str]] = set()
+    picks = []
+    for answer in ctx.view.answers:
+        key = (answer.fleet, answer.task, answer.deployment)
+        if key not in seen:
+            seen.add(key)
+            picks.append(answer)
+
+    def order(answer: Answer) -> tuple[int, str, int, str, int]:
+        task, fleet = catalog.tasks[answer.task], catalog.fleets[answer.fleet]
+        return (task.order, answer.task, fleet.order, answer.fleet, answer.rank)
+
+    return sorted(picks, key=order)
+
+
+def _retired_note(ctx: SiteContext, record: DeploymentRecord, up: str) -> str:
+    """`retired on DATE; use [successor](card) instead`, or `...; no successor named`."""
+    text = f"retired on {record.deployment.retires_on}"
+    if not record.replacement:
+        return f"{text}; no successor named"
+    successor = ctx.catalog.deployments[record.replacement]
+    return f"{text}; use [{successor.served_name}]({up}{markdown_url(f'deployments/{record.replacement}/')}) instead"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _task_summary(ctx: SiteContext, picks: list[Answer]) -> str:
+    """What a task's file holds, in a few words: `3 picks in 2 fleets`, or that no fleet picks for it yet."""
+    if not picks:
+        return "no fleet picks a deployment for it yet"
+    fleets = {a.fleet for a in picks}
+    retired = sum(1 for a in picks if ctx.record(a.deployment).retired)
+    return f"{_count(len(picks), 'pick')} in {_count(len(fleets), 'fleet')}" + (
+        f", {retired} retired" if retired else ""
+    )
+
+
 def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[PageEntry]) -> str:
     catalog = ctx.catalog
-    fleets = []
-    for fleet_id, fleet in sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0])):
-        picks: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
-        for answer in ctx.view.answers:
-            # The same deployment for the same task is said once, under the first wording the advice gives.
-            key = (answer.task, answer.deployment)
-            if answer.fleet != fleet_id or key in seen:
-                continue
-            seen.add(key)
+    picks = _picks(ctx)
+    tasks, retired = [], []
+    for task_id, task in sorted(catalog.tasks.items(), key=lambda item: (item[1].order, item[0])):
+        of_task = [a for a in picks if a.task == task_id]
+        described = f"{task.description} " if task.description else ""
+        summary = _task_summary(ctx, of_task)
+        link = LinkItem(task.title, _task_file(task_id), f"{described}{summary[0].upper()}{summary[1:]}")
+        items = []
+        for answer in of_task:
             record = ctx.record(answer.deployment)
-            replacement = record.replacement
-            picks.append(
-                {
-                    "retired": record.retired,
-                    "successor": catalog.deployments[replacement] if replacement else None,
-                    "successor_url": markdown_url(f"deployments/{replacement}/") if replacement else None,
-                    "task": catalog.tasks[answer.task],
-                    "task_order": catalog.tasks[answer.task].order,
-                    "answer": answer,
-                    "d": record.deployment,
-                    "client": client_text(record.client) if record.client else None,
-                    "verdict": record.verdict,
-                    "url": markdown_url(f"deployments/{answer.deployment}/"),
-                }
+            fleet = catalog.fleets[answer.fleet].name
+            name = f"{task.title}: {record.deployment.served_name}"
+            if record.retired:
+                # Not a pick any more: said once in the prose above the sections, with its successor.
+                retired.append(f"{name} {_retired_note(ctx, record, '')} ({_pick_place(answer)} in {fleet})")
+                continue
+            where = client_text(record.client) if record.client else "no published endpoint"
+            notes = (
+                f"{_pick_place(answer)} in {fleet} — {answer.reason}; {where}; evidence {record.verdict.summary.value}"
             )
-        picks.sort(key=lambda p: (p["task_order"], p["answer"].rank))
-        fleets.append({"id": fleet_id, "f": fleet, "picks": picks})
+            items.append(LinkItem(name, markdown_url(f"deployments/{answer.deployment}/"), notes))
+        tasks.append(TaskPicks(link, items))
     families = _families(ctx)
     return render_code(
         "llms.txt.j2",
         site=catalog.site,
-        fleets=fleets,
+        fleets=sorted({a.fleet for a in picks}),
+        tasks=tasks,
+        retired=retired,
         deployment_count=len(catalog.deployments),
         families=families,
         family_lines=FAMILY_LINES,
@@ -110,42 +178,101 @@ def _families(ctx: SiteContext) -> list[dict[str, Any]]:
     return families
 
 
-def render_llms_index_files(ctx: SiteContext) -> dict[str, str]:
-    """The files llms.txt links to for deployments: one per model family, and an index of the families.
+def _deployment_facts(record: DeploymentRecord, up: str) -> str:
+    """What the llms files say of one deployment after its name: status, endpoints, where to send requests,
+    evidence, and its JSON. `up` leads from the file to the site root."""
+    dep, verdict = record.deployment, record.verdict
+    parts = [f"Status {dep.status.value}."]
+    if dep.endpoints:
+        parts.append(f"Endpoints: {', '.join(e.value for e in dep.endpoints)}.")
+    parts.append(f"{client_text(record.client)}." if record.client else "No published endpoint.")
+    parts.append(f"Evidence {verdict.summary_line()}.")
+    if verified := verdict.of("verified"):
+        parts.append(f"Verified: {', '.join(verified)}.")
+    parts.append(f"JSON: [{record.id}.json]({up}{deployment_json_url(record.id)})")
+    return " ".join(parts)
 
-    Keys are paths relative to the site root; links inside each file are relative to that file.
-    """
+
+def _family_files(ctx: SiteContext, families: list[dict[str, Any]]) -> dict[str, str]:
     catalog = ctx.catalog
-    families = _families(ctx)
     files: dict[str, str] = {}
+    up = "../../"
     for family in families:
-        up = "../../"
-        deployments = [
-            {
-                "id": dep_id,
-                "d": catalog.deployments[dep_id],
-                "client": client_text(record.client) if (record := ctx.record(dep_id)).client else None,
-                "verdict": record.verdict,
-                "url": up + markdown_url(f"deployments/{dep_id}/"),
-                "json_url": up + deployment_json_url(dep_id),
-            }
+        items = [
+            LinkItem(
+                (record := ctx.record(dep_id)).deployment.served_name,
+                up + markdown_url(f"deployments/{dep_id}/"),
+                f"{record.deployment.summary} {_deployment_facts(record, up)}",
+            )
             for dep_id in family["ids"]
         ]
         files[family["url"]] = render_code(
             "llms_family.md.j2",
-            title=f"{family['name']}: {family['count']} deployment{'s' if family['count'] != 1 else ''}",
-            intro=f"Part of {catalog.site.title} (llms.txt at the site root). Card links lead to each deployment's page as markdown.",
-            deployments=deployments,
-            families=[],
+            title=f"{family['name']}: {_count(family['count'], 'deployment')}",
+            summary=f"Every deployment of the {family['name']} model family in {catalog.site.title}, one line each.",
+            intro=f"Part of {catalog.site.title} (llms.txt at the site root). Card links lead to each deployment's "
+            "page as markdown. Each line gives the deployment's status, its endpoints, where to send requests "
+            "(base_url and the model name to send) or that no endpoint is published, its evidence summary and "
+            "the claims our probes verified, and a link to its JSON (its catalog.json entry alone).",
+            heading="Deployments",
+            items=items,
         )
     files[FAMILY_INDEX] = render_code(
         "llms_family.md.j2",
-        title=f"Deployments by model family: {len(catalog.deployments)} deployments",
+        title=f"Deployments by model family: {_count(len(catalog.deployments), 'deployment')}",
+        summary=f"The model families of {catalog.site.title}, each with its own file of deployments.",
         intro=f"Part of {catalog.site.title} (llms.txt at the site root). One file per model family.",
-        deployments=[],
-        families=[{**f, "url": f["url"].removeprefix("llms/")} for f in families],
+        heading="Families",
+        items=[LinkItem(f["name"], f["url"].removeprefix("llms/"), _count(f["count"], "deployment")) for f in families],
     )
     return files
+
+
+def _task_files(ctx: SiteContext) -> dict[str, str]:
+    catalog = ctx.catalog
+    picks = _picks(ctx)
+    up = "../../"
+    files: dict[str, str] = {}
+    for task_id, task in catalog.tasks.items():
+        of_task = [a for a in picks if a.task == task_id]
+        sections_by_id: dict[str, list[LinkItem]] = {}
+        for answer in of_task:
+            record = ctx.record(answer.deployment)
+            dep = record.deployment
+            head = f"{_pick_place(answer)} — {answer.reason}."
+            if record.retired:
+                notes = f"{head} It was {_retired_note(ctx, record, up)}."
+                if record.replacement:
+                    successor = ctx.record(record.replacement)
+                    notes += f" The successor: served as `{successor.deployment.served_name}`. "
+                    notes += _deployment_facts(successor, up)
+            else:
+                notes = f"{head} Served as `{dep.served_name}`. {_deployment_facts(record, up)}"
+            card = up + markdown_url(f"deployments/{answer.deployment}/")
+            sections_by_id.setdefault(answer.fleet, []).append(LinkItem(dep.served_name, card, notes))
+        fleets = sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0]))
+        sections = [(fleet.name, sections_by_id[fleet_id]) for fleet_id, fleet in fleets if fleet_id in sections_by_id]
+        without = [fleet.name for fleet_id, fleet in fleets if fleet_id not in sections_by_id]
+        files[_task_file(task_id)] = render_code(
+            "llms_task.md.j2",
+            site=catalog.site,
+            task=task,
+            summary=_task_summary(ctx, of_task),
+            sections=sections,
+            without=without,
+            families_url=f"../{FAMILY_INDEX.removeprefix('llms/')}",
+        )
+    return files
+
+
+def render_llms_index_files(ctx: SiteContext) -> dict[str, str]:
+    """The files llms.txt links to: one per model family and an index of the families, and one per task with
+    every fleet's picks for it.
+
+    Keys are paths relative to the site root; links inside each file are relative to that file.
+    """
+    families = _families(ctx)
+    return {**_family_files(ctx, families), **_task_files(ctx)}
 
 
 _RELATIVE_LINK = re.compile(r'(\]\(|href=")(?![a-z][a-z0-9+.-]*:|/|#)([^)"\s]+)')

@@ -67,6 +67,8 @@ def test_llms_txt_names_each_gateways_key_or_says_it_is_not_known() -> None:
     text = render_code(
         "llms.txt.j2",
         site=site,
+        tasks=[],
+        retired=[],
         fleets=[],
         deployment_count=0,
         families=[],
