@@ -6,14 +6,14 @@ the server, and holds what is kept between rebuilds.
 - **Notified, not polled.** MkDocs watches the docs, mkdocs.yml and the catalog with a polling observer
   that lists every watched file twice a second: an edit waits 0.25 s on average before anything starts,
   and at 3000 models each poll stats 6000 files in a thread that competes with the build for the
-  interpreter. `notified_watcher` moves the same watches to the platform's own file notifications
+  interpreter. `watch_with_notifications` (hooks/patches.py) moves the same watches to the platform's own file notifications
   (inotify on Linux), and keeps polling elsewhere.
 - **Agent files after the pages.** The live-reload server lets the browser reload only when the build
   returns, so under `mkdocs serve` the agent files (llms.txt and friends, catalog.json, the per-deployment
   JSON and markdown copies), which no page shows, are written by a background thread right after the
   pages (`after_pages`). The next rebuild waits for that thread before it starts.
 - **Less to redo.** An installed theme's file list (Material: about 10,000 files, icons included) is listed
-  once, not on every rebuild (`remember_installed_theme_files`), and what survives the first build (the
+  once, not on every rebuild (`list_installed_theme_templates_once` in hooks/patches.py), and what survives the first build (the
   theme, the caches) is frozen out of the garbage collector's way (`gc.freeze`), which otherwise scans it
   again and again during every rebuild.
 - **Only changed files written.** MkDocs empties the site folder and writes every page and asset again on
@@ -29,88 +29,17 @@ import hashlib
 import logging
 import os
 import shutil
-import sysconfig
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import jinja2
-import mkdocs.utils
+from hooks.patches import list_installed_theme_templates_once, route_site_writes
 
 log = logging.getLogger("mkdocs.hooks.dev_server")
 
 #: How long the agent files wait after a rebuild, so the reloading browser is served first.
 _READER_FIRST_S = 0.3
-
-
-def notified_watcher(server: Any) -> Any:
-    """Move the live-reload server's watches from polling to file notifications, when both are available.
-
-    Uses a private attribute of MkDocs 1.6's LiveReloadServer (`_watched_paths`, the watch count per path);
-    if it is not there (another MkDocs version), the server keeps polling and says so. Only events that
-    change a file start a rebuild: inotify also reports every file the build itself opens to read (the whole
-    catalog), and MkDocs rebuilds on any event, which would rebuild for ever.
-    """
-    try:
-        import inspect
-
-        from watchdog.events import (
-            FileClosedEvent,
-            FileCreatedEvent,
-            FileDeletedEvent,
-            FileModifiedEvent,
-            FileMovedEvent,
-            FileSystemEvent,
-            FileSystemEventHandler,
-        )
-        from watchdog.observers.api import ObservedWatch
-        from watchdog.observers.inotify import InotifyObserver  # Linux; elsewhere ImportError: keep polling
-        from watchdog.observers.polling import PollingObserver
-
-        if not isinstance(server.observer, PollingObserver):
-            return server
-        if "event_filter" not in inspect.signature(InotifyObserver.schedule).parameters:
-            log.info("file changes are polled every 0.5 s (this watchdog cannot filter events; 4.0 or later can)")
-            return server
-        changes: list[type[FileSystemEvent]] = [
-            FileCreatedEvent,
-            FileModifiedEvent,
-            FileDeletedEvent,
-            FileMovedEvent,
-            FileClosedEvent,
-        ]
-
-        class ChangesOnly(InotifyObserver):
-            def schedule(
-                self,
-                event_handler: FileSystemEventHandler,
-                path: str | Path,
-                *,
-                recursive: bool = False,
-                event_filter: list[type[FileSystemEvent]] | None = None,
-                follow_symlink: bool = False,
-            ) -> ObservedWatch:
-                return super().schedule(
-                    event_handler,
-                    path,
-                    recursive=recursive,
-                    event_filter=event_filter or changes,
-                    follow_symlink=follow_symlink,
-                )
-
-        watched: dict[str, int] = dict(server._watched_paths)
-        for path, count in watched.items():
-            for _ in range(count):
-                server.unwatch(path)
-        server.observer = ChangesOnly()
-        for path, count in watched.items():
-            for _ in range(count):
-                server.watch(path)
-    except (ImportError, AttributeError, OSError) as exc:
-        log.info("file changes are polled every 0.5 s (%s)", exc)
-    return server
 
 
 class SiteSync:
@@ -177,41 +106,6 @@ class SiteSync:
             Path(path).unlink(missing_ok=True)
 
 
-def keep_site_between_rebuilds(sync: SiteSync) -> None:
-    """Route MkDocs' writes of the served site through `sync` (once, when `mkdocs serve` starts).
-
-    MkDocs 1.6 calls these three through the `mkdocs.utils` module, so replacing them there is enough;
-    `mkdocs build` never calls this.
-    """
-    mkdocs.utils.clean_directory = sync.begin
-    mkdocs.utils.write_file = sync.write
-    mkdocs.utils.copy_file = sync.copy
-
-
-def remember_installed_theme_files() -> None:
-    """List the files of a theme installed as a package once per server, not once per rebuild.
-
-    MkDocs adds every file of the theme to each build (`Files.add_files_from_theme`, through the Jinja
-    loader's `list_templates`). A theme in site-packages does not change while the server runs; a theme
-    folder of this repository (`custom_dir`) is still listed every time.
-    """
-    installed = tuple(
-        str(Path(path).resolve()) for path in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    )
-    listed: dict[tuple[str, ...], list[str]] = {}
-    original = jinja2.FileSystemLoader.list_templates
-
-    def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
-        folders = tuple(str(Path(folder).resolve()) for folder in self.searchpath)
-        if not all(folder.startswith(installed) for folder in folders):
-            return original(self)
-        if folders not in listed:
-            listed[folders] = original(self)
-        return list(listed[folders])
-
-    jinja2.FileSystemLoader.list_templates = list_templates  # type: ignore[method-assign]
-
-
 class DevServer:
     """What one `mkdocs serve` keeps from one rebuild to the next: the folder it serves, kept in step
     (`SiteSync`), and the background work of the last rebuild."""
@@ -224,8 +118,8 @@ class DevServer:
 
     def start(self) -> None:
         """Called once, when `mkdocs serve` starts (never by `mkdocs build`)."""
-        keep_site_between_rebuilds(self.sync)
-        remember_installed_theme_files()
+        route_site_writes(self.sync)
+        list_installed_theme_templates_once()
 
     def after_pages(self, work: Callable[[], None]) -> None:
         """Run `work` in the background; `wait_for_background` (at the next rebuild) logs what it raised."""

@@ -39,10 +39,11 @@ from mkdocs.utils.templates import TemplateContext
 from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from hooks.card_pages import generated_pages
-from hooks.dev_server import DevServer, notified_watcher
+from hooks.dev_server import DevServer
 from hooks.generate import BuiltPage, agent_files, expand_page, site_pages, site_url
 from hooks.html_guard import unsafe_markup
 from hooks.link_check import dangling_links
+from hooks.patches import drop_search_page_event, watch_with_notifications
 from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.markers import MarkerError
 from hooks.render_cache import (
@@ -115,7 +116,7 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
             self.background_index = BackgroundIndex()
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
-        return notified_watcher(server)
+        return watch_with_notifications(server)
 
     def on_shutdown(self) -> None:
         if self.dev_server is not None:
@@ -185,13 +186,8 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         for path in (catalog_dir, evidence_dir):
             if path.is_dir() and str(path) not in config.watch:
                 config.watch.append(str(path))
-        # Material's search plugin only keeps the search box here (every page is excluded; Pagefind indexes), but
-        # it still runs a regex over each page's HTML to strip `data-search-*` attributes no page of ours has:
-        # 0.6 ms a page, on every build and every `mkdocs serve` rebuild. Its page event is dropped.
-        search = config.plugins.get("material/search")
-        if search is not None:
-            events = config.plugins.events["page_context"]
-            events[:] = [method for method in events if getattr(method, "__self__", None) is not search]
+        # Material's search box stays, its page event goes: Pagefind indexes the site (hooks/search_index.py).
+        drop_search_page_event(config)
         return config
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:

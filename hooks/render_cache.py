@@ -37,7 +37,6 @@ import logging
 import os
 import sys
 import threading
-import types
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -52,10 +51,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
 
 from catalog import cache_seal
 from catalog.forking import DEFAULT_MAX_WORKERS, forked_map_with, usable_cores
+from hooks.patches import converted_page, give_conversion, prepare_like_mkdocs, replace_render, toc_tokens
 from hooks.render.deployment_card import dated_facts
 from hooks.site_context import SiteContext
 
@@ -421,27 +420,6 @@ class _WarningCount(logging.Handler):
         self.count += 1
 
 
-def _toc_token(item: Any) -> dict[str, Any]:
-    """An `AnchorLink` back as the token `get_toc` builds it from."""
-    return {
-        "level": item.level,
-        "id": item.id,
-        "name": item.title,
-        "children": [_toc_token(child) for child in item.children],
-    }
-
-
-def _stored(page: Page) -> dict[str, Any]:
-    """What a cache hit needs of a page's conversion: HTML, table of contents, title and anchors."""
-    return {
-        "content": page.content,
-        "toc": [_toc_token(item) for item in page.toc],
-        "title": page._title_from_render,
-        "anchors": sorted(a for a in page.present_anchor_ids or () if isinstance(a, str)),
-        "links": {f.src_uri: anchors for f, anchors in (page.links_to_anchors or {}).items()},
-    }
-
-
 class PageCache:
     """Python-Markdown's output per page, reused while the page's markdown and the build's files are the same."""
 
@@ -503,37 +481,22 @@ class PageCache:
         """Make `page.render` use the stored result for this markdown, or store what it renders now."""
         key = self.key(page, markdown)
         stored = self.handed.pop(key, None) or self.store.read(key, remember=False)
-        original = page.render
         cache = self
 
-        def render_cached(self: Page, config: MkDocsConfig, files: Files) -> None:
+        def render_cached(page: Page, config: MkDocsConfig, files: Files) -> None:
             assert isinstance(stored, dict)
-            # Back to the class's method: this closure holds the stored conversion, which the page would keep
-            # alive to the end of the build beside its own content (a third of a large build's memory).
-            del self.render
-            self.content = stored["content"]
-            self.toc = get_toc(stored["toc"])
-            self._title_from_render = stored["title"]
-            self.present_anchor_ids = set(stored["anchors"])
-            links: dict[Any, dict[str, str]] = {}
-            for src_uri, anchors in stored["links"].items():
-                target = files.get_file_from_path(src_uri)
-                if target is not None:
-                    links[target] = anchors
-            self.links_to_anchors = links
+            give_conversion(page, stored, files)
             cache.hits += 1
 
-        def render_and_store(self: Page, config: MkDocsConfig, files: Files) -> None:
-            del self.render
+        def render_and_store(page: Page, config: MkDocsConfig, files: Files) -> None:
             before = cache.warnings.count
-            original(config, files)
+            Page.render(page, config, files)
             cache.misses += 1
             if cache.warnings.count != before:
                 return
-            cache.store.write(key, _stored(self))
+            cache.store.write(key, converted_page(page))
 
-        chosen = render_cached if isinstance(stored, dict) else render_and_store
-        page.render = types.MethodType(chosen, page)  # type: ignore[method-assign]
+        replace_render(page, render_cached if isinstance(stored, dict) else render_and_store)
 
 
 @dataclass(frozen=True)
@@ -572,12 +535,9 @@ def _prerender_one(job: PrerenderJob, index: int) -> tuple[str, dict[str, Any], 
     page = job.pages[index]
     config, files = job.config, job.files
     try:
-        # What MkDocs does before it converts a page (mkdocs.commands.build._populate_page), hooks included, so
-        # the markdown is the one `attach` will key on; what the hooks record in a worker is lost with it.
-        page = config.plugins.on_pre_page(page, config=config, files=files)
-        page.read_source(config)
-        assert page.markdown is not None
-        markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        # As MkDocs does it, plugin events included, so the markdown is the one `attach` will key on; what the
+        # plugin records in a worker is lost with it.
+        page, markdown = prepare_like_mkdocs(page, config, files)
         key = job.cache.key(page, markdown)
         if job.cache.store.read(key) is not None:
             return None
@@ -591,9 +551,9 @@ def _prerender_one(job: PrerenderJob, index: int) -> tuple[str, dict[str, Any], 
         return None
     guard = None
     if job.guard is not None:
-        # Under the name hooks/mkdocs_hooks.py `on_page_content` checks it with (`checked`).
+        # Under the name the plugin's `on_page_content` checks it with (`RenderStore.checked`).
         guard = (check_key("html_guard", job.guard, page.content), job.guard(page.content))
-    return key, _stored(page), guard
+    return key, converted_page(page), guard
 
 
 # --- the theme's page HTML ------------------------------------------------------------------------------
@@ -688,7 +648,7 @@ class OutputCache:
                 page.url,
                 str(page.title),
                 page.content or "",
-                json.dumps([_toc_token(item) for item in page.toc]),
+                json.dumps(toc_tokens(page.toc)),
                 repr(sorted(meta.items(), key=lambda item: str(item[0]))),
                 str(page.edit_url),
                 str(page.canonical_url),
