@@ -4,11 +4,11 @@ It only adapts MkDocs events. hooks/generate.py makes every page and agent file 
 `python -m hooks.generate` runs without MkDocs), from renderers in `hooks.render`; this object hands them to
 MkDocs, checks that MkDocs agrees on each page's URL and title, and adds speed:
 
-- cards and page conversions from the render cache (hooks/render_cache.py), converted on every core when
+- cards and page conversions from the render cache (hooks/speed/render_cache.py), converted on every core when
   not cached, and each page's themed HTML reused while nothing it shows changed;
-- Material's search box, answered from a Pagefind index built after the site (hooks/search_index.py);
+- Material's search box, answered from a Pagefind index built after the site (hooks/speed/search_index.py);
 - under `mkdocs serve`, file notifications, only changed files written, and the agent files written after
-  the reload (hooks/dev_server.py).
+  the reload (hooks/speed/dev_server.py).
 
 Everything a build carries from one event to the next is on the object: MkDocs makes it once per
 `mkdocs build`, and once per `mkdocs serve` for all its rebuilds (it has `on_startup`), so what the server
@@ -39,14 +39,17 @@ from mkdocs.utils.templates import TemplateContext
 from catalog import CatalogInvalid, default_catalog_dir
 from catalog.evidence import default_evidence_dir
 from hooks.card_pages import generated_pages
-from hooks.dev_server import DevServer
-from hooks.generate import BuiltPage, agent_files, expand_page, site_pages, site_url
+from hooks.generate import BuiltPage, agent_files, card_pages, expand_page, site_pages, site_url
 from hooks.html_guard import unsafe_markup
 from hooks.link_check import dangling_links
-from hooks.patches import drop_search_page_event, watch_with_notifications
 from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.markers import MarkerError
-from hooks.render_cache import (
+from hooks.site_context import SiteContext, load_site_context
+from hooks.site_layout import SiteLayout, file_url, split_front_matter, without_pages
+from hooks.speed import SWITCH, speed_layer_on
+from hooks.speed.dev_server import DevServer
+from hooks.speed.patches import drop_search_page_event, watch_with_notifications
+from hooks.speed.render_cache import (
     HeldPages,
     OutputCache,
     PageCache,
@@ -56,7 +59,7 @@ from hooks.render_cache import (
     build_workers,
     serve_cached_pages,
 )
-from hooks.search_index import (
+from hooks.speed.search_index import (
     BackgroundIndex,
     PagesDigest,
     SearchSetupError,
@@ -64,8 +67,6 @@ from hooks.search_index import (
     unindexed_long_lists,
     use_our_worker,
 )
-from hooks.site_context import SiteContext, load_site_context
-from hooks.site_layout import SiteLayout, file_url, split_front_matter, without_pages
 
 log = logging.getLogger("mkdocs.plugins.catalog_site")
 
@@ -83,8 +84,9 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
     def __init__(self) -> None:
         super().__init__()
         self.command: Command | None = None
-        self.store = RenderStore.configured()
-        """The render cache; under `mkdocs serve` it keeps recent entries in memory across rebuilds."""
+        self.store: RenderStore | None = None
+        """The render cache (None with the speed layer off); under `mkdocs serve` it keeps recent entries in
+        memory across rebuilds."""
         self.dev_server: DevServer | None = None
         """Only under `mkdocs serve`: what the server keeps between rebuilds."""
         self.background_index: BackgroundIndex | None = None
@@ -108,9 +110,12 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
     def on_startup(self, *, command: Command, dirty: bool) -> None:
         self.command = command
         # A one-off build reads each cache entry once; `mkdocs serve` rebuilds the same pages again and again.
+        if not speed_layer_on():
+            log.info("%s=off: no render cache, one process, and MkDocs' own `serve`", SWITCH)
+            return
         self.store = RenderStore.configured(keep_in_memory=command == "serve")
         if command == "serve":
-            # Rebuilds redo and rewrite only what changed (hooks/dev_server.py).
+            # Rebuilds redo and rewrite only what changed (hooks/speed/dev_server.py).
             self.dev_server = DevServer()
             self.dev_server.start()
             self.background_index = BackgroundIndex()
@@ -186,13 +191,15 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         for path in (catalog_dir, evidence_dir):
             if path.is_dir() and str(path) not in config.watch:
                 config.watch.append(str(path))
-        # Material's search box stays, its page event goes: Pagefind indexes the site (hooks/search_index.py).
+        # Material's search box stays, its page event goes: Pagefind indexes the site (hooks/speed/search_index.py).
         drop_search_page_event(config)
         return config
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
         # The theme's templates (Material: 44 files) are compiled once per machine, not once per build or
         # `mkdocs serve` rebuild: Jinja keys each compiled template on its source's checksum.
+        if self.store is None:
+            return env
         folder = self.store.folder
         if folder is not None:
             (folder / "jinja").mkdir(parents=True, exist_ok=True)
@@ -209,8 +216,12 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
                 files.remove(left_out)
         # In memory: nothing is written into docs/ or a temporary folder (hooks/card_pages.py).
         # `mkdocs serve` renders on this process only: it runs threads, which forked workers must not copy.
-        workers = build_workers() if self.command == "build" else 1
-        generated = generated_pages(ctx, self.store, os.environ.get("CARDS"), workers)
+        only = os.environ.get("CARDS")
+        if self.store is None:
+            generated = card_pages(ctx, only)
+        else:
+            workers = build_workers() if self.command == "build" else 1
+            generated = generated_pages(ctx, self.store, only, workers)
         for page in generated:
             made = File.generated(config, page.src_uri, content=page.markdown)
             made.edit_uri = page.edit_path
@@ -227,12 +238,15 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         if built != self.pages.keys():
             differ = ", ".join(sorted(built ^ self.pages.keys()))
             raise PluginError(f"MkDocs builds other pages than hooks/site_layout.py finds in the docs folder: {differ}")
-        self.page_cache = PageCache(config, files, self.store)
-        # The digest decides whether a build may reuse a stored search index; `mkdocs serve` indexes afresh.
-        self.pages_digest = PagesDigest() if self.command != "serve" else None
+        if self.store is not None:
+            self.page_cache = PageCache(config, files, self.store)
+            # The digest decides whether a build may reuse a stored search index; `mkdocs serve` indexes afresh.
+            self.pages_digest = PagesDigest() if self.command != "serve" else None
         return files
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        if self.store is None:
+            return nav
         self.output_cache = OutputCache(config, nav, self.store) if self.store.folder is not None else None
         # A build keeps each page's HTML compressed until the theme renders it; `mkdocs serve` rebuilds few pages.
         self.held_pages = HeldPages() if self.command == "build" else None
@@ -297,7 +311,7 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         # Fail the build rather than publish a page whose content could run script (see hooks/html_guard.py).
         # Pure in the page's HTML: remembered by its hash, so an unchanged page is not parsed again.
-        problems = self.store.checked("html_guard", unsafe_markup, html)
+        problems = self.store.checked("html_guard", unsafe_markup, html) if self.store else unsafe_markup(html)
         if problems:
             listed = "; ".join(sorted(set(problems)))
             raise PluginError(
@@ -350,7 +364,7 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
 
         def write_agent_files() -> None:
             # catalog.json's text from the render cache: render_catalog_json's, made fast.
-            agents = agent_files(ctx, pages, layout, config.site_url, catalog_json=store.indented_json)
+            agents = agent_files(ctx, pages, layout, config.site_url, store.indented_json if store else None)
             for name, text in agents.texts.items():
                 if dev_server is not None:
                     dev_server.write_text(site_dir / name, text)
@@ -365,7 +379,7 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
             self.page_cache.close()
             log.debug("page render cache: %d hits, %d misses", self.page_cache.hits, self.page_cache.misses)
         if dev_server is not None:
-            # No page shows these files, and the browser reloads only when the build returns (hooks/dev_server.py).
+            # No page shows these files, and the browser reloads only when the build returns (hooks/speed/dev_server.py).
             def write_then_tidy() -> None:
                 write_agent_files()
                 dev_server.finish_rebuild()
@@ -374,13 +388,21 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
             if self.background_index is not None:
                 self.background_index.start(site_dir)
             return
+        if self.command == "serve":  # the speed layer is off: MkDocs' own serve, and every step in turn
+            write_agent_files()
+            self._index(site_dir)
+            return
         write_agent_files()
         # Only a full build: `mkdocs serve` may build some cards only (CARDS), and rebuilds must stay quick.
         # Warnings, like MkDocs' own link checks: the build is strict (mkdocs.yml), so any of them fails it,
         # after every problem of the build has been named, not only the first.
-        for problem in dangling_links(site_dir, config.site_url, build_workers()):
+        for problem in dangling_links(site_dir, config.site_url, build_workers() if store else 1):
             log.warning("link leads nowhere: %s", problem)
-        folder = self.store.folder
+        self._index(site_dir)
+
+    def _index(self, site_dir: Path) -> None:
+        """Pagefind's index of the built site; reused from an earlier build while no page changed (speed layer)."""
+        folder = self.store.folder if self.store is not None else None
         try:
             reused = build_index(
                 site_dir,

@@ -62,7 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if process.poll() is not None:
                 pytest.fail(f"mkdocs serve exited with {process.returncode}:\n{(tmp / 'serve.log').read_text()}")
             try:
-                # llms.txt is written after the pages (hooks/dev_server.py): once it answers, the site is whole.
+                # llms.txt is written after the pages (hooks/speed/dev_server.py): once it answers, the site is whole.
                 if httpx.get(f"{url}llms.txt", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +38,6 @@ def build_site(
     if docs is not None:
         text = config.read_text(encoding="utf-8")
         text = text.replace("docs_dir: docs", f"docs_dir: {docs}")
-        # Every hook is named relative to the config file: point them at the repository.
-        text = re.sub(r"(?m)^(\s*- )hooks/", lambda m: f"{m.group(1)}{REPO_ROOT}/hooks/", text)
         config = tmp / "mkdocs.yml"
         config.write_text(text, encoding="utf-8")
     site_dir = tmp / "site"

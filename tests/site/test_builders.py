@@ -80,7 +80,7 @@ def test_properdocs_writes_the_site_mkdocs_writes(both: dict[str, BuildResult]) 
 
 def test_under_properdocs_a_broken_link_fails_every_strict_build_not_just_the_first(tmp_path: Path) -> None:
     """The render cache keeps no page whose render warned. ProperDocs warns through its own logger, not MkDocs'
-    (hooks/render_cache.py `BUILDER`): were the cache deaf to it, the second build would pass from the cache."""
+    (hooks/speed/render_cache.py `BUILDER`): were the cache deaf to it, the second build would pass from the cache."""
     docs = copy_docs(tmp_path)
     glossary = docs / "glossary.md"
     glossary.write_text(glossary.read_text(encoding="utf-8") + "\nSee [the old page](no-such-page.md).\n")

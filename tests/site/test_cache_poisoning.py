@@ -14,7 +14,7 @@ import jinja2
 import jinja2.bccache
 
 from catalog import cache_seal
-from hooks.render_cache import SealedBytecodeCache
+from hooks.speed.render_cache import SealedBytecodeCache
 from tests.site.sitebuild import BuildResult, build_site
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -24,8 +24,8 @@ from catalog import load_catalog
 from catalog.evidence_folder import load_evidence
 from hooks.card_pages import generated_pages
 from hooks.render.deployment_card import render_deployment_card
-from hooks.render_cache import CardCache, RenderStore
 from hooks.site_context import SiteContext
+from hooks.speed.render_cache import CardCache, RenderStore
 from tests.site.sitebuild import BuildResult, build_site
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -183,7 +183,7 @@ import datetime as dt, os, sys
 from pathlib import Path
 from catalog import load_catalog
 from catalog.evidence_folder import load_evidence
-from hooks.render_cache import CardCache, RenderStore
+from hooks.speed.render_cache import CardCache, RenderStore
 from hooks.site_context import SiteContext
 ctx = SiteContext(load_catalog(Path(sys.argv[1])), load_evidence(Path(sys.argv[2])), dt.date(2026, 9, 25), Path.cwd())
 print(os.getpid())

@@ -1,4 +1,4 @@
-"""`mkdocs serve` as a maintainer uses it (hooks/dev_server.py): a real dev server on loopback, a real catalog
+"""`mkdocs serve` as a maintainer uses it (hooks/speed/dev_server.py): a real dev server on loopback, a real catalog
 folder edited on disk. An edit reaches its page and the agent files, a new deployment gets a page, a deleted
 one loses it (the server keeps its folder between rebuilds and must remove what is gone), and a server nobody
 edits stays at rest (file notifications include the build's own reads, which must not trigger rebuilds)."""

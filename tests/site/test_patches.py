@@ -1,4 +1,4 @@
-"""The speed layer's reach into other packages' internals lives in hooks/patches.py, and an upgrade that changes
+"""The speed layer's reach into other packages' internals lives in hooks/speed/patches.py, and an upgrade that changes
 the code a patch was written against fails here, naming the patch to re-read (issue 23)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks.patches import PATCHED_CODE, PATCHED_VERSIONS, source_hash
+from hooks.speed.patches import PATCHED_CODE, PATCHED_VERSIONS, source_hash
 
 REPO = Path(__file__).resolve().parents[2]
 #: Spellings of another package's internals: private attributes the patches read or replace, and replacing a
@@ -22,7 +22,7 @@ INTERNALS = re.compile(
 @pytest.mark.parametrize("target", sorted(PATCHED_CODE))
 def test_the_code_each_patch_was_written_against_is_unchanged(target: str) -> None:
     assert source_hash(target) == PATCHED_CODE[target], (
-        f"{target} changed (pinned: {PATCHED_VERSIONS}); re-read the function of hooks/patches.py that names it, "
+        f"{target} changed (pinned: {PATCHED_VERSIONS}); re-read the function of hooks/speed/patches.py that names it, "
         "fix it if needed, then record the new hash in PATCHED_CODE"
     )
 
@@ -30,7 +30,7 @@ def test_the_code_each_patch_was_written_against_is_unchanged(target: str) -> No
 def test_the_versions_the_patches_name_are_the_locked_and_installed_ones() -> None:
     lock = (REPO / "locks" / "dev.txt").read_text(encoding="utf-8")
     for package, version in PATCHED_VERSIONS.items():
-        assert f"\n{package}=={version} " in lock, f"locks/dev.txt pins another {package} than hooks/patches.py names"
+        assert f"\n{package}=={version} " in lock, f"locks/dev.txt pins another {package} than hooks/speed/patches.py names"
         assert metadata.version(package) == version, f"installed {package} is not {version}: make install"
 
 

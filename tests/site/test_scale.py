@@ -21,8 +21,9 @@ from hooks.render.agents import (
     render_deployment_json_files,
     render_llms_txt,
 )
-from hooks.render_cache import RenderStore
 from hooks.site_context import SiteContext
+from hooks.speed import SWITCH
+from hooks.speed.render_cache import RenderStore
 from tests.site.sitebuild import BuildResult, build_site, copy_docs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -102,6 +103,17 @@ def test_a_build_from_the_render_cache_is_the_build_without_it(uncached: BuildRe
     assert "Coding chat on one L4, edited." in card
 
 
+def test_the_speed_layer_changes_nothing_but_time(uncached: BuildResult, tmp_path: Path) -> None:
+    """`SITE_SPEED_LAYER=off` (hooks/speed/__init__.py): no cache, no workers, no themed-page reuse; the same site."""
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    slow = build_site(folder, FIXTURES / "small-catalog", FIXTURES / "small-evidence", extra_env={SWITCH: "off"})
+    assert slow.returncode == 0, slow.output
+    assert f"{SWITCH}=off" in slow.output
+    assert not (folder / "render-cache").exists(), "the build used the render cache with the speed layer off"
+    assert _differing(uncached, slow) == []
+
+
 def test_a_second_build_in_a_new_process_reuses_every_themed_page(tmp_path: Path) -> None:
     """A new process hashes strings differently (PYTHONHASHSEED); the key of a page's themed HTML and of the
     search index must not follow (they did: one printed a set of the theme's, the other hashed pages in the
@@ -156,7 +168,7 @@ def _table(rows: int) -> str:
 
 
 def test_long_tables_and_lists_are_left_out_of_the_search_index_and_short_ones_kept() -> None:
-    from hooks.search_index import LONG_LIST_ENTRIES, unindexed_long_lists
+    from hooks.speed.search_index import LONG_LIST_ENTRIES, unindexed_long_lists
 
     long_list = "<ul>" + "<li>x</li>" * (LONG_LIST_ENTRIES + 1) + "</ul>"
     short_list = "<ol>" + "<li>x</li>" * LONG_LIST_ENTRIES + "</ol>"
@@ -179,7 +191,7 @@ def test_long_tables_and_lists_are_left_out_of_the_search_index_and_short_ones_k
 def test_pages_converted_on_several_processes_are_the_pages_converted_on_one(
     uncached: BuildResult, tmp_path: Path
 ) -> None:
-    """The build converts pages in forked workers (hooks/render_cache.py `prerender`): same site, byte for byte."""
+    """The build converts pages in forked workers (hooks/speed/render_cache.py `prerender`): same site, byte for byte."""
     folder = tmp_path / "one"
     folder.mkdir()
     one = build_site(

@@ -54,11 +54,11 @@ from mkdocs.structure.pages import Page
 
 from catalog import cache_seal
 from catalog.forking import DEFAULT_MAX_WORKERS, forked_map_with, usable_cores
-from hooks.patches import converted_page, give_conversion, prepare_like_mkdocs, replace_render, toc_tokens
 from hooks.render.deployment_card import dated_facts
 from hooks.site_context import SiteContext
+from hooks.speed.patches import converted_page, give_conversion, prepare_like_mkdocs, replace_render, toc_tokens
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 _CODE_DIRS = (REPO_ROOT / "hooks", REPO_ROOT / "catalog")
 #: The builder running this build: "mkdocs", or "properdocs" (ProperDocs, the maintained MkDocs 1.x fork, serves
 #: every `mkdocs.*` import from its own modules, so `Page` is its class). It writes different pages (the generator

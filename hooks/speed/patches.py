@@ -8,7 +8,7 @@ code, naming the function here to re-read, so an upgrade cannot change what a pa
 
 | function | what it touches | why |
 |---|---|---|
-| `route_site_writes` (hooks/dev_server.py calls it) | `mkdocs.utils.clean_directory`, `write_file`, `copy_file` | `mkdocs serve` writes only changed files |
+| `route_site_writes` (hooks/speed/dev_server.py calls it) | `mkdocs.utils.clean_directory`, `write_file`, `copy_file` | `mkdocs serve` writes only changed files |
 | `list_installed_theme_templates_once` | `jinja2.FileSystemLoader.list_templates` | `mkdocs serve` lists Material's 10,000 files once |
 | `watch_with_notifications` | `LiveReloadServer._watched_paths`, `.observer` | `mkdocs serve` reacts to inotify, not polling |
 | `drop_search_page_event` | Material search's `on_page_context` in `config.plugins.events` | 0.6 ms a page for nothing |
@@ -34,7 +34,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 if TYPE_CHECKING:
-    from hooks.dev_server import SiteSync
+    from hooks.speed.dev_server import SiteSync
 
 log = logging.getLogger("mkdocs.plugins.catalog_site")
 

@@ -73,7 +73,7 @@ def use_our_worker(html: str) -> str:
     if count != 1 and '<script id="__config"' in html and f'{WORKER}"' not in html:
         raise SearchSetupError(
             "Material's __config no longer names assets/javascripts/workers/search.*.min.js; "
-            "update hooks/search_index.py for this Material version"
+            "update hooks/speed/search_index.py for this Material version"
         )
     return swapped
 

@@ -6,14 +6,14 @@ the server, and holds what is kept between rebuilds.
 - **Notified, not polled.** MkDocs watches the docs, mkdocs.yml and the catalog with a polling observer
   that lists every watched file twice a second: an edit waits 0.25 s on average before anything starts,
   and at 3000 models each poll stats 6000 files in a thread that competes with the build for the
-  interpreter. `watch_with_notifications` (hooks/patches.py) moves the same watches to the platform's own file notifications
+  interpreter. `watch_with_notifications` (hooks/speed/patches.py) moves the same watches to the platform's own file notifications
   (inotify on Linux), and keeps polling elsewhere.
 - **Agent files after the pages.** The live-reload server lets the browser reload only when the build
   returns, so under `mkdocs serve` the agent files (llms.txt and friends, catalog.json, the per-deployment
   JSON and markdown copies), which no page shows, are written by a background thread right after the
   pages (`after_pages`). The next rebuild waits for that thread before it starts.
 - **Less to redo.** An installed theme's file list (Material: about 10,000 files, icons included) is listed
-  once, not on every rebuild (`list_installed_theme_templates_once` in hooks/patches.py), and what survives the first build (the
+  once, not on every rebuild (`list_installed_theme_templates_once` in hooks/speed/patches.py), and what survives the first build (the
   theme, the caches) is frozen out of the garbage collector's way (`gc.freeze`), which otherwise scans it
   again and again during every rebuild.
 - **Only changed files written.** MkDocs empties the site folder and writes every page and asset again on
@@ -34,9 +34,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hooks.patches import list_installed_theme_templates_once, route_site_writes
+from hooks.speed.patches import list_installed_theme_templates_once, route_site_writes
 
-log = logging.getLogger("mkdocs.hooks.dev_server")
+log = logging.getLogger("mkdocs.hooks.speed.dev_server")
 
 #: How long the agent files wait after a rebuild, so the reloading browser is served first.
 _READER_FIRST_S = 0.3
