@@ -255,6 +255,10 @@ class StreamResult:
         return out
 
 
+#: Seconds an idle connection is kept for the next request (below the usual 5 s of servers; see `Client`).
+KEEPALIVE_S = 2.0
+
+
 class Client:
     """One deployment's HTTP client; use as ``async with Client(target, timeouts) as client``."""
 
@@ -272,7 +276,10 @@ class Client:
         self.max_body = max_body
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
-            limits=httpx.Limits(max_connections=max_connections),
+            # An idle connection is dropped after KEEPALIVE_S, before the server's own keep-alive timeout (llama.cpp's
+            # server and uvicorn close after 5 s): reusing one the server is closing at that moment fails the request
+            # with "server disconnected without sending a response", a failure of the probe's, not of the server.
+            limits=httpx.Limits(max_connections=max_connections, keepalive_expiry=KEEPALIVE_S),
             transport=transport,
             follow_redirects=False,
             trust_env=False,
