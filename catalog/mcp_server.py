@@ -1,30 +1,65 @@
-"""`python -m catalog mcp`: the catalog as an MCP server on stdio, for agents that call tools.
+"""`python -m catalog mcp`: the catalog as an MCP server for agents that call tools, on stdio or Streamable HTTP.
 
 Tools answer from the same judged view as the site (catalog/view.py): picks, evidence states, where to send
 requests and what replaces a retired deployment are its records, written as JSON by the same methods that
 write catalog.json. So an agent asking here gets the answer a reader sees on the page the same day. The published `llms.txt` and `catalog.json` of a built site are
 offered as resources.
+
+Every tool is read-only and idempotent and says so in its annotations; a request the catalog cannot answer (an
+unknown deployment, task or fleet) comes back as a tool error (`isError: true`) naming the nearest ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError as SDKToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import ToolAnnotations
+from pydantic import Field
 
 from catalog.catalog import Catalog
 from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
 from catalog.view import JudgedView, claim_json
 
+PACKAGE = "model-catalog-site"
+"""The distribution whose version the server reports as `serverInfo.version` (and server.json repeats)."""
 
-class ToolError(ValueError):
-    """A request the catalog cannot answer; the message says what would work instead."""
+NEAREST = 5
+"""At most this many ids are suggested for an unknown one: never the whole catalog."""
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+"""Every tool only reads the catalog and the evidence folder: nothing outside them, nothing changed."""
+
+
+class ToolError(SDKToolError, ValueError):
+    """A request the catalog cannot answer; the message says what would work instead. Raised from a tool, the
+    SDK returns it as a tool error (`isError: true`) with this message, which the agent reads and corrects."""
+
+
+def unknown(kind: str, given: str, known: Iterable[str], hint: str) -> ToolError:
+    """An unknown id, answered with the (at most five) nearest known ids rather than every one."""
+    near = difflib.get_close_matches(given.strip().lower(), sorted(known), n=NEAREST)
+    if near:
+        return ToolError(f"unknown {kind} {given!r}; nearest: {', '.join(near)}. {hint}")
+    return ToolError(f"unknown {kind} {given!r}; no {kind} id is close to it. {hint}")
+
+
+def package_version() -> str:
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"
 
 
 @dataclass
@@ -58,10 +93,17 @@ class CatalogView:
             self.evidence, self.today, self._state = load_evidence(self.evidence_dir, today), today, state
             self._judged = None
 
+    def task_ids(self) -> list[str]:
+        """Task ids in the catalog's order (the order list_tasks answers in)."""
+        return [t for t, _ in sorted(self.catalog.tasks.items(), key=lambda item: (item[1].order, item[0]))]
+
+    def fleet_ids(self) -> list[str]:
+        return [f for f, _ in sorted(self.catalog.fleets.items(), key=lambda item: (item[1].order, item[0]))]
+
     def deployment_id(self, deployment_id: str) -> str:
         if deployment_id not in self.catalog.deployments:
-            known = ", ".join(sorted(self.catalog.deployments))
-            raise ToolError(f"unknown deployment {deployment_id!r}; known deployments: {known}")
+            hint = "pick_deployment(task) names the deployments for a task."
+            raise unknown("deployment", deployment_id, self.catalog.deployments, hint)
         return deployment_id
 
     def summary(self, deployment_id: str) -> dict[str, Any]:
@@ -86,9 +128,10 @@ class CatalogView:
 
     def pick(self, task: str, fleet: str | None) -> dict[str, Any]:
         if task not in self.catalog.tasks:
-            raise ToolError(f"unknown task {task!r}; known tasks: {', '.join(sorted(self.catalog.tasks))}")
+            raise unknown("task", task, self.catalog.tasks, "list_tasks lists every task.")
         if fleet is not None and fleet not in self.catalog.fleets:
-            raise ToolError(f"unknown fleet {fleet!r}; known fleets: {', '.join(sorted(self.catalog.fleets))}")
+            hint = "Leave `fleet` out for every fleet's answer."
+            raise unknown("fleet", fleet, self.catalog.fleets, hint)
         found = [a for a in self.judged.answers if a.task == task and (fleet is None or a.fleet == fleet)]
         by_fleet: dict[str, list[dict[str, Any]]] = {}
         for answer in sorted(found, key=lambda a: (self.catalog.fleets[a.fleet].order, a.rank, a.when or "")):
@@ -110,15 +153,62 @@ class CatalogView:
                     "replaces_retired": replaced,
                 }
             )
+        basis = "advice"
+        note = "Each fleet is one team's servers with its own answer; pick within a fleet you can reach."
+        if not any(by_fleet.values()):
+            basis, by_fleet = "served", self._serving(task, fleet)
+            note = (
+                "No fleet's advice names a deployment for this task, so these are the deployments that serve it "
+                "(by endpoint, model kind or capability), served and proven ones first; pick within a fleet you "
+                "can reach."
+                if by_fleet
+                else "Nothing in the catalog answers this task yet: no fleet's advice names a deployment for it and "
+                "no deployment serves it."
+            )
         return {
             "task": {"id": task, "title": self.catalog.tasks[task].title},
-            "note": "Each fleet is one team's servers with its own answer; pick within a fleet you can reach.",
+            "basis": basis,
+            "note": note,
             "fleets": [
                 {"fleet": f, "name": self.catalog.fleets[f].name, "picks": picks}
                 for f, picks in by_fleet.items()
                 if picks
             ],
         }
+
+    def _serving(self, task: str, fleet: str | None) -> dict[str, list[dict[str, Any]]]:
+        """For a task no advice answers (embeddings, audio): the deployments whose endpoints, model kind or
+        capabilities name it (`embeddings`, `audio` for `audio-input`), not retired; active and verified first."""
+        order = {"verified": 0, "partial": 1, "unverified": 2, "failing": 3}
+        fits: list[tuple[tuple[object, ...], str, str]] = []
+        for dep_id, dep in self.catalog.deployments.items():
+            if fleet is not None and dep.fleet != fleet:
+                continue
+            record = self.judged.record(dep_id)
+            if record.retired:
+                continue
+            served = [f"the {e.value} endpoint" for e in dep.endpoints if _names(e.value, task)]
+            if _names(kind := record.model.kind.value, task):
+                served.append(f"a {kind} model")
+            served += [f"the {c.value} capability" for c in dep.capabilities if _names(c.value, task)]
+            if not served:
+                continue
+            summary = record.verdict.summary.value
+            key = (self.catalog.fleets[dep.fleet].order, dep.status.value != "active", order.get(summary, 9), dep_id)
+            fits.append((key, dep_id, " and ".join(served)))
+        by_fleet: dict[str, list[dict[str, Any]]] = {}
+        for _, dep_id, served_by in sorted(fits):
+            picks = by_fleet.setdefault(self.catalog.deployments[dep_id].fleet, [])
+            picks.append(
+                {
+                    **self.summary(dep_id),
+                    "rank": len(picks) + 1,
+                    "when": None,
+                    "reason": f"serves {served_by}",
+                    "replaces_retired": None,
+                }
+            )
+        return by_fleet
 
     def details(self, deployment_id: str) -> dict[str, Any]:
         dep_id = self.deployment_id(deployment_id)
@@ -189,6 +279,11 @@ class CatalogView:
         return {"since": day.isoformat(), "changes": changes}
 
 
+def _names(word: str, task: str) -> bool:
+    """`word` (an endpoint, model kind or capability) names the task: `embeddings`, `audio` in `audio-input`."""
+    return word == task or word.split("-")[0] == task
+
+
 def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Path, modification time and size of every file in the evidence folder and its history/: what a probe run
     or a fold changes. About a millisecond per thousand files."""
@@ -209,48 +304,90 @@ def _outcome(passing: bool) -> str:
     return "passing" if passing else "not passing"
 
 
+# Parameter types: the description is each parameter's `description` in the tool's input schema. The closed sets
+# (tasks, fleets) get their `enum` from the loaded catalog in `build_server`.
+TaskId = Annotated[str, Field(description="Task id, as list_tasks gives it, e.g. `coding` or `embeddings`.")]
+FleetId = Annotated[
+    str | None,
+    Field(description="Fleet id (whose servers) to limit the answer to; leave it out for every fleet's answer."),
+]
+DeploymentId = Annotated[
+    str, Field(description="Deployment id, as pick_deployment or catalog.json name it, e.g. `coder-chat`.")
+]
+DeploymentIds = Annotated[
+    list[str], Field(description="Two to four deployment ids to compare.", min_length=2, max_length=4)
+]
+SinceDay = Annotated[
+    str, Field(description="A day as YYYY-MM-DD; changes after it are listed.", json_schema_extra={"format": "date"})
+]
+
+
+def _closed_set(tool: Tool, parameter: str, values: list[str]) -> None:
+    """Give a string parameter of the tool's input schema the `enum` of its known values (a nullable one keeps
+    `null` through its other `anyOf` branch). Validation stays the tool's own, so an unknown value still gets
+    the nearest-ids answer from a client that does not read the enum."""
+    schema = tool.parameters["properties"][parameter]
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string":
+            branch["enum"] = list(values)
+
+
 def build_server(view: CatalogView, site_dir: Path) -> MCPServer:
+    def answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        view.refresh()  # one evidence state and one day for the whole call
+        return call()  # a ToolError goes back to the agent as a tool error (isError: true)
+
+    def list_tasks() -> dict[str, Any]:
+        """Every task the catalog knows, in its order, with the id pick_deployment takes."""
+        tasks = view.catalog.tasks
+        return {
+            "tasks": [{"id": t, "title": tasks[t].title, "description": tasks[t].description} for t in view.task_ids()]
+        }
+
+    def pick_deployment(task: TaskId, fleet: FleetId = None) -> dict[str, Any]:
+        """The deployments each fleet recommends for a task (first choice first), with base URL, model name and
+        evidence. Retired deployments are replaced by their successor. A task no fleet's advice names a deployment
+        for (embeddings, say) is answered with the deployments that serve it (`basis: served`). `fleet` limits
+        the answer to one fleet."""
+        return answer(lambda: view.pick(task, fleet))
+
+    def get_deployment(deployment_id: DeploymentId) -> dict[str, Any]:
+        """One deployment: its catalog entry, where to send requests, and the evidence state of every claim."""
+        return answer(lambda: view.details(deployment_id))
+
+    def compare_deployments(deployment_ids: DeploymentIds) -> dict[str, Any]:
+        """Two to four deployments side by side, with the facts that differ named."""
+        return answer(lambda: view.compare(deployment_ids))
+
+    def claims_changed_since(since: SinceDay) -> dict[str, Any]:
+        """Claims whose probe result changed between passing and not passing after the date (YYYY-MM-DD)."""
+        return answer(lambda: view.changes_since(since))
+
+    titles: dict[Callable[..., dict[str, Any]], str] = {
+        list_tasks: "List tasks",
+        pick_deployment: "Pick a deployment for a task",
+        get_deployment: "Get one deployment",
+        compare_deployments: "Compare deployments",
+        claims_changed_since: "Claims changed since a day",
+    }
+    tools = {
+        # The title in the annotations too, where clients of the 2025-03-26 protocol read it.
+        fn.__name__: Tool.from_function(fn, title=title, annotations=READ_ONLY.model_copy(update={"title": title}))
+        for fn, title in titles.items()
+    }
+    _closed_set(tools["pick_deployment"], "task", view.task_ids())
+    _closed_set(tools["pick_deployment"], "fleet", view.fleet_ids())
+
     server = MCPServer(
         name="model-catalog",
+        title="Model catalog",
+        version=package_version(),
         instructions=(
             "Which self-hosted model to use for a task, where to send requests, and what our probes proved. "
             "Start with pick_deployment(task); answers are grouped by fleet (whose servers they are)."
         ),
+        tools=list(tools.values()),
     )
-
-    def answer(call: Any) -> Any:
-        view.refresh()  # one evidence state and one day for the whole call
-        try:
-            return call()
-        except ToolError as exc:
-            return {"error": str(exc)}
-
-    @server.tool()
-    def list_tasks() -> dict[str, Any]:
-        """The tasks the catalog's advice answers, with their ids for pick_deployment."""
-        tasks = sorted(view.catalog.tasks.items(), key=lambda item: (item[1].order, item[0]))
-        return {"tasks": [{"id": t, "title": task.title, "description": task.description} for t, task in tasks]}
-
-    @server.tool()
-    def pick_deployment(task: str, fleet: str | None = None) -> dict[str, Any]:
-        """The deployments each fleet recommends for a task (first choice first), with base URL, model name and
-        evidence. Retired deployments are replaced by their successor. `fleet` limits the answer to one fleet."""
-        return answer(lambda: view.pick(task, fleet))  # type: ignore[no-any-return]
-
-    @server.tool()
-    def get_deployment(deployment_id: str) -> dict[str, Any]:
-        """One deployment: its catalog entry, where to send requests, and the evidence state of every claim."""
-        return answer(lambda: view.details(deployment_id))  # type: ignore[no-any-return]
-
-    @server.tool()
-    def compare_deployments(deployment_ids: list[str]) -> dict[str, Any]:
-        """Two to four deployments side by side, with the facts that differ named."""
-        return answer(lambda: view.compare(deployment_ids))  # type: ignore[no-any-return]
-
-    @server.tool()
-    def claims_changed_since(since: str) -> dict[str, Any]:
-        """Claims whose probe result changed between passing and not passing after the date (YYYY-MM-DD)."""
-        return answer(lambda: view.changes_since(since))  # type: ignore[no-any-return]
 
     def published(name: str) -> str:
         path = site_dir / name

@@ -47,7 +47,10 @@ async def _call(session: ClientSession, tool: str, **arguments: Any) -> Any:
 async def test_an_agent_lists_and_calls_every_tool(site: Path) -> None:
     async with stdio_client(_params(site)) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
-        tools = {tool.name for tool in (await session.list_tools()).tools}
+        listed = (await session.list_tools()).tools
+        assert all(t.annotations and t.annotations.read_only_hint and t.annotations.idempotent_hint for t in listed)
+        assert all(t.annotations and t.annotations.open_world_hint is False for t in listed)
+        tools = {tool.name for tool in listed}
         assert tools == {
             "list_tasks",
             "pick_deployment",
@@ -71,8 +74,14 @@ async def test_an_agent_lists_and_calls_every_tool(site: Path) -> None:
         assert first["evidence"]["summary"] == "failing", "the same state as the card on the same day"
         assert [p["deployment"] for p in fleet["picks"]] == ["coder-chat", "coder-fim"]
 
-        unknown = await _call(session, "pick_deployment", task="painting")
-        assert unknown["error"].startswith("unknown task 'painting'; known tasks: coding, general-chat")
+        unknown = await session.call_tool("pick_deployment", {"task": "codng"})
+        assert unknown.is_error, "a tool error, not an answer"
+        assert "unknown task 'codng'; nearest: coding." in unknown.content[0].text  # type: ignore[union-attr]
+
+        typo = await session.call_tool("get_deployment", {"deployment_id": "old-lama"})
+        assert typo.is_error
+        assert "nearest: old-llama" in typo.content[0].text  # type: ignore[union-attr]
+        assert "coder-chat" not in typo.content[0].text, "the nearest ids, not every id"  # type: ignore[union-attr]
 
         details = await _call(session, "get_deployment", deployment_id="old-llama")
         assert details["evidence"]["summary"] == "unverified"
