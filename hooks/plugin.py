@@ -25,6 +25,7 @@ import os
 import shutil
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import jinja2
 from mkdocs.config.base import Config
@@ -173,6 +174,9 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         if ctx.catalog.site.repo_url:
             config.repo_url = html.escape(ctx.catalog.site.repo_url)
             config.edit_uri = html.escape(ctx.catalog.site.edit_uri)
+            # MkDocs names the repository from its URL while it validates mkdocs.yml, before this URL is set: the
+            # theme would print "None" beside its icon.
+            config.repo_name = html.escape(repo_name(ctx.catalog.site.repo_url))
         if self.command != "serve":
             # `mkdocs serve` has already set site_url to the address it serves on; a build takes it from here.
             try:
@@ -417,3 +421,10 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         if self.ctx is None:
             raise PluginError("the catalog-site plugin loads the catalog in on_config, which did not run")
         return self.ctx
+
+
+def repo_name(repo_url: str) -> str:
+    """What the theme calls a repository, as MkDocs derives it from `repo_url` (config_options.RepoName)."""
+    host = urlsplit(repo_url).netloc.lower()
+    known = {"github.com": "GitHub", "bitbucket.org": "Bitbucket", "gitlab.com": "GitLab"}
+    return known.get(host) or host.split(".")[0].title()

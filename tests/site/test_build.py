@@ -72,6 +72,9 @@ def test_card_html_shows_identity_evidence_and_examples(built: BuildResult) -> N
         'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/deployments/'
         'coder-chat.yaml"' in html
     )
+    # The repository link names the host as MkDocs would (a URL set after MkDocs read mkdocs.yml showed "None").
+    named = re.search(r'<div class="md-source__repository">\s*(.*?)\s*</div>', html, re.S)
+    assert named is not None and named.group(1) == "Git"
     # The card is built from two files; the model's YAML gets an edit link too.
     assert (
         'href="https://git.example.com/team/catalog/edit/main/tests/fixtures/small-catalog/models/'
