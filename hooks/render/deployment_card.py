@@ -30,6 +30,7 @@ from catalog.schema import Backend, Deployment, Gateway, Inferred, Model, ModelH
 from catalog.types import DeploymentStatus
 from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint, summary_rule
 from catalog.vram import VramEstimate, estimate
+from hooks.render.charts import DayStrip, LineChart, day_strip, run_charts, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.site_pages import SitePage, built_href, deployment_url
 from hooks.render.snippets import Example, examples_to
@@ -252,13 +253,19 @@ def dated_facts(ctx: SiteContext, deployment_id: str) -> dict[str, Any]:
     """Everything a card shows that depends on the build's date or on the probe history, as shown.
 
     The card reads `ctx.today` and the history only through this function, and its render-cache key
-    (hooks/render_cache.py) covers what it returns: the verdict (claim states, their dates, the newest runs,
+    (hooks/speed/render_cache.py) covers what it returns: the verdict (claim states, their dates, the newest runs,
     availability counts) and whether the deployment is retired, not the date or the whole history. A card
     whose shown facts did not change is not rendered again on the next day or after a probe run that did
     not change them; anything new here that is not in the returned value would leave stale cards.
     """
     record = ctx.record(deployment_id)
-    return {"verdict": record.verdict, "retired": record.retired}
+    return {
+        "verdict": record.verdict,
+        "retired": record.retired,
+        # The availability strip (hooks/render/charts.py): run counts of the 30 days to the newest run, empty
+        # without history; it moves with the history, never with the date alone.
+        "days": window_days(ctx.evidence.history.get(deployment_id)),
+    }
 
 
 def claim_detail(claim: ClaimVerdict, stale_after_days: int, source_titles: dict[str, str]) -> Markup:
@@ -389,6 +396,10 @@ class CardEvidence:
     evals: tuple[EvalResult, ...]
     runs: tuple[RunPoint, ...]
     server: ServerInfo | None
+    charts: tuple[LineChart, ...] = ()
+    """p95 per recent run against the SLO target, one chart per metric the runs measured (hooks/render/charts.py)."""
+    strip: DayStrip | None = None
+    """Which of the 30 days to the newest run the server answered; None without history."""
 
 
 @dataclass(frozen=True)
@@ -474,7 +485,9 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
             badges_href=links.page(SitePage.badges),
         ),
         facts=_facts(ctx, deployment_id, links),
-        evidence=_evidence(deployment, verdict, run, {k: v.title for k, v in catalog.sources.items()}),
+        evidence=_evidence(
+            deployment, verdict, run, {k: v.title for k, v in catalog.sources.items()}, day_strip(dated["days"])
+        ),
         use=CardUse(
             examples=tuple(examples_to(record.client, deployment)),
             inferred_base_url=base_url.reason
@@ -535,9 +548,13 @@ def _facts(ctx: SiteContext, deployment_id: str, links: Links) -> CardFacts:
 
 
 def _evidence(
-    deployment: Deployment, verdict: DeploymentVerdict, run: EvidenceFile | None, source_titles: dict[str, str]
+    deployment: Deployment,
+    verdict: DeploymentVerdict,
+    run: EvidenceFile | None,
+    source_titles: dict[str, str],
+    strip: DayStrip | None = None,
 ) -> CardEvidence:
-    """The claims table, the newest run's latency, goodput and evals, and the recent runs."""
+    """The claims table, the newest run's latency, goodput and evals, the recent runs and their pictures."""
     latency = run.latency if run else None
     return CardEvidence(
         verdict=verdict,
@@ -554,6 +571,8 @@ def _evidence(
         evals=tuple(run.evals) if run else (),
         runs=verdict.runs,
         server=run.server if run else None,
+        charts=run_charts(verdict.runs, deployment.slo),
+        strip=strip,
     )
 
 

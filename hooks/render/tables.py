@@ -13,6 +13,7 @@ from catalog.catalog import Catalog
 from catalog.display import NONE, context_text, cost_cell, gpu_text, slo_targets_text
 from catalog.types import BackendKind
 from catalog.verdicts import ClaimState, SummaryState
+from hooks.render.charts import mini_strip, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.templating import Links, cell, render
 from hooks.site_context import SiteContext
@@ -92,6 +93,8 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 # The longest window (30 days), as the column's heading says.
                 "answered": verdict.availability[-1],
                 "answered_text": verdict.availability[-1].text(),
+                # Which of the 30 days to its newest run it answered (hooks/render/charts.py); None without history.
+                "strip": mini_strip(window_days(ctx.evidence.history.get(dep_id))),
             }
         )
     return rows
