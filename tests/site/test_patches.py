@@ -30,7 +30,9 @@ def test_the_code_each_patch_was_written_against_is_unchanged(target: str) -> No
 def test_the_versions_the_patches_name_are_the_locked_and_installed_ones() -> None:
     lock = (REPO / "locks" / "dev.txt").read_text(encoding="utf-8")
     for package, version in PATCHED_VERSIONS.items():
-        assert f"\n{package}=={version} " in lock, f"locks/dev.txt pins another {package} than hooks/speed/patches.py names"
+        assert f"\n{package}=={version} " in lock, (
+            f"locks/dev.txt pins another {package} than hooks/speed/patches.py names"
+        )
         assert metadata.version(package) == version, f"installed {package} is not {version}: make install"
 
 
