@@ -39,9 +39,9 @@ from bench.run_bench import RESULTS, write_section
 from catalog.claims import Capability, EndpointKind
 from catalog.types import BackendKind
 from probes.client import Timeouts
-from probes.latency import Workload
 from probes.runner import Deadlines, DeploymentResult, probe_deployment, run_probes
 from probes.target import ProbeTarget
+from probes.workload import Workload
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECTION = "fleet"

@@ -49,9 +49,10 @@ import httpx
 from catalog.claims import Capability, EndpointKind
 from probes.checks import Context
 from probes.client import Client, Timeouts
-from probes.latency import LatencyProbe, Workload
+from probes.latency import LatencyProbe
 from probes.runner import run_probes
 from probes.target import ProbeTarget
+from probes.workload import Workload
 from testbed.fault_proxy import FaultProxy
 from testbed.tiny_model import REPO_ROOT, VLLM_PYTHON, ensure_tiny_model
 from testbed.vllm_server import VllmServer, launch_vllm

@@ -25,10 +25,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the schema imports this module for its enums; only type hints go the other way
-    from catalog.schema import Deployment
 
 
 class EndpointKind(StrEnum):
@@ -274,17 +270,6 @@ def claims_checked(facts: ClaimFacts) -> list[str]:
     """The claims a probe run checks on a deployment with these facts, in registry order (the order of its
     evidence): every probed claim it makes, and latency wherever `gets_latency_check`. Evals come after."""
     return [kind.name for kind in CLAIM_KINDS if kind.checks(facts)]
-
-
-def facts_of(deployment: Deployment) -> ClaimFacts:
-    slo = deployment.slo
-    return ClaimFacts(
-        reachable=bool(deployment.endpoint and deployment.endpoint.base_url),
-        endpoints=frozenset(deployment.endpoints),
-        capabilities=frozenset(deployment.capabilities),
-        served_context=deployment.serving.max_model_len,
-        has_slo=bool(slo and any((slo.ttft_p95_ms, slo.itl_p95_ms, slo.e2e_p95_ms))),
-    )
 
 
 def display_order(names: Iterable[str]) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from catalog.claims import CLAIM_NAME_PATTERN, Capability, EndpointKind
+from catalog.claims import CLAIM_NAME_PATTERN, Capability, ClaimFacts, EndpointKind
 from catalog.types import (
     BackendId,
     BackendKind,
@@ -607,6 +607,17 @@ class Deployment(Strict):
 
     def is_inferred(self, field: str) -> Inferred | None:
         return next((i for i in self.inferred if i.field == field), None)
+
+    def claim_facts(self) -> ClaimFacts:
+        """What decides which claims it makes and which a probe checks (catalog/claims.py)."""
+        slo = self.slo
+        return ClaimFacts(
+            reachable=bool(self.endpoint and self.endpoint.base_url),
+            endpoints=frozenset(self.endpoints),
+            capabilities=frozenset(self.capabilities),
+            served_context=self.serving.max_model_len,
+            has_slo=bool(slo and any((slo.ttft_p95_ms, slo.itl_p95_ms, slo.e2e_p95_ms))),
+        )
 
     @model_validator(mode="after")
     def _claims_hang_together(self) -> Deployment:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order, facts_of
+from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order
 from catalog.evidence import CLOCK_SKEW, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import ClaimHistory, DeploymentHistory, KeptLine, RunSummary, availability_counts
@@ -269,7 +269,7 @@ def judge(
     latest = evidence.latest.get(deployment_id)
     history = evidence.history.get(deployment_id, DeploymentHistory())
     reported = {r.claim: r for r in deployment.reported}
-    made = claims_made(facts_of(deployment))
+    made = claims_made(deployment.claim_facts())
     # Evals are not declared in the catalog; a suite the probe ran is a claim about the model's quality.
     probed_evals = [r.claim for r in latest.records if r.claim.startswith(EVAL_PREFIX)] if latest else []
     verdicts = []

@@ -27,10 +27,10 @@ from probes.evals import SuiteError, bundled_suites
 from probes.evidence import rebuild_summaries, rotate_history, utc_now
 from probes.fleet import SERVER_IS, Shard, parse_shard, shard_targets
 from probes.from_catalog import targets_from_catalog
-from probes.latency import Workload
 from probes.merge import MergeError, merge_shards
 from probes.runner import Deadlines, DeploymentResult, RunSummary, run_probes
 from probes.target import ProbeTarget, TargetFileError, load_target_json
+from probes.workload import Workload
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE = 0, 1, 2, 3
 #: Servers probed at once unless --concurrency says otherwise: parallel enough for a small fleet, while the

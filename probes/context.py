@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from catalog.evidence import Status
 from probes.client import ClaimFailed, Client, ProbeOutcome
 from probes.target import ProbeTarget
-
-if TYPE_CHECKING:  # probes/latency.py imports this module; only the type goes the other way
-    from probes.latency import Workload
+from probes.workload import Workload
 
 
 @dataclass

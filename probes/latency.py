@@ -34,12 +34,13 @@ import re
 import secrets
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from catalog.evidence import Status
 from probes.client import ClaimFailed, Client, ProbeOutcome, Unreachable
 from probes.context import CheckResult, Context
+from probes.workload import Sweep, Workload
 
 _WORDS = [
     "the",
@@ -65,50 +66,6 @@ _WORDS = [
 SLO_OBJECTIVES: Mapping[str, str] = {"ttft_p95_ms": "ttft_ms", "itl_p95_ms": "tpot_ms", "e2e_p95_ms": "e2el_ms"}
 #: Catalog SLO key -> the series whose p95 the target is held against.
 _SERIES_OF = {"ttft_p95_ms": "ttft_ms", "itl_p95_ms": "itl_ms", "e2e_p95_ms": "e2e_ms"}
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """The goodput sweep: concurrency levels tried in order, stopping at the first that misses."""
-
-    levels: tuple[int, ...] = (1, 2, 4, 8)
-    requests: int = 20
-    """Requests per level, at most (and no more than the workload's); a level sends at least two per
-    stream, so every stream is measured twice. With 20, a 95% target tolerates one miss."""
-    budget_s: float = 120.0
-    """No level after the first starts once this many seconds of sweeping have passed."""
-
-    def __post_init__(self) -> None:
-        if not self.levels or min(self.levels) < 1 or list(self.levels) != sorted(set(self.levels)):
-            raise ValueError(f"sweep levels must be increasing and at least 1: {self.levels}")
-        if self.requests < 1 or self.budget_s <= 0:
-            raise ValueError(f"a sweep needs requests and a budget: {self}")
-
-    def requests_at(self, level: int, workload_requests: int) -> int:
-        return max(min(self.requests, workload_requests), 2 * level)
-
-
-@dataclass(frozen=True)
-class Workload:
-    """The fixed load a latency check applies, and the goodput sweep after it (None: no sweep)."""
-
-    requests: int = 20
-    prompt_tokens: int = 64
-    output_tokens: int = 16
-    concurrency: int = 2
-    goodput: Sweep | None = field(default_factory=Sweep)
-
-    def __post_init__(self) -> None:
-        if min(self.requests, self.prompt_tokens, self.output_tokens, self.concurrency) < 1:
-            raise ValueError(f"every workload number must be at least 1: {self}")
-
-    def to_json(self) -> dict[str, int]:
-        return {
-            "requests": self.requests,
-            "prompt_tokens": self.prompt_tokens,
-            "output_tokens": self.output_tokens,
-            "concurrency": self.concurrency,
-        }
 
 
 @dataclass(frozen=True)

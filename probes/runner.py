@@ -21,8 +21,8 @@ from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, fold_history, history_lines, iso, utc_now, write_evidence
 from probes.fleet import ServerIs, ServerQueue, by_server
-from probes.latency import Workload
 from probes.target import ProbeTarget
+from probes.workload import Workload
 
 LATENCY = claim_name(ServerClaim.latency)
 

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from catalog.clients import Target
 from hooks.render.fleets import fleet_view
-from hooks.render.site_pages import SitePage, built_href
-from hooks.render.templating import Links, render, text
+from hooks.render.site_pages import SitePage
+from hooks.render.templating import Links, built_href, render, text
 from hooks.site_context import SiteContext
 
 

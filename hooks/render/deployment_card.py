@@ -32,9 +32,9 @@ from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoi
 from catalog.vram import VramEstimate, estimate
 from hooks.render.charts import DayStrip, LineChart, day_strip, run_charts, window_days
 from hooks.render.fleets import fleet_view
-from hooks.render.site_pages import SitePage, built_href, deployment_url
+from hooks.render.site_pages import SitePage, deployment_url
 from hooks.render.snippets import Example, examples_to
-from hooks.render.templating import Links, cell, code, inline, render, text, written
+from hooks.render.templating import Links, built_href, cell, code, inline, render, text, written
 from hooks.site_context import SiteContext
 
 

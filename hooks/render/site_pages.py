@@ -1,6 +1,6 @@
 """Every page of the site, once: its file among the docs, its URL, its title in the navigation and its note.
 
-Renderers link to a page through this registry (`Links.page(SitePage.compare)`, `built_href`), never by
+Renderers link to a page through this registry (`Links.page(SitePage.compare)`, templating's `built_href`), never by
 spelling its URL, so renaming a page is one edit here plus mkdocs.yml; a test greps the renderers and
 templates for a bare page URL. mkdocs.yml keeps its own `nav` and `extra.page_notes` (the builder and the
 generator, hooks/site_layout.py, read them from there); tests/site/test_site_pages.py fails when they and
@@ -9,14 +9,9 @@ this table disagree. Which of these pages a catalog leaves out, and why, is deci
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # Links imports this module; only the type is needed here.
-    from hooks.render.templating import Links
 
 
 @dataclass(frozen=True)
@@ -101,9 +96,3 @@ class SitePage(Enum):
 def deployment_url(deployment_id: str) -> str:
     """A deployment card's URL: one page per deployment under the Deployments page."""
     return f"{SitePage.deployments.url}{deployment_id}/"
-
-
-def built_href(left_out: Mapping[str, str], links: Links, page: SitePage) -> str | None:
-    """The link to `page` from `links`' page, or None where this catalog leaves the page out (`left_out`:
-    page file -> why, hooks/render/pages.py), so that no link leads to a page that was not built."""
-    return None if page.src in left_out else links.page(page)

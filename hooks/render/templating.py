@@ -22,7 +22,7 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -489,3 +489,9 @@ class LinkRun:
     @property
     def as_list(self) -> bool:
         return len(self.links) > INLINE_LINKS_MAX
+
+
+def built_href(left_out: Mapping[str, str], links: Links, page: SitePage) -> str | None:
+    """The link to `page` from `links`' page, or None where this catalog leaves the page out (`left_out`:
+    page file -> why, hooks/render/pages.py), so that no link leads to a page that was not built."""
+    return None if page.src in left_out else links.page(page)

@@ -24,7 +24,7 @@ import sysconfig
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jinja2
 import mkdocs.utils
@@ -32,9 +32,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-
-if TYPE_CHECKING:
-    from hooks.speed.dev_server import SiteSync
 
 log = logging.getLogger("mkdocs.plugins.catalog_site")
 
@@ -74,8 +71,19 @@ def source_hash(target: str) -> str:
 # --- mkdocs serve ------------------------------------------------------------------------------------------
 
 
-def route_site_writes(sync: SiteSync) -> None:
-    """Route MkDocs' writes of the served site through `sync` (once, when `mkdocs serve` starts).
+class SiteWrites(Protocol):
+    """Where `mkdocs serve` sends its writes of the site folder (hooks/speed/dev_server.py `SiteSync`)."""
+
+    def begin(self, directory: str) -> None: ...
+
+    def write(self, content: bytes, output_path: str) -> None: ...
+
+    def copy(self, source_path: str, output_path: str) -> None: ...
+
+
+def route_site_writes(sync: SiteWrites) -> None:
+    """Route MkDocs' writes of the served site through `sync` (once, when `mkdocs serve` starts): `begin` where
+    it would empty the site folder, `write` and `copy` where it would write or copy a file.
 
     MkDocs 1.6 calls these three through the `mkdocs.utils` module (mkdocs/commands/build.py, File.copy_file),
     so replacing them there is enough; `mkdocs build` never calls this.

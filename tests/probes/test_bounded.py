@@ -20,9 +20,9 @@ from catalog.evidence import read_history
 from probes import checks
 from probes.client import MAX_BODY_BYTES, Timeouts
 from probes.evals import bundled_suites
-from probes.latency import Workload
 from probes.runner import Deadlines, DeploymentResult, run_probes
 from probes.target import ProbeTarget
+from probes.workload import Workload
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.tiny_model import REPO_ROOT
 from testbed.vllm_server import VllmServer, free_port

@@ -147,11 +147,11 @@ async def check_json_mode(ctx: Context) -> CheckResult:
 AFTERWARDS = """
 import catalog.claims, sys
 assert catalog.claims.__file__.startswith(sys.argv[1]), catalog.claims.__file__
-from catalog.claims import CLAIM_KINDS, Capability, EndpointKind, claim_label, facts_of, is_claim_name
+from catalog.claims import CLAIM_KINDS, Capability, EndpointKind, claim_label, is_claim_name
 from catalog.json_schema import schema_files
 from catalog.schema import Deployment
 from probes.checks import CLAIM_CHECKS, check_json_mode
-from probes.latency import Workload
+from probes.workload import Workload
 from probes.runner import plan
 from probes.target import ProbeTarget
 
@@ -174,7 +174,7 @@ deployment = Deployment.model_validate(
      "endpoint": {"base_url": "http://127.0.0.1:9/v1"}, "endpoints": ["chat"], "capabilities": ["json-mode"]}
 )
 from catalog.claims import claims_made
-assert name in claims_made(facts_of(deployment))
+assert name in claims_made(deployment.claim_facts())
 # What is left is regenerating: `make schema` rewrites the JSON Schemas that list the capabilities.
 import json
 print(json.dumps({str(path): text for path, text in schema_files().items()}))

@@ -26,9 +26,9 @@ from catalog.claims import (
 )
 from probes.checks import CLAIM_CHECKS, CheckResult, Context, proves
 from probes.evals import bundled_suites
-from probes.latency import Workload
 from probes.runner import plan
 from probes.target import ProbeTarget
+from probes.workload import Workload
 
 LATENCY = claim_name(ServerClaim.latency)
 

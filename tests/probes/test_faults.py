@@ -22,9 +22,9 @@ from catalog.evidence import ClaimRecord as Record
 from catalog.evidence import read_history
 from probes import checks
 from probes.client import Timeouts
-from probes.latency import Workload
 from probes.runner import DeploymentResult, run_probes
 from probes.target import ProbeTarget
+from probes.workload import Workload
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.vllm_server import VllmServer, free_port
 from tests.probes.conftest import target_for

@@ -20,10 +20,10 @@ from catalog.evidence import ClaimRecord
 from catalog.types import BackendKind
 from probes.client import Timeouts
 from probes.fleet import Shard, server_of, shard_targets
-from probes.latency import Sweep, Workload
 from probes.merge import merge_shards
 from probes.runner import DeploymentResult, RunSummary, run_probes
 from probes.target import ProbeTarget
+from probes.workload import Sweep, Workload
 from testbed.llamacpp_server import LLAMACPP_CONTEXT, LlamaCppServer
 from testbed.vllm_server import VllmServer
 from tests.probes.conftest import API_KEY_ENV, LLAMACPP_SERVED_NAME, target_for

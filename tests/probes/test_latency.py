@@ -29,8 +29,6 @@ from probes.latency import (
     LatencyProbe,
     Load,
     Sample,
-    Sweep,
-    Workload,
     attainment,
     goodput_level,
     prompt_text,
@@ -39,6 +37,7 @@ from probes.latency import (
 )
 from probes.runner import run_probes
 from probes.target import ProbeTarget
+from probes.workload import Sweep, Workload
 from testbed.vllm_server import VllmServer
 from tests.probes.conftest import target_for
 

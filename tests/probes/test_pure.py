@@ -31,10 +31,11 @@ from probes.evals import (
     first_json_object,
     score_json,
 )
-from probes.latency import Workload, percentile
+from probes.latency import percentile
 from probes.runner import RunSummary, plan
 from probes.schema_check import validate
 from probes.target import ProbeTarget, TargetFileError, dump_target_json, load_target_json
+from probes.workload import Workload
 
 
 def _target(**kw: object) -> ProbeTarget:

@@ -21,8 +21,8 @@ import pytest
 from catalog.claims import claim_label
 from catalog.evidence import ClaimRecord, read_history
 from probes.from_catalog import targets_from_catalog
-from probes.latency import Sweep, Workload
 from probes.runner import run_probes
+from probes.workload import Sweep, Workload
 from testbed.llamacpp_server import LLAMACPP_CONTEXT, LlamaCppServer
 from tests.conftest import FIXTURES
 from tests.probes.conftest import API_KEY_ENV, LLAMACPP_SERVED_NAME

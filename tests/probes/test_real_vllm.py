@@ -15,9 +15,9 @@ from catalog.evidence import ClaimRecord as Record
 from catalog.evidence import read_history
 from catalog.verdicts import ClaimInputs, ClaimState, claim_state
 from probes.evals import bundled_suites
-from probes.latency import Sweep, Workload
 from probes.runner import run_probes
 from probes.target import ProbeTarget
+from probes.workload import Sweep, Workload
 from testbed.fault_proxy import Fault, FaultProxy
 from testbed.vllm_server import VllmServer
 from tests.probes.conftest import API_KEY_ENV, target_for

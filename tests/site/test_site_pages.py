@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from hooks.render.site_pages import SitePage, built_href, deployment_url
-from hooks.render.templating import TEMPLATES, Links
+from hooks.render.site_pages import SitePage, deployment_url
+from hooks.render.templating import TEMPLATES, Links, built_href
 
 REPO = Path(__file__).resolve().parents[2]
 RENDERERS = REPO / "hooks" / "render"
