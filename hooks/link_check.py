@@ -15,6 +15,7 @@ links inside it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import re
@@ -117,15 +118,31 @@ class LinkChecker:
         return None
 
 
-def dangling_links(site_dir: Path, site_url: str | None, workers: int = 1) -> list[str]:
-    """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere, checked
-    on `workers` forked processes (`catalog/forking.py`), in the files' order whatever the count."""
-    checker = LinkChecker(site_dir, site_url)
-    files = [
+def files_checked(site_dir: Path) -> list[Path]:
+    """The files whose links are checked: every HTML page, every markdown copy, and the agent files with links."""
+    return [
         *sorted(site_dir.rglob("*.html")),
         *sorted(site_dir.rglob("*.md")),
         *[site_dir / name for name in ("llms.txt", "llms-full.txt", "catalog.json") if (site_dir / name).is_file()],
     ]
+
+
+def what_the_check_reads(site_dir: Path) -> list[str]:
+    """Everything `dangling_links` depends on besides the site's URL: each checked file's name and a hash of its
+    bytes, and the name of every other file (a link's possible target). The same list, the same problems."""
+    checked = files_checked(site_dir)
+    read = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in checked}
+    others = sorted(p for p in site_dir.rglob("*") if p.is_file() and p not in read)
+    return [f"{p.relative_to(site_dir).as_posix()} {digest}" for p, digest in read.items()] + [
+        p.relative_to(site_dir).as_posix() for p in others
+    ]
+
+
+def dangling_links(site_dir: Path, site_url: str | None, workers: int = 1) -> list[str]:
+    """`FILE: LINK (why)` for every link in the built site's pages and agent files that leads nowhere, checked
+    on `workers` forked processes (`catalog/forking.py`), in the files' order whatever the count."""
+    checker = LinkChecker(site_dir, site_url)
+    files = files_checked(site_dir)
     job = (checker, files)
     found = forked_map_with(job, _problems_in, len(files), workers) if len(files) >= FORK_MIN_FILES else None
     if found is None:  # one process, or no workers here: the same problems, one file at a time

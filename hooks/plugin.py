@@ -42,7 +42,7 @@ from catalog.evidence import default_evidence_dir
 from hooks.card_pages import generated_pages
 from hooks.generate import BuiltPage, agent_files, card_pages, expand_page, site_pages, site_url
 from hooks.html_guard import unsafe_markup
-from hooks.link_check import dangling_links
+from hooks.link_check import dangling_links, what_the_check_reads
 from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.markers import MarkerError
 from hooks.site_context import SiteContext, load_site_context
@@ -400,9 +400,19 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         # Only a full build: `mkdocs serve` may build some cards only (CARDS), and rebuilds must stay quick.
         # Warnings, like MkDocs' own link checks: the build is strict (mkdocs.yml), so any of them fails it,
         # after every problem of the build has been named, not only the first.
-        for problem in dangling_links(site_dir, config.site_url, build_workers() if store else 1):
+        for problem in self._dangling_links(site_dir, config.site_url):
             log.warning("link leads nowhere: %s", problem)
         self._index(site_dir)
+
+    def _dangling_links(self, site_dir: Path, site_url: str | None) -> list[str]:
+        """hooks/link_check.py's problems; with the speed layer, remembered under everything the check reads (each
+        checked file's bytes, every other file's name) and the site's URL: a warm build of an unchanged site hashes
+        its files instead of parsing every link of every one of them again."""
+        if self.store is None:
+            return dangling_links(site_dir, site_url, 1)
+        check_code = Path(dangling_links.__code__.co_filename).read_bytes()  # the check's own code
+        inputs: list[str | bytes] = [check_code, str(site_url), *what_the_check_reads(site_dir)]
+        return self.store.remembered("link-check", inputs, lambda: dangling_links(site_dir, site_url, build_workers()))
 
     def _index(self, site_dir: Path) -> None:
         """Pagefind's index of the built site; reused from an earlier build while no page changed (speed layer)."""

@@ -211,6 +211,16 @@ class RenderStore:
             self.memory.put(key, value, len(text))
         _write_sealed(_entry_path(self.folder, key), text.encode("utf-8"))
 
+    def remembered(self, name: str, inputs: Iterable[bytes | str], compute: Callable[[], list[str]]) -> list[str]:
+        """`compute()`, a list of strings, remembered under the hash of everything it depends on (`inputs`)."""
+        key = _digest([_LAYOUT, "remembered", name, _versions(), *inputs])
+        stored = self.read(key)
+        if isinstance(stored, list):
+            return [str(item) for item in stored]
+        result = compute()
+        self.write(key, result)
+        return result
+
     def checked(self, name: str, check: Callable[[str], list[str]], text: str) -> list[str]:
         """`check(text)`, remembered by the text's hash and the source of the module that defines `check`.
 
