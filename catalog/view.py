@@ -114,6 +114,30 @@ class JudgedView:
         """Every deployment's record, in catalog order."""
         return [self.record(dep_id) for dep_id in self.catalog.deployments]
 
+    def replacements(self, deployment_id: str) -> list[tuple[dt.date, str | None]]:
+        """Each day a retired deployment's replacement took effect, up to `today`: its retirement day with the
+        successor to use from then (None: none is still served), then every later day a successor down its chain
+        retired and the one to use changed. Empty while it is not retired (the day a successor was named is not
+        recorded anywhere)."""
+        dep = self.catalog.deployments[deployment_id]
+        if dep.retires_on is None or not dep.retired(self.today):
+            return []
+        chain, current = [], dep
+        while current.successor is not None and current.successor not in chain:
+            chain.append(current.successor)
+            current = self.catalog.deployments[current.successor]
+        later = {
+            day
+            for member in chain
+            if (day := self.catalog.deployments[member].retires_on) is not None and dep.retires_on < day <= self.today
+        }
+        found: list[tuple[dt.date, str | None]] = []
+        for day in sorted({dep.retires_on, *later}):
+            now = successor(self.catalog, deployment_id, day)
+            if not found or found[-1][1] != now:
+                found.append((day, now))
+        return found
+
     @cached_property
     def answers(self) -> tuple[Answer, ...]:
         """Every answer to "what should I use for task X", with whose (which fleet) it is (catalog.advice)."""

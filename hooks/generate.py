@@ -3,9 +3,10 @@
 - **Pages**: one card per deployment and the deployments index (made from the catalog), and every hand-written
   page of the docs folder with its `<!-- catalog:NAME -->` markers expanded (hooks/render/markers.py).
 - **Agent files**: the markdown copy of every page (`<page>/index.md`), llms.txt, llms-full.txt, one file per
-  model family, catalog.json, one JSON file per deployment, and the JSON Schemas.
+  model family, catalog.json, one JSON file per deployment, the JSON Schemas, and the Atom feeds of evidence
+  events (feed.atom, fleets/<fleet>.atom; hooks/render/feed.py).
 
-The MkDocs adapter (hooks/mkdocs_hooks.py) calls `site_pages` and `agent_files` in memory: MkDocs converts
+The MkDocs plugin (hooks/plugin.py) calls `site_pages` and `agent_files` in memory: MkDocs converts
 the pages this module made and publishes the agent files it returns, so a build and this command write the
 same bytes (tests/site/test_generate.py compares them). What only the builder knew (each page's URL and
 title, the navigation's order, the notes of mkdocs.yml `extra.page_notes`) comes from hooks/site_layout.py,
@@ -46,6 +47,7 @@ from hooks.render.agents import (
 )
 from hooks.render.deployment_card import render_deployment_card
 from hooks.render.deployment_index import render_deployment_index
+from hooks.render.feed import FEED_FILE, render_feeds
 from hooks.render.markers import MarkerError, expand_markers
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext, load_site_context
@@ -180,6 +182,12 @@ def agent_files(
         PageEntry("llms-full.txt", "llms-full.txt", "every page of this site in one markdown file"),
         PageEntry("catalog.json", "catalog.json", "the whole catalog with evidence states, as JSON"),
         PageEntry("JSON Schema", "schema.json", "the schema every catalog file validates against"),
+        PageEntry(
+            "Atom feed",
+            FEED_FILE,
+            "evidence events, newest first: claims that start or stop passing or go stale, deployments that appear, "
+            "retire or get a successor (one feed per fleet at `fleets/<fleet>.atom`)",
+        ),
     ]
     texts["llms.txt"] = render_llms_txt(ctx, guides, optional)
     full = [(page.title, page.url, page.copy) for page in pages]
@@ -189,6 +197,10 @@ def agent_files(
     export = catalog_export(ctx)
     texts["catalog.json"] = (catalog_json or (lambda data: render_catalog_json(ctx, data)))(export)
     texts.update(render_deployment_json_files(export))
+    # Atom feeds of evidence events, site-wide and per fleet, linking each deployment's card.
+    texts.update(
+        render_feeds(ctx.view, site_url, lambda dep_id: page_url(f"deployments/{dep_id}.md", layout.use_directory_urls))
+    )
     copies = {"schema.json": SCHEMA_DIR / "schema.json"}
     for path in sorted((SCHEMA_DIR / "schemas").rglob("*")):
         if path.is_file():

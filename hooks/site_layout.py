@@ -3,7 +3,7 @@
 The generator (hooks/generate.py) needs, for every page, where it is served (its URL, which relative links
 and the markdown copies follow), its title and its place in the navigation (llms.txt and llms-full.txt list
 pages in that order), and the note mkdocs.yml gives it (`extra.page_notes`). `python -m hooks.generate` reads
-them from mkdocs.yml as plain YAML (`SiteLayout.read`); the MkDocs adapter (hooks/mkdocs_hooks.py) passes the
+them from mkdocs.yml as plain YAML (`SiteLayout.read`); the MkDocs plugin (hooks/plugin.py) passes the
 same keys from the configuration MkDocs parsed, and checks each page's URL and title against MkDocs' own, so
 a difference fails the build rather than the markdown copies.
 """

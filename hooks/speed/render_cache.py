@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import sys
+import sysconfig
 import threading
 import zlib
 from collections import OrderedDict
@@ -612,6 +613,20 @@ def _repr_config(config: MkDocsConfig) -> str:
     return "\n".join(parts)
 
 
+def _theme_overrides(config: MkDocsConfig) -> list[str | bytes]:
+    """Every file of the theme's folders outside installed packages (`theme.custom_dir`): the name and bytes of
+    templates this site overrides, which the versions of the installed theme do not cover."""
+    installed = {Path(p).resolve() for p in (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])}
+    parts: list[str | bytes] = []
+    for folder in config.theme.dirs:
+        root = Path(folder).resolve()
+        if any(root.is_relative_to(prefix) for prefix in installed):
+            continue
+        for path in _files_under([root], (".html", ".j2", ".xml", ".js", ".css")):
+            parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return parts
+
+
 def _stable_repr(value: Any) -> str:
     """`repr`, with every set printed sorted, so the text is the same in every process."""
     if isinstance(value, (set, frozenset)):
@@ -636,7 +651,15 @@ class OutputCache:
         self.store = store
         config_bytes = Path(config.config_file_path).read_bytes() if config.config_file_path else b""
         self.shared = _digest(
-            [_LAYOUT, "output", _versions(), config_bytes, _repr_config(config), json.dumps(_nav_items(nav.items))]
+            [
+                _LAYOUT,
+                "output",
+                _versions(),
+                config_bytes,
+                _repr_config(config),
+                json.dumps(_nav_items(nav.items)),
+                *_theme_overrides(config),
+            ]
         )
         self.pending: dict[str, str] = {}
         self.hits = 0

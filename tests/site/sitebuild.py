@@ -38,6 +38,8 @@ def build_site(
     if docs is not None:
         text = config.read_text(encoding="utf-8")
         text = text.replace("docs_dir: docs", f"docs_dir: {docs}")
+        # The theme's overrides are named relative to the config file: point at the repository's.
+        text = text.replace("custom_dir: overrides", f"custom_dir: {REPO_ROOT / 'overrides'}")
         config = tmp / "mkdocs.yml"
         config.write_text(text, encoding="utf-8")
     site_dir = tmp / "site"

@@ -203,3 +203,14 @@ def test_a_catalog_outside_the_repository_leaves_no_absolute_path(tmp_path: Path
     assert leaks == []
     card = (result.site_dir / "deployments/coder-chat/index.md").read_text()
     assert "`team-catalog/deployments/coder-chat.yaml`" in card
+
+
+def test_every_page_announces_the_evidence_feed_and_it_is_there(built: BuildResult) -> None:
+    pages = sorted(built.site_dir.rglob("index.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = re.search(r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]+)">', html)
+        assert found is not None, f"{page}: no feed link in the head"
+        target = (page.parent / found.group(1)).resolve()
+        assert target == (built.site_dir / "feed.atom").resolve() and target.is_file(), page
