@@ -25,6 +25,7 @@ from catalog.evidence import RUN_CRASHED
 from catalog.history import ClaimHistory, DeploymentHistory
 from catalog.verdicts import ClaimState, ClaimVerdict
 from catalog.view import DeploymentRecord, JudgedView
+from hooks.render.site_pages import SitePage
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: The site-wide feed, at the site root.
@@ -36,8 +37,8 @@ NO_EVENTS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def fleet_feed_file(fleet_id: str) -> str:
-    """Where one fleet's feed is published, relative to the site root."""
-    return f"fleets/{fleet_id}.atom"
+    """Where one fleet's feed is published, relative to the site root: beside the Fleets page's folder."""
+    return f"{SitePage.fleets.url}{fleet_id}.atom"
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,9 @@ def _text(fragment: str) -> str:
 
 
 def _claims_in_card_table(card_html: str) -> dict[str, str]:
-    section = card_html.split('id="claims-and-evidence"', 1)[1].split("</table>", 1)[0]
+    after = card_html.split('id="claims-and-evidence"', 1)[1]
+    # The claims table is the one headed Claim / Evidence / Detail (the availability strip's day table may come first).
+    section = next(table for table in after.split("</table>") if re.search(r"<th[^>]*>Claim</th>", table))
     states = {}
     for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]:
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
