@@ -19,8 +19,11 @@ from catalog.display import context_text, cost_cell, cost_text, gpu_hour_text, t
 from catalog.evidence_folder import load_evidence
 from catalog.schema import Cost
 from hooks.render.agents import render_catalog_json
+from hooks.render.backends import render_backend_details
 from hooks.render.compare import compare_data
 from hooks.render.deployment_card import render_deployment_card
+from hooks.render.fleets import render_fleets
+from hooks.render.reference import render_glossary
 from hooks.render.tables import render_deployment_table, render_served_models
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext
@@ -165,3 +168,39 @@ def test_served_models_shows_a_reported_figure_as_the_card_does(ctx: SiteContext
     for rep in record.deployment.reported:
         claim = next(c for c in record.verdict.claims if c.claim == rep.claim)
         assert f"{claim.label.replace('`', '')}: {claim.state.value} {rep.summary}" in row, row
+
+
+# ------------------------------------------------------------------ the guides' facts that no surface showed
+
+
+def test_seed_000_purpose_line_is_on_the_fleets_page(ctx: SiteContext) -> None:
+    page = seen(render_fleets(ctx, LINKS))
+    assert "picking a model per task while weighing answer quality against speed" in page
+
+
+def test_seed_001_quick_start_pointer_is_among_its_fleets_files(ctx: SiteContext) -> None:
+    page = render_fleets(ctx, LINKS)
+    provider_stack = page[page.index("Provider stack") :]
+    assert "quick-start.md" in provider_stack.split("Modal benchmark fleet")[0]
+
+
+def test_seed_002_says_why_variables_are_baked_into_the_image(ctx: SiteContext) -> None:
+    page = seen(render_backend_details(ctx, LINKS))
+    assert "a Secret exists only once the function runs" in page
+
+
+def test_seed_003_backend_note_points_to_its_serving_layers_comparison(ctx: SiteContext) -> None:
+    page = seen(render_served_models(ctx, LINKS))
+    assert "/architecture/serving-layers" in page
+
+
+def test_seed_004_instruct_and_chat_passage_keeps_its_ideas(ctx: SiteContext) -> None:
+    page = seen(render_glossary(ctx, LINKS))
+    for idea in (
+        "answers closer to what people expect",  # aligned with what the user means
+        "explain how LLM inference works",  # the guide's example prompt
+        "chatbots, assistants and tools that talk to users",  # why it is practical
+        "instruction and chat fine-tuning",  # the guide's pointer
+        "Most real applications combine several",  # why composing models matters
+    ):
+        assert idea in page, idea
