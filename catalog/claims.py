@@ -11,7 +11,8 @@ declares to make it, and what the probe does to prove it. Everything else derive
   `claims_checked` returns, evals where `generates_text`; `python -m probes discover` tries
   `DISCOVERED_ENDPOINTS` and `DISCOVERED_CAPABILITIES`; tests fail when a probed claim has no check, a check
   has no claim, or a claim name is spelled outside this module),
-* the site (card labels, badges, llms.txt, catalog.json, the "How to read the badges" page).
+* the site (card labels, badges, llms.txt, catalog.json, the "How to read the badges" page), including which
+  summary a claim counts in (`ClaimGroup`: serving for every kind here, quality for evals).
 
 Adding a capability claim takes two files: the enum member and its `_capability(...)` entry in
 `CLAIM_KINDS` here, and its check in `probes/checks.py`, decorated `@proves(Capability.<member>)`. Then run
@@ -55,6 +56,26 @@ class ServerClaim(StrEnum):
     served_name = "served-name"
     context_length = "context-length"
     latency = "latency"
+
+
+class ClaimGroup(StrEnum):
+    """Which question a claim answers. A deployment gets one summary per group (catalog/verdicts.py), so a model
+    that serves well and scores badly on its evals reads "serving verified" beside "quality failing", never as
+    down."""
+
+    serving = "serving"
+    """Does the endpoint serve as the catalog says: it answers, lists its name, speaks its APIs, takes its context,
+    meets its latency targets, calls tools."""
+    quality = "quality"
+    """How well the model answers: eval suites scored against their gate."""
+
+
+#: The question each group's summary answers, as the badges page writes it (Markdown).
+GROUP_QUESTIONS: dict[ClaimGroup, str] = {
+    ClaimGroup.serving: "is the endpoint up, and does it do what the catalog says: it answers, lists its name, "
+    "speaks its APIs, takes its context, meets its latency targets, calls tools",
+    ClaimGroup.quality: "how well the model answers: its evals, each scored against its gate",
+}
 
 
 #: What names a claim kind: its endpoint, its capability, or its server claim.
@@ -126,6 +147,8 @@ class ClaimKind:
     checked: Callable[[ClaimFacts], bool] | None = None
     """Whom the probe checks, when that is more than who makes the claim (latency is measured on every
     deployment that generates text, and claimed only with targets); None: exactly those that make it."""
+    group: ClaimGroup = ClaimGroup.serving
+    """Which summary it counts in: every declared kind is about serving; evals (`EVAL_GROUP`) are about quality."""
     name: str = field(init=False)
     """Key in evidence files and `reported:` entries, e.g. `endpoint:chat`."""
 
@@ -235,6 +258,8 @@ DISCOVERED_CAPABILITIES: tuple[Capability, ...] = (Capability.streaming,)
 
 #: Evals are claims too, one per task: `eval:<task>`. They are made by running a suite, not declared.
 EVAL_PREFIX = "eval:"
+#: The group every eval claim counts in: quality, the only claims that are.
+EVAL_GROUP = ClaimGroup.quality
 
 #: Every valid claim name as one pattern, for the JSON Schema (editors complete and check it) and validation.
 CLAIM_NAME_PATTERN = (
@@ -259,6 +284,13 @@ def claim_label(name: str) -> str:
     if name.startswith(EVAL_PREFIX):
         return f"Eval `{name.removeprefix(EVAL_PREFIX)}`"
     return name
+
+
+def claim_group(name: str) -> ClaimGroup:
+    """Which summary a claim counts in: its kind's group, `EVAL_GROUP` for an eval, serving for anything else."""
+    if kind := BY_NAME.get(name):
+        return kind.group
+    return EVAL_GROUP if name.startswith(EVAL_PREFIX) else ClaimGroup.serving
 
 
 def claims_made(facts: ClaimFacts) -> list[str]:

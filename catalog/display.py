@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from catalog.claims import ClaimGroup
 from catalog.clients import Target, key_text, key_unknown
 from catalog.history import KeptLine
 from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams, SloTargets
-from catalog.verdicts import Availability
+
+if TYPE_CHECKING:
+    # Types only: catalog/verdicts.py writes its summary line with the texts below.
+    from catalog.verdicts import Availability, DeploymentVerdict, SummaryState
 
 NOT_STATED = "not stated"
 #: What a cell shows when the catalog has nothing for it.
@@ -125,6 +130,27 @@ def slo_targets_text(slo: SloTargets | None) -> str | None:
 def availability_text(availability: Sequence[Availability]) -> str:
     """`100% of 3 runs in the last 7 days · 60% of 5 runs in the last 30 days`."""
     return " · ".join(f"{a.text()} in the last {a.days} days" for a in availability)
+
+
+#: What a quality summary says when the deployment has no eval claim (its state word is `not-evaluated`).
+NOT_EVALUATED_TEXT = "not evaluated"
+
+
+def summary_state_text(state: SummaryState | None) -> str:
+    """A group summary's state as every page, agent file and tool writes it: `verified`, `partial`, `failing`,
+    `unverified`, or "not evaluated" for a quality summary with no evals (None)."""
+    return state.value if state is not None else NOT_EVALUATED_TEXT
+
+
+def group_summary_text(group: ClaimGroup, state: SummaryState | None) -> str:
+    """One summary with the question it answers, as a badge says it: `serving verified`, `quality failing`,
+    `quality not evaluated`."""
+    return f"{group.value} {summary_state_text(state)}"
+
+
+def summaries_text(verdict: DeploymentVerdict) -> str:
+    """Both summaries in a few words, serving first: `serving verified, quality failing`."""
+    return ", ".join(group_summary_text(group, verdict.group(group)) for group in ClaimGroup)
 
 
 def client_text(target: Target) -> str:

@@ -30,7 +30,7 @@ from pydantic import Field
 from catalog.catalog import Catalog
 from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
-from catalog.view import JudgedView, claim_json
+from catalog.view import JudgedView, claim_json, summaries_json
 
 PACKAGE = "model-catalog-site"
 """The distribution whose version the server reports as `serverInfo.version` (and server.json repeats)."""
@@ -120,7 +120,10 @@ class CatalogView:
             "retires_on": dep.retires_on.isoformat() if dep.retires_on else None,
             "client": record.client_json(),
             "evidence": {
+                # `summary` is the serving summary (kept for clients that read it); `serving` and `quality` apart,
+                # so failing evals never read as an endpoint that fails (catalog/verdicts.py).
                 "summary": verdict.summary.value,
+                **summaries_json(verdict),
                 "line": verdict.summary_line(),
                 "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
             },
@@ -235,6 +238,7 @@ class CatalogView:
                 "fleet": dep.fleet,
                 "status": dep.status.value,
                 "evidence": verdict.summary.value,
+                **summaries_json(verdict),
                 "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
                 "backend": record.backend.name,
                 "model": model.name,
@@ -346,7 +350,8 @@ def build_server(view: CatalogView, site_dir: Path) -> MCPServer:
 
     def pick_deployment(task: TaskId, fleet: FleetId = None) -> dict[str, Any]:
         """The deployments each fleet recommends for a task (first choice first), with base URL, model name and
-        evidence. Retired deployments are replaced by their successor. A task no fleet's advice names a deployment
+        evidence: `serving` (is the endpoint up and doing what the catalog says) apart from `quality` (how its
+        evals scored; `not-evaluated` when none ran). Retired deployments are replaced by their successor. A task no fleet's advice names a deployment
         for (embeddings, say) is answered with the deployments that serve it (`basis: served`). `fleet` limits
         the answer to one fleet."""
         return answer(lambda: view.pick(task, fleet))

@@ -4,6 +4,11 @@ The rules are data (`CLAIM_RULES`, `SUMMARY_RULES`): an ordered table of (when, 
 row that applies wins. The functions below apply them, and the site's "How to read the badges" page
 renders the same rows, so the page cannot describe rules the code does not follow.
 
+A deployment gets two summaries, by the same `SUMMARY_RULES`: one over its serving claims and one over its quality
+claims (evals); which group a claim is in is the claim registry's (`catalog.claims.claim_group`). A deployment
+with no eval claim has no quality summary ("not evaluated"). Its overall `summary` is its serving summary: a
+model that serves well and scores badly reads "serving verified, quality failing", never failing as a whole.
+
 Every surface (card, catalog table, compare, quick chooser, served models, llms.txt, catalog.json, the MCP
 server, the gateway export) takes its states from `judge` through the judged view (catalog/view.py), which
 calls it once per deployment, and from nowhere else.
@@ -17,7 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from catalog.claims import EVAL_PREFIX, claim_label, claims_made, display_order
+from catalog.claims import EVAL_PREFIX, ClaimGroup, claim_group, claim_label, claims_made, display_order
+from catalog.display import group_summary_text
 from catalog.evidence import CLOCK_SKEW, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import ClaimHistory, DeploymentHistory, KeptLine, RunSummary, availability_counts
@@ -151,6 +157,13 @@ SUMMARY_RULES: tuple[Rule[Sequence[ClaimState], SummaryState], ...] = (
 )
 
 
+#: The state word of a quality summary when the deployment has no eval claim (catalog.json, the MCP tools, the
+#: badge's class); no rule gives it, because the rules never see an empty group.
+NOT_EVALUATED = "not-evaluated"
+#: When a quality summary is `NOT_EVALUATED`, in words, as the badges page and a badge's title say it.
+NOT_EVALUATED_RULE = "it has no eval claim: no eval ran in its latest probe run, and none is reported"
+
+
 def _first(rules: Sequence[Rule[Inputs, State]], facts: Inputs) -> State:
     # The last rule of each table applies to everything, so there is always a first.
     return next(rule.state for rule in rules if rule.applies(facts))
@@ -159,6 +172,16 @@ def _first(rules: Sequence[Rule[Inputs, State]], facts: Inputs) -> State:
 def summary_rule(state: SummaryState) -> str:
     """The condition under which a deployment's summary is `state`, in words."""
     return next(rule.when for rule in SUMMARY_RULES if rule.state is state)
+
+
+def group_rule(state: SummaryState | None) -> str:
+    """The condition under which one group's summary is `state` (None: a quality summary with no evals), in words."""
+    return summary_rule(state) if state is not None else NOT_EVALUATED_RULE
+
+
+def state_word(state: SummaryState | None) -> str:
+    """A group summary's state as catalog.json and the MCP tools give it: its value, or `not-evaluated`."""
+    return state.value if state is not None else NOT_EVALUATED
 
 
 def claim_state(facts: ClaimInputs) -> ClaimState:
@@ -231,7 +254,11 @@ class Availability:
 @dataclass(frozen=True)
 class DeploymentVerdict:
     claims: tuple[ClaimVerdict, ...]
-    summary: SummaryState
+    serving: SummaryState
+    """`SUMMARY_RULES` over its serving claims: is the endpoint up and does it do what the catalog says."""
+    quality: SummaryState | None
+    """`SUMMARY_RULES` over its quality claims (evals): how well the model answers; None when it has no eval
+    claim ("not evaluated")."""
     last_verified: dt.date | None
     """Latest day any of its claims passed a probe; None when none ever did."""
     runs: tuple[RunPoint, ...]
@@ -239,20 +266,46 @@ class DeploymentVerdict:
     availability: tuple[Availability, ...] = ()
     """One per window of `AVAILABILITY_WINDOWS`, shortest first."""
 
-    def of(self, state: ClaimState | str) -> list[str]:
-        """Names of the claims in `state`, in display order."""
-        return [c.claim for c in self.claims if c.state == state]
+    @property
+    def summary(self) -> SummaryState:
+        """The overall summary, where there is room for one badge or one word (the quick chooser, catalog.json's
+        `evidence_summary.state`, the MCP tools' `summary`): the serving summary, so evals that fail never make an
+        endpoint that serves read as failing."""
+        return self.serving
+
+    def group(self, group: ClaimGroup) -> SummaryState | None:
+        """The summary of one group: `serving`, or `quality` (None: not evaluated)."""
+        return self.serving if group is ClaimGroup.serving else self.quality
+
+    def claims_in(self, group: ClaimGroup) -> list[ClaimVerdict]:
+        """Its claims that count in `group`, in display order."""
+        return [c for c in self.claims if claim_group(c.claim) is group]
+
+    def of(self, state: ClaimState | str, group: ClaimGroup | None = None) -> list[str]:
+        """Names of the claims in `state` (of one group, when given), in display order."""
+        claims = self.claims if group is None else self.claims_in(group)
+        return [c.claim for c in claims if c.state == state]
 
     @property
     def counts(self) -> dict[ClaimState, int]:
         return {state: len(self.of(state)) for state in ClaimState}
 
+    def group_line(self, group: ClaimGroup) -> str:
+        """One group's part of the summary line: `serving verified: 10 of 10 claims verified`, then its failing
+        claims (`; failing eval:code-small`); `quality not evaluated` when it has no claims."""
+        text = group_summary_text(group, self.group(group))
+        claims = self.claims_in(group)
+        if not claims:
+            return text
+        line = f"{text}: {len(self.of(ClaimState.verified, group))} of {len(claims)} claims verified"
+        if failing := self.of(ClaimState.failing, group):
+            line += "; failing " + ", ".join(failing)
+        return line
+
     def summary_line(self) -> str:
-        """One line for agents and comments, e.g. `partial: 10 of 12 claims verified, last verified 2026-11-23`."""
-        verified = len(self.of(ClaimState.verified))
-        parts = [f"{self.summary.value}: {verified} of {len(self.claims)} claims verified"]
-        if failing := self.of(ClaimState.failing):
-            parts.append("failing " + ", ".join(failing))
+        """One line for agents and comments, e.g. `serving verified: 10 of 10 claims verified; quality failing: 0 of
+        2 claims verified; failing eval:code-small, eval:json-format; last verified 2026-11-23`."""
+        parts = [self.group_line(group) for group in ClaimGroup]
         parts.append(f"last verified {self.last_verified.isoformat() if self.last_verified else 'never'}")
         return "; ".join(parts)
 
@@ -313,15 +366,27 @@ def judge(
                 history=tuple(kept.lines[-history_length:]) if history_length else (),
             )
         )
-    states = [v.state for v in verdicts]
     points = [_point(run) for run in history.runs]
     return DeploymentVerdict(
         claims=tuple(verdicts),
-        summary=summary_state(states),
+        serving=summary_state(_states_in(verdicts, ClaimGroup.serving)),
+        quality=_group_summary(_states_in(verdicts, ClaimGroup.quality)),
         last_verified=max((v.last_passed for v in verdicts if v.last_passed), default=None),
         runs=tuple(points[-history_length:]) if history_length else (),
         availability=tuple(_availability(history, today, days) for days in AVAILABILITY_WINDOWS),
     )
+
+
+def _states_in(verdicts: Sequence[ClaimVerdict], group: ClaimGroup) -> list[ClaimState]:
+    """The states of the claims that count in `group` (the claim registry's `claim_group`)."""
+    return [v.state for v in verdicts if claim_group(v.claim) is group]
+
+
+def _group_summary(states: Sequence[ClaimState]) -> SummaryState | None:
+    """`SUMMARY_RULES` over a group's states; None when the group has no claim (a quality summary without evals)."""
+    if not states:
+        return None
+    return summary_state(states)
 
 
 def _point(run: RunSummary) -> RunPoint:

@@ -18,10 +18,11 @@ from typing import Any
 
 from catalog.advice import Answer, answers, successor
 from catalog.catalog import Catalog
+from catalog.claims import ClaimGroup, claim_group
 from catalog.clients import Target, client_json, client_target
 from catalog.evidence_folder import Evidence
 from catalog.schema import Backend, Deployment, Model
-from catalog.verdicts import ClaimVerdict, DeploymentVerdict, SummaryState, judge
+from catalog.verdicts import ClaimVerdict, DeploymentVerdict, SummaryState, judge, state_word
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -29,8 +30,21 @@ def _day(value: dt.date | None) -> str | None:
 
 
 def claim_json(claim: ClaimVerdict) -> dict[str, Any]:
-    """One claim's evidence state for agents: state, the day that decided it, why, and a reported figure's source."""
-    return {"state": claim.state.value, "date": _day(claim.date), "reason": claim.reason, "source": claim.source}
+    """One claim's evidence state for agents: state, the day that decided it, why, a reported figure's source, and
+    which summary it counts in (`serving` or `quality`)."""
+    return {
+        "state": claim.state.value,
+        "date": _day(claim.date),
+        "reason": claim.reason,
+        "source": claim.source,
+        "group": claim_group(claim.claim).value,
+    }
+
+
+def summaries_json(verdict: DeploymentVerdict) -> dict[str, str]:
+    """`serving` and `quality` -> that summary's state word (`not-evaluated`: no evals), as catalog.json's
+    `evidence_summary` and the MCP tools give them."""
+    return {group.value: state_word(verdict.group(group)) for group in ClaimGroup}
 
 
 @dataclass(frozen=True)
@@ -69,9 +83,11 @@ class DeploymentRecord:
         }
 
     def evidence_summary_json(self) -> dict[str, Any]:
-        """The deployment's summary state, last verified day and availability (catalog.json's `evidence_summary`)."""
+        """The deployment's summaries, last verified day and availability (catalog.json's `evidence_summary`):
+        `serving` and `quality` (catalog/verdicts.py), and `state`, the overall summary, which is the serving one."""
         return {
             "state": self.verdict.summary.value,
+            **summaries_json(self.verdict),
             "last_verified": _day(self.verdict.last_verified),
             "availability": self.availability_json(),
         }

@@ -11,7 +11,7 @@ from typing import Any
 
 from catalog.advice import Answer
 from catalog.collections import ENTITY_KINDS
-from catalog.display import client_text
+from catalog.display import client_text, summaries_text
 from catalog.view import DeploymentRecord
 from hooks.render.templating import Links, render_code
 from hooks.site_context import SiteContext
@@ -122,9 +122,7 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
                 retired.append(f"{name} {_retired_note(ctx, record, '')} ({_pick_place(answer)} in {fleet})")
                 continue
             where = client_text(record.client) if record.client else "no published endpoint"
-            notes = (
-                f"{_pick_place(answer)} in {fleet} — {answer.reason}; {where}; evidence {record.verdict.summary.value}"
-            )
+            notes = f"{_pick_place(answer)} in {fleet} — {answer.reason}; {where}; evidence {summaries_text(record.verdict)}"
             items.append(LinkItem(name, markdown_url(f"deployments/{answer.deployment}/"), notes))
         tasks.append(TaskPicks(link, items))
     families = _families(ctx)
@@ -212,8 +210,9 @@ def _family_files(ctx: SiteContext, families: list[dict[str, Any]]) -> dict[str,
             summary=f"Every deployment of the {family['name']} model family in {catalog.site.title}, one line each.",
             intro=f"Part of {catalog.site.title} (llms.txt at the site root). Card links lead to each deployment's "
             "page as markdown. Each line gives the deployment's status, its endpoints, where to send requests "
-            "(base_url and the model name to send) or that no endpoint is published, its evidence summary and "
-            "the claims our probes verified, and a link to its JSON (its catalog.json entry alone).",
+            "(base_url and the model name to send) or that no endpoint is published, its evidence (the serving "
+            "summary: is the endpoint up and doing what the catalog says; the quality summary: how its evals "
+            "scored) and the claims our probes verified, and a link to its JSON (its catalog.json entry alone).",
             heading="Deployments",
             items=items,
         )

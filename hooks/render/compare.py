@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.display import NONE, gpu_hour_text, gpu_text, quantization_text, slo_target_ms, token_prices_text
+from catalog.claims import ClaimGroup
+from catalog.display import (
+    NONE,
+    gpu_hour_text,
+    gpu_text,
+    quantization_text,
+    slo_target_ms,
+    summary_state_text,
+    token_prices_text,
+)
 from catalog.vram import estimate
 from hooks.render.site_pages import SitePage
 from hooks.render.templating import Links, render
@@ -40,7 +49,8 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
     cost = d.cost
     return [
         ("Status", d.status.value),
-        ("Evidence", verdict.summary.value),
+        # Serving and quality apart: evals that fail never read as an endpoint that fails.
+        *((group.value.capitalize(), summary_state_text(verdict.group(group))) for group in ClaimGroup),
         ("Last verified", verdict.last_verified.isoformat() if verdict.last_verified else "never"),
         ("Backend", record.backend.name),
         ("Model", model.name),

@@ -28,8 +28,9 @@ from catalog.evidence import EvalResult, EvidenceFile, GoodputSection, LatencySe
 from catalog.litellm import model_entry, render_entry
 from catalog.schema import Backend, Deployment, Gateway, Inferred, Model, ModelHub, Server, SloTargets
 from catalog.types import DeploymentStatus
-from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint, summary_rule
+from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint
 from catalog.vram import VramEstimate, estimate
+from hooks.render.badges import SummaryBadge, summary_badges
 from hooks.render.charts import DayStrip, LineChart, day_strip, run_charts, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.site_pages import SitePage, deployment_url
@@ -385,7 +386,8 @@ class CardEvidence:
     """Claims and evidence: the verdict, the claims table, latency, goodput, evals and the recent runs."""
 
     verdict: DeploymentVerdict
-    summary_rule: str
+    summaries: tuple[SummaryBadge, ...]
+    """The serving summary, then the quality summary (evals), as the card's head shows them."""
     claims: tuple[ClaimRow, ...]
     answered: str
     """How often it answered its probes (availability), as the card's line says it."""
@@ -558,7 +560,7 @@ def _evidence(
     latency = run.latency if run else None
     return CardEvidence(
         verdict=verdict,
-        summary_rule=summary_rule(verdict.summary),
+        summaries=summary_badges(verdict),
         claims=tuple(
             ClaimRow(c, claim_detail(c, deployment.stale_after_days, source_titles), tuple(run_streaks(c.history)))
             for c in verdict.claims

@@ -12,7 +12,8 @@ from catalog.advice import Answer
 from catalog.catalog import Catalog
 from catalog.display import NONE, context_text, cost_cell, gpu_text, slo_targets_text
 from catalog.types import BackendKind
-from catalog.verdicts import ClaimState, SummaryState
+from catalog.verdicts import ClaimState
+from hooks.render.badges import SummaryBadge, summary_badges
 from hooks.render.charts import mini_strip, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.templating import Links, cell, render
@@ -90,6 +91,8 @@ def catalog_rows(ctx: SiteContext, links: Links) -> list[dict[str, Any]]:
                 "context_text": context_text(dep.serving.max_model_len, model.native_context, short=True),
                 "gpu": gpu_text(dep.hardware),
                 "verdict": verdict,
+                # Serving, then quality (evals): a model that scores badly never reads as an endpoint that fails.
+                "summaries": summary_badges(verdict),
                 # The longest window (30 days), as the column's heading says.
                 "answered": verdict.availability[-1],
                 "answered_text": verdict.availability[-1].text(),
@@ -183,7 +186,8 @@ class ServedRow:
     context: str
     cost: str
     slo: Markup
-    evidence: SummaryState
+    summaries: tuple[SummaryBadge, ...]
+    """Serving, then quality (evals) (hooks/render/badges.py)."""
     evidence_note: Markup
     """What follows the evidence badge: that an external provider is not probed."""
     reported: tuple[ReportedFigure, ...] = ()
@@ -216,7 +220,7 @@ def served_row(ctx: SiteContext, links: Links, dep_id: str) -> ServedRow:
         context=context,
         cost=cost_cell(dep.cost),
         slo=slo,
-        evidence=record.summary,
+        summaries=summary_badges(record.verdict),
         evidence_note=Markup("".join(notes)),
         reported=reported,
     )

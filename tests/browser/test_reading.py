@@ -121,7 +121,8 @@ def test_a_card_shows_endpoint_model_and_evidence_in_the_first_screen(
     for dep_id in _first_screen_cards(site_dir):
         sized.goto(f"{base_url}deployments/{dep_id}/")
         summary = sized.locator(".mc-summary")
-        evidence = summary.locator("p", has_text="Evidence:").locator(".mc-badge")
+        # Two badges, serving then quality: the later one in the first screen puts both there.
+        evidence = summary.locator("p", has_text="Evidence:").locator(".mc-badge").last
         endpoint = summary.locator("p", has_text="Endpoint:")
         model = endpoint.locator(".mc-copy code").last
         height = sized.evaluate("() => window.innerHeight")

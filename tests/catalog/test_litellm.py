@@ -79,9 +79,11 @@ def test_each_entry_says_what_the_evidence_proved(small_catalog: Path) -> None:
     files = render_configs(load_catalog(small_catalog), load_evidence(FIXTURES / "small-evidence"), DAY)
     comments = [line for line in files["unified.yaml"].splitlines() if line.startswith("# evidence on ")]
     assert comments == [
-        "# evidence on 2026-11-21: failing: 4 of 9 claims verified;"
-        " failing context-length, endpoint:completions, latency; last verified 2026-11-20",
-        "# evidence on 2026-11-21: unverified: 0 of 1 claims verified; last verified never",
+        "# evidence on 2026-11-21: serving failing: 4 of 8 claims verified;"
+        " failing context-length, endpoint:completions, latency; quality unverified: 0 of 1 claims verified;"
+        " last verified 2026-11-20",
+        "# evidence on 2026-11-21: serving unverified: 0 of 1 claims verified; quality not evaluated;"
+        " last verified never",
     ]
 
 

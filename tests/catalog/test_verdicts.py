@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 
+from catalog.claims import CLAIM_KINDS, EVAL_GROUP, ClaimGroup, claim_group
 from catalog.evidence import ClaimRecord, EvidenceFile, HistoryLine, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import summarize
 from catalog.schema import Deployment
 from catalog.verdicts import (
     CLAIM_RULES,
+    NOT_EVALUATED,
+    NOT_EVALUATED_RULE,
     SUMMARY_RULES,
     ClaimInputs,
     ClaimState,
@@ -28,7 +31,9 @@ from catalog.verdicts import (
     RunPoint,
     SummaryState,
     claim_state,
+    group_rule,
     judge,
+    state_word,
     summary_rule,
     summary_state,
 )
@@ -227,7 +232,10 @@ def test_a_fresh_passing_run_verifies_every_claim() -> None:
         assert (claim.reason, claim.source) == (None, None)
         assert [line.run_id for line in claim.history] == ["run-000"]
     assert verdict.last_verified == TODAY
-    assert verdict.summary_line() == "verified: 3 of 3 claims verified; last verified 2026-11-23"
+    assert (
+        verdict.summary_line()
+        == "serving verified: 3 of 3 claims verified; quality not evaluated; last verified 2026-11-23"
+    )
 
 
 def test_a_pass_older_than_stale_after_days_shows_as_stale() -> None:
@@ -239,7 +247,10 @@ def test_a_pass_older_than_stale_after_days_shows_as_stale() -> None:
     stale = _claim(verdict, "health")
     assert (stale.date, stale.since, stale.last_passed) == (_day(15), _day(15), _day(15))
     assert verdict.last_verified == _day(15)
-    assert verdict.summary_line() == "unverified: 0 of 3 claims verified; last verified 2026-11-08"
+    assert (
+        verdict.summary_line()
+        == "serving unverified: 0 of 3 claims verified; quality not evaluated; last verified 2026-11-08"
+    )
 
 
 @pytest.mark.parametrize(
@@ -278,7 +289,7 @@ def test_a_reported_figure_never_overrides_a_probe_result() -> None:
     assert (health.date, health.reason, health.source) == (TODAY, None, None)
     assert verdict.summary is SummaryState.failing
     assert verdict.summary_line() == (
-        "failing: 2 of 3 claims verified; failing endpoint:chat; last verified 2026-11-23"
+        "serving failing: 2 of 3 claims verified; failing endpoint:chat; quality not evaluated; last verified 2026-11-23"
     )
 
 
@@ -292,8 +303,13 @@ def test_a_reported_figure_shows_when_no_probe_checked_the_claim() -> None:
     assert figure.label == "Eval `code-20`"
     assert (figure.date, figure.reason, figure.source) == (dt.date(2026, 10, 1), "HumanEval 18/20 = 90%", "test-guide")
     assert (figure.since, figure.last_passed, figure.history) == (None, None, ())
-    assert verdict.summary is SummaryState.partial, "a reported figure is never verified"
+    # The reported eval is a quality claim: serving is verified on its own, quality is not (a figure never is).
+    assert verdict.summary is verdict.serving is SummaryState.verified
+    assert verdict.quality is SummaryState.unverified, "a reported figure is never verified"
     assert verdict.of(ClaimState.reported) == ["eval:code-20"]
+    assert verdict.summary_line() == (
+        "serving verified: 3 of 3 claims verified; quality unverified: 0 of 1 claims verified; last verified 2026-11-23"
+    )
 
 
 def test_a_reported_figure_without_a_date_has_none() -> None:
@@ -317,7 +333,10 @@ def test_a_partly_verified_deployment_is_partial_not_verified() -> None:
         "endpoint:chat": ClaimState.unverified,
     }
     assert verdict.summary is SummaryState.partial
-    assert verdict.summary_line() == "partial: 2 of 3 claims verified; last verified 2026-11-23"
+    assert (
+        verdict.summary_line()
+        == "serving partial: 2 of 3 claims verified; quality not evaluated; last verified 2026-11-23"
+    )
     never = _claim(verdict, "endpoint:chat")
     assert (never.date, never.reason, never.since, never.last_passed) == (None, None, None, None)
 
@@ -345,7 +364,8 @@ def test_failing_summary_names_every_failing_claim_in_display_order() -> None:
         ClaimState.unverified: 0,
     }
     assert verdict.summary_line() == (
-        "failing: 1 of 3 claims verified; failing served-name, endpoint:chat; last verified 2026-11-23"
+        "serving failing: 1 of 3 claims verified; failing served-name, endpoint:chat; quality not evaluated;"
+        " last verified 2026-11-23"
     )
 
 
@@ -355,7 +375,10 @@ def test_a_never_probed_deployment() -> None:
     assert verdict.summary is SummaryState.unverified
     assert (verdict.last_verified, verdict.runs) == (None, ())
     assert verdict.counts[ClaimState.unverified] == 3
-    assert verdict.summary_line() == "unverified: 0 of 3 claims verified; last verified never"
+    assert (
+        verdict.summary_line()
+        == "serving unverified: 0 of 3 claims verified; quality not evaluated; last verified never"
+    )
 
 
 def test_another_deployments_evidence_says_nothing_about_this_one() -> None:
@@ -410,7 +433,138 @@ def test_evals_in_the_latest_run_become_claims() -> None:
         ClaimState.failing,
         "12/20",
     )
-    assert verdict.summary is SummaryState.failing
+    # An eval that fails is a quality verdict: the endpoint still serves, and reads so.
+    assert (verdict.serving, verdict.quality) == (SummaryState.verified, SummaryState.failing)
+    assert verdict.summary is SummaryState.verified
+
+
+# --------------------------------------------------------------------------- serving and quality apart
+
+
+def test_every_declared_kind_is_serving_and_every_eval_is_quality() -> None:
+    """Which claims are quality is the claim registry's (catalog/claims.py): evals, and nothing else."""
+    assert {kind.name: kind.group for kind in CLAIM_KINDS} == dict.fromkeys(
+        (kind.name for kind in CLAIM_KINDS), ClaimGroup.serving
+    )
+    assert EVAL_GROUP is ClaimGroup.quality
+    assert [claim_group(name) for name in ("eval:code-20", "eval:json-format", "latency", "endpoint:chat")] == [
+        ClaimGroup.quality,
+        ClaimGroup.quality,
+        ClaimGroup.serving,
+        ClaimGroup.serving,
+    ]
+    assert claim_group("not-a-claim") is ClaimGroup.serving
+
+
+P, X = "pass", "fail"
+
+
+@pytest.mark.parametrize(
+    ("serving", "evals", "expected", "line"),
+    [
+        pytest.param(
+            dict.fromkeys(CLAIMS, P),
+            {"eval:code-small": X, "eval:json-format": X},
+            (SummaryState.verified, SummaryState.failing),
+            "serving verified: 3 of 3 claims verified; quality failing: 0 of 2 claims verified;"
+            " failing eval:code-small, eval:json-format; last verified 2026-11-23",
+            id="serves-well-scores-badly",
+        ),
+        pytest.param(
+            {**dict.fromkeys(CLAIMS, P), "endpoint:chat": X},
+            {"eval:code-small": P},
+            (SummaryState.failing, SummaryState.verified),
+            "serving failing: 2 of 3 claims verified; failing endpoint:chat;"
+            " quality verified: 1 of 1 claims verified; last verified 2026-11-23",
+            id="scores-well-serves-badly",
+        ),
+        pytest.param(
+            dict.fromkeys(CLAIMS, P),
+            {"eval:code-small": P, "eval:json-format": X},
+            (SummaryState.verified, SummaryState.failing),
+            "serving verified: 3 of 3 claims verified; quality failing: 1 of 2 claims verified;"
+            " failing eval:json-format; last verified 2026-11-23",
+            id="one-eval-failing",
+        ),
+        pytest.param(
+            {"health": P, "served-name": P},
+            {"eval:code-small": P},
+            (SummaryState.partial, SummaryState.verified),
+            "serving partial: 2 of 3 claims verified; quality verified: 1 of 1 claims verified;"
+            " last verified 2026-11-23",
+            id="serving-partial-evals-verified",
+        ),
+        pytest.param(
+            dict.fromkeys(CLAIMS, X),
+            {},
+            (SummaryState.failing, None),
+            "serving failing: 0 of 3 claims verified; failing health, served-name, endpoint:chat;"
+            " quality not evaluated; last verified never",
+            id="no-evals-is-not-evaluated",
+        ),
+        pytest.param(
+            dict.fromkeys(CLAIMS, P),
+            {"eval:code-small": P},
+            (SummaryState.verified, SummaryState.verified),
+            "serving verified: 3 of 3 claims verified; quality verified: 1 of 1 claims verified;"
+            " last verified 2026-11-23",
+            id="both-verified",
+        ),
+    ],
+)
+def test_serving_and_quality_are_summarised_apart(
+    serving: dict[str, Status],
+    evals: dict[str, Status],
+    expected: tuple[SummaryState, SummaryState | None],
+    line: str,
+) -> None:
+    """The same rules over each group's claims alone; the overall summary is the serving one, so a model that serves
+    well and scores badly is never failing as a whole."""
+    verdict = judge(DEP, _deployment(), _evidence(_run({**serving, **evals})), TODAY)
+    assert (verdict.serving, verdict.quality) == expected
+    assert (verdict.group(ClaimGroup.serving), verdict.group(ClaimGroup.quality)) == expected
+    assert verdict.summary is expected[0]
+    assert [c.claim for c in verdict.claims_in(ClaimGroup.serving)] == CLAIMS
+    assert [c.claim for c in verdict.claims_in(ClaimGroup.quality)] == sorted(evals)
+    assert verdict.of(ClaimState.failing, ClaimGroup.quality) == sorted(c for c, s in evals.items() if s == X)
+    assert verdict.of(ClaimState.verified, ClaimGroup.serving) == [c for c in CLAIMS if serving.get(c) == P]
+    assert verdict.of(ClaimState.failing) == [
+        *(c for c in CLAIMS if serving.get(c) == X),
+        *sorted(c for c, s in evals.items() if s == X),
+    ]
+    assert verdict.summary_line() == line
+
+
+def test_the_all_claims_summary_would_read_failing_but_the_serving_summary_does_not() -> None:
+    """The bug the split fixes: 3 of 5 claims verified and both evals failing read "failing" over every claim."""
+    run = _run({**ALL_PASS, "eval:code-small": "fail", "eval:json-format": "fail"})
+    verdict = judge(DEP, _deployment(), _evidence(run), TODAY)
+    assert summary_state([c.state for c in verdict.claims]) is SummaryState.failing
+    assert verdict.summary is SummaryState.verified
+    assert verdict.quality is SummaryState.failing
+
+
+def test_a_group_summary_in_words() -> None:
+    assert [state_word(state) for state in (*SummaryState, None)] == [
+        "verified",
+        "partial",
+        "failing",
+        "unverified",
+        "not-evaluated",
+    ]
+    assert NOT_EVALUATED == "not-evaluated"
+    assert group_rule(None) == NOT_EVALUATED_RULE
+    assert [group_rule(state) for state in SummaryState] == [summary_rule(state) for state in SummaryState]
+    assert group_rule(SummaryState.failing) == "any claim is failing"
+
+
+def test_a_stale_eval_leaves_quality_unverified_and_serving_alone() -> None:
+    """Each group is judged by the same claim rules: an eval that passed long ago is stale, not verified."""
+    old = _run({**ALL_PASS, "eval:code-small": "pass"}, days_ago=30)
+    verdict = judge(DEP, _deployment(), _evidence(old), TODAY)
+    assert (verdict.serving, verdict.quality) == (SummaryState.unverified, SummaryState.unverified)
+    fresh = judge(DEP, _deployment(stale_after_days=60), _evidence(old), TODAY)
+    assert (fresh.serving, fresh.quality) == (SummaryState.verified, SummaryState.verified)
 
 
 def test_an_eval_only_in_older_runs_is_no_longer_a_claim() -> None:
@@ -468,7 +622,8 @@ def test_last_passed_comes_from_the_history_when_the_latest_run_failed() -> None
     assert {claim.last_passed for claim in verdict.claims} == {_day(4)}
     assert verdict.last_verified == _day(4)
     assert verdict.summary_line() == (
-        "failing: 0 of 3 claims verified; failing health, served-name, endpoint:chat; last verified 2026-11-19"
+        "serving failing: 0 of 3 claims verified; failing health, served-name, endpoint:chat; quality not evaluated;"
+        " last verified 2026-11-19"
     )
 
 

@@ -124,8 +124,10 @@ def test_catalog_json_export(built: BuildResult) -> None:
         "reason": None,
         "source": None,
         "state": "verified",
+        "group": "serving",
     }
     assert chat["evidence"]["eval:code-20"]["state"] == "reported"
+    assert chat["evidence"]["eval:code-20"]["group"] == "quality"
     assert chat["client"] == {
         "api_key": "key $GATEWAY_KEY",
         "api_key_env": "GATEWAY_KEY",

@@ -179,7 +179,7 @@ def test_a_task_file_names_each_fleets_picks_with_base_url_model_and_evidence(si
         assert f"Served as `{record.deployment.served_name}`" in notes, notes
         verdict = record.verdict
         last = verdict.last_verified.isoformat() if verdict.last_verified else "never"
-        assert f"Evidence {verdict.summary.value}:" in notes and f"last verified {last}" in notes, notes
+        assert f"Evidence serving {verdict.serving.value}" in notes and f"last verified {last}" in notes, notes
     assert checked_with_endpoint, "no pick with a published endpoint was checked"
 
 

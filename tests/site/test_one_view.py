@@ -127,7 +127,9 @@ def test_json_shapes_are_shared(view: JudgedView) -> None:
     for record in view.records():
         summary = record.evidence_summary_json()
         assert summary["availability"] == record.availability_json()
-        assert set(summary) == {"state", "last_verified", "availability"}
+        assert set(summary) == {"state", "serving", "quality", "last_verified", "availability"}
+        # The overall state is the serving summary (catalog/verdicts.py); quality is apart.
+        assert summary["state"] == summary["serving"] == record.verdict.serving.value
         client = record.client_json()
         assert client is None or set(client) == {
             "base_url",

@@ -1,8 +1,10 @@
 """Every surface says the same thing about the same claim on the same day.
 
 One real build of the small catalog with an evidence set holding every state (verified, failing, stale through
-SOURCE_DATE_EPOCH, reported, unverified; summaries verified, partial, failing, unverified). The expected states
-are written out below by hand, so a broken rule fails here as well as a surface that disagrees with the others.
+SOURCE_DATE_EPOCH, reported, unverified; serving summaries verified, partial, failing, unverified; quality summaries
+unverified and not evaluated). The expected states are written out below by hand, so a broken rule fails here as
+well as a surface that disagrees with the others. tests/site/test_serving_quality.py holds a deployment that serves
+well and scores badly (the demo).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH, BuildResult, buil
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EVIDENCE = FIXTURES / "every-state-evidence"
 
-#: deployment -> (summary, last verified, {claim: state}) as of 2026-11-22 (SOURCE_DATE_EPOCH in sitebuild).
+#: deployment -> (serving summary, last verified, {claim: state}) as of 2026-11-22 (SOURCE_DATE_EPOCH in sitebuild).
+#: The serving summary is also the overall one (catalog/verdicts.py); the quality summary is in QUALITY.
 EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "coder-chat": (
         "failing",
@@ -53,6 +56,25 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     # Passed on 2026-10-01: 52 days before the build, past the 14-day limit.
     "old-llama": ("unverified", "2026-10-01", {"endpoint:chat": "stale"}),
 }
+
+#: deployment -> its quality summary: coder-chat's one eval claim is a reported figure; the others have none.
+QUALITY = {
+    "coder-chat": "unverified",
+    "coder-fim": "not-evaluated",
+    "ollama-llama3.1-8b": "not-evaluated",
+    "old-llama": "not-evaluated",
+}
+#: What a badge says for each quality summary (catalog/display.py).
+QUALITY_TEXT = {"unverified": "quality unverified", "not-evaluated": "quality not evaluated"}
+
+
+def _quality(claims: dict[str, str]) -> dict[str, str]:
+    return {c: s for c, s in claims.items() if c.startswith("eval:")}
+
+
+def _serving(claims: dict[str, str]) -> dict[str, str]:
+    return {c: s for c, s in claims.items() if not c.startswith("eval:")}
+
 
 #: deployment -> (answered in the last 7 days, in the last 30 days). coder-chat's run of 2026-11-18 reached
 #: nothing (every check `error`); old-llama's only run is older than both windows.
@@ -106,7 +128,13 @@ def test_card(built: BuildResult, dep_id: str) -> None:
     summary, last, claims = EXPECTED[dep_id]
     card = _read(built, f"deployments/{dep_id}/index.html")
     head = card.split("Evidence:", 1)[1].split("</p>", 1)[0]
-    assert BADGE.search(head).group(1) == summary  # type: ignore[union-attr]
+    assert BADGE.findall(head) == [summary, QUALITY[dep_id]]
+    text = _text(head)
+    serving = _serving(claims)
+    verified = sum(1 for s in serving.values() if s == "verified")
+    assert text.startswith(
+        f"serving {summary} {verified} of {len(serving)} claims verified · {QUALITY_TEXT[QUALITY[dep_id]]}"
+    )
     assert f"last verified {last}" in head
     assert _claims_in_card_table(card) == _labels(claims)
     week, month = AVAILABILITY[dep_id]
@@ -122,9 +150,14 @@ def test_catalog_table(built: BuildResult) -> None:
     for row in re.findall(r"<tr data-fleet.*?</tr>", page, re.S):
         dep_id = re.search(r'href="\.\./deployments/([^/]+)/"', row).group(1)  # type: ignore[union-attr]
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        seen[dep_id] = (BADGE.search(cells[-3]).group(1), _text(cells[-2]), _text(cells[-1]))  # type: ignore[union-attr]
+        seen[dep_id] = (BADGE.findall(cells[-3]), _text(cells[-3]), _text(cells[-2]), _text(cells[-1]))
     assert seen == {
-        dep: (summary, last, availability_text(*AVAILABILITY[dep][1]))
+        dep: (
+            [summary, QUALITY[dep]],
+            f"serving {summary} {QUALITY_TEXT[QUALITY[dep]]}",
+            last,
+            availability_text(*AVAILABILITY[dep][1]),
+        )
         for dep, (summary, last, _claims) in EXPECTED.items()
     }
 
@@ -132,9 +165,16 @@ def test_catalog_table(built: BuildResult) -> None:
 def test_compare(built: BuildResult) -> None:
     page = _read(built, "compare/index.html")
     data = json.loads(html.unescape(re.search(r'data-compare="([^"]*)"', page).group(1)))  # type: ignore[union-attr]
-    evidence, last = data["rows"].index("Evidence"), data["rows"].index("Last verified")
-    seen = {dep: (d["values"][evidence], d["values"][last]) for dep, d in data["deployments"].items()}
-    assert seen == {dep: (summary, last) for dep, (summary, last, _claims) in EXPECTED.items()}
+    serving, quality = data["rows"].index("Serving"), data["rows"].index("Quality")
+    last_row = data["rows"].index("Last verified")
+    seen = {
+        dep: (d["values"][serving], d["values"][quality], d["values"][last_row])
+        for dep, d in data["deployments"].items()
+    }
+    assert seen == {
+        dep: (summary, QUALITY_TEXT[QUALITY[dep]].removeprefix("quality "), last)
+        for dep, (summary, last, _claims) in EXPECTED.items()
+    }
 
 
 def test_quick_chooser(built: BuildResult) -> None:
@@ -158,7 +198,7 @@ def test_served_models(built: BuildResult) -> None:
         # The summary badge, then each reported figure with its claim's state: the one the card shows
         # ("reported"), not only the deployment's summary beside the figure.
         claims = EXPECTED[dep_id][2]
-        assert BADGE.findall(row) == [EXPECTED[dep_id][0], *(claims[c] for c in REPORTED[dep_id])]
+        assert BADGE.findall(row) == [EXPECTED[dep_id][0], QUALITY[dep_id], *(claims[c] for c in REPORTED[dep_id])]
         evidence = _text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1])
         for claim in REPORTED[dep_id]:
             assert f"{_text(claim_label(claim).replace('`', ''))}: {claims[claim]}" in evidence, evidence
@@ -181,14 +221,22 @@ def test_llms_txt(built: BuildResult) -> None:
     families = "".join(_read(built, path) for path in re.findall(r"\]\((llms/families/[^)]+)\)", text))
     for dep_id, (summary, last, claims) in EXPECTED.items():
         pick = next((x for x in text.splitlines() if f"(deployments/{dep_id}/index.md)" in x), None)
-        if pick is not None:  # a "Pick by task" line: its evidence summary, the family file carries the detail
-            assert pick.endswith(f"evidence {summary}")
+        if pick is not None:  # a "Pick by task" line: its evidence summaries, the family file carries the detail
+            assert pick.endswith(f"evidence serving {summary}, {QUALITY_TEXT[QUALITY[dep_id]]}")
         line = next(x for x in families.splitlines() if x.startswith("- [") and f"deployments/{dep_id}/index.md)" in x)
-        verified = [c for c, s in claims.items() if s == "verified"]
-        assert f"Evidence {summary}: {len(verified)} of {len(claims)} claims verified" in line
-        assert f"last verified {last}" in line
-        failing = [c for c, s in claims.items() if s == "failing"]
-        assert ("failing " + ", ".join(failing) in line) == bool(failing)
+        parts = []
+        for text, group in (
+            (f"serving {summary}", _serving(claims)),
+            (QUALITY_TEXT[QUALITY[dep_id]], _quality(claims)),
+        ):
+            if not group:
+                parts.append(text)
+                continue
+            verified = [c for c, s in group.items() if s == "verified"]
+            parts.append(f"{text}: {len(verified)} of {len(group)} claims verified")
+            if failing := [c for c, s in group.items() if s == "failing"]:
+                parts.append("failing " + ", ".join(failing))
+        assert f"Evidence {'; '.join(parts)}; last verified {last}." in line, line
 
 
 def test_llms_full_txt(built: BuildResult) -> None:
@@ -207,6 +255,8 @@ def test_catalog_json(built: BuildResult) -> None:
         week, month = AVAILABILITY[dep_id]
         assert dep["evidence_summary"] == {
             "state": summary,
+            "serving": summary,
+            "quality": QUALITY[dep_id],
             "last_verified": last,
             "availability": {
                 f"{days}d": {"runs": runs, "answered": answered, "share": answered / runs if runs else None}
@@ -214,6 +264,9 @@ def test_catalog_json(built: BuildResult) -> None:
             },
         }
         assert {claim: e["state"] for claim, e in dep["evidence"].items()} == claims
+        assert {claim: e["group"] for claim, e in dep["evidence"].items()} == {
+            claim: "quality" if claim in _quality(claims) else "serving" for claim in claims
+        }
 
 
 def test_gateway_export_comments(tmp_path: Path) -> None:
@@ -227,5 +280,7 @@ def test_gateway_export_comments(tmp_path: Path) -> None:
         capture_output=True,
     )
     text = (out / "unified.yaml").read_text()
-    comments = re.findall(r"^# evidence on 2026-11-22: (\w+): .*\n(?:.*\n)*?    id: (\S+)$", text, re.M)
-    assert comments == [(EXPECTED[dep][0], dep) for dep in ("coder-chat", "coder-fim")]
+    comments = re.findall(
+        r"^# evidence on 2026-11-22: serving (\w+): .*; (quality [a-z ]+)\b.*\n(?:.*\n)*?    id: (\S+)$", text, re.M
+    )
+    assert comments == [(EXPECTED[dep][0], QUALITY_TEXT[QUALITY[dep]], dep) for dep in ("coder-chat", "coder-fim")]
