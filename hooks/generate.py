@@ -49,6 +49,7 @@ from hooks.render.deployment_card import render_deployment_card
 from hooks.render.deployment_index import render_deployment_index
 from hooks.render.feed import FEED_FILE, render_feeds
 from hooks.render.markers import MarkerError, expand_markers
+from hooks.render.plain_markdown import plain_markdown
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext, load_site_context
 from hooks.site_layout import (
@@ -118,12 +119,14 @@ class BuiltPage:
 def expand_page(
     ctx: SiteContext, src_uri: str, url: str, markdown: str, url_of: Callable[[str], str | None]
 ) -> tuple[str, str]:
-    """`(markdown, copy)`: a page's markdown with its markers expanded, and its markdown copy for agents.
+    """`(markdown, copy)`: a page's markdown with its markers expanded, and its markdown copy for agents: the
+    same text as plain CommonMark (no tabs, admonitions, icons, attribute lists, raw HTML or entities;
+    hooks/render/plain_markdown.py), its links to other pages' source files made links to their copies.
 
     Raises `MarkerError` naming the page and line of an unknown or malformed marker.
     """
     expanded = expand_markers(markdown, ctx, Links(url), page=src_uri)
-    return expanded, copy_links(expanded, src_uri, url, url_of)
+    return expanded, copy_links(plain_markdown(expanded), src_uri, url, url_of)
 
 
 def site_pages(ctx: SiteContext, layout: SiteLayout, generated: list[GeneratedPage]) -> list[BuiltPage]:

@@ -44,6 +44,7 @@ from hooks.generate import BuiltPage, agent_files, card_pages, expand_page, site
 from hooks.html_guard import unsafe_markup
 from hooks.link_check import dangling_links, what_the_check_reads
 from hooks.publish import BuildLocked, StagedBuild
+from hooks.render.agents import markdown_url
 from hooks.render.markers import MarkerError
 from hooks.site_context import SiteContext, load_site_context
 from hooks.site_layout import SiteLayout, file_url, split_front_matter, without_pages
@@ -200,6 +201,8 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         return config
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+        # Where a page's markdown copy lives, for the theme's `rel="alternate"` link (overrides/main.html).
+        env.filters["markdown_copy"] = markdown_url
         # The theme's templates (Material: 44 files) are compiled once per machine, not once per build or
         # `mkdocs serve` rebuild: Jinja keys each compiled template on its source's checksum.
         if self.store is None:

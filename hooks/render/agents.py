@@ -13,6 +13,7 @@ from catalog.advice import Answer
 from catalog.collections import ENTITY_KINDS
 from catalog.display import client_text, summaries_text
 from catalog.view import DeploymentRecord
+from hooks.render.plain_markdown import plain_markdown
 from hooks.render.templating import Links, render_code
 from hooks.site_context import SiteContext
 
@@ -314,12 +315,18 @@ def absolute_links(markdown: str, page_url: str, base_url: str) -> str:
     return _RELATIVE_LINK.sub(resolve, markdown)
 
 
+#: What starts each page's line in llms-full.txt, before the link to the page.
+PAGE_LINE = "Page: "
+
+
 def render_llms_full(ctx: SiteContext, pages: list[tuple[str, str, str]], base_url: str = "") -> str:
-    """Every page's markdown in navigation order, each under a header naming its URL; links made absolute."""
+    """Every page's markdown in navigation order, each after a rule and a `Page: [title](URL)` line (plain
+    Markdown, like the copies it joins); links made absolute."""
     parts = [f"# {ctx.catalog.site.title}\n\n> {ctx.catalog.site.tagline}\n"]
     for title, url, markdown in pages:
         body = absolute_links(markdown.strip(), url, base_url)
-        parts.append(f"\n---\n\n<!-- page: {base_url.rstrip('/')}/{url} ({title}) -->\n\n{body}\n")
+        # A title is the page's H1 as written, which may carry an attribute list (`{ #id }`) or entities.
+        parts.append(f"\n---\n\n{PAGE_LINE}[{plain_markdown(title).strip()}]({base_url.rstrip('/')}/{url})\n\n{body}\n")
     return "".join(parts)
 
 

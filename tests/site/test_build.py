@@ -187,7 +187,7 @@ def test_llms_full_links_are_absolute(built: BuildResult) -> None:
     text = (built.site_dir / "llms-full.txt").read_text(encoding="utf-8")
     assert "](../" not in text and 'href="../' not in text
     assert f"]({SITE_URL}/deployments/coder-chat/)" in text
-    assert f"<!-- page: {SITE_URL}/catalog/ (Catalog) -->" in text
+    assert f"\nPage: [Catalog]({SITE_URL}/catalog/)\n" in text
 
 
 def test_a_catalog_outside_the_repository_leaves_no_absolute_path(tmp_path: Path) -> None:

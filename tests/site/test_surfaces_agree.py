@@ -242,10 +242,11 @@ def test_llms_txt(built: BuildResult) -> None:
 def test_llms_full_txt(built: BuildResult) -> None:
     text = _read(built, "llms-full.txt")
     for dep_id, (_summary, _last, claims) in EXPECTED.items():
-        page = text.split(f"/deployments/{dep_id}/ (", 1)[1].split("<!-- page:", 1)[0]
+        page = re.split(rf"^Page: \[[^\n]*\]\([^)\s]*/deployments/{dep_id}/\)$", text, maxsplit=1, flags=re.M)[1]
+        page = page.split("\nPage: [", 1)[0]
         for claim, state in claims.items():
-            label = claim_label(claim).replace("|", "&#124;")
-            assert re.search(rf"^\| {re.escape(label)} \| [^|]*mc-badge--{state}\"", page, re.M), (dep_id, claim)
+            label = claim_label(claim).replace("|", "\\|")  # the copy is plain Markdown: a badge's text in bold
+            assert re.search(rf"^\| {re.escape(label)} \| \*\*{state}\*\*", page, re.M), (dep_id, claim)
 
 
 def test_catalog_json(built: BuildResult) -> None:
