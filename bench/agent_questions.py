@@ -296,7 +296,8 @@ def questions(catalog_dir: Path, evidence_dir: Path, today: dt.date) -> list[Que
             (_literal(summary_rule(state)), (rf"\b{state.value}\b",)),
             ("badge", state.value),
             None,
-            None,
+            "explain_evidence",
+            {},
         )
     )
 

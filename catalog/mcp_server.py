@@ -30,6 +30,7 @@ from pydantic import Field
 from catalog.catalog import Catalog
 from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
+from catalog.verdicts import rules_json
 from catalog.view import JudgedView, claim_json, summaries_json
 
 PACKAGE = "model-catalog-site"
@@ -180,34 +181,16 @@ class CatalogView:
         }
 
     def _serving(self, task: str, fleet: str | None) -> dict[str, list[dict[str, Any]]]:
-        """For a task no advice answers (embeddings, audio): the deployments whose endpoints, model kind or
-        capabilities name it (`embeddings`, `audio` for `audio-input`), not retired; active and verified first."""
-        order = {"verified": 0, "partial": 1, "unverified": 2, "failing": 3}
-        fits: list[tuple[tuple[object, ...], str, str]] = []
-        for dep_id, dep in self.catalog.deployments.items():
-            if fleet is not None and dep.fleet != fleet:
-                continue
-            record = self.judged.record(dep_id)
-            if record.retired:
-                continue
-            served = [f"the {e.value} endpoint" for e in dep.endpoints if _names(e.value, task)]
-            if _names(kind := record.model.kind.value, task):
-                served.append(f"a {kind} model")
-            served += [f"the {c.value} capability" for c in dep.capabilities if _names(c.value, task)]
-            if not served:
-                continue
-            summary = record.verdict.summary.value
-            key = (self.catalog.fleets[dep.fleet].order, dep.status.value != "active", order.get(summary, 9), dep_id)
-            fits.append((key, dep_id, " and ".join(served)))
+        """For a task no advice answers: the deployments that serve it (`JudgedView.serving_task`), by fleet."""
         by_fleet: dict[str, list[dict[str, Any]]] = {}
-        for _, dep_id, served_by in sorted(fits):
-            picks = by_fleet.setdefault(self.catalog.deployments[dep_id].fleet, [])
+        for fit in self.judged.serving_task(task, fleet):
+            picks = by_fleet.setdefault(fit.fleet, [])
             picks.append(
                 {
-                    **self.summary(dep_id),
+                    **self.summary(fit.deployment),
                     "rank": len(picks) + 1,
                     "when": None,
-                    "reason": f"serves {served_by}",
+                    "reason": f"serves {fit.served_by}",
                     "replaces_retired": None,
                 }
             )
@@ -281,11 +264,6 @@ class CatalogView:
                     }
                 )
         return {"since": day.isoformat(), "changes": changes}
-
-
-def _names(word: str, task: str) -> bool:
-    """`word` (an endpoint, model kind or capability) names the task: `embeddings`, `audio` in `audio-input`."""
-    return word == task or word.split("-")[0] == task
 
 
 def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -368,12 +346,18 @@ def build_server(view: CatalogView, site_dir: Path) -> MCPServer:
         """Claims whose probe result changed between passing and not passing after the date (YYYY-MM-DD)."""
         return answer(lambda: view.changes_since(since))
 
+    def explain_evidence() -> dict[str, Any]:
+        """What each evidence state means (verified, partial, failing, stale, reported, unverified, not-evaluated)
+        and when it holds: a claim's states, and the serving and quality summaries built from them."""
+        return rules_json()
+
     titles: dict[Callable[..., dict[str, Any]], str] = {
         list_tasks: "List tasks",
         pick_deployment: "Pick a deployment for a task",
         get_deployment: "Get one deployment",
         compare_deployments: "Compare deployments",
         claims_changed_since: "Claims changed since a day",
+        explain_evidence: "What the evidence states mean",
     }
     tools = {
         # The title in the annotations too, where clients of the 2025-03-26 protocol read it.

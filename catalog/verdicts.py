@@ -20,9 +20,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from catalog.claims import EVAL_PREFIX, ClaimGroup, claim_group, claim_label, claims_made, display_order
+from catalog.claims import (
+    EVAL_PREFIX,
+    GROUP_QUESTIONS,
+    ClaimGroup,
+    claim_group,
+    claim_label,
+    claims_made,
+    display_order,
+)
 from catalog.display import group_summary_text
 from catalog.evidence import CLOCK_SKEW, Status
 from catalog.evidence_folder import Evidence
@@ -177,6 +185,30 @@ def summary_rule(state: SummaryState) -> str:
 def group_rule(state: SummaryState | None) -> str:
     """The condition under which one group's summary is `state` (None: a quality summary with no evals), in words."""
     return summary_rule(state) if state is not None else NOT_EVALUATED_RULE
+
+
+def rules_json() -> dict[str, Any]:
+    """Every evidence state and when it holds, from the rule tables (what the badges page shows): a claim's
+    states, then each group's summary states with the question that group answers. The first rule that holds
+    decides. MCP's `explain_evidence` answers with it."""
+
+    def rows(rules: Sequence[Rule[Any, Any]]) -> list[dict[str, str]]:
+        return [{"state": rule.state.value, "when": rule.when} for rule in rules]
+
+    summaries = {
+        group.value: {
+            "question": GROUP_QUESTIONS[group],
+            "states": rows(SUMMARY_RULES)
+            + ([{"state": NOT_EVALUATED, "when": NOT_EVALUATED_RULE}] if group is ClaimGroup.quality else []),
+        }
+        for group in ClaimGroup
+    }
+    return {
+        "claim_states": rows(CLAIM_RULES),
+        "summaries": summaries,
+        # Which group's summary is a deployment's one overall summary (`DeploymentVerdict.summary`).
+        "overall_summary": ClaimGroup.serving.value,
+    }
 
 
 def state_word(state: SummaryState | None) -> str:

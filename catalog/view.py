@@ -158,3 +158,48 @@ class JudgedView:
     def answers(self) -> tuple[Answer, ...]:
         """Every answer to "what should I use for task X", with whose (which fleet) it is (catalog.advice)."""
         return tuple(answers(self.catalog))
+
+    def serving_task(self, task: str, fleet: str | None = None) -> list[TaskFit]:
+        """For a task no advice answers (embeddings, audio): the deployments whose endpoints, model kind or
+        capabilities name it (`embeddings`, `audio` for `audio-input`), not retired; by fleet order, then active,
+        then proven ones first. What MCP's `pick_deployment` and the task's llms file offer in place of picks."""
+        order = {state: rank for rank, state in enumerate(SUMMARY_ORDER)}
+        fits: list[tuple[tuple[object, ...], TaskFit]] = []
+        for dep_id, dep in self.catalog.deployments.items():
+            if fleet is not None and dep.fleet != fleet:
+                continue
+            record = self.record(dep_id)
+            if record.retired:
+                continue
+            served = [f"the {e.value} endpoint" for e in dep.endpoints if _names(e.value, task)]
+            if _names(kind := record.model.kind.value, task):
+                served.append(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} model")
+            served += [f"the {c.value} capability" for c in dep.capabilities if _names(c.value, task)]
+            if served:
+                key = (
+                    self.catalog.fleets[dep.fleet].order,
+                    dep.status.value != "active",
+                    order[record.summary],
+                    dep_id,
+                )
+                fits.append((key, TaskFit(dep_id, dep.fleet, " and ".join(served))))
+        return [fit for _, fit in sorted(fits, key=lambda pair: pair[0])]
+
+
+#: Summaries from the most to the least proven: the order deployments that serve a task are offered in.
+SUMMARY_ORDER = (SummaryState.verified, SummaryState.partial, SummaryState.unverified, SummaryState.failing)
+
+
+@dataclass(frozen=True)
+class TaskFit:
+    """A deployment that serves a task by what it is, not because advice picks it."""
+
+    deployment: str
+    fleet: str
+    served_by: str
+    """What names the task, in words: `the embeddings endpoint and a embedding model`."""
+
+
+def _names(word: str, task: str) -> bool:
+    """`word` (an endpoint, model kind or capability) names the task: `embeddings`, `audio` in `audio-input`."""
+    return word == task or word.split("-")[0] == task

@@ -93,10 +93,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _task_summary(ctx: SiteContext, picks: list[Answer]) -> str:
-    """What a task's file holds, in a few words: `3 picks in 2 fleets`, or that no fleet picks for it yet."""
+def _task_summary(ctx: SiteContext, task_id: str, picks: list[Answer]) -> str:
+    """What a task's file holds, in a few words: `3 picks in 2 fleets`, or that no fleet picks for it yet (and
+    how many deployments serve it, which the file lists instead)."""
     if not picks:
-        return "no fleet picks a deployment for it yet"
+        serving = len(ctx.view.serving_task(task_id))
+        verb = "serves" if serving == 1 else "serve"
+        return "no fleet picks a deployment for it yet" + (
+            f"; {_count(serving, 'deployment')} {verb} it" if serving else ""
+        )
     fleets = {a.fleet for a in picks}
     retired = sum(1 for a in picks if ctx.record(a.deployment).retired)
     return f"{_count(len(picks), 'pick')} in {_count(len(fleets), 'fleet')}" + (
@@ -111,7 +116,7 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
     for task_id, task in sorted(catalog.tasks.items(), key=lambda item: (item[1].order, item[0])):
         of_task = [a for a in picks if a.task == task_id]
         described = f"{task.description} " if task.description else ""
-        summary = _task_summary(ctx, of_task)
+        summary = _task_summary(ctx, task_id, of_task)
         link = LinkItem(task.title, _task_file(task_id), f"{described}{summary[0].upper()}{summary[1:]}")
         items = []
         for answer in of_task:
@@ -139,6 +144,9 @@ def render_llms_txt(ctx: SiteContext, guides: list[PageEntry], optional: list[Pa
         family_index=FAMILY_INDEX,
         guides=guides,
         optional=optional,
+        # URL templates an agent fills with a deployment id it already knows: one fetch to its card or JSON.
+        card_url=markdown_url("deployments/<id>/"),
+        json_url=deployment_json_url("<id>"),
     )
 
 
@@ -250,6 +258,15 @@ def _task_files(ctx: SiteContext) -> dict[str, str]:
                 notes = f"{head} Served as `{dep.served_name}`. {_deployment_facts(record, up)}"
             card = up + markdown_url(f"deployments/{answer.deployment}/")
             sections_by_id.setdefault(answer.fleet, []).append(LinkItem(dep.served_name, card, notes))
+        # No advice picks for this task: offer what serves it, as MCP's pick_deployment does.
+        serving = ctx.view.serving_task(task_id) if not of_task else []
+        for fit in serving:
+            record = ctx.record(fit.deployment)
+            notes = (
+                f"serves {fit.served_by}. Served as `{record.deployment.served_name}`. {_deployment_facts(record, up)}"
+            )
+            card = up + markdown_url(f"deployments/{fit.deployment}/")
+            sections_by_id.setdefault(fit.fleet, []).append(LinkItem(record.deployment.served_name, card, notes))
         fleets = sorted(catalog.fleets.items(), key=lambda item: (item[1].order, item[0]))
         sections = [(fleet.name, sections_by_id[fleet_id]) for fleet_id, fleet in fleets if fleet_id in sections_by_id]
         without = [fleet.name for fleet_id, fleet in fleets if fleet_id not in sections_by_id]
@@ -257,7 +274,8 @@ def _task_files(ctx: SiteContext) -> dict[str, str]:
             "llms_task.md.j2",
             site=catalog.site,
             task=task,
-            summary=_task_summary(ctx, of_task),
+            summary=_task_summary(ctx, task_id, of_task),
+            served_only=bool(serving),
             sections=sections,
             without=without,
             families_url=f"../{FAMILY_INDEX.removeprefix('llms/')}",

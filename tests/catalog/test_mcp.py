@@ -12,6 +12,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from catalog.verdicts import SummaryState, summary_rule
 from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH, build_site
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -57,7 +58,14 @@ async def test_an_agent_lists_and_calls_every_tool(site: Path) -> None:
             "get_deployment",
             "compare_deployments",
             "claims_changed_since",
+            "explain_evidence",
         }
+
+        rules = await _call(session, "explain_evidence")
+        partial = next(s for s in rules["summaries"]["serving"]["states"] if s["state"] == "partial")
+        assert partial["when"] == summary_rule(SummaryState.partial), "the badges page's rule, word for word"
+        assert rules["summaries"]["quality"]["states"][-1]["state"] == "not-evaluated"
+        assert rules["overall_summary"] == "serving"
 
         tasks = await _call(session, "list_tasks")
         assert [t["id"] for t in tasks["tasks"]] == ["coding", "general-chat"]

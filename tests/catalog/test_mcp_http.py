@@ -29,7 +29,14 @@ from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 PACKAGE = "model-catalog-site"
-TOOLS = {"list_tasks", "pick_deployment", "get_deployment", "compare_deployments", "claims_changed_since"}
+TOOLS = {
+    "list_tasks",
+    "pick_deployment",
+    "get_deployment",
+    "compare_deployments",
+    "claims_changed_since",
+    "explain_evidence",
+}
 
 
 def _free_port() -> int:

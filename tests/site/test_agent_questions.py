@@ -23,16 +23,8 @@ EVIDENCE = aq.REPO_ROOT / "evidence"
 #: strict expected failure: the day a surface answers it in one, the test fails (XPASS) until this entry goes
 #: and the table in docs/agents.md is rewritten (`python -m bench.agent_questions --write-docs`).
 KNOWN_GAPS: dict[tuple[int, str], str] = {
-    (6, "HTTP"): "llms/tasks/embeddings.md lists no deployment: no fleet's advice names one, and the task files, "
-    "unlike pick_deployment, do not fall back to the deployments that serve the task; the one family file that "
-    "holds it (Sentence Transformers) is not named by anything an agent asking about embeddings would match",
-    (7, "HTTP"): "the curl examples are only on the deployment's card, and nothing an agent with a deployment id "
-    "can follow leads there in one fetch: llms.txt documents the JSON's URL template (`deployments/<id>.json`) "
-    "but not the card's, and the JSON neither links the card nor holds the examples",
     (7, "MCP"): "get_deployment gives base_url, the model name and the endpoint kinds, but no request URL and no "
     "ready curl or Python example",
-    (8, "MCP"): "no tool or resource explains the evidence states; get_deployment gives one deployment's state, "
-    "not the rule behind it",
 }
 
 #: How far the bytes in the docs table may be from the measured ones (see `test_the_docs_table_is_the_measured_one`).
