@@ -573,9 +573,9 @@ def free_port() -> int:
 
 @contextmanager
 def serving_mcp(catalog_dir: Path, evidence_dir: Path, site_dir: Path, day: dt.date, log: Path) -> Iterator[str]:
-    """`python -m catalog mcp --http` on a free port of 127.0.0.1, judging on `day`; its URL."""
+    """`python -m mcp_server --http` on a free port of 127.0.0.1, judging on `day`; its URL."""
     port = free_port()
-    command = [sys.executable, "-m", "catalog", "mcp", "--http", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "mcp_server", "--http", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--catalog", str(catalog_dir), "--evidence", str(evidence_dir), "--site", str(site_dir)]
     with log.open("wb") as out:
         process = subprocess.Popen(

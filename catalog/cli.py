@@ -79,21 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer.add_argument(
         "--proxy-url", default=None, help="where clients reach the proxy, with /v1 (default: http://localhost:4000/v1)"
     )
-    mcp = commands.add_parser(
-        "mcp", help="serve the catalog to agents as an MCP server on stdio (or Streamable HTTP with --http)"
-    )
-    _catalog_arg(mcp)
-    mcp.add_argument(
-        "--evidence", type=Path, default=None, help="evidence folder (default: $EVIDENCE_DIR, else evidence/)"
-    )
-    mcp.add_argument(
-        "--site", type=Path, default=Path("site"), help="built site whose llms.txt and catalog.json are offered (site/)"
-    )
-    mcp.add_argument(
-        "--http", action="store_true", help="serve Streamable HTTP (stateless) at http://HOST:PORT/mcp instead of stdio"
-    )
-    mcp.add_argument("--host", default="127.0.0.1", help="with --http: address to listen on (default: 127.0.0.1)")
-    mcp.add_argument("--port", type=int, default=8000, help="with --http: port to listen on (default: 8000)")
+    # The MCP server shows the site's request examples, so it is a surface of its own beside the site.
+    moved_mcp = commands.add_parser("mcp", help="moved: python -m mcp_server [--http]", add_help=False)
+    moved_mcp.add_argument("rest", nargs=argparse.REMAINDER)
     init = commands.add_parser("init", help="start a new catalog in an empty folder, ready to build and serve")
     init.add_argument("dir", type=Path, help="a new or empty folder")
     init.add_argument("--title", default=None, help="the site's title (default: from the folder's name)")
@@ -150,10 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import":
         return _onboard(args)
     if args.command == "mcp":
-        http = (args.host, args.port) if args.http else None
-        return _serve_mcp(
-            args.catalog or default_catalog_dir(), args.evidence or default_evidence_dir(), args.site, http
-        )
+        print("python -m catalog mcp: moved to `python -m mcp_server` (same options)", file=sys.stderr)
+        return 2
     if args.command == "export":
         evidence_dir = args.evidence or default_evidence_dir()
         return _export_litellm(
@@ -219,29 +205,6 @@ def _guard_differs(target: Path) -> bool:
     """The guard beside the configs in `target` is missing or not the repository's copy."""
     copy = target / GUARD_FILE
     return copy.resolve() != GUARD_SOURCE and (not copy.is_file() or copy.read_bytes() != GUARD_SOURCE.read_bytes())
-
-
-def _serve_mcp(root: Path, evidence_dir: Path, site_dir: Path, http: tuple[str, int] | None = None) -> int:
-    from catalog.mcp_server import CatalogView, build_server  # the MCP SDK loads only for this command
-
-    catalog, errors = check_catalog(root)
-    if catalog is None:
-        for error in errors:
-            print(error.format(), file=sys.stderr)
-        return 1
-    evidence = load_evidence(evidence_dir)
-    for problem in evidence.problems:
-        print(f"evidence ignored: {problem}", file=sys.stderr)
-    server = build_server(CatalogView(catalog, evidence, evidence_today(), evidence_dir=evidence_dir), site_dir)
-    if http is None:
-        server.run("stdio")
-    else:
-        # Stateless (each POST stands alone, no session): what the 2026-07-28 protocol asks, and what runs behind
-        # a load balancer. JSON answers, as no tool streams.
-        host, port = http
-        print(f"MCP over Streamable HTTP at http://{host}:{port}/mcp", file=sys.stderr)
-        server.run("streamable-http", host=host, port=port, stateless_http=True, json_response=True)
-    return 0
 
 
 def _onboard(args: argparse.Namespace) -> int:

@@ -13,11 +13,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: package -> packages it must never import. Every top-level package of the repository is here (a test below
 #: checks), and none may import `tests`.
 FORBIDDEN = {
-    "catalog": {"hooks", "probes", "bench", "tools", "testbed", "tests"},
-    "hooks": {"probes", "bench", "tools", "testbed", "tests"},
-    "probes": {"hooks", "bench", "tools", "testbed", "tests"},
+    "catalog": {"hooks", "mcp_server", "probes", "bench", "tools", "testbed", "tests"},
+    "hooks": {"mcp_server", "probes", "bench", "tools", "testbed", "tests"},
+    # A surface beside the site: it shows the site's request examples (hooks/render/snippets.py).
+    "mcp_server": {"probes", "bench", "tools", "testbed", "tests"},
+    "probes": {"hooks", "mcp_server", "bench", "tools", "testbed", "tests"},
     # Real servers and data for tests, benchmarks and the demo: below all of them, beside the product.
-    "testbed": {"catalog", "hooks", "probes", "bench", "tools", "tests"},
+    "testbed": {"catalog", "hooks", "mcp_server", "probes", "bench", "tools", "tests"},
     "bench": {"tools", "tests"},
     "tools": {"tests"},
     "tests": set(),

@@ -162,7 +162,7 @@ def test_the_summary_answers_what_the_raw_history_answers(seed: int) -> None:
 
 
 def _changes_since_raw(claim_lines: list[HistoryLine], day: dt.date) -> tuple[bool | None, bool, dt.date] | None:
-    """The MCP tool's algorithm over raw lines (catalog/mcp_server.py `changes_since`)."""
+    """The MCP tool's algorithm over raw lines (mcp_server/server.py `changes_since`)."""
     before = [line for line in claim_lines if line.date.date() <= day]
     after = [line for line in claim_lines if line.date.date() > day]
     if not after:

@@ -29,7 +29,7 @@ def _params(site: Path) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
         args=[
-            *("-m", "catalog", "mcp", "--catalog", str(FIXTURES / "small-catalog")),
+            *("-m", "mcp_server", "--catalog", str(FIXTURES / "small-catalog")),
             *("--evidence", str(FIXTURES / "every-state-evidence"), "--site", str(site)),
         ],
         cwd=str(REPO_ROOT),
@@ -127,7 +127,7 @@ def test_each_call_answers_from_the_evidence_and_the_day_of_the_call(
 
     from catalog.evidence_folder import Evidence
     from catalog.loader import load_catalog
-    from catalog.mcp_server import CatalogView
+    from mcp_server.server import CatalogView
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     evidence = tmp_path / "evidence"

@@ -43,9 +43,9 @@ def _free_port() -> int:
 
 @contextmanager
 def serving_on_the_real_clock(catalog: Path, evidence: Path, log: Path) -> Iterator[str]:
-    """`python -m catalog mcp --http` on 127.0.0.1 with no SOURCE_DATE_EPOCH: "today" is the day of each call."""
+    """`python -m mcp_server --http` on 127.0.0.1 with no SOURCE_DATE_EPOCH: "today" is the day of each call."""
     port = _free_port()
-    command = [sys.executable, "-m", "catalog", "mcp", "--http", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "mcp_server", "--http", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--catalog", str(catalog), "--evidence", str(evidence), "--site", str(log.parent / "no-site")]
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     with log.open("wb") as out:

@@ -1,4 +1,4 @@
-"""The MCP server over Streamable HTTP, started as `python -m catalog mcp --http` and driven by the official SDK's
+"""The MCP server over Streamable HTTP, started as `python -m mcp_server --http` and driven by the official SDK's
 clients, as a remote agent would use it; the README's MCP examples and the registry's server.json are held to the
 server they describe."""
 
@@ -48,9 +48,9 @@ def _free_port() -> int:
 
 @contextmanager
 def serving(catalog: Path, evidence: Path, log: Path, *, epoch: str = SOURCE_DATE_EPOCH) -> Iterator[str]:
-    """`python -m catalog mcp --http` on a free port (host left to its default), until the block ends; its URL."""
+    """`python -m mcp_server --http` on a free port (host left to its default), until the block ends; its URL."""
     port = _free_port()
-    command = [sys.executable, "-m", "catalog", "mcp", "--http", "--port", str(port)]
+    command = [sys.executable, "-m", "mcp_server", "--http", "--port", str(port)]
     command += ["--catalog", str(catalog), "--evidence", str(evidence), "--site", str(log.parent / "no-site")]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -268,8 +268,8 @@ def test_server_json_is_the_registry_entry_of_this_version() -> None:
         assert {"registryType", "identifier", "version", "transport"} <= set(package)
         assert (package["registryType"], package["identifier"], package["version"]) == ("pypi", PACKAGE, version)
         transports.add(package["transport"]["type"])
-        argv = [a["value"] for a in package["runtimeArguments"] + package["packageArguments"]]
-        assert argv[:3] == ["-m", "catalog", "mcp"], "what the CLI runs"
+        argv = [a["value"] for a in package["runtimeArguments"] + package.get("packageArguments", [])]
+        assert argv[:2] == ["-m", "mcp_server"], "what the CLI runs"
         if package["transport"]["type"] == "streamable-http":
             assert "--http" in argv and package["transport"]["url"] == "http://127.0.0.1:8000/mcp"
     assert transports == {"stdio", "streamable-http"}

@@ -2,7 +2,7 @@
 (bench/agent_questions.py), and the table docs/agents.md shows held to the measurement (issue 25, item 4).
 
 The site is the agent files `python -m hooks.generate` writes (the same bytes a build publishes beside the pages,
-tests/site/test_generate.py), served by `http.server` on 127.0.0.1; the MCP server is `python -m catalog mcp
+tests/site/test_generate.py), served by `http.server` on 127.0.0.1; the MCP server is `python -m mcp_server
 --http` on 127.0.0.1, driven by the official SDK's client. Both judge on the day of the newest probe run, so the
 table does not age.
 """
@@ -22,10 +22,7 @@ EVIDENCE = aq.REPO_ROOT / "evidence"
 #: Questions that need more than one fetch after llms.txt, or more than one tool call, today, and why. Each is a
 #: strict expected failure: the day a surface answers it in one, the test fails (XPASS) until this entry goes
 #: and the table in docs/agents.md is rewritten (`python -m bench.agent_questions --write-docs`).
-KNOWN_GAPS: dict[tuple[int, str], str] = {
-    (7, "MCP"): "get_deployment gives base_url, the model name and the endpoint kinds, but no request URL and no "
-    "ready curl or Python example",
-}
+KNOWN_GAPS: dict[tuple[int, str], str] = {}
 
 #: How far the bytes in the docs table may be from the measured ones (see `test_the_docs_table_is_the_measured_one`).
 BYTES_TOLERANCE = 0.25

@@ -31,7 +31,7 @@ SURFACE_MODULES = sorted(
         REPO / "hooks" / "site_context.py",
         REPO / "hooks" / "plugin.py",
         REPO / "hooks" / "generate.py",
-        REPO / "catalog" / "mcp_server.py",
+        REPO / "mcp_server" / "server.py",
         REPO / "catalog" / "litellm.py",
     }
 )

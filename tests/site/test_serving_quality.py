@@ -17,7 +17,6 @@ import pytest
 from catalog import load_catalog
 from catalog.claims import ClaimGroup, claim_group
 from catalog.evidence_folder import load_evidence
-from catalog.mcp_server import CatalogView
 from catalog.verdicts import ClaimState
 from hooks.render.agents import catalog_export, render_deployment_json_files, render_llms_index_files
 from hooks.render.badges import render_badge_rules
@@ -26,6 +25,7 @@ from hooks.render.deployment_card import render_deployment_card
 from hooks.render.tables import render_deployment_table
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext
+from mcp_server.server import CatalogView
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO, EMBEDDINGS = "demo-tiny-llama", "demo-embeddings"

@@ -1,9 +1,10 @@
-"""`python -m catalog mcp`: the catalog as an MCP server for agents that call tools, on stdio or Streamable HTTP.
+"""The MCP server's tools and resources (`python -m mcp_server`, on stdio or Streamable HTTP).
 
 Tools answer from the same judged view as the site (catalog/view.py): picks, evidence states, where to send
 requests and what replaces a retired deployment are its records, written as JSON by the same methods that
-write catalog.json. So an agent asking here gets the answer a reader sees on the page the same day. The published `llms.txt` and `catalog.json` of a built site are
-offered as resources.
+write catalog.json, and a deployment's curl and Python examples are the card's (hooks/render/snippets.py). So an
+agent asking here gets the answer a reader sees on the page the same day. The published `llms.txt` and
+`catalog.json` of a built site are offered as resources.
 
 Every tool is read-only and idempotent and says so in its annotations; a request the catalog cannot answer (an
 unknown deployment, task or fleet) comes back as a tool error (`isError: true`) naming the nearest ids.
@@ -11,6 +12,7 @@ unknown deployment, task or fleet) comes back as a tool error (`isError: true`) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -32,6 +34,7 @@ from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
 from catalog.verdicts import rules_json
 from catalog.view import JudgedView, claim_json, summaries_json
+from hooks.render.snippets import examples_to
 
 PACKAGE = "model-catalog-site"
 """The distribution whose version the server reports as `serverInfo.version` (and server.json repeats)."""
@@ -207,6 +210,8 @@ class CatalogView:
             ],
             # The same shape as catalog.json's `evidence_summary.availability`.
             "availability": record.availability_json(),
+            # The card's examples, sent where the card sends them (none when nothing publishes a URL).
+            "examples": [dataclasses.asdict(e) for e in examples_to(record.client, record.deployment)],
             "catalog": record.deployment.model_dump(mode="json", exclude_defaults=True),
         }
 
@@ -335,7 +340,8 @@ def build_server(view: CatalogView, site_dir: Path) -> MCPServer:
         return answer(lambda: view.pick(task, fleet))
 
     def get_deployment(deployment_id: DeploymentId) -> dict[str, Any]:
-        """One deployment: its catalog entry, where to send requests, and the evidence state of every claim."""
+        """One deployment: its catalog entry, where to send requests with curl and Python examples, and the evidence
+        state of every claim."""
         return answer(lambda: view.details(deployment_id))
 
     def compare_deployments(deployment_ids: DeploymentIds) -> dict[str, Any]:
