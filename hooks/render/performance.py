@@ -117,6 +117,11 @@ def _history_rows(history: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [
         _row(f"Build, cold, {against}", longest["cold_ratio"], goals["build_ratio"]),
         _row(f"Build, warm, {against}", longest["warm_ratio"], goals["build_ratio"]),
+        *(
+            _row(f"Build CPU time, {way}, {against}", longest[f"{way}_cpu_ratio"], goals["build_ratio"])
+            for way in ("cold", "warm")
+            if f"{way}_cpu_ratio" in longest  # results written before the benchmark measured CPU have none
+        ),
         _row(f"Peak memory of the build, {against}", longest["memory_ratio"], goals["memory_ratio"]),
         _row(f"Next probe run, {against}: extra time", longest["prober_extra_s"], goals["prober_extra_s"], " s"),
     ]

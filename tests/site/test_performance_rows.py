@@ -56,6 +56,11 @@ def test_the_history_rows_compare_the_longest_history_with_day_one(site_ctx: Sit
     assert f"| Build, warm, {against} | ≤ 1.1 | 1.25 :material-close-circle: missed |" in page
     assert f"| Peak memory of the build, {against} | ≤ 1.2 | 1.1 :material-check-circle: met |" in page
     assert f"| Next probe run, {against}: extra time | ≤ 1 s | 0.2 s :material-check-circle: met |" in page
+    assert "Build CPU time" not in page, "results measured before CPU time was have no CPU rows"
+    level |= {"cold_cpu_ratio": 0.98, "warm_cpu_ratio": 1.12}
+    page = render_performance(dataclasses.replace(site_ctx, benchmark=results), Links("page/"))
+    assert f"| Build CPU time, cold, {against} | ≤ 1.1 | 0.98 :material-check-circle: met |" in page
+    assert f"| Build CPU time, warm, {against} | ≤ 1.1 | 1.12 :material-close-circle: missed |" in page
 
 
 def test_validate_is_shown_against_the_c_loader_floor(site_ctx: SiteContext) -> None:
