@@ -16,8 +16,8 @@ class Target:
     base_url: str
     model: str
     api_key_env: str | None
-    """None when the catalog names no key: a direct endpoint then takes none; through a gateway the key is
-    needed but its variable is not known (`key_text`)."""
+    """None when the catalog names no key: for a direct endpoint no source says it wants one (none says it takes
+    none either); through a gateway the key is needed but its variable is not known (`key_text`)."""
     via_gateway: bool
     inferred: str | None = None
     """Why the base URL is only inferred (no source states it); None when a source does."""
@@ -55,7 +55,7 @@ def key_unknown(target: Target) -> bool:
     """The client goes through a gateway whose key variable the catalog does not name (`api_key_env`).
 
     A gateway always wants a key (LiteLLM's proxy refuses a request without its master key or a virtual
-    key), so such an example must not say "needs no key": it says the variable is not known.
+    key), so such an example must not say the catalog names no key: it says the variable is not known.
     """
     return target.via_gateway and not target.api_key_env
 
@@ -66,7 +66,12 @@ def key_text(target: Target) -> str:
         return f"key ${target.api_key_env}"
     if key_unknown(target):
         return "a gateway key, in a variable the catalog does not name"
-    return "no key"
+    # No source says a direct endpoint takes no key; the catalog only names none.
+    return NO_KEY_NAMED
+
+
+#: What a client is told about the key of a direct endpoint whose catalog entry names none.
+NO_KEY_NAMED = "no key named in the catalog"
 
 
 def client_json(target: Target | None) -> dict[str, object] | None:

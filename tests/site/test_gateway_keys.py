@@ -1,4 +1,4 @@
-"""Which key a client sends: gateway-routed examples never say "needs no key", and every surface agrees.
+"""Which key a client sends: gateway-routed examples never say the catalog names no key, and every surface agrees.
 
 A LiteLLM gateway always wants a key (its master key or a virtual key). Where the catalog names the
 gateway's key variable (`site.gateways[id].api_key_env`), every example sends it; where it does not, the
@@ -24,7 +24,7 @@ def test_a_gateway_example_sends_the_gateways_key(kind: str) -> None:
     curl = render_code(f"snippets/{kind}.sh.j2", t=target, fim=None)
     assert "api_key=os.environ['TEAM_GATEWAY_KEY']" in python
     assert "Authorization: Bearer ${TEAM_GATEWAY_KEY}" in curl
-    assert "needs no key" not in python + curl
+    assert "names no key" not in python + curl
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -33,24 +33,24 @@ def test_a_gateway_without_a_named_key_variable_says_so(kind: str) -> None:
     python = render_code(f"snippets/{kind}.py.j2", t=target, fim=None)
     curl = render_code(f"snippets/{kind}.sh.j2", t=target, fim=None)
     for code in (python, curl):
-        assert "needs no key" not in code
+        assert "names no key" not in code
         assert "does not name the variable that holds it" in code
         assert "YOUR-GATEWAY-KEY" in code
     # The note is a line of its own before the command: inside a continued curl line it would end it.
     assert curl.splitlines()[0].startswith("# The gateway wants a key")
 
 
-def test_a_direct_endpoint_without_a_key_still_says_it_needs_none() -> None:
+def test_a_direct_endpoint_without_a_key_says_the_catalog_names_none() -> None:
     target = Target("http://127.0.0.1:8000/v1", "m", None, via_gateway=False)
-    assert "This endpoint needs no key" in render_code("snippets/chat.py.j2", t=target, fim=None)
+    assert "The catalog names no key for this endpoint" in render_code("snippets/chat.py.j2", t=target, fim=None)
     assert "Authorization" not in render_code("snippets/chat.sh.j2", t=target, fim=None)
 
 
 def test_the_key_fact_reads_the_same_everywhere() -> None:
     assert key_text(Target("u", "m", "K", via_gateway=True)) == "key $K"
-    assert key_text(Target("u", "m", None, via_gateway=False)) == "no key"
+    assert key_text(Target("u", "m", None, via_gateway=False)) == "no key named in the catalog"
     unknown = key_text(Target("u", "m", None, via_gateway=True))
-    assert "does not name" in unknown and "no key" not in unknown
+    assert "does not name" in unknown and "no key named" not in unknown
 
 
 def test_llms_txt_names_each_gateways_key_or_says_it_is_not_known() -> None:
@@ -76,6 +76,8 @@ def test_llms_txt_names_each_gateways_key_or_says_it_is_not_known() -> None:
         family_index="llms/deployments.md",
         guides=[],
         optional=[],
+        card_url="deployments/<id>/index.md",
+        json_url="deployments/<id>.json",
     )
     assert (
         "Gateway `named` (Named) at http://gw:4000/v1: send a deployment's gateway alias as `model`, key $GW_KEY."

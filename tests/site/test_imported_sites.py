@@ -51,7 +51,7 @@ def test_an_imported_public_config_builds_a_site_of_its_own(config: Path, tmp_pa
     )
     for key in _literal_keys(config):
         assert key not in text, f"a literal key of {config.name} is on the site"
-    # The proxy is the front door: no card sends its example around it, and none says "needs no key".
+    # The proxy is the front door: no card sends its example around it, and none says the catalog names no key.
     llms = (site.site_dir / "llms.txt").read_text(encoding="utf-8")
-    assert "needs no key" not in text
+    assert "names no key" not in text
     assert "Team models" in llms
