@@ -204,3 +204,11 @@ def test_seed_004_instruct_and_chat_passage_keeps_its_ideas(ctx: SiteContext) ->
         "Most real applications combine several",  # why composing models matters
     ):
         assert idea in page, idea
+
+
+def test_backends_page_says_whose_gpu_requirement_it_is(ctx: SiteContext) -> None:
+    """Seed 001 requires an NVIDIA GPU for vLLM; the catalog also holds vLLM deployments on CPU (the demo)."""
+    page = seen(render_backend_details(ctx, LINKS))
+    assert "NVIDIA GPU is mandatory" not in page
+    assert "the provider stack's guide requires an NVIDIA GPU" in page
+    assert "The local demo runs vLLM's CPU build" in page
