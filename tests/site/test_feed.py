@@ -3,8 +3,8 @@
 Each feed is read back as XML (xml.etree: well-formed, or it does not parse) and checked for what RFC 4287
 requires of a feed and its entries. Every outcome change in the fixture histories, read here from the raw
 lines, must appear exactly once with its title and date; ids must not change between two builds; and catalog
-or probe text that looks like markup must arrive as text. (`feedparser` is not in the locked dev environment:
-tools/lock.sh relocks every environment at once, so it was not added.)
+or probe text that looks like markup must arrive as text. A real feed reader (`feedparser`, as a subscriber's
+client) reads every feed without complaint and sees the same entries, links and dates.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from catalog import load_catalog
@@ -132,6 +133,25 @@ def test_every_state_change_of_the_history_is_one_entry_with_its_title_and_date(
         assert len(changes) == len(expected) + later_firsts
 
 
+@pytest.mark.parametrize("evidence", ["charts-month-evidence", "every-state-evidence"])
+def test_a_feed_reader_reads_every_feed_as_the_xml_says(evidence: str) -> None:
+    for name, text in _feeds(CATALOG, FIXTURES / evidence, "https://models.example/").items():
+        read = feedparser.parse(text)
+        assert not read.bozo, f"{name}: {read.get('bozo_exception')}"
+        assert read.version == "atom10", name
+        root = _parse(text)
+        assert read.feed.title == _one(root, "title")
+        entries = root.findall(f"{A}entry")
+        assert [(e.id, e.title, e.link) for e in read.entries] == [
+            (_one(x, "id"), _one(x, "title"), x.find(f"{A}link").get("href"))  # type: ignore[union-attr]
+            for x in entries
+        ], name
+        for entry, xml_entry in zip(read.entries, entries, strict=True):
+            updated = dt.datetime.fromisoformat(_one(xml_entry, "updated").replace("Z", "+00:00"))
+            assert dt.datetime(*entry.updated_parsed[:6], tzinfo=dt.UTC) == updated
+            assert entry.summary == _one(xml_entry, "summary")
+
+
 def test_the_failing_entry_reads_as_a_person_would_want_it() -> None:
     root = _parse(_feeds(CATALOG, FIXTURES / "charts-month-evidence")[FEED_FILE])
     newest = root.findall(f"{A}entry")[0]
@@ -213,6 +233,10 @@ def test_retirements_and_successors_are_dated_and_hostile_text_is_escaped(tmp_pa
     assert not [title for title in entries if title.startswith("coder-chat: retired")]
     fleet_root = _parse(files[fleet_feed_file("team")])
     assert _one(fleet_root, "title") == f"{HOSTILE}: Team ]]> &amp; <b> evidence events"
+    # A feed reader shows the hostile title as the text it is (feedparser sanitizes HTML it finds; there is none).
+    read = feedparser.parse(files[FEED_FILE])
+    assert not read.bozo and read.feed.title == f"{HOSTILE}: evidence events"
+    assert read.feed.title_detail.type == "text/plain"
 
 
 def test_the_build_publishes_the_feeds_and_llms_txt_links_them() -> None:
