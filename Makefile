@@ -83,7 +83,7 @@ zensical-env: install ## Create .cache/venv-zensical from locks/zensical.txt: th
 evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
-test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
+test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env guidellm-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
 	$(PY) -m pytest -q
 
 test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap, LiteLLM or Zensical)

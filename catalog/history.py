@@ -8,8 +8,8 @@ summary instead, one per deployment (`DeploymentHistory`):
 * per claim (`ClaimHistory`): the newest `LINES_KEPT` lines (the card's history list), the current streak
   of passes or of non-passes and the day it began (the card's "since"), the last day it passed, and the
   newest `CHANGES_KEPT` days its outcome flipped (MCP's `changes_since`);
-* per run: the newest `RUNS_KEPT` run points (the card's run chart), and for each of the last
-  `DAYS_KEPT` days how many runs checked the server and how many it answered (availability).
+* per run: the newest `RUNS_KEPT` run points (the card's run charts: TTFT and ITL p95), and for each of the
+  last `DAYS_KEPT` days how many runs checked the server and how many it answered (availability).
 
 `fold` adds one run's lines in constant time; `summarize` folds a whole history. Folding a history in any
 split of runs gives the same summary as folding it at once (tests/catalog/test_history.py), so a summary
@@ -51,8 +51,10 @@ from catalog.evidence import (
 LINES_KEPT = 10
 #: Newest runs kept per deployment for the run chart.
 RUNS_KEPT = 10
-#: Days of per-day run counts: the longest availability window (30 days) plus a day of clock skew.
-DAYS_KEPT = 31
+#: Days of per-day run counts: the card's longest availability strip (90 days) plus a day of clock skew.
+#: Each kept day is one short line of a summary (about 50 bytes): 91 days add some 3 KB to a summary of a
+#: deployment probed every day for three months, and nothing to one probed for less.
+DAYS_KEPT = 91
 #: Newest outcome changes kept per claim; a claim that flips more often than this is reported as changed
 #: from the oldest kept change on.
 CHANGES_KEPT = 10
@@ -199,6 +201,9 @@ class RunSummary(Contract):
     failed: int = 0
     """Lines that failed or could not be checked."""
     ttft_p95_ms: float | None = None
+    itl_p95_ms: float | None = None
+    """The run's pooled ITL p95, from its latency line (`HistoryLine.itl_p95_ms`), so a rebuild from the raw
+    lines fills it too. Lines and summaries written before it was recorded have none: not measured."""
     answered: bool = False
     """At least one check got an HTTP answer (passed or failed)."""
     checked: bool = False
@@ -237,6 +242,7 @@ def _run_of(run_id: str, lines: Sequence[HistoryLine]) -> RunSummary:
         passed=sum(line.status == "pass" for line in lines),
         failed=sum(line.status in ("fail", "error") for line in lines),
         ttft_p95_ms=next((line.ttft_p95_ms for line in lines if line.ttft_p95_ms is not None), None),
+        itl_p95_ms=next((line.itl_p95_ms for line in lines if line.itl_p95_ms is not None), None),
         answered=any(line.status in ("pass", "fail") for line in probed),
         checked=bool(probed),
     )
@@ -372,7 +378,9 @@ _M = TypeVar("_M", bound=BaseModel)
 #: The summaries' own format version, apart from the evidence contract's: version 3 keeps per line only what
 #: the pages show (no deployment, claim or format version repeated on every line, no null fields, no count).
 #: A summary of another version is named and the history folded anew from the raw lines, which writes it
-#: in this one.
+#: in this one. A run's `itl_p95_ms` and the 91 kept days (`DAYS_KEPT`, 31 before) came
+#: later within version 3: both are optional shapes of the same format, so a summary written before them reads
+#: as it was (no ITL; fewer days, which the next runs extend), and no evidence folder has to be rebuilt.
 SUMMARY_FORMAT_VERSION: Final = 3
 
 
@@ -487,10 +495,12 @@ def _change(change: Change) -> str:
 
 
 def _run(run: RunSummary) -> str:
+    # Keys in sorted order, as `_pretty` writes them; a null value is left out (an older summary has none).
     ttft = f', "ttft_p95_ms": {_encode(run.ttft_p95_ms)}' if run.ttft_p95_ms is not None else ""
+    itl = f'"itl_p95_ms": {_encode(run.itl_p95_ms)}, ' if run.itl_p95_ms is not None else ""
     return (
         f'{{"answered": {_encode(run.answered)}, "checked": {_encode(run.checked)}, "date": "{_stamp(run.date)}", '
-        f'"failed": {run.failed}, "passed": {run.passed}, "run_id": {_string(run.run_id)}{ttft}}}'
+        f'"failed": {run.failed}, {itl}"passed": {run.passed}, "run_id": {_string(run.run_id)}{ttft}}}'
     )
 
 
@@ -706,3 +716,5 @@ def _rebuilt(evidence_dir: Path, today: dt.date | None, problems: list[str], *, 
     loaded.index = index_at(raw, read.end, line_problems)
     loaded.changed = set(loaded.summaries)
     return loaded
+
+

@@ -165,6 +165,16 @@ SUMMARY_RULES: tuple[Rule[Sequence[ClaimState], SummaryState], ...] = (
 )
 
 
+#: How latency measured by another tool counts (catalog/evidence.py `ToolMeasurement`, `python -m probes
+#: import-report`): shown beside the probe's, under the tool's name, and in no rule above. The rules decide a claim
+#: from our probe's result and the catalog's reported figures only, so an imported report can neither verify nor
+#: fail the latency claim.
+MEASURED_BY_TOOL_RULE = (
+    "Latency measured by another tool (`vllm bench serve`, GuideLLM) and imported with `python -m probes "
+    "import-report` is shown under that tool's name, with its workload and date, beside the probe's latency; it "
+    "changes no claim's badge: the latency claim's badge is the probe's."
+)
+
 #: The state word of a quality summary when the deployment has no eval claim (catalog.json, the MCP tools, the
 #: badge's class); no rule gives it, because the rules never see an empty group.
 NOT_EVALUATED = "not-evaluated"
@@ -208,6 +218,8 @@ def rules_json() -> dict[str, Any]:
         "summaries": summaries,
         # Which group's summary is a deployment's one overall summary (`DeploymentVerdict.summary`).
         "overall_summary": ClaimGroup.serving.value,
+        # Imported reports of other tools, and why they are in no table above.
+        "measured_by_tool": MEASURED_BY_TOOL_RULE,
     }
 
 
@@ -222,6 +234,18 @@ def claim_state(facts: ClaimInputs) -> ClaimState:
 
 def summary_state(states: Sequence[ClaimState]) -> SummaryState:
     return _first(SUMMARY_RULES, states)
+
+
+@dataclass(frozen=True)
+class ReportedFigure:
+    """A figure someone else measured for a claim, as the catalog records it (`reported:`)."""
+
+    summary: str
+    """The figure exactly as the source states it."""
+    source: str
+    """The source's id."""
+    date: dt.date | None = None
+    """When it was measured, if the source says."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +267,9 @@ class ClaimVerdict:
     """Latest day a probe passed it, in the latest run or the history."""
     history: tuple[KeptLine, ...] = ()
     """The newest runs that checked it, oldest first (run, status, date and reason of each)."""
+    figure: ReportedFigure | None = None
+    """The figure the catalog records for it (`reported:`), whatever decided the state: beside a probe result
+    for the same claim it stays visible with its source, while the probe's result decides the state."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,8 @@ class RunPoint:
     """The server sent at least one HTTP answer (a check passed or failed, rather than all being unreachable)."""
     checked: bool = True
     """The run checked the server at all; False for a run whose probing crashed before any check (our bug)."""
+    itl_p95_ms: float | None = None
+    """Pooled ITL p95 (catalog/history.py `RunSummary.itl_p95_ms`); None for a run recorded before it was kept."""
 
 
 #: The windows availability is reported over, in days.
@@ -396,6 +425,7 @@ def judge(
                 since=since,
                 last_passed=max(passes, default=None),
                 history=tuple(kept.lines[-history_length:]) if history_length else (),
+                figure=ReportedFigure(figure.summary, figure.source.source, figure.date) if figure else None,
             )
         )
     points = [_point(run) for run in history.runs]
@@ -430,6 +460,7 @@ def _point(run: RunSummary) -> RunPoint:
         ttft_p95_ms=run.ttft_p95_ms,
         answered=run.answered,
         checked=run.checked,
+        itl_p95_ms=run.itl_p95_ms,
     )
 
 

@@ -23,7 +23,7 @@ from catalog.claims import EVAL_PREFIX, ServerClaim
 from catalog.evidence import ClaimRecord, default_evidence_dir
 from catalog.outbound import KEYS_ENV, KeyGrants, KeyGrantsError
 from probes.client import MAX_BODY_BYTES, Timeouts, redact_paths
-from probes.evals import SuiteError, bundled_suites
+from probes.evals import Suite, SuiteError, benchmark_suites, bundled_suites, find_suite
 from probes.evidence import rebuild_summaries, rotate_history, utc_now
 from probes.fleet import SERVER_IS, Shard, parse_shard, shard_targets
 from probes.from_catalog import targets_from_catalog
@@ -155,7 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--no-latency", action="store_true", help="skip the latency check")
     evals = run.add_argument_group("evals")
-    evals.add_argument("--eval", dest="evals", action="append", metavar="TASK", help="run only these eval tasks")
+    evals.add_argument(
+        "--eval",
+        dest="evals",
+        action="append",
+        metavar="TASK",
+        help="run only these eval tasks: a bundled task, a published benchmark (humaneval, which runs only when "
+        "named here), or the first K items of either as TASK-first-K (humaneval-first-20); recorded as "
+        "eval:TASK under the name given",
+    )
     evals.add_argument("--no-evals", action="store_true", help="skip the evals")
     limits = run.add_argument_group(
         "time limits (seconds)",
@@ -251,7 +259,40 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument(
         "--evidence", type=Path, default=None, help="folder merged into (default: $EVIDENCE_DIR or evidence/)"
     )
+    imports = commands.add_parser(
+        "import-report",
+        help="record a benchmark tool's report (vllm bench serve, GuideLLM) as evidence measured by that tool",
+        description="Read a `vllm bench serve --save-result` JSON or a GuideLLM JSON report and record its latency "
+        "percentiles, throughput, goodput, workload, tool version, date and hardware (where the report states them) "
+        "in the deployment's evidence file, as measured by that tool: the card shows them under the tool's name, "
+        "beside our probe's latency, and they change no claim's state. The deployment needs a probe run first. "
+        "Importing the same report again replaces it; nothing is written unless the whole report reads.",
+    )
+    imports.add_argument("report", type=Path, metavar="FILE", help="the report the tool wrote (JSON)")
+    imports.add_argument("--deployment", required=True, metavar="ID", help="the deployment the tool measured")
+    imports.add_argument(
+        "--evidence", type=Path, default=None, help="evidence folder (default: $EVIDENCE_DIR or evidence/)"
+    )
     return parser
+
+
+def _import_report(args: argparse.Namespace) -> int:
+    """`import-report`: one line per recorded measurement, or one error line and exit 3."""
+    from probes.import_report import ReportError, import_report
+
+    evidence_dir: Path = args.evidence or default_evidence_dir()
+    try:
+        found, path = import_report(args.report, args.deployment, evidence_dir, utc_now())
+    except ReportError as exc:
+        print(f"python -m probes import-report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for m in found:
+        version = m.tool_version or "version not recorded"
+        print(
+            f"{m.tool} ({version}), ran {m.ran_on}: {m.workload.completed} of {m.workload.requests} requests completed"
+        )
+    print(f"recorded as measured by {found[0].tool} in {_shown(path.parent, args.evidence)}/{path.name}")
+    return EXIT_OK
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -457,19 +498,31 @@ def _targets(args: argparse.Namespace, catalog_loader: CatalogLoader) -> list[Pr
     return selected
 
 
-def _suites(args: argparse.Namespace) -> list[Any]:
-    if args.no_evals:
-        return []
+def select_suites(names: Sequence[str] | None) -> list[Suite]:
+    """The eval suites a run scores: every bundled suite when ``names`` is empty, else the ones named, each a
+    bundled task, a published benchmark (``benchmark_suites``: only when named) or ``<task>-first-<k>`` of
+    either (``find_suite``). The benchmarks are loaded only when a name is not a bundled task, so a default run
+    never needs their package. ``UsageError`` names what is unknown or cannot load."""
     try:
         suites = bundled_suites()
-    except SuiteError as exc:  # names a bundled file: by its place in the repository, not on this machine
+        if not names:
+            return suites
+        wanted = list(dict.fromkeys(names))
+        if any(find_suite(name, suites) is None for name in wanted):
+            suites = suites + benchmark_suites()
+    except SuiteError as exc:  # names a task file: by its place in the repository, not on this machine
         raise UsageError(redact_paths(str(exc))) from None
-    if args.evals:
-        known = {s.task for s in suites}
-        if unknown := sorted(set(args.evals) - known):
-            raise UsageError(f"--eval names unknown tasks {unknown}; known: {sorted(known)}")
-        suites = [s for s in suites if s.task in set(args.evals)]
-    return suites
+    found = {name: find_suite(name, suites) for name in wanted}
+    if unknown := sorted(name for name, suite in found.items() if suite is None):
+        known = sorted(s.task for s in suites)
+        raise UsageError(
+            f"--eval names unknown tasks {unknown}; known: {known}, or the first K items of one as TASK-first-K"
+        )
+    return [suite for suite in found.values() if suite is not None]
+
+
+def _suites(args: argparse.Namespace) -> list[Suite]:
+    return [] if args.no_evals else select_suites(args.evals)
 
 
 def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = load_catalog_targets) -> int:
@@ -481,6 +534,8 @@ def main(argv: Sequence[str] | None = None, *, catalog_loader: CatalogLoader = l
         return _history(args)
     if args.command == "merge":
         return _merge(args)
+    if args.command == "import-report":
+        return _import_report(args)
     stdout_tty = sys.stdout.isatty()
     console = Console() if stdout_tty else Console(width=200, no_color=True, highlight=False)
     try:

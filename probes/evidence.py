@@ -89,7 +89,12 @@ def write_evidence(evidence_dir: Path, evidence: EvidenceFile, secrets: Sequence
 
 def history_lines(evidence: EvidenceFile) -> list[HistoryLine]:
     """One history line per record of a run."""
-    return [HistoryLine.from_record(evidence.run_id, evidence.deployment, record) for record in evidence.records]
+    itl = evidence.latency.itl_ms if evidence.latency else None
+    itl_p95 = itl.p95 if itl else None
+    return [
+        HistoryLine.from_record(evidence.run_id, evidence.deployment, record, itl_p95)
+        for record in evidence.records
+    ]
 
 
 def append_history(

@@ -21,6 +21,7 @@ from probes.engines import server_version
 from probes.evals import Suite, bundled_suites, run_suite
 from probes.evidence import append_history, fold_history, history_lines, iso, utc_now, write_evidence
 from probes.fleet import ServerIs, ServerQueue, by_server
+from probes.import_report import carried_measurements
 from probes.target import ProbeTarget
 from probes.workload import Workload
 
@@ -267,6 +268,8 @@ async def probe_deployment(
                 records=records,
                 latency=LatencySection.model_validate(latency) if latency else None,
                 evals=evals,
+                # What other tools measured (python -m probes import-report) stays beside each new run's results.
+                measured=carried_measurements(evidence_dir, target.deployment_id),
             )
         path = write_evidence(evidence_dir, evidence, client.secrets())
         append_history(evidence_dir, history_lines(evidence), client.secrets(), fold=False)

@@ -9,6 +9,7 @@ from catalog.claims import CLAIM_KINDS, EVAL_GROUP, GROUP_QUESTIONS, ClaimGroup
 from catalog.display import NOT_EVALUATED_TEXT, group_summary_text
 from catalog.verdicts import (
     CLAIM_RULES,
+    MEASURED_BY_TOOL_RULE,
     NOT_EVALUATED,
     NOT_EVALUATED_RULE,
     SUMMARY_RULES,
@@ -72,4 +73,5 @@ def render_badge_rules(ctx: SiteContext, links: Links) -> str:
             (SummaryState.failing, group_summary_text(EVAL_GROUP, SummaryState.failing)),
         ),
         not_evaluated_text=group_summary_text(EVAL_GROUP, None),
+        measured_by_tool=MEASURED_BY_TOOL_RULE,
     )

@@ -18,6 +18,12 @@ Scales, in the SVG's own units (its `viewBox`; CSS stretches it to the column's 
   `window_days` for why not the build's day): day `j` is a
   `DAY_WIDTH` wide cell at `x = j * (DAY_WIDTH + DAY_GAP)`, one state per day: answered (every run that
   checked the server got an answer), partly answered, failed (none did) or not probed (no run checked it).
+* Long strip (`LONG_DAYS` days to the same newest day, drawn only when the history reaches past the strip's
+  30): day `j` is `LONG_DAY - 1` units wide at `x = j * LONG_DAY`, `LONG_HEIGHT` high. Compact on purpose: one
+  `<path>` per state (as the catalog table's `mini_strip`), no element per day, and its table lists weeks
+  (counted back from the newest day; the oldest has the 6 days left over), not days: the 30-day strip's
+  table already lists the newest 30 days one by one. It adds about 2.5 KB to a card; a 90-row table and a
+  cell per day would add about 20 KB.
 """
 
 from __future__ import annotations
@@ -72,8 +78,7 @@ CHART_FRAME = Frame(CHART_WIDTH, CHART_HEIGHT, PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, 
 STRIP_FRAME = Frame(STRIP_WIDTH, STRIP_HEIGHT, 0, STRIP_WIDTH, 0, DAY_HEIGHT, STRIP_HEIGHT - 4, DAY_WIDTH, DAY_HEIGHT)
 
 #: The charted metrics: (key, label, field of `RunPoint`, field of `SloTargets`). A metric whose runs hold no
-#: value gets no chart: the history keeps TTFT p95 per run (`RunSummary.ttft_p95_ms`); ITL p95 is charted
-#: once run points carry `itl_p95_ms`.
+#: value gets no chart: runs recorded before the summary kept ITL p95 (`RunSummary.itl_p95_ms`) have TTFT only.
 METRICS = (
     ("ttft", "TTFT p95", "ttft_p95_ms", "ttft_p95_ms"),
     ("itl", "ITL p95", "itl_p95_ms", "itl_p95_ms"),
@@ -141,6 +146,17 @@ class LineChart:
     frame: Frame = CHART_FRAME
 
 
+#: The longest value-axis label that fits left of the plot at the phone's larger type (`300 ms`).
+TICK_CHARS = 6
+
+
+def tick_text(value: float) -> str:
+    """A value-axis label: `150 ms`; a longer one (`12.5`, `1500`) without its unit, which the other labels give,
+    so it stays inside the picture at 390 px."""
+    text = f"{value:g} ms"
+    return text if len(text) <= TICK_CHARS else f"{value:g}"
+
+
 def _coord(value: float) -> float:
     return round(value, 1)
 
@@ -189,7 +205,7 @@ def line_chart(
         target_y=value_y(target, top) if target else None,
         target_label=f"SLO {target_text(target)}" if target else None,
         target_label_y=_coord(value_y(target, top) - 4) if target else None,
-        ticks=tuple(AxisTick(value_y(v, top), f"{v:g} ms") for v in (0.0, top / 2, top)),
+        ticks=tuple(AxisTick(value_y(v, top), tick_text(v)) for v in (0.0, top / 2, top)),
         first_label=first,
         last_label=last,
         title=f"{label} per probe run" + (f" against the SLO target of {target_text(target)}" if target else ""),
@@ -240,8 +256,38 @@ class DayCell:
 
 
 @dataclass(frozen=True)
+class WeekRow:
+    """One row of the long strip's table: up to 7 days, oldest first."""
+
+    first: dt.date
+    last: dt.date
+    runs: int
+    answered: int
+    states_text: str
+    """`6 days answered, 1 day not probed`: each state that occurs."""
+
+    @property
+    def days_text(self) -> str:
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class LongStrip:
+    """The last `LONG_DAYS` days drawn compactly: one path per state, and a table of weeks."""
+
+    segments: tuple[tuple[DayState, str], ...]
+    """(state, SVG path data), in `DAY_STATE_TEXT` order, for the states that occur."""
+    weeks: tuple[WeekRow, ...]
+    title: str
+    desc: str
+    first_label: str
+    last_label: str
+    frame: Frame
+
+
+@dataclass(frozen=True)
 class DayStrip:
-    """The last `STRIP_DAYS` days, one cell each, oldest first."""
+    """The last `STRIP_DAYS` days, one cell each, oldest first; with `long`, the last `LONG_DAYS` days too."""
 
     cells: tuple[DayCell, ...]
     title: str
@@ -249,6 +295,7 @@ class DayStrip:
     first_label: str
     last_label: str
     frame: Frame = STRIP_FRAME
+    long: LongStrip | None = None
 
 
 def day_state(runs: int, answered: int) -> DayState:
@@ -266,7 +313,7 @@ def window_days(history: DeploymentHistory | None, days: int = STRIP_DAYS) -> tu
     The window ends on the newest probed day, not on the build's day: the card's render-cache key holds this
     (hooks/render/deployment_card.py `dated_facts`), so the strip changes when, and only when, the history does,
     and a new day without runs re-renders no card (tests/site/test_card_keys.py). The summary keeps the newest
-    `DAYS_KEPT` (31) days that had runs, so every day of the window is known.
+    `DAYS_KEPT` (91) days that had runs, so every day of a window up to `LONG_DAYS` is known.
     """
     if history is None or not history.days:
         return ()
@@ -297,8 +344,11 @@ def _tally_text(states: Sequence[DayState]) -> str:
     )
 
 
-def day_strip(days: Sequence[tuple[dt.date, int, int]]) -> DayStrip | None:
-    """The strip of `days` (from `window_days`); None for a deployment without history."""
+def day_strip(
+    days: Sequence[tuple[dt.date, int, int]], long_days: Sequence[tuple[dt.date, int, int]] = ()
+) -> DayStrip | None:
+    """The strip of `days` (from `window_days`), with the long strip of `long_days` (from `long_window`) when it
+    has any; None for a deployment without history."""
     if not days:
         return None
     cells = []
@@ -330,6 +380,83 @@ def day_strip(days: Sequence[tuple[dt.date, int, int]]) -> DayStrip | None:
         ),
         first_label=first,
         last_label=last,
+        long=long_strip(long_days),
+    )
+
+
+#: The long strip: `LONG_DAYS` days, each `LONG_DAY` units wide (a unit of gap included), `LONG_HEIGHT` high.
+LONG_DAYS = 90
+LONG_DAY = 5
+LONG_HEIGHT = 16
+LONG_WIDTH = LONG_DAYS * LONG_DAY - 1
+LONG_FRAME = Frame(LONG_WIDTH, LONG_HEIGHT + 18, 0, LONG_WIDTH, 0, LONG_HEIGHT, LONG_HEIGHT + 14)
+
+
+def long_window(history: DeploymentHistory | None) -> tuple[tuple[dt.date, int, int], ...]:
+    """`window_days` over `LONG_DAYS` days, when some run is older than the `STRIP_DAYS` strip shows; else empty
+    (a history of a month or less: the long strip would add only days not probed)."""
+    days = window_days(history, LONG_DAYS)
+    if not any(runs for _day, runs, _answered in days[: LONG_DAYS - STRIP_DAYS]):
+        return ()
+    return days
+
+
+def _segments(states: Sequence[DayState], unit: int, height: int) -> tuple[tuple[DayState, str], ...]:
+    """One path per state: the union of that state's runs of consecutive days, each day `unit` wide with a
+    unit of gap."""
+    paths: dict[DayState, list[str]] = {}
+    start = 0
+    for index in range(1, len(states) + 1):
+        if index == len(states) or states[index] != states[start]:
+            width = (index - start) * unit - 1
+            paths.setdefault(states[start], []).append(f"M{start * unit} 0h{width}v{height}h-{width}z")
+            start = index
+    return tuple((state, "".join(paths[state])) for state in DAY_STATE_TEXT if state in paths)
+
+
+def _states_text(states: Sequence[DayState]) -> str:
+    """`6 days answered, 1 day not probed`: the states that occur, in `DAY_STATE_TEXT` order."""
+    return ", ".join(
+        f"{count} day{'s' if count != 1 else ''} {text}"
+        for state, text in DAY_STATE_TEXT.items()
+        if (count := sum(s == state for s in states))
+    )
+
+
+def long_strip(days: Sequence[tuple[dt.date, int, int]]) -> LongStrip | None:
+    """The long strip of `days` (from `long_window`); None when there are none."""
+    if not days:
+        return None
+    states = [day_state(runs, answered) for _day, runs, answered in days]
+    weeks = []
+    # Weeks counted back from the newest day, so the newest week is whole; listed oldest first.
+    for end in range(len(days), 0, -7):
+        start = max(0, end - 7)
+        week = days[start:end]
+        weeks.append(
+            WeekRow(
+                first=week[0][0],
+                last=week[-1][0],
+                runs=sum(runs for _day, runs, _answered in week),
+                answered=sum(answered for _day, _runs, answered in week),
+                states_text=_states_text(states[start:end]),
+            )
+        )
+    first, last = days[0][0].isoformat(), days[-1][0].isoformat()
+    runs_total = sum(runs for _day, runs, _answered in days)
+    answered_total = sum(answered for _day, _runs, answered in days)
+    return LongStrip(
+        segments=_segments(states, LONG_DAY, LONG_HEIGHT),
+        weeks=tuple(reversed(weeks)),
+        title=f"Probe runs answered per day, the {len(days)} days to the newest run",
+        desc=(
+            f"From {first} to {last} (the day of the newest run), day by day, oldest first: "
+            f"{_tally_text(states)}; {answered_total} of {runs_total} runs answered. "
+            "The table below lists them by week."
+        ),
+        first_label=first,
+        last_label=last,
+        frame=LONG_FRAME,
     )
 
 
@@ -355,17 +482,10 @@ def mini_strip(days: Sequence[tuple[dt.date, int, int]]) -> MiniStrip | None:
     if not days:
         return None
     states = [day_state(runs, answered) for _day, runs, answered in days]
-    paths: dict[DayState, list[str]] = {}
-    start = 0
-    for index in range(1, len(states) + 1):
-        if index == len(states) or states[index] != states[start]:
-            width = (index - start) * MINI_DAY - 1
-            paths.setdefault(states[start], []).append(f"M{start * MINI_DAY} 0h{width}v{MINI_HEIGHT}h-{width}z")
-            start = index
     first, last = days[0][0].isoformat(), days[-1][0].isoformat()
     return MiniStrip(
         width=len(days) * MINI_DAY - 1,
         height=MINI_HEIGHT,
-        segments=tuple((state, "".join(paths[state])) for state in DAY_STATE_TEXT if state in paths),
+        segments=_segments(states, MINI_DAY, MINI_HEIGHT),
         label=f"Probe runs answered per day, {first} to {last}: {_tally_text(states)}",
     )

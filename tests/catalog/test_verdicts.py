@@ -21,6 +21,7 @@ from catalog.history import summarize
 from catalog.schema import Deployment
 from catalog.verdicts import (
     CLAIM_RULES,
+    MEASURED_BY_TOOL_RULE,
     NOT_EVALUATED,
     NOT_EVALUATED_RULE,
     SUMMARY_RULES,
@@ -28,11 +29,13 @@ from catalog.verdicts import (
     ClaimState,
     ClaimVerdict,
     DeploymentVerdict,
+    ReportedFigure,
     RunPoint,
     SummaryState,
     claim_state,
     group_rule,
     judge,
+    rules_json,
     state_word,
     summary_rule,
     summary_state,
@@ -310,6 +313,37 @@ def test_a_reported_figure_shows_when_no_probe_checked_the_claim() -> None:
     assert verdict.summary_line() == (
         "serving verified: 3 of 3 claims verified; quality unverified: 0 of 1 claims verified; last verified 2026-11-23"
     )
+
+
+def test_a_reported_figure_stays_beside_the_probe_result_for_the_same_benchmark() -> None:
+    """Issue 24: the guide's HumanEval 18/20 and a probe run of HumanEval's first 20 are one claim. The probe's
+    result decides the state; the figure stays on the verdict, with its source and date, for the card to show."""
+    claim = "eval:humaneval-first-20"
+    deployment = _deployment(reported=[_reported(claim, "HumanEval 18/20 = 90% (≥70% gate)", "2026-10-01")])
+    probed = _run({**ALL_PASS, claim: "fail"}, reasons={claim: "score 0.00 (0/20 pass@1) is below the gate 0.70"})
+    verdict = judge(DEP, deployment, _evidence(probed), TODAY)
+
+    humaneval = _claim(verdict, claim)
+    assert humaneval.state is ClaimState.failing, "the probe's result outranks the reported figure"
+    assert (humaneval.date, humaneval.reason, humaneval.source) == (TODAY, probed.records[-1].reason, None)
+    assert humaneval.figure == ReportedFigure("HumanEval 18/20 = 90% (≥70% gate)", "test-guide", dt.date(2026, 10, 1))
+    assert verdict.quality is SummaryState.failing
+    # Unprobed, the same figure decides the state as before, and is the same figure.
+    alone = _claim(judge(DEP, deployment, _evidence(_run(ALL_PASS)), TODAY), claim)
+    assert alone.state is ClaimState.reported and alone.figure == humaneval.figure
+    assert (alone.reason, alone.source) == ("HumanEval 18/20 = 90% (≥70% gate)", "test-guide")
+    # Without a figure there is none.
+    assert _claim(verdict, "health").figure is None
+
+
+def test_latency_measured_by_another_tool_is_in_no_rule_and_the_rules_say_so() -> None:
+    """Issue 24, item 5: an imported report (`python -m probes import-report`) is shown beside the probe's latency
+    and decides no state; the badges page and MCP's `explain_evidence` say so from the same text."""
+    rules = rules_json()
+    assert rules["measured_by_tool"] == MEASURED_BY_TOOL_RULE
+    assert "changes no claim's badge" in MEASURED_BY_TOOL_RULE
+    assert [row["state"] for row in rules["claim_states"]] == [rule.state.value for rule in CLAIM_RULES]
+    assert rules["overall_summary"] == "serving"
 
 
 def test_a_reported_figure_without_a_date_has_none() -> None:

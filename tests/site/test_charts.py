@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -202,6 +203,13 @@ def test_nice_top(peak: float, top: float) -> None:
     assert charts.nice_top(peak) == pytest.approx(top)
 
 
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.0, "0 ms"), (150.0, "150 ms"), (12.5, "12.5"), (25.0, "25 ms"), (1500.0, "1500")]
+)
+def test_tick_text_leaves_the_unit_off_a_long_label(value: float, text: str) -> None:
+    assert charts.tick_text(value) == text
+
+
 def test_single_run_and_unmeasured_runs() -> None:
     from catalog.verdicts import RunPoint
 
@@ -240,3 +248,215 @@ def test_catalog_table_row_gets_a_small_strip_of_the_same_days(month: SiteContex
         assert any(lo <= index * charts.MINI_DAY and index * charts.MINI_DAY + 3 <= hi for lo, hi in spans[state])
     assert len(list(strip.iter())) <= 5
     assert unsafe_markup(table) == []
+
+
+# ITL p95 per run and the 90-day strip: evidence folders made here from the month fixture, as the prober leaves them.
+
+#: ITL p95 of the ten kept runs, oldest first, against coder-chat's SLO target of 20 ms: three above it.
+ITL = [12.0, 14.5, 13.2, 21.3, 16.0, 15.1, 19.9, 22.4, 17.0, 20.6]
+
+
+def _with_itl(tmp_path: Path) -> Path:
+    """The month fixture with an ITL p95 on the latency line of each of coder-chat's ten newest runs, as the
+    prober writes it (`HistoryLine.itl_p95_ms`), and its summary folded from those lines."""
+    from catalog.evidence import history_text, read_history
+    from probes.evidence import update_summaries
+
+    folder = tmp_path / "itl-evidence"
+    shutil.copytree(FIXTURES / "charts-month-evidence", folder)
+    lines = read_history(folder / "history.jsonl").lines
+    runs = list(dict.fromkeys(line.run_id for line in lines if line.deployment == "coder-chat"))[-len(ITL) :]
+    itl = dict(zip(runs, ITL, strict=True))
+    marked = [
+        line.model_copy(update={"itl_p95_ms": itl[line.run_id]})
+        if line.deployment == "coder-chat" and line.claim == "latency" and line.run_id in itl
+        else line
+        for line in lines
+    ]
+    assert sum(line.itl_p95_ms is not None for line in marked) == len(ITL), "each kept run has a latency line"
+    (folder / "history.jsonl").write_text(history_text(marked), encoding="utf-8")
+    update_summaries(folder)
+    return folder
+
+
+def _long_history(tmp_path: Path, days: int = 100) -> Path:
+    """`days` days of coder-chat to 2026-11-20, one run a day at 10:00: none on every 9th day, unanswered on every
+    13th, and on every 17th an unanswered run at 04:00 beside the answered one."""
+    from catalog.evidence import HistoryLine, history_text
+    from probes.evidence import update_summaries
+
+    folder = tmp_path / "long-evidence"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "charts-month-evidence" / "coder-chat.json", folder / "coder-chat.json")
+    newest = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    lines = []
+    for back in range(days - 1, -1, -1):
+        moment = newest - dt.timedelta(days=back)
+        if back % 9 == 4:
+            continue
+        if back % 17 == 5:
+            early = moment - dt.timedelta(hours=6)
+            lines.append(
+                HistoryLine(
+                    run_id=f"{early:%Y-%m-%dT%H}",
+                    deployment="coder-chat",
+                    claim="health",
+                    status="error",
+                    date=early,
+                    reason="connection refused",
+                )
+            )
+        status = "error" if back % 13 == 7 else "pass"
+        lines.append(
+            HistoryLine(
+                run_id=f"{moment:%Y-%m-%dT%H}",
+                deployment="coder-chat",
+                claim="health",
+                status=status,
+                date=moment,
+                reason="connection refused" if status == "error" else None,
+            )
+        )
+    (folder / "history.jsonl").write_text(history_text(lines), encoding="utf-8")
+    update_summaries(folder)
+    return folder
+
+
+def _expected_state(back: int) -> str:
+    if back % 9 == 4:
+        return "none"
+    if back % 13 == 7:
+        return "failed"
+    return "partly" if back % 17 == 5 else "answered"
+
+
+def _charts_by_key(text: str) -> dict[str, ET.Element]:
+    found = {}
+    for block in re.findall(r"<svg class=\"mc-chart\".*?</svg>", text, flags=re.S):
+        element = ET.fromstring(block)
+        found[(element.get("aria-labelledby") or "").split()[0].split("-")[2]] = element
+    return found
+
+
+def test_itl_chart_is_each_runs_itl_p95_against_its_own_target(tmp_path: Path) -> None:
+    ctx = _ctx(str(_with_itl(tmp_path)))
+    runs = ctx.record("coder-chat").verdict.runs
+    assert [run.itl_p95_ms for run in runs] == ITL
+    card = render_deployment_card(ctx, "coder-chat")
+    found = _charts_by_key(card)
+    assert list(found) == ["ttft", "itl"], "both charts, TTFT first"
+    itl = found["itl"]
+    line = itl.find("polyline")
+    assert line is not None and "mc-chart-line--itl" in (line.get("class") or "")
+    drawn = [tuple(float(n) for n in pair.split(",")) for pair in (line.get("points") or "").split()]
+    top = charts.nice_top(max(ITL))  # 22.4 ms and the 20 ms target -> 25 ms
+    assert top == 25.0
+    step = (charts.PLOT_RIGHT - charts.PLOT_LEFT) / (len(runs) - 1)
+    assert drawn == [(round(charts.PLOT_LEFT + i * step, 1), _y(value, top)) for i, value in enumerate(ITL)]
+    target = next(el for el in itl.iter("line") if el.get("class") == "mc-chart-target")
+    assert float(target.get("y1") or 0) == _y(20.0, top)
+    assert [el.text for el in itl.iter("text") if el.get("class") == "mc-chart-target-label"] == ["SLO 20 ms"]
+    assert itl.findtext("title") == "ITL p95 per probe run against the SLO target of 20 ms"
+    desc = itl.findtext("desc") or ""
+    assert "lowest 12.0 ms, highest 22.4 ms, newest 20.6 ms" in desc and "SLO target 20 ms: 3 of 10 above it" in desc
+    # The TTFT chart keeps its own scale and target.
+    ttft_target = next(el for el in found["ttft"].iter("line") if el.get("class") == "mc-chart-target")
+    assert float(ttft_target.get("y1") or 0) == _y(250.0, 300.0)
+    # Every id on the card is unique (two charts, one strip), and the HTML guard accepts it.
+    ids = re.findall(r'\bid="([^"]+)"', card)
+    assert len(ids) == len(set(ids))
+    html = markdown.Markdown(extensions=EXTENSIONS, extension_configs=CONFIGS).convert(card)
+    assert html.count("<svg") == 3 and unsafe_markup(html) == []
+
+
+def test_only_runs_with_itl_are_drawn(tmp_path: Path) -> None:
+    """Lines written before ITL was recorded have none: one run that has it is one point, the rest not measured."""
+    from catalog.evidence import read_evidence_file
+    from probes.evidence import append_history, history_lines
+
+    folder = tmp_path / "evidence"
+    shutil.copytree(FIXTURES / "charts-month-evidence", folder)
+    latest = read_evidence_file(folder / "coder-chat.json")
+    moment = dt.datetime(2026, 11, 20, 16, tzinfo=dt.UTC)
+    later = latest.model_copy(
+        update={
+            "run_id": "2026-11-20T16:00:00Z",
+            "started_at": moment,
+            "finished_at": moment + dt.timedelta(seconds=20),
+            "records": [r.model_copy(update={"date": moment + dt.timedelta(seconds=1)}) for r in latest.records],
+        }
+    )
+    append_history(folder, history_lines(later))  # its ITL p95: the fixture file's, 18.2 ms
+    itl = _charts_by_key(render_deployment_card(_ctx(str(folder)), "coder-chat"))["itl"]
+    assert len((itl.find("polyline").get("points") or "").split()) == 1  # type: ignore[union-attr]
+    assert "newest 18.2 ms" in (itl.findtext("desc") or "") and "9 runs measured none" in (itl.findtext("desc") or "")
+
+
+def test_a_month_of_history_has_no_long_strip(month: SiteContext, card_md: str) -> None:
+    assert dated_facts(month, "coder-chat")["long_days"] == ()
+    assert "mc-longstrip" not in card_md
+
+
+def test_long_strip_has_each_of_90_days_in_its_state(tmp_path: Path) -> None:
+    ctx = _ctx(str(_long_history(tmp_path)))
+    long_days = dated_facts(ctx, "coder-chat")["long_days"]
+    newest = dt.date(2026, 11, 20)
+    assert [day for day, _runs, _answered in long_days] == [newest - dt.timedelta(days=b) for b in range(89, -1, -1)]
+    # The 30-day strip is the newest 30 of the same days.
+    assert dated_facts(ctx, "coder-chat")["days"] == long_days[-30:]
+    card = render_deployment_card(ctx, "coder-chat")
+    strip = _svgs(card)["mc-longstrip"]
+    assert strip.get("role") == "img" and strip.get("viewBox") == "0 0 449 34"
+    assert (strip.get("aria-labelledby") or "").split() == ["mc-longstrip-title", "mc-longstrip-desc"]
+    # One path per state; day j of a state lies inside that state's path (x from 5j, 4 units wide).
+    paths = {(p.get("class") or "").removeprefix("mc-day--"): p.get("d") or "" for p in strip.iter("path")}
+    spans = {s: [(int(x), int(x) + int(w)) for x, w in re.findall(r"M(\d+) 0h(\d+)v", d)] for s, d in paths.items()}
+    expected = [_expected_state(back) for back in range(89, -1, -1)]
+    assert set(paths) == set(expected) == {"answered", "partly", "failed", "none"}
+    for index, state in enumerate(expected):
+        x = index * charts.LONG_DAY
+        assert any(lo <= x and x + charts.LONG_DAY - 1 <= hi for lo, hi in spans[state]), (index, state)
+    assert len(list(strip.iter())) <= 3 + 4 + 2  # svg, title, desc, a path per state, two labels
+    tally = {state: expected.count(state) for state in ("answered", "partly", "failed", "none")}
+    desc = strip.findtext("desc") or ""
+    assert (
+        f"{tally['answered']} days answered, {tally['partly']} days partly answered, {tally['failed']} days failed, "
+        f"{tally['none']} days not probed" in desc
+    )
+    runs = sum(r for _d, r, _a in long_days)
+    answered = sum(a for _d, _r, a in long_days)
+    assert f"{answered} of {runs} runs answered" in desc
+    # The table lists weeks counted back from the newest day: 12 whole weeks, and the 6 days left over first.
+    figure = re.search(r'<figure class="mc-chart-figure">\n<svg class="mc-longstrip".*?</figure>', card, flags=re.S)
+    assert figure is not None
+    rows = re.findall(
+        r"<tr><td>([\d-]+) – ([\d-]+)</td><td>(\d+)</td><td>(\d+)</td><td>([a-z, \d]+)</td></tr>", figure.group()
+    )
+    assert len(rows) == 13
+    assert rows[0][:2] == (long_days[0][0].isoformat(), long_days[5][0].isoformat())
+    assert rows[-1][:2] == ((newest - dt.timedelta(days=6)).isoformat(), newest.isoformat())
+    assert sum(int(row[2]) for row in rows) == runs and sum(int(row[3]) for row in rows) == answered
+    newest_week = expected[-7:]
+    assert rows[-1][4] == charts._states_text(newest_week)  # type: ignore[arg-type]
+    # Bounded weight: the whole figure, its table included, is a few KB.
+    assert len(figure.group().encode()) < 3500
+    html = markdown.Markdown(extensions=EXTENSIONS, extension_configs=CONFIGS).convert(card)
+    assert unsafe_markup(html) == [] and "<p><svg" not in html
+    assert set(_svgs(html)) == set(_svgs(card)) == {"mc-strip", "mc-longstrip"}  # no latency line: no run chart
+    ids = re.findall(r'\bid="([^"]+)"', card)
+    assert len(ids) == len(set(ids))
+
+
+def test_long_strip_weeks_and_states_by_hand() -> None:
+    day = dt.date(2026, 11, 20)
+    days = [
+        (day - dt.timedelta(days=b), 0 if b == 3 else 2, 0 if b in (3, 10) else 1 if b == 0 else 2)
+        for b in range(89, -1, -1)
+    ]
+    long = charts.long_strip(days)
+    assert long is not None
+    assert [w.days_text for w in long.weeks[-2:]] == ["2026-11-07 – 2026-11-13", "2026-11-14 – 2026-11-20"]
+    assert long.weeks[-1].states_text == "5 days answered, 1 day partly answered, 1 day not probed"
+    assert (long.weeks[-1].runs, long.weeks[-1].answered) == (12, 11)
+    assert long.weeks[-2].states_text == "6 days answered, 1 day failed"
+    assert charts.long_strip([]) is None and charts.long_window(None) == ()
