@@ -41,13 +41,11 @@ from catalog.evidence import HISTORY_FILE, HistoryLine, Status, history_text
 from catalog.history import (
     FOLD_INDEX,
     SUMMARY_DIR,
-    DeploymentHistory,
     SummaryFile,
     index_at,
     summarize,
     summary_path,
     summary_text,
-    with_itl,
 )
 
 RUNS_PER_DAY = 6
@@ -66,7 +64,9 @@ START = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 
 
 def lines_of(deployment: str, days: int, rng: random.Random) -> list[HistoryLine]:
-    """`days` of a deployment's history from `START`, a run every 4 hours, as the prober writes it."""
+    """`days` of a deployment's history from `START`, a run every 4 hours, as the prober writes it (a latency
+    line carries the run's TTFT and ITL p95; ITL from its own random stream, so the other values are as before)."""
+    itl = random.Random(f"itl:{deployment}")
     lines = []
     for run in range(days * RUNS_PER_DAY):
         moment = START + dt.timedelta(hours=4 * run)
@@ -83,16 +83,10 @@ def lines_of(deployment: str, days: int, rng: random.Random) -> list[HistoryLine
                     date=moment + dt.timedelta(seconds=offset),
                     reason=None if status == "pass" else "connection refused" if down else "expected 200, got 500",
                     ttft_p95_ms=float(rng.randint(80, 400)) if claim == "latency" and not down else None,
+                    itl_p95_ms=float(itl.randint(8, 40)) if claim == "latency" and not down else None,
                 )
             )
     return lines
-
-
-def with_synthetic_itl(name: str, summary: DeploymentHistory) -> DeploymentHistory:
-    """`summary` with an ITL p95 for each kept run that measured TTFT, as the prober records it (from each run's
-    evidence file: history lines do not carry it). Its own random stream, so the lines are those of before."""
-    rng = random.Random(f"itl:{name}")
-    return with_itl(summary, {run.run_id: float(rng.randint(8, 40)) for run in summary.runs if run.ttft_p95_ms})
 
 
 def generate(evidence: Path, deployments: int, months: int) -> int:
@@ -111,7 +105,7 @@ def write_history(evidence: Path, names: list[str], days: int, rng: random.Rando
             lines = lines_of(name, days, rng)
             handle.write(history_text(lines))
             if lines:
-                summary = with_synthetic_itl(name, summarize(lines)[name])
+                summary = summarize(lines)[name]
                 summary_path(evidence, name).write_text(summary_text(SummaryFile(deployment=name, history=summary)))
     (evidence / SUMMARY_DIR / FOLD_INDEX).write_text(summary_text(index_at(raw, raw.stat().st_size, [])))
     return raw.stat().st_size

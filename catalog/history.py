@@ -716,5 +716,3 @@ def _rebuilt(evidence_dir: Path, today: dt.date | None, problems: list[str], *, 
     loaded.index = index_at(raw, read.end, line_problems)
     loaded.changed = set(loaded.summaries)
     return loaded
-
-

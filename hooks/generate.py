@@ -44,6 +44,7 @@ from hooks.render.agents import (
     render_llms_full,
     render_llms_index_files,
     render_llms_txt,
+    twin_sitemaps,
 )
 from hooks.render.deployment_card import render_deployment_card
 from hooks.render.deployment_index import render_deployment_index
@@ -176,6 +177,7 @@ def agent_files(
     adapter passes the render cache's `indented_json`, the same text made faster).
     """
     texts = {markdown_url(page.url): page.copy for page in pages}
+    texts.update(twin_sitemaps([(page.url, markdown_url(page.url)) for page in pages], site_url))
     guides = [
         PageEntry(page.title, markdown_url(page.url), layout.note(page.url))
         for page in pages

@@ -32,7 +32,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
@@ -229,13 +229,17 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         else:
             workers = build_workers() if self.command == "build" else 1
             generated = generated_pages(ctx, self.store, only, workers)
-        for page in generated:
-            made = File.generated(config, page.src_uri, content=page.markdown)
-            made.edit_uri = page.edit_path
-            files.append(made)
         # Every page as hooks/generate.py makes it (`python -m hooks.generate` writes the same), from the settings
         # MkDocs read; on_page_markdown hands each to MkDocs and checks that MkDocs agrees on its URL and title.
         self.layout = SiteLayout.of(Path(config.docs_dir), config.nav, config.extra, config.use_directory_urls)
+        # A card is reached from the Deployments page, not from the menu: marked so, MkDocs does not list every
+        # card at each build as a page "not included in the nav" (a generated page the menu names stays in it).
+        in_nav = set(self.layout.nav_order())
+        for page in generated:
+            inclusion = InclusionLevel.UNDEFINED if page.src_uri in in_nav else InclusionLevel.NOT_IN_NAV
+            made = File.generated(config, page.src_uri, content=page.markdown, inclusion=inclusion)
+            made.edit_uri = page.edit_path
+            files.append(made)
         try:
             pages = site_pages(ctx, self.layout, generated)
         except ValueError as exc:  # a MarkerError, or two index pages in one folder

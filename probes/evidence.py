@@ -92,8 +92,7 @@ def history_lines(evidence: EvidenceFile) -> list[HistoryLine]:
     itl = evidence.latency.itl_ms if evidence.latency else None
     itl_p95 = itl.p95 if itl else None
     return [
-        HistoryLine.from_record(evidence.run_id, evidence.deployment, record, itl_p95)
-        for record in evidence.records
+        HistoryLine.from_record(evidence.run_id, evidence.deployment, record, itl_p95) for record in evidence.records
     ]
 
 

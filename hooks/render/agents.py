@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import re
@@ -32,6 +33,27 @@ class PageEntry:
 def markdown_url(page_url: str) -> str:
     """Where the markdown copy of a page lives: `catalog/` -> `catalog/index.md`."""
     return f"{page_url}index.md" if page_url.endswith("/") or not page_url else page_url.removesuffix(".html") + ".md"
+
+
+def twin_sitemaps(pages: list[tuple[str, str]], site_url: str | None) -> dict[str, str]:
+    """A `sitemap.xml` beside each markdown copy outside the site's root, listing the page it copies, by path.
+
+    Every page links its copy with `<link rel="alternate">`, and Material's theme fetches `sitemap.xml` from
+    the folder of every alternate link of a page (for its language switcher): without these files each page
+    view asks for a file that is not there (a 404 in the browser's console and the dev server's log). `pages`:
+    (page URL, markdown copy URL) pairs.
+    """
+    base = (site_url or "").rstrip("/") + "/" if site_url else ""
+    found: dict[str, list[str]] = {}
+    for page_url, copy_url in pages:
+        folder = posixpath.dirname(copy_url)
+        if folder:
+            found.setdefault(f"{folder}/sitemap.xml", []).append(f"{base}{page_url}")
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    return {
+        path: head + "".join(f"  <url><loc>{html.escape(url)}</loc></url>\n" for url in sorted(urls)) + "</urlset>\n"
+        for path, urls in found.items()
+    }
 
 
 @dataclass(frozen=True)

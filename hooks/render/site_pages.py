@@ -37,40 +37,40 @@ class PageEntry:
 
 
 class SitePage(Enum):
-    """The site's pages, in the navigation's order."""
+    """The site's pages, in the navigation's order (mkdocs.yml `nav`, its sections flattened)."""
 
     home = PageEntry("index.md", "Quick chooser", "the quick chooser, task categories with ranked picks")
     decide = PageEntry("decide.md", "Decide", "decision trees that end in a recommendation")
-    catalog = PageEntry("catalog.md", "Catalog", "every deployment in one filterable table")
-    compare = PageEntry("compare.md", "Compare", "two to four deployments side by side, chosen in the URL (?d=a,b)")
-    fleets = PageEntry("fleets.md", "Fleets", "whose servers and whose advice, one section per fleet")
-    deployments = PageEntry(
-        "deployments/index.md", "Deployments", "every deployment card, grouped by model family", generated=True
-    )
     recommendations = PageEntry(
         "recommendations.md", "Recommendations", "use cases, workloads and a quick-reference table"
-    )
-    served_models = PageEntry(
-        "served-models.md", "Served models", "the gateway's served models with cost, SLO and evidence"
-    )
-    gateway = PageEntry(
-        "gateway.md",
-        "Gateway",
-        "the exported LiteLLM configs, the variables they need, and how to start the proxy so it fails closed",
-    )
-    backends = PageEntry(
-        "backends.md", "Backends", "backend ratings, typical latency, context limits and migration paths"
     )
     choosing = PageEntry(
         "choosing.md",
         "Choosing a kind of model",
         "how to decide which kind of model a job needs, and where to get one",
     )
-    glossary = PageEntry("glossary.md", "Glossary", "model kinds explained")
-    hubs = PageEntry("hubs.md", "Model hubs", "where to get model weights")
+    catalog = PageEntry("catalog.md", "Catalog", "every deployment in one filterable table")
+    deployments = PageEntry(
+        "deployments/index.md", "Deployments", "every deployment card, grouped by model family", generated=True
+    )
+    compare = PageEntry("compare.md", "Compare", "two to four deployments side by side, chosen in the URL (?d=a,b)")
+    fleets = PageEntry("fleets.md", "Fleets", "whose servers and whose advice, one section per fleet")
+    backends = PageEntry(
+        "backends.md", "Backends", "backend ratings, typical latency, context limits and migration paths"
+    )
+    gateway = PageEntry(
+        "gateway.md",
+        "Gateway",
+        "the exported LiteLLM configs, the variables they need, and how to start the proxy so it fails closed",
+    )
+    served_models = PageEntry(
+        "served-models.md", "Served models", "the gateway's served models with cost, SLO and evidence"
+    )
     badges = PageEntry(
         "badges.md", "How to read the badges", "how every evidence badge is decided, and what each claim means"
     )
+    glossary = PageEntry("glossary.md", "Glossary", "model kinds explained")
+    hubs = PageEntry("hubs.md", "Model hubs", "where to get model weights")
     agents = PageEntry("agents.md", "For agents", "how agents should read this site")
     performance = PageEntry(
         "performance.md",

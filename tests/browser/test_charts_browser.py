@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser
 
 from bench.site_weight import serve
-from catalog.evidence import HistoryLine, history_text
-from catalog.history import SummaryFile, read_summary, summary_path, summary_text, with_itl
+from catalog.evidence import HistoryLine, history_text, read_history
+from catalog.history import read_summary
 from probes.evidence import update_summaries
 from tests.browser.conftest import REPO_ROOT, new_context
 from tests.site.sitebuild import build_site
@@ -30,13 +30,13 @@ pytestmark = pytest.mark.browser
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 SHOTS = Path("/tmp")
-#: ITL p95 of the ten kept runs, oldest first, against coder-chat's SLO target of 20 ms: three above it. The
-#: newest, 18.2 ms, is what the prober records from the fixture's evidence file; the others are set here.
+#: ITL p95 of the ten kept runs, oldest first, against coder-chat's SLO target of 20 ms: three above it.
 ITL = [12.0, 14.5, 13.2, 21.3, 16.0, 15.1, 19.9, 22.4, 20.6, 18.2]
 
 
 def _evidence(tmp: Path) -> Path:
-    """The month fixture with 60 older days (one answered run a day, none every 11th day) and ITL per kept run."""
+    """The month fixture with 60 older days (one answered run a day, none every 11th day) and an ITL p95 on the
+    latency line of each kept run, as the prober writes it."""
     folder = tmp / "evidence"
     shutil.copytree(FIXTURES / "charts-month-evidence", folder)
     first = dt.datetime(2026, 10, 22, 10, tzinfo=dt.UTC)
@@ -46,13 +46,20 @@ def _evidence(tmp: Path) -> Path:
         for moment in moments
     ]
     raw = folder / "history.jsonl"
-    raw.write_text(history_text(older) + raw.read_text(encoding="utf-8"), encoding="utf-8")
+    lines = read_history(raw).lines
+    kept = list(dict.fromkeys(line.run_id for line in lines if line.deployment == "coder-chat"))[-len(ITL) :]
+    itl = dict(zip(kept, ITL, strict=True))
+    marked = [
+        line.model_copy(update={"itl_p95_ms": itl[line.run_id]})
+        if line.deployment == "coder-chat" and line.claim == "latency" and line.run_id in itl
+        else line
+        for line in lines
+    ]
+    raw.write_text(history_text(older) + history_text(marked), encoding="utf-8")
     update_summaries(folder)
     summary = read_summary(folder, "coder-chat")
     assert summary is not None and not isinstance(summary, str)
-    filled = with_itl(summary, dict(zip([run.run_id for run in summary.runs][:-1], ITL[:-1], strict=True)))
-    assert [run.itl_p95_ms for run in filled.runs] == ITL
-    summary_path(folder, "coder-chat").write_text(summary_text(SummaryFile(deployment="coder-chat", history=filled)))
+    assert [run.itl_p95_ms for run in summary.runs] == ITL
     return folder
 
 

@@ -111,7 +111,14 @@ def _visit_every_page(site: HostileSite, browser: Browser) -> list[Visit]:
             # each <pre class="mermaid"> when done), and a CSS animation an injected style would start (its
             # animation events fire with the next frames). Waited for as conditions, not for a fixed time.
             wait_for_page_scripts(page)
+            # Diagrams sit in "Diagram" tabs and are drawn when shown: open each, so hostile text goes through
+            # Mermaid too.
+            for label in page.locator("article .tabbed-labels > label", has_text="Diagram").all():
+                label.click()
             page.wait_for_function(_SETTLED_JS)
+            # ...then back to each tab set's first tab, where the page opens, whose text the findings read.
+            for labels in page.locator("article .tabbed-labels").all():
+                labels.locator("> label").first.click()
             result = page.evaluate(_FINDINGS_JS)
             visits.append(Visit(relative, result["found"], dialogs, result["text"]))
             page.close()

@@ -17,7 +17,9 @@ def test_no_requests_leave_the_site(page: Page, base_url: str, path: str) -> Non
     page.goto(f"{base_url}{path}", wait_until="load")
     if path == "decide/":
         # Mermaid is vendored, so Material renders each diagram (into a closed shadow root, replacing the
-        # <pre class="mermaid"> source) without any outside request.
+        # <pre class="mermaid"> source) without any outside request, once a diagram is shown (its tab opened).
+        for label in page.locator("article .tabbed-labels > label", has_text="Diagram").all():
+            label.click()
         page.wait_for_function("() => document.querySelectorAll('pre.mermaid').length === 0")
         assert page.evaluate("() => typeof window.mermaid") == "object"
         assert page.locator("div.mermaid").count() >= 1

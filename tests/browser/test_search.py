@@ -87,6 +87,8 @@ def test_decide_page_loads_mermaid_and_draws_after_instant_navigation(page: Page
     loaded: list[str] = []
     page.on("request", lambda request: loaded.append(request.url) if "mermaid.min.js" in request.url else None)
     navigate(page, "Decide", f"{base_url}decide/")
+    # The diagrams sit in a "Diagram" tab: Mermaid is fetched when one is shown (tests/browser/test_navigation.py).
+    page.locator("article .tabbed-labels > label", has_text="Diagram").first.click()
     page.wait_for_selector("div.mermaid", state="attached")
     assert loaded, "the Decide page draws its diagrams with the vendored Mermaid"
     assert all(url.startswith(base_url) for url in loaded), loaded

@@ -436,7 +436,9 @@ def test_a_real_vllm_bench_serve_report_enters_as_evidence_measured_by_it(
     assert result.evidence is not None and result.evidence.run_id != "2026-11-20T10:00:00Z"
     kept = read_evidence_file(evidence_path(evidence, DEPLOYMENT))
     assert kept.run_id == result.evidence.run_id, "a new probe run's file"
-    assert [(k.tool, k.report_sha256) for k in kept.measured] == [(m.tool, m.report_sha256)], "with the import carried into it"
+    assert [(k.tool, k.report_sha256) for k in kept.measured] == [(m.tool, m.report_sha256)], (
+        "with the import carried into it"
+    )
 
 
 @pytest.mark.vllm

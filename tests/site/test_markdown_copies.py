@@ -159,6 +159,8 @@ def test_every_page_links_its_markdown_copy(built: BuildResult) -> None:
         target = (page.parent / found[0]).resolve()
         assert target == page.with_suffix(".md").resolve(), (page, found[0])
         assert target.is_file(), (page, found[0])
+        # Material fetches sitemap.xml beside every alternate link of a page: it must find one (no 404 per view).
+        assert (target.parent / "sitemap.xml").is_file(), f"{page}: no sitemap.xml beside its markdown copy"
 
 
 # ---------------------------------------------------------------------------------------- the transformer alone
