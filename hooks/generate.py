@@ -67,6 +67,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Renders the cards of the deployments named, in that order (the MkDocs adapter passes the render cache's).
 CardRenderer = Callable[[list[str]], list[str]]
+#: A page's markdown as plain CommonMark (`plain_markdown`; the MkDocs adapter passes the render cache's).
+PlainMarkdown = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,12 @@ class BuiltPage:
 
 
 def expand_page(
-    ctx: SiteContext, src_uri: str, url: str, markdown: str, url_of: Callable[[str], str | None]
+    ctx: SiteContext,
+    src_uri: str,
+    url: str,
+    markdown: str,
+    url_of: Callable[[str], str | None],
+    plain: PlainMarkdown = plain_markdown,
 ) -> tuple[str, str]:
     """`(markdown, copy)`: a page's markdown with its markers expanded, and its markdown copy for agents: the
     same text as plain CommonMark (no tabs, admonitions, icons, attribute lists, raw HTML or entities;
@@ -127,10 +134,12 @@ def expand_page(
     Raises `MarkerError` naming the page and line of an unknown or malformed marker.
     """
     expanded = expand_markers(markdown, ctx, Links(url), page=src_uri)
-    return expanded, copy_links(plain_markdown(expanded), src_uri, url, url_of)
+    return expanded, copy_links(plain(expanded), src_uri, url, url_of)
 
 
-def site_pages(ctx: SiteContext, layout: SiteLayout, generated: list[GeneratedPage]) -> list[BuiltPage]:
+def site_pages(
+    ctx: SiteContext, layout: SiteLayout, generated: list[GeneratedPage], plain: PlainMarkdown = plain_markdown
+) -> list[BuiltPage]:
     """Every page the site builds, in navigation order (pages outside it after, by file): the hand-written pages
     of `layout.docs_dir` the catalog has something to show on, and the `generated` ones."""
     nav = without_pages(layout.nav, set(ctx.pages_left_out))
@@ -148,7 +157,7 @@ def site_pages(ctx: SiteContext, layout: SiteLayout, generated: list[GeneratedPa
     for src, source in sources.items():
         body, meta = split_front_matter(source)
         url = page_url(src, layout.use_directory_urls)
-        markdown, copy = expand_page(ctx, src, url, body, urls.get)
+        markdown, copy = expand_page(ctx, src, url, body, urls.get, plain)
         title = page_title(src, body, meta, titles.get(src))
         pages.append(BuiltPage(src, url, title, source, markdown, copy, made.get(src)))
     order = {src: index for index, src in enumerate(layout.nav_order())}

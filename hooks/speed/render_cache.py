@@ -236,6 +236,17 @@ class RenderStore:
         self.write(key, result)
         return result
 
+    def transformed(self, name: str, transform: Callable[[str], str], text: str) -> str:
+        """`transform(text)`, remembered like `checked`: by the text's hash and the source of the module that
+        defines `transform` (a pure function of its text, such as hooks/render/plain_markdown.py's)."""
+        key = _digest([_LAYOUT, "transform", name, _versions(), _module_source(transform.__module__), text])
+        stored = self.read(key)
+        if isinstance(stored, str):
+            return stored
+        result = transform(text)
+        self.write(key, result)
+        return result
+
     def indented_json(self, data: dict[str, Any]) -> str:
         """`json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\\n"`, byte for byte, made fast.
 

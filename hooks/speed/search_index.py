@@ -31,8 +31,9 @@ _MATERIAL_WORKER = re.compile(r'("search": ")([^"]*?)assets/javascripts/workers/
 ROOT_SELECTOR = "article.md-content__inner"
 #: Not indexed: heading permalinks (the "¶" after every heading), code blocks (each card's curl, Python and
 #: gateway examples repeat the names, URLs and flags its tables already hold, and were 40% of the indexing
-#: time at 3000 models) and the VRAM calculator's form.
-EXCLUDE_SELECTORS = [".headerlink", "pre", ".mc-vram"]
+#: time at 3000 models), the VRAM calculator's form, and a card's charts (per-day and per-run numbers, up to
+#: 90 days of them, that no query looks for; the card's claims and figures stay indexed).
+EXCLUDE_SELECTORS = [".headerlink", "pre", ".mc-vram", ".mc-chart-figure"]
 
 
 #: A table or list with more rows or items than this lists catalog entries that each have a page of their
