@@ -272,9 +272,9 @@ def test_a_plain_name_from_a_report_is_kept_as_it_is(label: str) -> None:
 @pytest.mark.parametrize(
     ("label", "problem"),
     [
-        ("tiny\nnext", "one line of text without control characters"),
-        ("a\x1fb", "one line of text without control characters"),
-        ("a\x7fb", "one line of text without control characters"),
+        ("tiny\nnext", "must be one line of text without control characters"),
+        ("a\x1fb", "must be one line of text without control characters"),
+        ("a\x7fb", "must be one line of text without control characters"),
         ("http://10.0.0.5:8000/v1", "must not hold a URL or an address"),
         ("user@host", "must not hold a URL or an address"),
         ("sk-live-abc", "looks like it holds a key"),
@@ -290,7 +290,8 @@ def test_text_copied_from_a_report_must_be_a_plain_name(label: str, problem: str
     for field in ("model", "hardware"):
         with pytest.raises(ValidationError) as caught:
             ToolMeasurement.model_validate(_measurement(**{field: label}))
-        assert problem in schema_message(caught.value.errors()[0]), field
+        message = schema_message(caught.value.errors()[0])
+        assert problem in message and "XX" not in message, field
 
 
 @pytest.mark.parametrize(
@@ -781,3 +782,20 @@ def test_evidence_today_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatc
     assert before <= today <= dt.datetime.now(dt.UTC).date()
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert before <= evidence_today() <= dt.datetime.now(dt.UTC).date()
+
+
+def test_a_bad_line_read_from_the_fold_point_is_named_by_its_line_after_that_byte(tmp_path: Path) -> None:
+    """Readers fold history.jsonl from the fold point on: a contract break there is named by its line counted from
+    that byte (a line number alone would point at the wrong line of the file)."""
+    good = '{"claim": "health", "date": "2026-11-23T01:00:00Z", "deployment": "a", "format_version": 2, '
+    good += '"run_id": "r1", "status": "pass"}\n'
+    bad = (
+        '{"claim": "health", "date": "2026-11-23T01:00:00Z", "deployment": "a", "format_version": 2, "run_id": "r2"}\n'
+    )
+    path = tmp_path / HISTORY_FILE
+    path.write_text(good + bad, encoding="utf-8")
+    whole = read_history(path)
+    assert [problem.split(": ")[0] for problem in whole.problems] == [f"{path}:2"]
+    later = read_history(path, start=len(good))
+    assert [line.run_id for line in later.lines] == []
+    assert later.problems and later.problems[0].startswith(f"{path}: line 1 after byte {len(good)}: ")

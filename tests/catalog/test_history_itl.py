@@ -13,10 +13,11 @@ import json
 import shutil
 from pathlib import Path
 
+from catalog import load_catalog
 from catalog.evidence import EvidenceFile, HistoryLine, read_evidence_file, read_history
 from catalog.evidence_folder import load_evidence
 from catalog.history import DAYS_KEPT, _pretty, read_summary, summarize, summary_path
-from catalog.verdicts import RunPoint
+from catalog.verdicts import RunPoint, judge
 from probes.evidence import append_history, history_lines, rebuild_summaries, update_summaries
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -71,7 +72,12 @@ def test_the_summary_and_the_cards_run_points_carry_it(tmp_path: Path) -> None:
         (NEWEST_RUN, None),
         ("2026-11-21T10:00:00Z", 21.5),
     ]
-    assert load_evidence(folder, today=TODAY).history["coder-chat"].runs[-1].itl_p95_ms == 21.5
+    evidence = load_evidence(folder, today=TODAY)
+    assert evidence.history["coder-chat"].runs[-1].itl_p95_ms == 21.5
+    # ...and the verdict's run points, which the card's ITL chart draws.
+    deployment = load_catalog(FIXTURES / "small-catalog").deployments["coder-chat"]
+    points = judge("coder-chat", deployment, evidence, TODAY).runs
+    assert [point.itl_p95_ms for point in points[-2:]] == [None, 21.5]
     text = summary_path(folder, "coder-chat").read_text(encoding="utf-8")
     assert text == _pretty(json.loads(text), "") + "\n"
     assert '"itl_p95_ms": 21.5' in text and text.count('"itl_p95_ms"') == 1

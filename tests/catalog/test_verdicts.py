@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from catalog.claims import CLAIM_KINDS, EVAL_GROUP, ClaimGroup, claim_group
+from catalog.claims import CLAIM_KINDS, EVAL_GROUP, GROUP_QUESTIONS, ClaimGroup, claim_group
 from catalog.evidence import ClaimRecord, EvidenceFile, HistoryLine, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import summarize
@@ -344,6 +344,22 @@ def test_latency_measured_by_another_tool_is_in_no_rule_and_the_rules_say_so() -
     assert "changes no claim's badge" in MEASURED_BY_TOOL_RULE
     assert [row["state"] for row in rules["claim_states"]] == [rule.state.value for rule in CLAIM_RULES]
     assert rules["overall_summary"] == "serving"
+
+
+def test_explain_evidence_is_the_rule_tables_word_for_word() -> None:
+    """MCP's `explain_evidence` (catalog/verdicts.py `rules_json`): every state with its rule, in table order, each
+    group's summary states with the question the group answers, and `not-evaluated` for quality only."""
+    rules = rules_json()
+    assert rules["claim_states"] == [{"state": rule.state.value, "when": rule.when} for rule in CLAIM_RULES]
+    summary_rows = [{"state": rule.state.value, "when": rule.when} for rule in SUMMARY_RULES]
+    assert rules["summaries"] == {
+        "serving": {"question": GROUP_QUESTIONS[ClaimGroup.serving], "states": summary_rows},
+        "quality": {
+            "question": GROUP_QUESTIONS[ClaimGroup.quality],
+            "states": [*summary_rows, {"state": NOT_EVALUATED, "when": NOT_EVALUATED_RULE}],
+        },
+    }
+    assert set(rules) == {"claim_states", "summaries", "overall_summary", "measured_by_tool"}
 
 
 def test_a_reported_figure_without_a_date_has_none() -> None:
