@@ -37,12 +37,10 @@ import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
+
+from testbed.mcp_http import serving_mcp_http
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = REPO_ROOT / "docs" / "agents.md"
@@ -564,45 +564,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving_mcp(catalog_dir: Path, evidence_dir: Path, site_dir: Path, day: dt.date, log: Path) -> Iterator[str]:
-    """`python -m mcp_server --http` on a free port of 127.0.0.1, judging on `day`; its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "mcp_server", "--http", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--catalog", str(catalog_dir), "--evidence", str(evidence_dir), "--site", str(site_dir)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env={**os.environ, "SOURCE_DATE_EPOCH": epoch(day)}, stdout=out, stderr=out
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the MCP server exited:\n{log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no MCP server on 127.0.0.1:{port}\n{log.read_text()}") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def measure(site_dir: Path, catalog_dir: Path, evidence_dir: Path, day: dt.date) -> list[Measured]:
     """Both routes for every question, in question order, HTTP first."""
     found = questions(catalog_dir, evidence_dir, day)
@@ -611,7 +572,7 @@ def measure(site_dir: Path, catalog_dir: Path, evidence_dir: Path, day: dt.date)
         http_rows = [measure_http(site, q) for q in found]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        serving_mcp(catalog_dir, evidence_dir, site_dir, day, Path(tmp) / "mcp.log") as url,
+        serving_mcp_http(catalog_dir, evidence_dir, site=site_dir, log=Path(tmp) / "mcp.log", epoch=epoch(day)) as url,
     ):
         mcp_rows = asyncio.run(measure_mcp(url, found))
     return [row for pair in zip(http_rows, mcp_rows, strict=True) for row in pair]

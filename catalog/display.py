@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from catalog.claims import ClaimGroup
 from catalog.clients import Target, key_text, key_unknown
 from catalog.history import KeptLine
 from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams, SloTargets
-
-if TYPE_CHECKING:
-    # Types only: catalog/verdicts.py writes its summary line with the texts below.
-    from catalog.verdicts import Availability, DeploymentVerdict, SummaryState
+from catalog.verdicts import Availability, ClaimState, DeploymentVerdict, SummaryState
 
 NOT_STATED = "not stated"
 #: What a cell shows when the catalog has nothing for it.
@@ -151,6 +147,27 @@ def group_summary_text(group: ClaimGroup, state: SummaryState | None) -> str:
 def summaries_text(verdict: DeploymentVerdict) -> str:
     """Both summaries in a few words, serving first: `serving verified, quality failing`."""
     return ", ".join(group_summary_text(group, verdict.group(group)) for group in ClaimGroup)
+
+
+def group_line(verdict: DeploymentVerdict, group: ClaimGroup) -> str:
+    """One group's part of the summary line: `serving verified: 10 of 10 claims verified`, then its failing
+    claims (`; failing eval:code-small`); `quality not evaluated` when it has no claims."""
+    text = group_summary_text(group, verdict.group(group))
+    claims = verdict.claims_in(group)
+    if not claims:
+        return text
+    line = f"{text}: {len(verdict.of(ClaimState.verified, group))} of {len(claims)} claims verified"
+    if failing := verdict.of(ClaimState.failing, group):
+        line += "; failing " + ", ".join(failing)
+    return line
+
+
+def summary_line(verdict: DeploymentVerdict) -> str:
+    """One line for agents and comments, e.g. `serving verified: 10 of 10 claims verified; quality failing: 0 of
+    2 claims verified; failing eval:code-small, eval:json-format; last verified 2026-11-23`."""
+    parts = [group_line(verdict, group) for group in ClaimGroup]
+    parts.append(f"last verified {verdict.last_verified.isoformat() if verdict.last_verified else 'never'}")
+    return "; ".join(parts)
 
 
 def client_text(target: Target) -> str:

@@ -37,6 +37,7 @@ import yaml
 
 from catalog.catalog import Catalog
 from catalog.claims import EndpointKind, claim_name
+from catalog.display import summary_line
 from catalog.evidence_folder import Evidence
 from catalog.schema import Backend, Deployment, Fallback, Gateway, GatewayRoute
 from catalog.types import BackendKind, DeploymentStatus
@@ -410,7 +411,7 @@ def render_configs(
         for entry in candidates:
             dep_id = entry["model_info"]["id"]
             verdict = judged.verdict(dep_id)
-            summary = f"{EVIDENCE_COMMENT}{today.isoformat()}: {verdict.summary_line()}\n"
+            summary = f"{EVIDENCE_COMMENT}{today.isoformat()}: {summary_line(verdict)}\n"
             if verified_only and not endpoints_verified(verdict):
                 body.append(f"{summary}# left out of this --verified-only export: `{entry['model_name']}` ({dep_id})\n")
                 continue

@@ -31,7 +31,6 @@ from catalog.claims import (
     claims_made,
     display_order,
 )
-from catalog.display import group_summary_text
 from catalog.evidence import CLOCK_SKEW, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import ClaimHistory, DeploymentHistory, KeptLine, RunSummary, availability_counts
@@ -350,25 +349,6 @@ class DeploymentVerdict:
     @property
     def counts(self) -> dict[ClaimState, int]:
         return {state: len(self.of(state)) for state in ClaimState}
-
-    def group_line(self, group: ClaimGroup) -> str:
-        """One group's part of the summary line: `serving verified: 10 of 10 claims verified`, then its failing
-        claims (`; failing eval:code-small`); `quality not evaluated` when it has no claims."""
-        text = group_summary_text(group, self.group(group))
-        claims = self.claims_in(group)
-        if not claims:
-            return text
-        line = f"{text}: {len(self.of(ClaimState.verified, group))} of {len(claims)} claims verified"
-        if failing := self.of(ClaimState.failing, group):
-            line += "; failing " + ", ".join(failing)
-        return line
-
-    def summary_line(self) -> str:
-        """One line for agents and comments, e.g. `serving verified: 10 of 10 claims verified; quality failing: 0 of
-        2 claims verified; failing eval:code-small, eval:json-format; last verified 2026-11-23`."""
-        parts = [self.group_line(group) for group in ClaimGroup]
-        parts.append(f"last verified {self.last_verified.isoformat() if self.last_verified else 'never'}")
-        return "; ".join(parts)
 
 
 def judge(

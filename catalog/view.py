@@ -103,6 +103,7 @@ class JudgedView:
     history_length: int = 10
     """How many of the newest runs each verdict keeps (0: none, for surfaces that show no history)."""
     _records: dict[str, DeploymentRecord] = field(default_factory=dict, repr=False, compare=False)
+    _serving: dict[tuple[str, str | None], tuple[TaskFit, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def record(self, deployment_id: str) -> DeploymentRecord:
         found = self._records.get(deployment_id)
@@ -162,7 +163,14 @@ class JudgedView:
     def serving_task(self, task: str, fleet: str | None = None) -> list[TaskFit]:
         """For a task no advice answers (embeddings, audio): the deployments whose endpoints, model kind or
         capabilities name it (`embeddings`, `audio` for `audio-input`), not retired; by fleet order, then active,
-        then proven ones first. What MCP's `pick_deployment` and the task's llms file offer in place of picks."""
+        then proven ones first. What MCP's `pick_deployment` and the task's llms file offer in place of picks.
+        Computed once per task and fleet, like the records (the view does not change)."""
+        found = self._serving.get((task, fleet))
+        if found is None:
+            found = self._serving[(task, fleet)] = tuple(self._serving_task(task, fleet))
+        return list(found)
+
+    def _serving_task(self, task: str, fleet: str | None) -> list[TaskFit]:
         order = {state: rank for rank, state in enumerate(SUMMARY_ORDER)}
         fits: list[tuple[tuple[object, ...], TaskFit]] = []
         for dep_id, dep in self.catalog.deployments.items():

@@ -30,6 +30,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from catalog.catalog import Catalog
+from catalog.display import summary_line
 from catalog.evidence import evidence_today
 from catalog.evidence_folder import Evidence, load_evidence
 from catalog.verdicts import rules_json
@@ -128,7 +129,7 @@ class CatalogView:
                 # so failing evals never read as an endpoint that fails (catalog/verdicts.py).
                 "summary": verdict.summary.value,
                 **summaries_json(verdict),
-                "line": verdict.summary_line(),
+                "line": summary_line(verdict),
                 "last_verified": verdict.last_verified.isoformat() if verdict.last_verified else None,
             },
         }

@@ -26,15 +26,27 @@ FORBIDDEN = {
 }
 
 
-def _imported_packages(path: Path) -> set[str]:
+#: module -> modules it must never import, inside one package. Judging decides states; display writes them as
+#: text and may import the verdicts, never the other way round (a cycle a `TYPE_CHECKING` import once hid).
+FORBIDDEN_MODULES = {
+    "catalog/verdicts.py": {"catalog.display"},
+}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every absolute import in `path`, at any level (a function's or a `TYPE_CHECKING` block's too)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def _imported_packages(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _imported_modules(path)}
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -45,6 +57,12 @@ def test_no_module_imports_backwards(package: str) -> None:
         if (bad := _imported_packages(path) & FORBIDDEN[package])
     }
     assert offenders == {}, f"{package} must not import {sorted(FORBIDDEN[package])}"
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN_MODULES))
+def test_no_module_imports_a_forbidden_sibling(module: str) -> None:
+    bad = _imported_modules(REPO_ROOT / module) & FORBIDDEN_MODULES[module]
+    assert bad == set(), f"{module} must not import {sorted(FORBIDDEN_MODULES[module])}"
 
 
 def test_every_top_level_package_has_a_rule() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from catalog.advice import Answer
 from catalog.collections import ENTITY_KINDS
-from catalog.display import client_text, summaries_text
+from catalog.display import client_text, summaries_text, summary_line
 from catalog.view import DeploymentRecord
 from hooks.render.plain_markdown import plain_markdown
 from hooks.render.templating import Links, render_code
@@ -215,7 +215,7 @@ def _deployment_facts(record: DeploymentRecord, up: str) -> str:
     if dep.endpoints:
         parts.append(f"Endpoints: {', '.join(e.value for e in dep.endpoints)}.")
     parts.append(f"{client_text(record.client)}." if record.client else "No published endpoint.")
-    parts.append(f"Evidence {verdict.summary_line()}.")
+    parts.append(f"Evidence {summary_line(verdict)}.")
     if verified := verdict.of("verified"):
         parts.append(f"Verified: {', '.join(verified)}.")
     parts.append(f"JSON: [{record.id}.json]({up}{deployment_json_url(record.id)})")

@@ -13,61 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
+from testbed.mcp_http import serving_mcp_http
 from tests.site.sitebuild import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 DEPLOYMENT = "coder-fim"
 """A deployment of the small catalog that the coding chooser picks, with one claim (`endpoint:fim`)."""
 CLAIM = "endpoint:fim"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving_on_the_real_clock(catalog: Path, evidence: Path, log: Path) -> Iterator[str]:
-    """`python -m mcp_server --http` on 127.0.0.1 with no SOURCE_DATE_EPOCH: "today" is the day of each call."""
-    port = _free_port()
-    command = [sys.executable, "-m", "mcp_server", "--http", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--catalog", str(catalog), "--evidence", str(evidence), "--site", str(log.parent / "no-site")]
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"no server on 127.0.0.1:{port}\n{log.read_text()}"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -134,7 +92,8 @@ async def test_probe_runs_stamped_now_are_seen_by_the_next_call_without_a_restar
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     first, second = now - dt.timedelta(minutes=2), now - dt.timedelta(minutes=1)
     since = first.date() - dt.timedelta(days=2)
-    with serving_on_the_real_clock(FIXTURES / "small-catalog", evidence, tmp_path / "server.log") as url:
+    # No SOURCE_DATE_EPOCH, as one runs in production: "today" is the day of each call.
+    with serving_mcp_http(FIXTURES / "small-catalog", evidence, log=tmp_path / "server.log", epoch=None) as url:
         async with Client(url) as client:
             assert await _state(client, since) == {
                 "summary": "unverified",
@@ -174,7 +133,8 @@ async def test_the_tools_over_http_stay_annotated_and_an_unknown_id_an_error_aft
     error for an unknown deployment, and a new evidence file, with the tool list unchanged by the new evidence."""
     evidence = tmp_path / "evidence"
     evidence.mkdir()
-    with serving_on_the_real_clock(FIXTURES / "small-catalog", evidence, tmp_path / "server.log") as url:
+    # No SOURCE_DATE_EPOCH, as one runs in production: "today" is the day of each call.
+    with serving_mcp_http(FIXTURES / "small-catalog", evidence, log=tmp_path / "server.log", epoch=None) as url:
         async with Client(url) as client:
             before = (await client.list_tools()).tools
             assert before and all(

@@ -7,13 +7,8 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -25,6 +20,7 @@ from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent, Tool
 
+from testbed.mcp_http import serving_mcp_http
 from tests.site.sitebuild import REPO_ROOT, SOURCE_DATE_EPOCH
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -39,41 +35,11 @@ TOOLS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(catalog: Path, evidence: Path, log: Path, *, epoch: str = SOURCE_DATE_EPOCH) -> Iterator[str]:
     """`python -m mcp_server --http` on a free port (host left to its default), until the block ends; its URL."""
-    port = _free_port()
-    command = [sys.executable, "-m", "mcp_server", "--http", "--port", str(port)]
-    command += ["--catalog", str(catalog), "--evidence", str(evidence), "--site", str(log.parent / "no-site")]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env={**os.environ, "SOURCE_DATE_EPOCH": epoch}, stdout=out, stderr=out
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"no server on 127.0.0.1:{port}\n{log.read_text()}"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serving_mcp_http(catalog, evidence, log=log, epoch=epoch, host=None) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from catalog.claims import CLAIM_KINDS, EVAL_GROUP, GROUP_QUESTIONS, ClaimGroup, claim_group
+from catalog.display import summary_line
 from catalog.evidence import ClaimRecord, EvidenceFile, HistoryLine, Status
 from catalog.evidence_folder import Evidence
 from catalog.history import summarize
@@ -236,7 +237,7 @@ def test_a_fresh_passing_run_verifies_every_claim() -> None:
         assert [line.run_id for line in claim.history] == ["run-000"]
     assert verdict.last_verified == TODAY
     assert (
-        verdict.summary_line()
+        summary_line(verdict)
         == "serving verified: 3 of 3 claims verified; quality not evaluated; last verified 2026-11-23"
     )
 
@@ -251,7 +252,7 @@ def test_a_pass_older_than_stale_after_days_shows_as_stale() -> None:
     assert (stale.date, stale.since, stale.last_passed) == (_day(15), _day(15), _day(15))
     assert verdict.last_verified == _day(15)
     assert (
-        verdict.summary_line()
+        summary_line(verdict)
         == "serving unverified: 0 of 3 claims verified; quality not evaluated; last verified 2026-11-08"
     )
 
@@ -291,7 +292,7 @@ def test_a_reported_figure_never_overrides_a_probe_result() -> None:
     assert health.state is ClaimState.verified
     assert (health.date, health.reason, health.source) == (TODAY, None, None)
     assert verdict.summary is SummaryState.failing
-    assert verdict.summary_line() == (
+    assert summary_line(verdict) == (
         "serving failing: 2 of 3 claims verified; failing endpoint:chat; quality not evaluated; last verified 2026-11-23"
     )
 
@@ -310,7 +311,7 @@ def test_a_reported_figure_shows_when_no_probe_checked_the_claim() -> None:
     assert verdict.summary is verdict.serving is SummaryState.verified
     assert verdict.quality is SummaryState.unverified, "a reported figure is never verified"
     assert verdict.of(ClaimState.reported) == ["eval:code-20"]
-    assert verdict.summary_line() == (
+    assert summary_line(verdict) == (
         "serving verified: 3 of 3 claims verified; quality unverified: 0 of 1 claims verified; last verified 2026-11-23"
     )
 
@@ -384,7 +385,7 @@ def test_a_partly_verified_deployment_is_partial_not_verified() -> None:
     }
     assert verdict.summary is SummaryState.partial
     assert (
-        verdict.summary_line()
+        summary_line(verdict)
         == "serving partial: 2 of 3 claims verified; quality not evaluated; last verified 2026-11-23"
     )
     never = _claim(verdict, "endpoint:chat")
@@ -413,7 +414,7 @@ def test_failing_summary_names_every_failing_claim_in_display_order() -> None:
         ClaimState.reported: 0,
         ClaimState.unverified: 0,
     }
-    assert verdict.summary_line() == (
+    assert summary_line(verdict) == (
         "serving failing: 1 of 3 claims verified; failing served-name, endpoint:chat; quality not evaluated;"
         " last verified 2026-11-23"
     )
@@ -426,7 +427,7 @@ def test_a_never_probed_deployment() -> None:
     assert (verdict.last_verified, verdict.runs) == (None, ())
     assert verdict.counts[ClaimState.unverified] == 3
     assert (
-        verdict.summary_line()
+        summary_line(verdict)
         == "serving unverified: 0 of 3 claims verified; quality not evaluated; last verified never"
     )
 
@@ -582,7 +583,7 @@ def test_serving_and_quality_are_summarised_apart(
         *(c for c in CLAIMS if serving.get(c) == X),
         *sorted(c for c, s in evals.items() if s == X),
     ]
-    assert verdict.summary_line() == line
+    assert summary_line(verdict) == line
 
 
 def test_the_all_claims_summary_would_read_failing_but_the_serving_summary_does_not() -> None:
@@ -671,7 +672,7 @@ def test_last_passed_comes_from_the_history_when_the_latest_run_failed() -> None
     verdict = judge(DEP, _deployment(), _evidence(*runs), TODAY)
     assert {claim.last_passed for claim in verdict.claims} == {_day(4)}
     assert verdict.last_verified == _day(4)
-    assert verdict.summary_line() == (
+    assert summary_line(verdict) == (
         "serving failing: 0 of 3 claims verified; failing health, served-name, endpoint:chat; quality not evaluated;"
         " last verified 2026-11-19"
     )

@@ -22,6 +22,7 @@ import pytest
 from llms_txt import parse_llms_file  # type: ignore[import-untyped]
 
 from catalog import load_catalog
+from catalog.display import summary_line
 from catalog.evidence_folder import load_evidence
 from catalog.loader import BUNDLED_CATALOG
 from hooks.generate import agent_files, card_pages, site_pages
@@ -197,5 +198,5 @@ def test_every_deployment_is_a_link_in_its_family_files_section(site: AgentSite)
         assert notes is not None, f"no family file links the card of {dep_id}"
         assert (
             f"Status {dep.status.value}." in notes
-            and f"Evidence {site.ctx.record(dep_id).verdict.summary_line()}" in notes
+            and f"Evidence {summary_line(site.ctx.record(dep_id).verdict)}" in notes
         )
