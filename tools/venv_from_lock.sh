@@ -49,11 +49,20 @@ start=$(date +%s)
 # Keeps the venv out of `git status` without an entry in the repository's .gitignore.
 echo '*' > "$VENV/.gitignore"
 rm -f "$VENV"/.installed-*
-# copy: the uv cache and the checkout may lie on different file systems, where hard links fail with a warning.
-UV_LINK_MODE=copy "$UV" pip sync --quiet --require-hashes --python "$VENV/bin/python" "${WHEELS[@]}" "${LOCKS[@]}"
+# Hard links where the uv cache and the checkout share a file system: every CI clone would otherwise hold its own
+# copy of torch, vLLM and the rest (about 5 GB; a full disk once failed CI). Copies where they do not, since
+# hard links across file systems fail with a warning.
+CACHE_DIR=$("$UV" cache dir)
+mkdir -p "$CACHE_DIR"
+if [[ $(stat -c %d "$CACHE_DIR") == $(stat -c %d "$VENV") ]]; then
+    export UV_LINK_MODE=hardlink
+else
+    export UV_LINK_MODE=copy
+fi
+"$UV" pip sync --quiet --require-hashes --python "$VENV/bin/python" "${WHEELS[@]}" "${LOCKS[@]}"
 if [[ "$VENV" == .venv ]]; then
     # The project itself, editable, built by the locked setuptools (no unpinned isolated build environment).
-    UV_LINK_MODE=copy "$UV" pip install --quiet --no-deps --no-build-isolation --python "$VENV/bin/python" -e .
+    "$UV" pip install --quiet --no-deps --no-build-isolation --python "$VENV/bin/python" -e .
 fi
 if [[ ${#SMOKE[@]} -gt 0 ]]; then
     "${SMOKE[@]}"
