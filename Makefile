@@ -83,10 +83,10 @@ zensical-env: install ## Create .cache/venv-zensical from locks/zensical.txt: th
 evals-env: install ## Create .venv-evals from locks/evals.txt: lm-evaluation-harness (lm-eval), which runs the probes' eval tasks
 	bash tools/install-evals.sh
 
-test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env guidellm-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
+test: install browser browser-deps vllm-env llamacpp-env evals-env sandbox-tools gateway-env zensical-env guidellm-env llmd-env ## Run every test: unit, end-to-end builds, headless Chromium, real vLLM and real llama.cpp
 	$(PY) -m pytest -q
 
-test-fast: install ## Run the tests that need nothing but .venv (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap, LiteLLM or Zensical)
+test-fast: install llmd-env ## Run the tests that need nothing but .venv and the small llm-d validator env (no Chromium, vLLM, llama.cpp, lm-eval, bubblewrap, LiteLLM or Zensical)
 	$(PY) -m pytest -q -m "not vllm and not llamacpp and not browser and not evals and not sandbox and not gateway and not zensical"
 
 lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config staleness checks
@@ -118,6 +118,10 @@ lighthouse: install browser $(LIGHTHOUSE) ## Lighthouse (npm) mobile performance
 .PHONY: guidellm-env
 guidellm-env: install ## Create .cache/venv-guidellm from locks/guidellm.txt: GuideLLM (one of the clients make bench-probes compares)
 	@tools/venv_from_lock.sh .cache/venv-guidellm locks/guidellm.txt -- .cache/venv-guidellm/bin/guidellm --version
+
+.PHONY: llmd-env
+llmd-env: install ## Create .cache/venv-llmd from locks/llmd.txt: the llm-d Benchmark Report validator that python -m probes import-report runs on an llm-d report
+	@tools/venv_from_lock.sh .cache/venv-llmd locks/llmd.txt -- .cache/venv-llmd/bin/python -I -c "import llmd_benchmark_report"
 
 bench-probes: install vllm-env evals-env guidellm-env ## Our probe vs vllm bench serve vs GuideLLM, each against the server's /metrics; K deployments at once vs one
 	$(PY) -m bench.probe_accuracy

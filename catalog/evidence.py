@@ -210,7 +210,7 @@ class EvalResult(Contract):
 
 
 #: The tools whose reports `python -m probes import-report` reads (probes/reports.py).
-ToolName = Literal["vllm bench serve", "GuideLLM"]
+ToolName = Literal["vllm bench serve", "GuideLLM", "llm-d Benchmark Report"]
 #: A latency metric as vLLM's `vllm bench serve` defines it, which the card's rows are named after.
 ToolMetric = Literal["ttft", "tpot", "itl", "e2e"]
 #: How many imported measurements a deployment keeps (the newest by the day their tool ran).
@@ -273,7 +273,7 @@ class ToolWorkload(Contract):
 
 
 class ToolMeasurement(Contract):
-    """Latency and throughput measured by another tool (`vllm bench serve`, GuideLLM) and imported with
+    """Latency and throughput measured by another tool (`vllm bench serve`, GuideLLM, llm-d) and imported with
     `python -m probes import-report`: never our probe's result, and never a claim's verdict (the card shows it
     under the tool's name, beside the probe's latency; catalog/verdicts.py `MEASURED_BY_TOOL_RULE`)."""
 

@@ -169,7 +169,7 @@ SUMMARY_RULES: tuple[Rule[Sequence[ClaimState], SummaryState], ...] = (
 #: from our probe's result and the catalog's reported figures only, so an imported report can neither verify nor
 #: fail the latency claim.
 MEASURED_BY_TOOL_RULE = (
-    "Latency measured by another tool (`vllm bench serve`, GuideLLM) and imported with `python -m probes "
+    "Latency measured by another tool (`vllm bench serve`, GuideLLM, an llm-d Benchmark Report) and imported with `python -m probes "
     "import-report` is shown under that tool's name, with its workload and date, beside the probe's latency; it "
     "changes no claim's badge: the latency claim's badge is the probe's."
 )

@@ -261,14 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports = commands.add_parser(
         "import-report",
-        help="record a benchmark tool's report (vllm bench serve, GuideLLM) as evidence measured by that tool",
-        description="Read a `vllm bench serve --save-result` JSON or a GuideLLM JSON report and record its latency "
+        help="record a benchmark tool's report (vllm bench serve, GuideLLM, llm-d Benchmark Report) as evidence measured by that tool",
+        description="Read a `vllm bench serve --save-result` JSON, a GuideLLM JSON report or an llm-d Benchmark Report 0.2 "
+        "(YAML or JSON, checked first by that format's own validator from `make llmd-env`) and record its latency "
         "percentiles, throughput, goodput, workload, tool version, date and hardware (where the report states them) "
         "in the deployment's evidence file, as measured by that tool: the card shows them under the tool's name, "
         "beside our probe's latency, and they change no claim's state. The deployment needs a probe run first. "
         "Importing the same report again replaces it; nothing is written unless the whole report reads.",
     )
-    imports.add_argument("report", type=Path, metavar="FILE", help="the report the tool wrote (JSON)")
+    imports.add_argument(
+        "report", type=Path, metavar="FILE", help="the report the tool wrote (JSON; an llm-d report may be YAML)"
+    )
     imports.add_argument("--deployment", required=True, metavar="ID", help="the deployment the tool measured")
     imports.add_argument(
         "--evidence", type=Path, default=None, help="evidence folder (default: $EVIDENCE_DIR or evidence/)"

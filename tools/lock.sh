@@ -31,7 +31,7 @@ compile() {  # compile OUTPUT INPUT [uv pip compile options...]
 }
 
 compile locks/dev.txt pyproject.toml --extra dev
-for input in locks/vllm.in locks/evals.in locks/litellm.in locks/guidellm.in locks/zensical.in; do
+for input in locks/vllm.in locks/evals.in locks/litellm.in locks/guidellm.in locks/zensical.in locks/llmd.in; do
     compile "${input%.in}.txt" "$input"
 done
 compile locks/vllm-embedding.txt locks/vllm-embedding.in --no-deps

@@ -1,4 +1,5 @@
-"""``python -m probes import-report``: reports of `vllm bench serve` and GuideLLM as evidence measured by that tool.
+"""``python -m probes import-report``: reports of `vllm bench serve`, GuideLLM and the llm-d Benchmark Report format as
+evidence measured by that tool.
 
 The parser tests read reports the real tools wrote (tests/fixtures/reports/, README there says how); the tests
 marked ``vllm`` run both tools against the tiny vLLM on 127.0.0.1 and import what they wrote. Every report is
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bench.probe_accuracy import GUIDELLM, VLLM_CLI
 from catalog import load_catalog
@@ -40,6 +42,8 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 VLLM_REPORT = FIXTURES / "reports" / "vllm-bench-serve.json"
 GUIDELLM_REPORT = FIXTURES / "reports" / "guidellm.json"
+#: Converted from VLLM_REPORT by the format's own converter (tests/fixtures/reports/README.md).
+LLMD_REPORT = FIXTURES / "reports" / "llmd-benchmark-report.yaml"
 DEPLOYMENT = "coder-chat"
 NOW = dt.datetime(2026, 12, 8, 1, 0, tzinfo=dt.UTC)
 
@@ -57,11 +61,24 @@ def _stats(m: ToolMeasurement) -> dict[str, dict[str, Any]]:
 
 
 def _report(tmp_path: Path, source: Path, change: Any) -> Path:
+    if source.suffix == ".yaml":
+        data = yaml.safe_load(source.read_text())
+        change(data)
+        path = tmp_path / "report.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
     data = json.loads(source.read_text())
     change(data)
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data))
     return path
+
+
+@pytest.fixture
+def llmd() -> None:
+    """The llm-d Benchmark Report's own validator, which an llm-d report is checked by first."""
+    if not reports.LLMD_PYTHON.exists():
+        pytest.fail(f"{reports.LLMD_PYTHON} not found: run `make llmd-env`", pytrace=False)
 
 
 # -- what each tool's report holds, read from reports the real tools wrote ------------------------------------------
@@ -329,7 +346,7 @@ def test_a_bad_report_is_refused_naming_the_file_the_field_and_a_hint(
         pytest.param(b"{,}", "not JSON: Expecting property name", id="broken"),
         pytest.param(b"[1, 2]", "not a report this command reads", id="a-list"),
         pytest.param(b'{"benchmarks": []}', "not a report this command reads", id="no-metadata"),
-        pytest.param(b'{"inputSpec": {}, "version": "0.2"}', "an llm-d Benchmark Report is not read yet", id="llm-d"),
+        pytest.param(b'{"inputSpec": {}, "version": "0.2"}', "or an llm-d Benchmark Report 0.2", id="not-llm-d"),
     ],
 )
 def test_what_is_not_a_report_is_refused(tmp_path: Path, content: bytes, problem: str) -> None:
@@ -372,6 +389,310 @@ def test_the_command_line(evidence: Path, tmp_path: Path, capsys: pytest.Capture
     bad = _report(tmp_path, VLLM_REPORT, _set("completed", "8"))
     assert main([*args[:1], str(bad), *args[2:]]) == 3
     assert capsys.readouterr().err.startswith(f"python -m probes import-report: error: {bad}: completed: ")
+
+
+# -- the llm-d Benchmark Report: its own validator first, then the same record ----------------------------------------
+def _aggregate(data: dict[str, Any]) -> dict[str, Any]:
+    aggregate: dict[str, Any] = data["results"]["request_performance"]["aggregate"]
+    return aggregate
+
+
+def _engine(name: str, accelerator: str, count: int) -> dict[str, Any]:
+    """One `scenario.stack` component of kind inference_engine, as the format's README example writes it."""
+    return {
+        "metadata": {"schema_version": "0.0.1", "label": "vllm-svc-0", "cfg_id": "cc73fc6b51a1d3b8128f312d70476d7c"},
+        "standardized": {
+            "kind": "inference_engine",
+            "tool": "vllm",
+            "tool_version": "0.11.0",
+            "role": "replica",
+            "replicas": 1,
+            "model": {"name": name},
+            "accelerator": {"model": accelerator, "count": count, "parallelism": {"tp": count}},
+        },
+        "native": {},
+    }
+
+
+def _stack(*components: dict[str, Any]) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data["scenario"]["stack"] = list(components)
+
+    return change
+
+
+@pytest.mark.usefixtures("llmd")
+def test_an_llmd_benchmark_report_is_read_as_the_format_states_it() -> None:
+    """The fixture is the format's converter's output for VLLM_REPORT: the same numbers come out under the format's
+    names, and what the format has no field for (goodput) or the converter did not know (model, hardware) is none."""
+    raw = json.loads(VLLM_REPORT.read_text())
+    converted = yaml.safe_load(LLMD_REPORT.read_text())
+    (m,) = read_report(LLMD_REPORT, NOW)
+    assert (m.tool, m.tool_version, m.ran_on, m.model, m.hardware) == (
+        "llm-d Benchmark Report",
+        "0.2.1",
+        dt.date(2026, 12, 7),
+        None,
+        None,
+    )
+    assert m.workload.model_dump() == {
+        "requests": 8,
+        "completed": 8,
+        "failed": 0,
+        "concurrency": 2,
+        "request_rate": None,
+        "profile": None,
+        "prompt_tokens": raw["total_input_tokens"] / 8,
+        "output_tokens": 16.0,
+        "duration_s": None,
+    }, "rate_qps: .inf is no rate limit; only the end time is stated, so no duration"
+    assert _stats(m) == {
+        metric: {
+            "tool_metric": field,
+            "mean": raw[f"mean_{name}_ms"],
+            "p50": raw[f"p50_{name}_ms"],
+            "p90": None,
+            "p95": raw[f"p95_{name}_ms"],
+            "p99": raw[f"p99_{name}_ms"],
+        }
+        for metric, field, name in (
+            ("ttft", "time_to_first_token", "ttft"),
+            ("tpot", "time_per_output_token", "tpot"),
+            ("itl", "inter_token_latency", "itl"),
+            ("e2e", "request_latency", "e2el"),
+        )
+    }
+    assert (m.request_throughput, m.output_throughput, m.total_token_throughput) == (
+        raw["request_throughput"],
+        raw["output_throughput"],
+        raw["total_token_throughput"],
+    )
+    assert (m.goodput_rps, m.slo_attainment) == (None, None), "the format has no goodput"
+    assert converted["run"]["uid"] not in m.model_dump_json(), "nothing but names and numbers is copied"
+
+
+@pytest.mark.usefixtures("llmd")
+def test_the_fixture_is_what_the_formats_converter_writes(tmp_path: Path) -> None:
+    """tests/fixtures/reports/README.md's command, run again: the same report but for its random run.uid."""
+    shutil.copy(VLLM_REPORT, tmp_path / VLLM_REPORT.name)
+    converter = reports.LLMD_PYTHON.parent / "benchmark-report"
+    argv = [str(converter), "-w", "vllm-benchmark", "-b", "0.2", VLLM_REPORT.name, "converted.yaml"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TZ": "UTC"}
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    converted = yaml.safe_load((tmp_path / "converted.yaml").read_text())
+    fixture = yaml.safe_load(LLMD_REPORT.read_text())
+    assert converted["run"].pop("uid") != fixture["run"].pop("uid")
+    assert converted == fixture
+    (new,) = read_report(tmp_path / "converted.yaml", NOW)
+    (old,) = read_report(LLMD_REPORT, NOW)
+    assert new.model_dump(exclude={"report_sha256"}) == old.model_dump(exclude={"report_sha256"})
+
+
+@pytest.mark.usefixtures("llmd")
+def test_an_llmd_report_in_json_seconds_and_a_stack_reads_the_same(tmp_path: Path) -> None:
+    """export_json writes no limit as `Infinity`; inference-perf states latency in s and s/token; the stack's
+    inference engines give the model and the hardware."""
+    (base,) = read_report(LLMD_REPORT, NOW)
+    data = yaml.safe_load(LLMD_REPORT.read_text())
+    latency = _aggregate(data)["latency"]
+    for stats in latency.values():
+        stats["units"] = "s/token" if stats["units"] == "ms/token" else "s"
+        for key in ("mean", "p50", "p95", "p99", "stddev"):
+            stats[key] /= 1000
+    data["scenario"]["stack"] = [_engine("Qwen/Qwen3-0.6B", "NVIDIA-L4", 2), _engine("Qwen/Qwen3-0.6B", "", 0)]
+    data["run"]["time"]["start"] = "2026-12-07T23:42:30Z"
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data))
+    assert "Infinity" in path.read_text()
+    (m,) = read_report(path, NOW)
+    assert (m.model, m.hardware, m.workload.request_rate, m.workload.duration_s) == (
+        "Qwen/Qwen3-0.6B",
+        "2x NVIDIA-L4",
+        None,
+        10.0,
+    )
+    for got, want in zip(m.latency, base.latency, strict=True):
+        assert (got.metric, got.tool_metric) == (want.metric, want.tool_metric)
+        assert [got.mean, got.p50, got.p95, got.p99] == pytest.approx([want.mean, want.p50, want.p95, want.p99])
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(
+            lambda d: _aggregate(d)["latency"].update(queue_time={"units": "ms", "mean": 1.0}),
+            "results.request_performance.aggregate.latency.queue_time: Extra inputs are not permitted",
+            id="unknown-field",
+        ),
+        pytest.param(
+            lambda d: _aggregate(d)["latency"]["time_to_first_token"].update(units="tokens/s"),
+            'results.request_performance.aggregate.latency: Invalid units "tokens/s", must be one of: ms s',
+            id="wrong-units",
+        ),
+        pytest.param(lambda d: d["run"].pop("uid"), "run.uid: Field required", id="no-uid"),
+        pytest.param(
+            lambda d: _aggregate(d)["latency"]["request_latency"].update(mean="fast"),
+            "results.request_performance.aggregate.latency.request_latency.mean: Input should be a valid number",
+            id="not-a-number",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("llmd")
+def test_a_report_the_formats_validator_refuses_is_refused_with_its_message(
+    tmp_path: Path, evidence: Path, change: Any, problem: str
+) -> None:
+    bad = _report(tmp_path, LLMD_REPORT, change)
+    path = evidence / f"{DEPLOYMENT}.json"
+    before = path.read_bytes()
+    with pytest.raises(ReportError) as caught:
+        import_report(bad, DEPLOYMENT, evidence, NOW)
+    message = str(caught.value)
+    assert message.startswith(f"{bad}: {problem}"), message
+    assert "(hint: the format's validator, llmd-benchmark-report 0.2.1, refused it; " in message
+    assert path.read_bytes() == before, "nothing half-written"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        pytest.param(
+            lambda d: _aggregate(d)["requests"].update(total="8"),
+            "results.request_performance.aggregate.requests.total: must be a whole number",
+            id="string-for-number",
+        ),
+        pytest.param(
+            lambda d: _aggregate(d)["requests"].update(failures=8),
+            "results.request_performance.aggregate.requests: no request completed, so nothing was measured",
+            id="nothing-completed",
+        ),
+        pytest.param(
+            lambda d: _aggregate(d)["latency"]["time_to_first_token"].update(p95=-1.0),
+            "results.request_performance.aggregate.latency.time_to_first_token.p95: must be 0 or more",
+            id="negative",
+        ),
+        pytest.param(lambda d: d.update(version="0.1"), "version: '0.1' is not a version this command reads", id="0.1"),
+        pytest.param(
+            lambda d: d["run"].pop("time"),
+            "run.time: neither start nor end, so the day it ran is unknown",
+            id="no-date",
+        ),
+        pytest.param(
+            lambda d: d["run"]["time"].update(end="2027-01-01T00:00:00Z"), "dated 2027-01-01, after today", id="future"
+        ),
+        pytest.param(
+            _stack(_engine("http://10.0.0.5:8000/v1", "NVIDIA-L4", 1)),
+            "scenario.stack (model): must not hold a URL or an address",
+            id="url-as-model",
+        ),
+        pytest.param(
+            _stack(_engine("tiny", "sk-live-123", 1)),
+            "scenario.stack (hardware): looks like it holds a key",
+            id="key-as-hardware",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("llmd")
+def test_a_bad_llmd_report_is_refused_naming_the_file_the_field_and_a_hint(
+    tmp_path: Path, evidence: Path, change: Any, problem: str
+) -> None:
+    bad = _report(tmp_path, LLMD_REPORT, change)
+    path = evidence / f"{DEPLOYMENT}.json"
+    before = path.read_bytes()
+    with pytest.raises(ReportError) as caught:
+        import_report(bad, DEPLOYMENT, evidence, NOW)
+    message = str(caught.value)
+    assert message.startswith(f"{bad}: ") and problem in message and "(hint: " in message, message
+    assert path.read_bytes() == before, "nothing half-written"
+
+
+@pytest.mark.usefixtures("llmd")
+def test_only_names_and_numbers_of_an_llmd_report_are_copied(tmp_path: Path, evidence: Path) -> None:
+    """The run's description, the harness's arguments and a component's native settings may hold addresses and
+    keys; none of them enters the evidence."""
+    secret = "https://user:sk-live-123@10.0.0.5:8000/v1"
+
+    def leaky(data: dict[str, Any]) -> None:
+        data["run"] |= {"description": secret, "user": "namespace=prod", "keywords": [secret]}
+        data["scenario"]["load"]["native"] = {"args": {"base-url": secret}, "envars": {"OPENAI_API_KEY": "sk-x"}}
+        data["scenario"]["stack"] = [_engine("tiny", "NVIDIA-L4", 1)]
+        data["scenario"]["stack"][0]["native"] = {"args": {"api-key": "sk-x"}, "config": {"url": secret}}
+
+    found, path = import_report(_report(tmp_path, LLMD_REPORT, leaky), DEPLOYMENT, evidence, NOW)
+    written = path.read_text()
+    for leak in ("10.0.0.5", "sk-live", "sk-x", "namespace=prod"):
+        assert leak not in written, leak
+    assert (found[0].model, found[0].hardware) == ("tiny", "1x NVIDIA-L4")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        pytest.param("a: &x [1, 2]\nb: *x\n", "line 2: an alias (*x)", id="alias"),
+        pytest.param("version: '0.2'\nrun: &a [*a]\n", "line 2: an alias (*a)", id="self-alias"),
+        pytest.param("version: '0.2'\nrun: " + "[" * 100 + "]" * 100 + "\n", "line 2: nested too deeply", id="deep"),
+        pytest.param("version: '0.2'\nrun: " + "[" * 100_000 + "\n", "not YAML at line 2", id="deeper"),
+        pytest.param("version: '0.2'\nrun: .nan\n", "run: NaN is not a number", id="nan"),
+        pytest.param("version: '0.2'\nrun: !!binary aGk=\n", "run: binary data is not a report value", id="binary"),
+        pytest.param("version: '0.2'\nrun: {1: 2}\n", "run: key 1 is not text", id="number-key"),
+        pytest.param("version: '0.2'\nrun: [\n", "not YAML at line 3", id="broken"),
+        pytest.param("- 1\n- 2\n", "not a report this command reads", id="a-list"),
+        pytest.param("version: '0.2'\n---\nversion: '0.2'\n", "not YAML", id="two-documents"),
+        pytest.param("version: 0.2\nrun: {}\nresults: {}\n", "version: 0.2 is not a version", id="unquoted-version"),
+    ],
+)
+def test_what_is_not_a_yaml_report_is_refused_before_anything_reads_it(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "report.yaml"
+    path.write_text(content)
+    with pytest.raises(ReportError) as caught:
+        read_report(path, NOW)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and problem in message and "(hint: " in message, message
+
+
+def test_no_tag_of_a_yaml_report_runs_code(tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    path = tmp_path / "report.yaml"
+    path.write_text(f"version: '0.2'\nrun: !!python/object/apply:os.system ['touch {ran}']\nresults: {{}}\n")
+    with pytest.raises(ReportError, match=r"not YAML at line 2: could not determine a constructor for the tag"):
+        read_report(path, NOW)
+    assert not ran.exists()
+
+
+def test_an_oversize_llmd_report_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reports, "MAX_REPORT_BYTES", 1024 * 1024)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(LLMD_REPORT.read_bytes() + b"#" * (1024 * 1024))
+    with pytest.raises(ReportError, match=r"big.yaml: larger than 1 MiB \(hint: import the report of a shorter run"):
+        read_report(big, NOW)
+
+
+def test_an_llmd_report_is_not_read_without_its_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reports, "LLMD_PYTHON", tmp_path / "venv-llmd" / "bin" / "python")
+    with pytest.raises(ReportError) as caught:
+        read_report(LLMD_REPORT, NOW)
+    assert str(caught.value) == (
+        f"{LLMD_REPORT}: cannot check it: the llm-d Benchmark Report validator is not installed (hint: run "
+        f"`make llmd-env`, which installs it from locks/llmd.txt into {tmp_path / 'venv-llmd'})"
+    )
+
+
+@pytest.mark.usefixtures("llmd")
+def test_an_llmd_report_is_shown_under_the_formats_name(evidence: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["import-report", str(LLMD_REPORT), "--deployment", DEPLOYMENT, "--evidence", str(evidence)]
+    assert main(args) == 0
+    assert "llm-d Benchmark Report (0.2.1), ran 2026-12-07: 8 of 8 requests completed" in capsys.readouterr().out
+    ctx = SiteContext(
+        catalog=load_catalog(FIXTURES / "small-catalog"),
+        evidence=load_evidence(evidence, today=NOW.date()),
+        today=NOW.date(),
+        repo_root=REPO,
+    )
+    card = render_deployment_card(ctx, DEPLOYMENT)
+    assert "**Measured by llm-d Benchmark Report (0.2.1), 2026-12-07** (imported, not our probe's result)" in card
+    assert "| TTFT (`time_to_first_token`) |" in card and "| ITL (`inter_token_latency`) |" in card
 
 
 # -- the real tools against the tiny vLLM ---------------------------------------------------------------------------
