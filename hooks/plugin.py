@@ -47,6 +47,7 @@ from hooks.publish import BuildLocked, StagedBuild
 from hooks.render.agents import markdown_url
 from hooks.render.markers import MarkerError
 from hooks.render.plain_markdown import plain_markdown
+from hooks.render.verbatim import VerbatimHtml
 from hooks.site_context import SiteContext, load_site_context
 from hooks.site_layout import SiteLayout, file_url, split_front_matter, without_pages
 from hooks.speed import SWITCH, speed_layer_on
@@ -197,6 +198,9 @@ class CatalogSite(BasePlugin[CatalogSiteConfig]):  # type: ignore[no-untyped-cal
         for path in (catalog_dir, evidence_dir):
             if path.is_dir() and str(path) not in config.watch:
                 config.watch.append(str(path))
+        # The card's charts go to the page as made, without Markdown reading them (hooks/render/verbatim.py).
+        if not any(isinstance(extension, VerbatimHtml) for extension in config.markdown_extensions):
+            config.markdown_extensions.append(VerbatimHtml())
         # Material's search box stays, its page event goes: Pagefind indexes the site (hooks/speed/search_index.py).
         drop_search_page_event(config)
         return config

@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from catalog.clients import key_unknown
 from catalog.display import gated_text, gpu_text, quantization_text, recommended_text
 from hooks.render.site_pages import SitePage, deployment_url
+from hooks.render.verbatim import VERBATIM_CLOSE, VERBATIM_OPEN
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -420,6 +421,9 @@ def _environment(autoescape: bool) -> Environment:
         key_unknown=key_unknown,
         # Links to pages name them (`links.page(SitePage.decide)`), never spell their URLs.
         SitePage=SitePage,
+        # Around finished HTML (the charts) that Markdown passes on without reading (hooks/render/verbatim.py).
+        verbatim_open=Markup(VERBATIM_OPEN),
+        verbatim_close=Markup(VERBATIM_CLOSE),
     )
     return env
 
