@@ -94,7 +94,7 @@ lint: install ## ruff, mypy (strict), and the JSON Schema and gateway-config sta
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m catalog schema --check
-	$(PY) -m catalog export litellm --check
+	$(PY) -m gateway export --check
 
 demo: install vllm-env evals-env sandbox-tools ## Start a real tiny vLLM server, probe it, and serve the site with that evidence
 	$(PY) -m tools.demo

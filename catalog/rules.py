@@ -18,6 +18,7 @@ from catalog.catalog import Catalog
 from catalog.claims import Capability, EndpointKind
 from catalog.collections import ENTITY_KINDS
 from catalog.errors import FieldPath, did_you_mean
+from catalog.providers import KEYLESS_PROVIDERS, gateway_key_env, provider_of
 from catalog.references import references
 from catalog.schema import Recommendation, TreeNode
 from catalog.types import GATEWAYS, BackendKind, DeploymentStatus, Modality, ModelKind
@@ -396,8 +397,6 @@ def fallbacks_name_aliases(catalog: Catalog, known: Known) -> Iterator[Violation
 def gateway_entries_name_their_keys(catalog: Catalog, known: Known) -> Iterator[Violation]:
     """A deployment the gateway routes through a provider that needs an API key names the key's variable, so
     that the export lists it and a proxy that starts can answer it."""
-    from catalog.litellm import KEYLESS_PROVIDERS, gateway_key_env, provider_of  # the export's, defined once
-
     for dep_id, dep in catalog.deployments.items():
         if (
             dep.gateway_alias is None

@@ -332,7 +332,7 @@ def _discover(args: argparse.Namespace) -> int:
     """`discover`: one line on stderr and exit 1 when nothing could be written; else what was written, whether
     the catalog validates, and the command to run next."""
     from catalog import check_catalog
-    from catalog.onboard import OnboardError
+    from onboarding.onboard import OnboardError
     from probes.discover import discover, next_command
 
     try:

@@ -5,7 +5,7 @@ caps, no redirects, the API key only where `PROBES_KEYS` allows it, scrubbed fro
 recognised by its answers (`catalog/engines.py`), every claim is judged by the probes' checks
 (`probes/checks.py`), and the evidence is written with its history line by the probes' writer
 (`probes/evidence.py`), as `python -m probes run` would. The catalog files are planned and written by the
-catalog's onboarding writer (`catalog/onboard.py` `Plan`): all of them or none.
+onboarding writer (`onboarding/onboard.py` `Plan`): all of them or none.
 
 What is recorded is what the requests proved, per served model: health (the engine's health route), the served
 name, every endpoint that answered (chat, completions, responses, embeddings), streaming where a text endpoint
@@ -50,7 +50,9 @@ from catalog.engines import (
     root_of,
 )
 from catalog.evidence import ClaimRecord, EvidenceFile, ServerInfo
-from catalog.onboard import (
+from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
+from catalog.types import BackendKind, strip_url_secrets
+from onboarding.onboard import (
     DISCOVER_DEADLINE_S,
     MAX_DISCOVERED_MODELS,
     OnboardError,
@@ -64,8 +66,6 @@ from catalog.onboard import (
     shown,
     slug,
 )
-from catalog.outbound import MAX_BODY_BYTES, KeyGrants, KeyGrantsError, Timeouts
-from catalog.types import BackendKind, strip_url_secrets
 from probes.checks import CLAIM_CHECKS, CheckResult, Context
 from probes.client import Client, ProbeOutcome, Unreachable, error_message
 from probes.engines import served_context, server_version
@@ -146,7 +146,7 @@ async def _listing(client: Client, base: str) -> dict[str, Any]:
         raise OnboardError(
             f"{where} lists {len(value['data'])} models; discover takes at most {MAX_DISCOVERED_MODELS} from one "
             "server, and wrote nothing (hint: a listing this long is a gateway: import its config with "
-            "`python -m catalog import litellm`, or discover the servers behind it one by one)"
+            "`python -m onboarding import-litellm`, or discover the servers behind it one by one)"
         )
     return value
 

@@ -1,5 +1,6 @@
-"""Imports run one way: the catalog knows nothing of the site or the probes, the site never imports probe code,
-the development infrastructure (testbed) knows nothing of the product, and nothing imports the tests."""
+"""Imports run one way: the catalog knows nothing of the site, the gateway export, onboarding or the probes, the
+site never imports probe code, the development infrastructure (testbed) knows nothing of the product, and nothing
+imports the tests."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: package -> packages it must never import. Every top-level package of the repository is here (a test below
 #: checks), and none may import `tests`.
 FORBIDDEN = {
-    "catalog": {"hooks", "mcp_server", "probes", "bench", "tools", "testbed", "tests"},
-    "hooks": {"mcp_server", "probes", "bench", "tools", "testbed", "tests"},
+    "catalog": {"hooks", "mcp_server", "gateway", "onboarding", "probes", "bench", "tools", "testbed", "tests"},
+    "hooks": {"mcp_server", "onboarding", "probes", "bench", "tools", "testbed", "tests"},
     # A surface beside the site: it shows the site's request examples (hooks/render/snippets.py).
-    "mcp_server": {"probes", "bench", "tools", "testbed", "tests"},
+    "mcp_server": {"onboarding", "probes", "bench", "tools", "testbed", "tests"},
+    # The gateway export, a surface beside the site: the site shows its entries, never the other way round.
+    "gateway": {"hooks", "mcp_server", "onboarding", "probes", "bench", "tools", "testbed", "tests"},
+    # Writes catalog files; reads the export's LiteLLM vocabulary so that an import exports back as it was.
+    "onboarding": {"hooks", "mcp_server", "probes", "bench", "tools", "testbed", "tests"},
+    # `discover` writes through onboarding's writer.
     "probes": {"hooks", "mcp_server", "bench", "tools", "testbed", "tests"},
     # Real servers and data for tests, benchmarks and the demo: below all of them, beside the product.
-    "testbed": {"catalog", "hooks", "mcp_server", "probes", "bench", "tools", "tests"},
+    "testbed": {"catalog", "hooks", "mcp_server", "gateway", "onboarding", "probes", "bench", "tools", "tests"},
     "bench": {"tools", "tests"},
     "tools": {"tests"},
     "tests": set(),

@@ -34,11 +34,11 @@ from catalog.evidence import (
     ToolMeasurement,
     ToolMetric,
 )
-from catalog.litellm import model_entry, render_entry
 from catalog.schema import Backend, Deployment, Gateway, Inferred, Model, ModelHub, Server, SloTargets
 from catalog.types import DeploymentStatus
 from catalog.verdicts import MEASURED_BY_TOOL_RULE, ClaimState, ClaimVerdict, DeploymentVerdict, RunPoint
 from catalog.vram import VramEstimate, estimate
+from gateway.litellm_export import model_entry, render_entry
 from hooks.render.badges import SummaryBadge, summary_badges
 from hooks.render.charts import DayStrip, LineChart, day_strip, long_window, run_charts, window_days
 from hooks.render.fleets import fleet_view

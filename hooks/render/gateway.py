@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.litellm import MASTER_KEY_ENV, gateway_variables
+from gateway.litellm_export import MASTER_KEY_ENV, gateway_variables
 from hooks.render.templating import Links, fence, render_code
 from hooks.site_context import SiteContext
 

@@ -1,7 +1,7 @@
 """Which pages a catalog has something to show on: a page with nothing to show is not built and not in the menu.
 
 A site is built from whatever catalog `CATALOG_DIR` names: the bundled one, a team's scaffolded one
-(`python -m catalog init`) or an imported one. A Glossary page with no terms, a Compare page with one
+(`python -m onboarding init`) or an imported one. A Glossary page with no terms, a Compare page with one
 deployment or a Gateway page for a catalog that routes nothing would be empty or, worse, talk about another
 catalog's servers. Each rule below says what its page needs and, when the catalog lacks it, why the page is
 left out (the build logs the reason). Renderers ask `page_href` before they link to a page, so no link
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from catalog.catalog import Catalog
-from catalog.litellm import model_list
 from catalog.loader import BUNDLED_CATALOG
+from gateway.litellm_export import model_list
 from hooks.render.templating import Links
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"

@@ -1,4 +1,4 @@
-"""A new team's site as a reader meets it: `python -m catalog init`, then `mkdocs serve` of that catalog (the
+"""A new team's site as a reader meets it: `python -m onboarding init`, then `mkdocs serve` of that catalog (the
 README's commands), read in Chromium.
 
 Every page the menu offers opens, shows something under its title, and raises no script error; every link
@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from catalog.cli import main as catalog_main
+from onboarding.cli import main as onboarding_main
 from testbed.vllm_server import free_port
 from tests.browser.conftest import REPO_ROOT
 
@@ -34,7 +34,7 @@ SERVE_TIMEOUT_S = 300
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("team-site")
-    assert catalog_main(["init", str(tmp / "team-models")]) == 0
+    assert onboarding_main(["init", str(tmp / "team-models")]) == 0
     port = free_port()
     env = {
         **os.environ,
@@ -142,4 +142,4 @@ def test_every_link_in_llms_txt_answers(served: str) -> None:
 def test_the_serve_command_is_the_one_the_readme_gives() -> None:
     readme = (Path(REPO_ROOT) / "README.md").read_text(encoding="utf-8")
     assert "CATALOG_DIR=my-catalog EVIDENCE_DIR=my-evidence .venv/bin/mkdocs serve" in readme
-    assert "python -m catalog init my-catalog" in readme
+    assert "python -m onboarding init my-catalog" in readme

@@ -1,4 +1,4 @@
-"""`import litellm` against configs and catalog folders written to hurt: a credential in a header or a URL
+"""`import-litellm` against configs and catalog folders written to hurt: a credential in a header or a URL
 is never written or printed, two keys never share a variable, nothing is written outside `--catalog`, and a
 killed run leaves nothing a re-run refuses."""
 
@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from catalog import check_catalog
-from catalog.litellm_import import import_litellm
-from catalog.onboard import OnboardError, Plan
 from catalog.schema import ExtraHeader
+from onboarding.litellm_import import import_litellm
+from onboarding.onboard import OnboardError, Plan
 from tests.site.sitebuild import REPO_ROOT
 
 
@@ -262,7 +262,7 @@ def test_a_kill_before_the_rename_leaves_no_catalog_and_a_rerun_completes(tmp_pa
     script = f"""
 import os, signal
 from pathlib import Path
-import catalog.onboard as onboard
+import onboarding.onboard as onboard
 real = Path.write_text
 count = [0]
 def write_text(self, *a, **k):
@@ -271,7 +271,7 @@ def write_text(self, *a, **k):
         os.kill(os.getpid(), signal.SIGKILL)
     return real(self, *a, **k)
 Path.write_text = write_text
-from catalog.litellm_import import import_litellm
+from onboarding.litellm_import import import_litellm
 import_litellm(Path({str(config)!r}), Path({str(root)!r}))
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, check=False)
@@ -309,7 +309,7 @@ def test_an_api_version_read_from_a_variable_is_said_not_fatal(tmp_path: Path) -
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != "CATALOG_DIR"} | (env or {})
     return subprocess.run(
-        [sys.executable, "-m", "catalog", *args],
+        [sys.executable, "-m", "onboarding", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -320,7 +320,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_import_without_a_catalog_folder_is_refused_and_the_bundled_catalog_is_untouched(tmp_path: Path) -> None:
     site = (REPO_ROOT / "catalog" / "site.yaml").read_text(encoding="utf-8")
-    done = _cli("import", "litellm", str(_config(tmp_path, SIMPLE)))
+    done = _cli("import-litellm", str(_config(tmp_path, SIMPLE)))
     assert done.returncode == 2
     assert "--catalog" in done.stderr
     assert (REPO_ROOT / "catalog" / "site.yaml").read_text(encoding="utf-8") == site
@@ -329,7 +329,7 @@ def test_import_without_a_catalog_folder_is_refused_and_the_bundled_catalog_is_u
 
 def test_the_bundled_catalog_is_refused_even_when_named(tmp_path: Path) -> None:
     site = (REPO_ROOT / "catalog" / "site.yaml").read_text(encoding="utf-8")
-    done = _cli("import", "litellm", str(_config(tmp_path, SIMPLE)), "--catalog", str(REPO_ROOT / "catalog"))
+    done = _cli("import-litellm", str(_config(tmp_path, SIMPLE)), "--catalog", str(REPO_ROOT / "catalog"))
     assert done.returncode == 2
     assert "bundled catalog" in done.stderr
     assert (REPO_ROOT / "catalog" / "site.yaml").read_text(encoding="utf-8") == site

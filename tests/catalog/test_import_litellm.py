@@ -1,5 +1,6 @@
-"""`import litellm` on public configs written by others (tests/fixtures/litellm-public), then `export litellm`:
-every `model_name` routes to the same members, nothing invalid or secret is written, nothing is dropped silently.
+"""`python -m onboarding import-litellm` on public configs written by others (tests/fixtures/litellm-public),
+then `python -m gateway export`: every `model_name` routes to the same members, nothing invalid or secret is
+written, nothing is dropped silently.
 
 The round trip compares what LiteLLM routes on, per alias, as a multiset of members: provider/model, api_base,
 the carried per-entry settings (rpm, tpm, timeouts, retries, api_version, order, weight, extra headers,
@@ -21,10 +22,10 @@ import pytest
 import yaml
 
 from catalog import check_catalog
-from catalog.litellm import is_private_host
-from catalog.litellm_import import guess_mode, import_litellm, provider_backend
-from catalog.onboard import OnboardError
 from catalog.types import BackendKind
+from gateway.litellm_export import is_private_host
+from onboarding.litellm_import import guess_mode, import_litellm, provider_backend
+from onboarding.onboard import OnboardError
 from tests.site.sitebuild import REPO_ROOT, build_site
 
 PUBLIC = REPO_ROOT / "tests" / "fixtures" / "litellm-public"
@@ -36,9 +37,9 @@ LITELLM_ROUTING["cooldown_time"] = "cooldown_time"
 FALLBACKS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(package: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "catalog", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", package, *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
 
 
@@ -138,7 +139,7 @@ def test_a_public_config_imports_exports_and_routes_every_alias_to_the_same_memb
     config: Path, tmp_path: Path
 ) -> None:
     catalog, out = tmp_path / "cat", tmp_path / "gateway"
-    done = _cli("import", "litellm", str(config), "--catalog", str(catalog), "--fleet", "team")
+    done = _cli("onboarding", "import-litellm", str(config), "--catalog", str(catalog), "--fleet", "team")
     assert done.returncode == 0, done.stdout + done.stderr
     loaded, errors = check_catalog(catalog)
     assert errors == [] and loaded is not None
@@ -149,7 +150,7 @@ def test_a_public_config_imports_exports_and_routes_every_alias_to_the_same_memb
         assert f"not carried: model_list[{index}] (" in done.stderr and "wildcard route" in done.stderr
 
     exported_run = _cli(
-        "export", "litellm", "--catalog", str(catalog), "--output", str(out), "--evidence", "/nonexistent"
+        "gateway", "export", "--catalog", str(catalog), "--output", str(out), "--evidence", "/nonexistent"
     )
     assert exported_run.returncode == 0, exported_run.stdout + exported_run.stderr
     (written,) = list(out.glob("*.yaml"))

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from catalog import load_catalog
-from catalog.cli import main
+from catalog.cli import main as catalog_main
 from catalog.evidence_folder import Evidence, load_evidence
-from catalog.litellm import GUARD_SOURCE, gateway_variables, render_configs
+from gateway.cli import main
+from gateway.litellm_export import GUARD_SOURCE, gateway_variables, render_configs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REPO_GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
@@ -44,19 +45,19 @@ def test_entries_for_aliased_active_deployments(small_catalog: Path) -> None:
 
 def test_check_fails_on_a_stale_file_and_names_the_fix(small_catalog: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = small_catalog.parent / "gw"
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 0
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out)]) == 0
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 0
     path = small_catalog / "deployments/coder-chat.yaml"
     path.write_text(path.read_text().replace("output_usd_per_mtok: 1.5", "output_usd_per_mtok: 2.5"))
     capsys.readouterr()
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 1
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 1
     err = capsys.readouterr().err
     assert "gw/unified.yaml: stale LiteLLM config" in err
-    assert "run `python -m catalog export litellm` to regenerate it" in err
+    assert "run `python -m gateway export` to regenerate it" in err
 
 
 def test_committed_gateway_configs_are_current() -> None:
-    assert main(["export", "litellm", "--check"]) == 0
+    assert main(["export", "--check"]) == 0
 
 
 def test_secrets_are_references_never_values() -> None:
@@ -70,7 +71,7 @@ def test_export_leaves_files_it_did_not_write(small_catalog: Path) -> None:
     out = small_catalog.parent / "gw"
     out.mkdir()
     (out / "hand-written.yaml").write_text("model_list: []\n")
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out)]) == 0
     assert (out / "hand-written.yaml").read_text() == "model_list: []\n"
     assert (out / "unified.yaml").exists()
 
@@ -138,7 +139,7 @@ def test_verified_only_keeps_deployments_whose_endpoint_claims_are_all_verified(
 def test_verified_only_from_the_command_line(small_catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2026, 11, 21, tzinfo=dt.UTC).timestamp())))
     out = small_catalog.parent / "verified"
-    command = ["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]
+    command = ["export", "--catalog", str(small_catalog), "--output", str(out)]
     assert main([*command, "--evidence", str(EVERY_STATE), "--verified-only"]) == 0
     assert [e["model_name"] for e in yaml.safe_load((out / "unified.yaml").read_text())["model_list"]] == ["coder-fim"]
     with pytest.raises(SystemExit):  # a verified-only export depends on the day; there is nothing to check it against
@@ -147,12 +148,12 @@ def test_verified_only_from_the_command_line(small_catalog: Path, monkeypatch: p
 
 def test_export_puts_the_guard_beside_configs_written_elsewhere(small_catalog: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = small_catalog.parent / "gw"
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out)]) == 0
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out)]) == 0
     guard = out / "fail_closed.py"
     assert guard.read_bytes() == GUARD_SOURCE.read_bytes()
     guard.unlink()
     capsys.readouterr()
-    assert main(["export", "litellm", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 1
+    assert main(["export", "--catalog", str(small_catalog), "--output", str(out), "--check"]) == 1
     assert "gw/fail_closed.py: missing or differs from" in capsys.readouterr().err
 
 
@@ -161,3 +162,17 @@ def test_gateway_variables_match_what_each_committed_config_lists() -> None:
     for name, variables in gateway_variables(load_catalog()).items():
         config = yaml.safe_load((REPO_GATEWAY / name).read_text(encoding="utf-8"))
         assert [v.name for v in variables] == config["callback_settings"]["fail_closed"]["required_env"], name
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (["export", "litellm", "--check"], "`python -m gateway export`"),
+        (["import", "litellm", "config.yaml", "--catalog", "x"], "`python -m onboarding import-litellm CONFIG`"),
+        (["init", "my-catalog"], "`python -m onboarding init DIR`"),
+    ],
+)
+def test_the_catalog_commands_that_moved_say_where(old: list[str], new: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The export and onboarding left the catalog package; the old commands name the new ones and fail."""
+    assert catalog_main(old) == 2
+    assert capsys.readouterr().err.startswith(f"python -m catalog {old[0]}: moved to {new}")

@@ -12,7 +12,7 @@ import yaml
 
 from catalog import check_catalog
 from catalog.evidence_folder import Evidence
-from catalog.litellm import render_configs
+from gateway.litellm_export import render_configs
 
 GROUP_MEMBER = """# yaml-language-server: $schema=../schemas/deployments.json
 fleet: team

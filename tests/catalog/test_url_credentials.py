@@ -1,5 +1,5 @@
 """No credential in a catalog URL: the catalog refuses `user:password@` and key-like query parameters in every
-URL field, `import litellm` removes them (saying what it removed, never the value), and a built site never
+URL field, `import-litellm` removes them (saying what it removed, never the value), and a built site never
 holds one.
 
 Before: an imported `api_base` with `?api_key=sk-…` reached six site files (catalog.json and llms-full.txt
@@ -212,7 +212,7 @@ def test_the_parameter_rule() -> None:
     )
 
 
-# -- import litellm ------------------------------------------------------------------------------------------
+# -- import-litellm ------------------------------------------------------------------------------------------
 CANARY = "sk-canary-7f3a9c1e55d04b2b"
 PASSWORD = "hunter2-pw-0b1c"
 CONFIG = f"""model_list:
@@ -238,7 +238,7 @@ def test_import_removes_credentials_reports_them_redacted_and_the_site_never_sho
     config.write_text(CONFIG, encoding="utf-8")
     catalog = tmp_path / "cat"
     done = subprocess.run(
-        [sys.executable, "-m", "catalog", "import", "litellm", str(config), "--catalog", str(catalog)],
+        [sys.executable, "-m", "onboarding", "import-litellm", str(config), "--catalog", str(catalog)],
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,

@@ -1,6 +1,6 @@
 """Every gateway-routed card's examples, run as a reader would paste them, through the real LiteLLM proxy.
 
-The bundled catalog's gateway configs are exported (`python -m catalog export litellm`) and started in a
+The bundled catalog's gateway configs are exported (`python -m gateway export`) and started in a
 real proxy inside a network namespace with nothing but loopback (`unshare`, as tests/gateway/test_proxy.py
 does), every `*_API_BASE` variable pointing at a loopback server that answers in the OpenAI and Ollama
 formats. Then each card example for a deployment whose client goes through a gateway (its curl and its
@@ -32,8 +32,8 @@ import pytest
 import yaml
 
 from catalog import load_catalog
-from catalog.cli import main as catalog_main
 from catalog.clients import client_target
+from gateway.cli import main as gateway_main
 from hooks.render.snippets import examples_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cases = _cases()
     assert cases, "no card example goes through a gateway: nothing to test (has the catalog changed?)"
     out = tmp_path_factory.mktemp("gateway")
-    assert catalog_main(["export", "litellm", "--output", str(out)]) == 0
+    assert gateway_main(["export", "--output", str(out)]) == 0
     work = tmp_path_factory.mktemp("examples")
     (work / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
     command = [

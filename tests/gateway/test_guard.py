@@ -21,7 +21,8 @@ import yaml
 
 from catalog import load_catalog
 from catalog.evidence_folder import Evidence
-from catalog.litellm import DEFAULT_PROVIDER, PRIVATE_SUFFIXES, _env_name, is_private_host, render_configs
+from catalog.providers import DEFAULT_PROVIDER
+from gateway.litellm_export import PRIVATE_SUFFIXES, _env_name, is_private_host, render_configs
 from tests.conftest import FIXTURES
 
 REPO = Path(__file__).resolve().parents[2]

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.cli import main as catalog_main
+from gateway.cli import main as gateway_main
 from testbed.tiny_model import REPO_ROOT, ensure_tiny_model
 
 LITELLM = REPO_ROOT / ".cache" / "venv-litellm" / "bin" / "litellm"
@@ -68,7 +68,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     out = tmp_path_factory.mktemp("gateway")
-    assert catalog_main(["export", "litellm", "--output", str(out)]) == 0
+    assert gateway_main(["export", "--output", str(out)]) == 0
     work = tmp_path_factory.mktemp("netns")
     command = [
         # A user namespace (root inside, nobody outside) with its own network, and its own PID space whose
@@ -224,7 +224,7 @@ def test_litellm_drops_strict_from_tools_which_the_card_says(report: dict[str, A
 
 def test_exported_configs_name_every_variable_they_read(tmp_path: Path) -> None:
     """Fast half: the guard's list is every `os.environ/` reference plus the master key (no proxy needed)."""
-    assert catalog_main(["export", "litellm", "--output", str(tmp_path)]) == 0
+    assert gateway_main(["export", "--output", str(tmp_path)]) == 0
     assert (tmp_path / "fail_closed.py").read_bytes() == (REPO_ROOT / "gateway" / "fail_closed.py").read_bytes()
     for path in sorted(tmp_path.glob("*.yaml")):
         config = yaml.safe_load(path.read_text())

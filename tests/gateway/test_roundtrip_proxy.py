@@ -245,16 +245,16 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         missing.append(str(LITELLM))
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make gateway-env`", pytrace=False)
-    from catalog.cli import main as catalog_main
-    from catalog.litellm_import import import_litellm
+    from gateway.cli import main as gateway_main
+    from onboarding.litellm_import import import_litellm
 
     out = tmp_path_factory.mktemp("gateway")
-    assert catalog_main(["export", "litellm", "--output", str(out)]) == 0
+    assert gateway_main(["export", "--output", str(out)]) == 0
     imported = []
     for name in LOCAL_PUBLIC:
         catalog, target = tmp_path_factory.mktemp("cat"), tmp_path_factory.mktemp("imported")
         import_litellm(PUBLIC / name, catalog / "cat", notes=lambda _: None)
-        assert catalog_main(["export", "litellm", "--catalog", str(catalog / "cat"), "--output", str(target)]) == 0
+        assert gateway_main(["export", "--catalog", str(catalog / "cat"), "--output", str(target)]) == 0
         (exported,) = target.glob("*.yaml")
         imported.append(exported.rename(target / f"{name.removesuffix('.yaml')}.yaml"))
     work = tmp_path_factory.mktemp("netns")

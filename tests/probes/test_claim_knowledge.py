@@ -28,7 +28,7 @@ from probes.evidence import append_history, write_evidence
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The product's packages: what the site, the probes and the catalog run (tests and benchmarks may spell names
 #: in their data).
-PRODUCT = ("catalog", "probes", "hooks")
+PRODUCT = ("catalog", "gateway", "onboarding", "probes", "hooks")
 REGISTRY = Path("catalog/claims.py")
 
 NAMES = {kind.name for kind in CLAIM_KINDS}

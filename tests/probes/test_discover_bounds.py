@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from catalog import check_catalog
-from catalog.onboard import MAX_DISCOVERED_MODELS, OnboardError
 from catalog.outbound import KEYS_ENV, MAX_BODY_BYTES, Timeouts
+from onboarding.onboard import MAX_DISCOVERED_MODELS, OnboardError
 from probes.discover import discover
 from testbed.tiny_model import REPO_ROOT
 from tests.probes.test_secrets import KEY_ENV, LoopbackServer, json_answer, openai_like
@@ -222,7 +222,7 @@ def test_200000_models_are_refused_before_any_is_asked(server: LoopbackServer, t
     assert message == (
         f"GET {server.base_url}/models lists 200000 models; discover takes at most {MAX_DISCOVERED_MODELS} from one "
         "server, and wrote nothing (hint: a listing this long is a gateway: import its config with `python -m "
-        "catalog import litellm`, or discover the servers behind it one by one)"
+        "onboarding import-litellm`, or discover the servers behind it one by one)"
     )
     assert [s.path for s in server.seen] == ["/v1/models"], "no model was asked about"
     assert not (tmp_path / "cat").exists()

@@ -1,4 +1,4 @@
-"""Onboarding from what already runs: `import litellm` on a real config gives a catalog that validates and
+"""Onboarding from what already runs: `import-litellm` on a real config gives a catalog that validates and
 builds, and never overwrites files unless told to. (`discover` against real servers: tests/probes/
 test_discover_real.py.)"""
 
@@ -13,16 +13,16 @@ from catalog import check_catalog
 from tests.site.sitebuild import REPO_ROOT, build_site
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(package: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "catalog", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", package, *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
 
 
 def test_import_litellm_turns_a_real_config_into_a_catalog(tmp_path: Path) -> None:
     catalog = tmp_path / "cat"
     config = REPO_ROOT / "gateway" / "reference-litellm.yaml"
-    done = _cli("import", "litellm", str(config), "--catalog", str(catalog), "--fleet", "platform")
+    done = _cli("onboarding", "import-litellm", str(config), "--catalog", str(catalog), "--fleet", "platform")
     assert done.returncode == 0, done.stdout + done.stderr
     loaded, errors = check_catalog(catalog)
     assert errors == [] and loaded is not None
@@ -35,7 +35,7 @@ def test_import_litellm_turns_a_real_config_into_a_catalog(tmp_path: Path) -> No
     assert (qwen.vendor, {i.field for i in qwen.inferred}) == ("Qwen", {"kind", "vendor"})
     assert {d.fleet for d in loaded.deployments.values()} == {"platform"}
 
-    again = _cli("import", "litellm", str(config), "--catalog", str(catalog))
+    again = _cli("onboarding", "import-litellm", str(config), "--catalog", str(catalog))
     assert again.returncode == 1 and "deployments/coder-chat.yaml" in again.stderr
 
     site = build_site(tmp_path, catalog)
@@ -47,12 +47,12 @@ def test_import_litellm_turns_a_real_config_into_a_catalog(tmp_path: Path) -> No
 def test_import_refuses_a_file_without_model_list(tmp_path: Path) -> None:
     bad = tmp_path / "config.yaml"
     bad.write_text("general_settings: {}\n")
-    done = _cli("import", "litellm", str(bad), "--catalog", str(tmp_path / "cat"))
+    done = _cli("onboarding", "import-litellm", str(bad), "--catalog", str(tmp_path / "cat"))
     assert done.returncode == 1 and "no `model_list` entries" in done.stderr
     assert not (tmp_path / "cat").exists(), "nothing written"
 
 
 def test_discover_in_the_catalog_cli_names_where_it_moved() -> None:
-    done = _cli("discover", "http://127.0.0.1:9/v1", "--fleet", "x")
+    done = _cli("catalog", "discover", "http://127.0.0.1:9/v1", "--fleet", "x")
     assert done.returncode == 2
     assert "moved to `python -m probes discover URL`" in done.stderr

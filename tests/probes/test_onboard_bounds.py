@@ -1,4 +1,4 @@
-"""Bounded onboarding: a hostile config costs `import litellm` a bounded time and memory, and ends in one line
+"""Bounded onboarding: a hostile config costs `import-litellm` a bounded time and memory, and ends in one line
 that says what was wrong, never a traceback or a half-written catalog. The configs are real files: an alias
 bomb, a 5,000-character id. (Hostile servers against `discover`: tests/probes/test_discover_bounds.py.)
 """
@@ -23,7 +23,7 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop(KEYS_ENV, None)
     return subprocess.run(
-        [sys.executable, "-m", "catalog", *args],
+        [sys.executable, "-m", "onboarding", *args],
         cwd=cwd or REPO_ROOT,
         env=env,
         capture_output=True,
@@ -33,12 +33,12 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     )
 
 
-def one_line_error(done: subprocess.CompletedProcess[str], prefix: str = "import") -> str:
+def one_line_error(done: subprocess.CompletedProcess[str], prefix: str = "import-litellm") -> str:
     """The command failed with exactly one line on stderr, no traceback, nothing on stdout."""
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"python -m catalog {prefix}: "), done.stderr
-    return done.stderr.removeprefix(f"python -m catalog {prefix}: ").removesuffix("\n")
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"python -m onboarding {prefix}: "), done.stderr
+    return done.stderr.removeprefix(f"python -m onboarding {prefix}: ").removesuffix("\n")
 
 
 # -- the catalog itself -------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def test_an_alias_bomb_in_a_config_is_one_line(tmp_path: Path) -> None:
     lines += ["model_list:\n", "  - {model_name: m, litellm_params: {model: openai/m}}\n"]
     config = write_config(tmp_path, "".join(lines))
     started = time.monotonic()
-    message = one_line_error(cli("import", "litellm", str(config), "--catalog", str(tmp_path / "cat")), "import")
+    message = one_line_error(cli("import-litellm", str(config), "--catalog", str(tmp_path / "cat")))
     assert time.monotonic() - started < 60
     assert re.fullmatch(
         rf"{re.escape(str(config))}:\d+:\d+: <file>: anchors and aliases expand to more than 20000 values "
@@ -136,7 +136,7 @@ def test_an_alias_bomb_in_a_config_is_one_line(tmp_path: Path) -> None:
 )
 def test_an_id_that_cannot_be_a_file_name_is_one_line(tmp_path: Path, entry: str, where: str, message: str) -> None:
     config = write_config(tmp_path, f"model_list:\n  # one entry\n  - {entry}\n")
-    got = one_line_error(cli("import", "litellm", str(config), "--catalog", str(tmp_path / "cat")), "import")
+    got = one_line_error(cli("import-litellm", str(config), "--catalog", str(tmp_path / "cat")))
     assert got == (
         f"{config}:{where}: {message}; nothing was written (hint: shorten it, or use letters, digits and `._:/-`; "
         "the catalog names a file after it)"
@@ -159,13 +159,13 @@ def test_an_id_that_cannot_be_a_file_name_is_one_line(tmp_path: Path, entry: str
 )
 def test_other_hostile_configs_are_one_line(tmp_path: Path, text: str, message: str) -> None:
     config = write_config(tmp_path, text)
-    got = one_line_error(cli("import", "litellm", str(config), "--catalog", str(tmp_path / "cat")), "import")
+    got = one_line_error(cli("import-litellm", str(config), "--catalog", str(tmp_path / "cat")))
     assert got.startswith(f"{config}:{message}"), got
 
 
 def test_a_config_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     config = write_config(tmp_path, "model_list: []\n" + "#" * (2 * 1024 * 1024) + "\n")
-    got = one_line_error(cli("import", "litellm", str(config), "--catalog", str(tmp_path / "cat")), "import")
+    got = one_line_error(cli("import-litellm", str(config), "--catalog", str(tmp_path / "cat")))
     assert got == (
         f"{config}: the file is 2.0 MiB; a config is read up to 1 MiB (hint: check that this is the proxy's "
         "config.yaml)"

@@ -18,9 +18,9 @@ CONFIGS = sorted((REPO_ROOT / "tests" / "fixtures" / "litellm-public").glob("*.y
 SOURCES = "SOURCES.yaml"
 
 
-def _catalog(*args: str) -> subprocess.CompletedProcess[str]:
+def _onboarding(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "catalog", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "onboarding", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
 
 
@@ -35,9 +35,9 @@ def _literal_keys(config: Path) -> set[str]:
 @pytest.mark.parametrize("config", [c for c in CONFIGS if c.name != SOURCES], ids=lambda p: p.stem)
 def test_an_imported_public_config_builds_a_site_of_its_own(config: Path, tmp_path: Path) -> None:
     catalog = tmp_path / "team"
-    made = _catalog("init", str(catalog), "--title", "Team models")
+    made = _onboarding("init", str(catalog), "--title", "Team models")
     assert made.returncode == 0, made.stdout + made.stderr
-    done = _catalog("import", "litellm", str(config), "--catalog", str(catalog), "--fleet", "team")
+    done = _onboarding("import-litellm", str(config), "--catalog", str(catalog), "--fleet", "team")
     assert done.returncode == 0, done.stdout + done.stderr
 
     site = build_site(tmp_path, catalog)

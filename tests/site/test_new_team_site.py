@@ -1,4 +1,4 @@
-"""A new team's site: `python -m catalog init`, then a strict build of what it wrote, as a team would run it.
+"""A new team's site: `python -m onboarding init`, then a strict build of what it wrote, as a team would run it.
 
 Every page in the menu must show something of the catalog's (never a heading alone), no page may talk about
 another catalog's servers, and no link in the pages or the agent files may lead nowhere; the build itself
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.cli import main as catalog_main
 from catalog.loader import check_catalog
-from catalog.scaffold import ScaffoldError, init_catalog, scaffold_files
 from hooks.link_check import dangling_links
+from onboarding.cli import main as onboarding_main
+from onboarding.scaffold import ScaffoldError, init_catalog, scaffold_files
 from tests.site.sitebuild import REPO_ROOT, BuildResult, build_site, copy_docs
 
 NAV_LINK = re.compile(r'<a href="([^"]*)" class="md-nav__link')
@@ -28,7 +28,7 @@ TAG = re.compile(r"<[^>]+>")
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     tmp = tmp_path_factory.mktemp("team")
-    assert catalog_main(["init", str(tmp / "platform-models")]) == 0
+    assert onboarding_main(["init", str(tmp / "platform-models")]) == 0
     return tmp / "platform-models", build_site(tmp, tmp / "platform-models")
 
 
@@ -43,7 +43,7 @@ def _article_text(html: str) -> str:
 def test_init_writes_a_catalog_that_validates_and_says_what_to_run_next(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert catalog_main(["init", str(tmp_path / "ml-team"), "--title", "ML team models"]) == 0
+    assert onboarding_main(["init", str(tmp_path / "ml-team"), "--title", "ML team models"]) == 0
     out = capsys.readouterr().out
     catalog, errors = check_catalog(tmp_path / "ml-team")
     assert errors == [] and catalog is not None
@@ -51,7 +51,7 @@ def test_init_writes_a_catalog_that_validates_and_says_what_to_run_next(
     assert list(catalog.fleets) == ["ml-team"] and catalog.tasks and catalog.sources
     assert {"vllm", "ollama", "llama-cpp", "tei", "openai-compatible"} <= set(catalog.backends)
     assert (tmp_path / "ml-team" / "schemas" / "deployments.json").is_file(), "editors need the schemas"
-    for command in ("mkdocs serve", "probes discover", "catalog import litellm", "probes run"):
+    for command in ("mkdocs serve", "probes discover", "onboarding import-litellm", "probes run"):
         assert command in out, out
     assert f"CATALOG_DIR={tmp_path / 'ml-team'}" in out
 
@@ -75,7 +75,7 @@ def test_init_refuses_a_folder_that_holds_anything_and_writes_nothing(tmp_path: 
 
 
 def test_init_refuses_a_bad_fleet_id_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert catalog_main(["init", str(tmp_path / "team"), "--fleet", "Not An Id"]) == 1
+    assert onboarding_main(["init", str(tmp_path / "team"), "--fleet", "Not An Id"]) == 1
     assert "is not an id" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -236,7 +236,7 @@ def test_init_dot_fills_the_current_empty_folder_in_place(
     here = tmp_path / "team-models"
     here.mkdir()
     monkeypatch.chdir(here)
-    assert catalog_main(["init", "."]) == 0
+    assert onboarding_main(["init", "."]) == 0
     assert f"CATALOG_DIR={here}" in capsys.readouterr().out
     assert Path.cwd() == here and here.is_dir()  # the shell's folder is the same folder, not a replaced one
     catalog, errors = check_catalog(here)
@@ -254,7 +254,7 @@ def test_a_disk_that_refuses_the_write_is_one_line_naming_the_folder(
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
 
     monkeypatch.setattr(tempfile, "mkdtemp", read_only)
-    assert catalog_main(["init", str(tmp_path / "team")]) == 1
+    assert onboarding_main(["init", str(tmp_path / "team")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert f"init: {tmp_path}: cannot write the catalog (Read-only file system); nothing was written (hint:" in err

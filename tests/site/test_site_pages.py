@@ -23,7 +23,7 @@ NOT_YET_MOVED = {
 }
 #: Lines that hold a page-like path that is not a link to a page, each with its reason.
 NOT_A_PAGE = {
-    ("hooks/templates/snippets/gateway_start.sh.j2", '"gateway/'): "the folder `catalog export litellm` writes",
+    ("hooks/templates/snippets/gateway_start.sh.j2", '"gateway/'): "the folder `gateway export` writes",
 }
 
 

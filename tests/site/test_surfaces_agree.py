@@ -272,7 +272,7 @@ def test_catalog_json(built: BuildResult) -> None:
 
 def test_gateway_export_comments(tmp_path: Path) -> None:
     out = tmp_path / "gateway"
-    command = [sys.executable, "-m", "catalog", "export", "litellm", "--catalog", str(FIXTURES / "small-catalog")]
+    command = [sys.executable, "-m", "gateway", "export", "--catalog", str(FIXTURES / "small-catalog")]
     subprocess.run(
         [*command, "--evidence", str(EVIDENCE), "--output", str(out)],
         cwd=REPO_ROOT,

@@ -39,7 +39,8 @@ from catalog.catalog import Catalog
 from catalog.claims import EndpointKind, claim_name
 from catalog.display import summary_line
 from catalog.evidence_folder import Evidence
-from catalog.schema import Backend, Deployment, Fallback, Gateway, GatewayRoute
+from catalog.providers import gateway_key_env, provider_of
+from catalog.schema import Deployment, Fallback, Gateway, GatewayRoute
 from catalog.types import BackendKind, DeploymentStatus
 from catalog.verdicts import ClaimState, DeploymentVerdict
 from catalog.view import JudgedView
@@ -58,34 +59,11 @@ GUARD_CALLBACK = "fail_closed.guard"
 GUARD_SETTINGS = "fail_closed"
 #: The guard's source: the copy in this repository's `gateway/`, which the export copies beside configs
 #: written anywhere else.
-GUARD_SOURCE = Path(__file__).resolve().parent.parent / "gateway" / GUARD_FILE
+GUARD_SOURCE = Path(__file__).resolve().parent / GUARD_FILE
 #: The proxy's admin key. LiteLLM 1.106 refuses to start without it; the guard requires it too.
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
 ENV_REFERENCE = "os.environ/"
 ENDPOINT_CLAIMS = frozenset(claim_name(kind) for kind in EndpointKind)
-
-#: LiteLLM provider prefix per backend kind, unless the backend names its own `litellm_provider`.
-DEFAULT_PROVIDER = {
-    BackendKind.vllm: "hosted_vllm",
-    BackendKind.ollama: "ollama_chat",
-    BackendKind.llama_cpp: "openai",
-    BackendKind.tei: "openai",
-    BackendKind.sglang: "openai",
-    BackendKind.openai_compatible: "openai",
-    BackendKind.gateway: "openai",
-}
-
-
-#: Providers whose LiteLLM client sends no API key when none is given. Every other provider (`openai`,
-#: `anthropic`, `azure`, ...) needs one: without it the proxy starts and fails each request for the entry
-#: (LiteLLM's OpenAI client refuses to build without a key, its Anthropic one sends no `x-api-key`).
-KEYLESS_PROVIDERS = frozenset({"hosted_vllm", "vllm", "ollama", "ollama_chat"})
-
-
-def provider_of(backend: Backend) -> str:
-    """The LiteLLM provider prefix of a backend: its own `litellm_provider`, else its kind's default."""
-    return backend.litellm_provider or DEFAULT_PROVIDER[backend.kind]
-
 
 #: Names that never resolve in public DNS; the guard's `PRIVATE_SUFFIXES` (tests/gateway checks they agree).
 PRIVATE_SUFFIXES = (".localhost", ".internal", ".local", ".home.arpa")
@@ -208,13 +186,6 @@ def model_entry(catalog: Catalog, deployment_id: str, deployment: Deployment) ->
     elif EndpointKind.embeddings in deployment.endpoints:
         info["mode"] = "embedding"
     return {"model_name": name, "litellm_params": params, "model_info": info}
-
-
-def gateway_key_env(deployment: Deployment) -> str | None:
-    """The variable with the key the gateway sends to a deployment: its route's, else its endpoint's."""
-    if deployment.route is not None and deployment.route.api_key_env:
-        return deployment.route.api_key_env
-    return deployment.endpoint.api_key_env if deployment.endpoint else None
 
 
 #: `GatewayRoute` field -> LiteLLM `litellm_params` key, for the fields written as they are.
@@ -370,7 +341,7 @@ def _header(name: str, variables: list[Variable], verified_only: bool, today: dt
     width = max(len(v.name) for v in variables)
     lines = [
         f"{GENERATED_HEADER} `{name}`, generated from the catalog by",
-        "# `python -m catalog export litellm`; do not edit by hand. `make lint` fails when it is stale.",
+        "# `python -m gateway export`; do not edit by hand. `make lint` fails when it is stale.",
         *(
             [f"# --verified-only: only deployments whose endpoint claims were all verified on {today.isoformat()}."]
             if verified_only

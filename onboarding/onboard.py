@@ -37,10 +37,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from catalog.collections import COLLECTIONS, SINGLETONS, schema_ref
 from catalog.errors import format_path, schema_message
-from catalog.scaffold import ScaffoldError, default_title, scaffold_files
 from catalog.types import ENTITY_ID_MAX, ENTITY_ID_PATTERN, NAME_PUNCTUATION, HttpUrl, ServedName
 from catalog.types import NAME_MAX as TYPES_NAME_MAX
 from catalog.yaml_source import MAX_FILE_BYTES, YamlProblem, read_catalog_yaml
+from onboarding.scaffold import ScaffoldError, default_title, scaffold_files
 
 #: The JSON Schemas of this catalog package, copied into every new catalog.
 _ID_CHARS = re.compile(r"[^a-z0-9._-]+")
@@ -316,7 +316,7 @@ _STALE = re.compile(r"^\.(.+)\.[a-z0-9_]{8}\.tmp$")
 
 def _scaffold(plan: Plan, fleet: str, source: str, source_data: Mapping[str, Any]) -> None:
     """The files without which the catalog would not validate, written only where missing: for a folder with no
-    catalog yet, everything `init` writes (catalog/scaffold.py, the one place that knows them); for an existing
+    catalog yet, everything `init` writes (onboarding/scaffold.py, the one place that knows them); for an existing
     catalog, the fleet's file if it lacks one; and the source this onboarding read."""
     try:
         files = scaffold_files(default_title(plan.root), fleet)

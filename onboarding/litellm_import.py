@@ -1,4 +1,4 @@
-"""`python -m catalog import litellm CONFIG`: a LiteLLM proxy config turned into catalog files, faithfully.
+"""`python -m onboarding import-litellm CONFIG`: a LiteLLM proxy config turned into catalog files, faithfully.
 
 What LiteLLM routes, the catalog keeps:
 
@@ -9,7 +9,7 @@ What LiteLLM routes, the catalog keeps:
   clients through the proxy, never around it.
 * Per-entry settings (rpm, tpm, timeouts, retries, api_version, order, weight, extra headers, a base URL or
   key read from a variable) become `route:` fields; gateway-wide ones (`router_settings`, the fallbacks of
-  `litellm_settings`) become fields of the gateway. `python -m catalog export litellm` writes both back.
+  `litellm_settings`) become fields of the gateway. `python -m gateway export` writes both back.
 * Each entry's backend follows what its server speaks (`provider_backend`): `hosted_vllm/` is vLLM,
   `ollama/` Ollama (whose OpenAI API is `<root>/v1`), `openai/` on a private host an OpenAI-compatible
   server, `openai/` on a public host and every hosted provider (`azure/`, `anthropic/`, `groq/`, ...) an
@@ -39,9 +39,12 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from catalog.litellm import DEFAULT_PROVIDER, ENV_REFERENCE, KEYLESS_PROVIDERS, MASTER_KEY_ENV, is_private_host
 from catalog.loader import check_catalog
-from catalog.onboard import (
+from catalog.providers import DEFAULT_PROVIDER, KEYLESS_PROVIDERS
+from catalog.schema import ExtraHeader, RoutingStrategy, is_secret_header
+from catalog.types import BackendKind, EnvVarName, strip_url_secrets
+from gateway.litellm_export import ENV_REFERENCE, MASTER_KEY_ENV, is_private_host
+from onboarding.onboard import (
     ID_MAX,
     Notes,
     OnboardError,
@@ -58,8 +61,6 @@ from catalog.onboard import (
     shown,
     slug,
 )
-from catalog.schema import ExtraHeader, RoutingStrategy, is_secret_header
-from catalog.types import BackendKind, EnvVarName, strip_url_secrets
 
 #: Where a LiteLLM proxy listens unless told otherwise; its config does not say.
 DEFAULT_PROXY_URL = "http://localhost:4000/v1"

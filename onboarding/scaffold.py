@@ -1,4 +1,4 @@
-"""`python -m catalog init DIR`: a new catalog a team can build and serve at once.
+"""`python -m onboarding init DIR`: a new catalog a team can build and serve at once.
 
 A catalog needs a few files before anything else can be written into it: `site.yaml`, a fleet, a source the
 fleet cites, the backends its deployments will name and at least one task its advice is grouped by. This
@@ -195,7 +195,7 @@ def _init(root: Path, title: str | None, fleet: str | None) -> Scaffold:
             )
             raise ScaffoldError(
                 f"{root}: {what} ({left[0]}); nothing was written (hint: name a new or empty folder; to add "
-                "deployments to a catalog, use `python -m probes discover URL` or `python -m catalog import litellm "
+                "deployments to a catalog, use `python -m probes discover URL` or `python -m onboarding import-litellm "
                 "CONFIG`)"
             )
         staging = Path(tempfile.mkdtemp(prefix=_STAGING_IN, dir=resolved))
@@ -210,7 +210,7 @@ def _init(root: Path, title: str | None, fleet: str | None) -> Scaffold:
         _catalog, errors = check_catalog(staging)
         if errors:
             raise ScaffoldError(
-                "the new catalog would not validate (a bug in catalog/scaffold.py):\n"
+                "the new catalog would not validate (a bug in onboarding/scaffold.py):\n"
                 + "\n".join(e.format() for e in errors)
             )
         if staging.parent == resolved:
@@ -269,7 +269,7 @@ def next_steps(scaffold: Scaffold) -> str:
             f"wrote a new catalog in {root} ({len(scaffold.written)} files). Next:",
             f"  CATALOG_DIR={root} EVIDENCE_DIR={evidence} .venv/bin/mkdocs serve   # see it at http://127.0.0.1:8000/",
             f"  python -m probes discover URL --catalog {root} --fleet {fleet}   # deployments from a running server",
-            f"  python -m catalog import litellm CONFIG --catalog {root} --fleet {fleet}   # or from a LiteLLM config",
+            f"  python -m onboarding import-litellm CONFIG --catalog {root} --fleet {fleet}   # or from a LiteLLM config",
             f'  then add tasks in {root}/tasks/ and picks in {root}/choosers/ (README: "Your own site, from nothing")',
             f"  python -m probes run --catalog {root} --evidence {evidence}   # prove every claim",
         ]

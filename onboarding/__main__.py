@@ -1,0 +1,5 @@
+import sys
+
+from onboarding.cli import main
+
+sys.exit(main())
