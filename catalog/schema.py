@@ -849,6 +849,14 @@ class GatewayExample(Strict):
     source: SourceRef
 
 
+class FleetCaveat(Strict):
+    """The warning a fleet's guide most wants its readers to see before they use the fleet, in this
+    catalog's own words, with where the guide says it."""
+
+    text: OneLine
+    source: SourceRef
+
+
 class Fleet(Strict):
     """The servers one team runs and the advice written for them: every piece of advice names its fleet.
 
@@ -858,6 +866,10 @@ class Fleet(Strict):
     name: OneLine
     """Short name readers see on tabs and in "whose answer" lines."""
     summary: Prose
+    caveat: FleetCaveat | None = None
+    """The guide's main caveat about these servers (e.g. what they were validated on); shown first on the
+    fleet's tab of the home page and in its section of the Fleets page. A warning about the document itself
+    belongs on the source (`caveat` in `sources/`)."""
     gateway: GatewayId | None = None
     """Id of the gateway in `site.yaml` `gateways:` that fronts this fleet, if any."""
     servers: list[Server] = Field(default_factory=list)

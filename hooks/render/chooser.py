@@ -1,13 +1,22 @@
-"""The quick chooser: one tab per fleet, each with that fleet's answers by task, linking to the cards."""
+"""The quick chooser: one tab per fleet, each with that fleet's answers by task, linking to the cards.
+
+Each tab opens with what its readers came for, on the first screen at laptop and phone widths (measured by
+tests/browser/test_reader_paths.py): the fleet's caveat, what our probes verified, and one line per task with
+the first pick, the model name a client sends and where it sends it. The full pick lists follow.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
 from catalog.clients import Target
-from hooks.render.fleets import fleet_view
+from catalog.verdicts import SummaryState
+from hooks.render.fleets import client_model, fleet_view
 from hooks.render.site_pages import SitePage
 from hooks.render.templating import Links, built_href, render, text
 from hooks.site_context import SiteContext
@@ -31,13 +40,14 @@ def pick_view(
         "retired": record.retired,
         "retires_on": dep.retires_on,
         "successor": {
-            "served_name": ctx.catalog.deployments[replacement].served_name,
+            "served_name": client_model(ctx, replacement),
             "href": links.deployment(replacement),
         }
         if replacement
         else None,
         "id": deployment_id,
-        "served_name": dep.served_name,
+        # What the client sends (the gateway alias where the fleet routes through its gateway), not the HF id.
+        "served_name": client_model(ctx, deployment_id),
         "reason": reason,
         "when": when,
         "status": dep.status.value,
@@ -45,6 +55,118 @@ def pick_view(
         "endpoint": endpoint_html(record.client),
         "href": links.deployment(deployment_id),
     }
+
+
+@dataclass(frozen=True)
+class QuickRow:
+    """One line of a tab's answer box: a task (or, where the guide ranks nothing, a deployment) and what to call."""
+
+    task: str | None
+    """The task's title; None in a fleet whose guide picks nothing by task (the row is then the deployment)."""
+    task_id: str
+    name: str
+    """The model name a client sends."""
+    href: str
+    where: Markup
+    """Where to send it: the base URL with (gateway) or (inferred), or that no URL is published."""
+    where_sentence: Markup
+    """The same, as the sentence above the lines says it when most lines share it."""
+    when: str | None
+    status: str
+    evidence: str
+    reported: tuple[tuple[str, str, str], ...]
+    """(claim state, claim label, figure) of each figure a source reported, as the card shows them."""
+    model: str | None
+    """The model it serves, on rows that are deployments rather than tasks (as seed 003's table pairs each alias
+    with its model); the card says what it is for."""
+
+
+def where_html(ctx: SiteContext, deployment_id: str) -> tuple[Markup, Markup]:
+    """Where a client sends requests, as one line of the answer box says it (`at URL (gateway)`, or that no URL
+    is published) and as the sentence above the lines says it for all of them."""
+    target = ctx.record(deployment_id).client
+    if target is None:
+        dep = ctx.catalog.deployments[deployment_id]
+        if dep.gateway and dep.gateway_alias and dep.gateway in ctx.catalog.site.gateways:
+            return Markup("via its gateway (URL not published)"), Markup(
+                "<strong>Send the model names below</strong> to the fleet's gateway (its URL is not published)"
+            )
+        return Markup("no URL published"), Markup("The catalog publishes <strong>no URL</strong> for the models below")
+    marks = (" (gateway)" if target.via_gateway else "") + (" (inferred)" if target.inferred else "")
+    url = f"<code>{text(target.base_url)}</code>{marks}"
+    return Markup(f"at {url}"), Markup(f"<strong>Send the model names below</strong> to {url}")
+
+
+def quick_row(
+    ctx: SiteContext, links: Links, deployment_id: str, task_id: str, task: str | None, when: str | None = None
+) -> QuickRow:
+    record = ctx.record(deployment_id)
+    dep = record.deployment
+    claims = {c.claim: c for c in record.verdict.claims}
+    where, where_sentence = where_html(ctx, deployment_id)
+    name = client_model(ctx, deployment_id)
+    return QuickRow(
+        task=task,
+        task_id=task_id,
+        name=name,
+        href=links.deployment(deployment_id),
+        where=where,
+        where_sentence=where_sentence,
+        when=when,
+        status=dep.status.value,
+        evidence=record.summary.value,
+        reported=tuple(
+            (claims[r.claim].state.value, claims[r.claim].label, r.summary) for r in dep.reported if r.claim in claims
+        ),
+        # A line whose name already is the model's (a served Hugging Face id) does not repeat it.
+        model=None if task or name.endswith(record.model.name) else record.model.name,
+    )
+
+
+def evidence_line(ctx: SiteContext, deployment_ids: list[str]) -> str:
+    """How many of a fleet's deployments our probes verified, as one phrase: `none of its 8 deployments`,
+    `2 of its 4 deployments (1 partial, 1 failing)`."""
+    counts = Counter(ctx.record(dep_id).summary for dep_id in deployment_ids)
+    total = len(deployment_ids)
+    verified = counts[SummaryState.verified]
+    others = ", ".join(f"{counts[s]} {s.value}" for s in (SummaryState.partial, SummaryState.failing) if counts[s])
+    return (
+        (f"{verified} of" if verified else "none of") + f" its {total} deployments" + (f" ({others})" if others else "")
+    )
+
+
+def quick_rows(ctx: SiteContext, links: Links, rows: list[dict[str, Any]], fleet_id: str) -> list[QuickRow]:
+    """The answer box's lines: each task's first pick; where the guide picks nothing, each deployment a client
+    can call."""
+    catalog = ctx.catalog
+    answers = []
+    for row in rows:
+        if row["picks"]:
+            first = row["picks"][0]
+            # The task's own short title: a chooser's title is the guide's longer heading, shown below with its list.
+            answers.append(
+                quick_row(ctx, links, first["id"], row["task"], catalog.tasks[row["task"]].title, first["when"])
+            )
+    if answers:
+        return answers
+    deployments = sorted(
+        (dep_id for dep_id, dep in catalog.deployments.items() if dep.fleet == fleet_id),
+        # Deployed first, then those a client names through the gateway, then those the guide backs with a result.
+        key=lambda dep_id: (
+            catalog.deployments[dep_id].status.value != "active",
+            not catalog.deployments[dep_id].gateway_alias,
+            not catalog.deployments[dep_id].reported,
+            dep_id,
+        ),
+    )
+    # Only what a client can name: a deployment with neither a gateway alias nor a published URL (a variant kept
+    # for comparisons) stays on the fleet page.
+    return [
+        quick_row(ctx, links, dep_id, dep_id, None)
+        for dep_id in deployments
+        if not ctx.record(dep_id).retired
+        and (catalog.deployments[dep_id].gateway_alias or ctx.record(dep_id).client is not None)
+    ]
 
 
 def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
@@ -58,6 +180,7 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
         rows = [
             {
                 "id": cid,
+                "task": c.task,
                 "title": c.title,
                 "icon": c.icon,
                 "description": c.description,
@@ -85,6 +208,7 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
             rows.append(
                 {
                     "id": f"{fleet_id}-{task_id}",
+                    "task": task_id,
                     "title": task.title,
                     "icon": None,
                     "description": task.description,
@@ -92,11 +216,30 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
                     "unavailable": [p for p in by_task[task_id] if p["retired"]],
                 }
             )
-        deployments = sum(dep.fleet == fleet_id for dep in catalog.deployments.values())
-        caveats = sorted({c for ref in fleet.sources if (c := catalog.sources[ref.source].caveat)})
+        deployment_ids = [dep_id for dep_id, dep in catalog.deployments.items() if dep.fleet == fleet_id]
+        # The fleet's own caveat first (what its servers were validated on), then any warning about its sources.
+        caveats = [fleet.caveat.text] if fleet.caveat else []
+        caveats += sorted({c for ref in fleet.sources if (c := catalog.sources[ref.source].caveat)})
         all_rows.append(rows)
+        quick = quick_rows(ctx, links, rows, fleet_id)
+        # Where most lines send their model to the same place, the box says it once, above the lines.
+        shared_where, shared = Counter(q.where for q in quick).most_common(1)[0] if quick else (None, 0)
+        if shared < 2:
+            shared_where = None
+        where_sentence = next((q.where_sentence for q in quick if q.where == shared_where), None)
         tabs.append(
-            {"whose": fleet_view(ctx, links, fleet_id), "rows": rows, "caveats": caveats, "deployments": deployments}
+            {
+                "whose": fleet_view(ctx, links, fleet_id),
+                "rows": rows,
+                "quick": [dataclasses.replace(q, where=Markup()) if q.where == shared_where else q for q in quick],
+                "where": where_sentence,
+                "where_all": shared == len(quick),
+                "caveats": caveats,
+                "evidence": evidence_line(ctx, deployment_ids),
+                # Where every deployment of the fleet has the same summary, the line above says it for all.
+                "mixed": len({ctx.record(dep_id).summary for dep_id in deployment_ids}) > 1,
+                "reported": any(dep.reported for dep_id, dep in catalog.deployments.items() if dep.fleet == fleet_id),
+            }
         )
     return render(
         "quick_chooser.md.j2",
@@ -106,4 +249,6 @@ def render_quick_chooser(ctx: SiteContext, links: Links) -> str:
         fleets_href=built_href(ctx.pages_left_out, links, SitePage.fleets),
         decide_href=built_href(ctx.pages_left_out, links, SitePage.decide),
         catalog_href=built_href(ctx.pages_left_out, links, SitePage.catalog),
+        choosing_href=built_href(ctx.pages_left_out, links, SitePage.choosing),
+        badges_href=built_href(ctx.pages_left_out, links, SitePage.badges),
     )

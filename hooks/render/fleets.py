@@ -24,6 +24,13 @@ def fleet_view(ctx: SiteContext, links: Links, fleet_id: str) -> dict[str, Any]:
     }
 
 
+def client_model(ctx: SiteContext, deployment_id: str) -> str:
+    """The model name a client sends: the gateway alias where the fleet routes the deployment through its
+    gateway (even one whose URL is not published), else the served name."""
+    dep = ctx.catalog.deployments[deployment_id]
+    return dep.gateway_alias if dep.gateway and dep.gateway_alias else dep.served_name
+
+
 def by_fleet(ctx: SiteContext, links: Links, items: Iterable[tuple[str, Entity]]) -> list[dict[str, Any]]:
     """(id, entity with a `fleet`) pairs grouped by fleet, fleets in their `order`, items in the given order."""
     groups: dict[str, list[tuple[str, Entity]]] = {}
@@ -51,7 +58,7 @@ def render_fleets(ctx: SiteContext, links: Links) -> str:
                         "backend_href": f"{links.page(SitePage.backends)}#backend-{server.backend}",
                         "deployments": LinkRun(
                             tuple(
-                                (dep.served_name, links.deployment(dep_id))
+                                (client_model(ctx, dep_id), links.deployment(dep_id))
                                 for dep_id, dep in deployments
                                 if dep.backend == server.backend
                             )
@@ -59,7 +66,9 @@ def render_fleets(ctx: SiteContext, links: Links) -> str:
                     }
                     for server in fleet.servers
                 ],
-                "deployments": [(dep_id, dep, links.deployment(dep_id)) for dep_id, dep in deployments],
+                "deployments": [
+                    (dep_id, dep, links.deployment(dep_id), client_model(ctx, dep_id)) for dep_id, dep in deployments
+                ],
                 "gateway_example": gateway_example(catalog, fleet),
                 "advice": {
                     "choosers": sum(c.fleet == fleet_id for c in catalog.choosers.values()),

@@ -38,7 +38,7 @@ def test_a_pick_leaves_the_lists_on_its_day_and_names_its_successor(small_catalo
     assert "— Simple and local" not in chooser, "a retired deployment is no longer a pick"
     assert (
         '<code>llama3.1:8b</code></a> (retired on 2026-12-01; use <a href="deployments/coder-chat/">'
-        "<code>qwen2.5-coder-7b-instruct</code></a>)" in chooser
+        "<code>coder-chat</code></a>)" in chooser  # the gateway alias a client sends, not the served HF id
     )
     llms = render_llms_txt(after, [], [])
     assert "- General chat: llama3.1:8b retired on 2026-12-01; use [qwen2.5-coder-7b-instruct]" in llms
