@@ -99,7 +99,7 @@ class Source(Strict):
     """Title of the document."""
     kind: Literal["guide", "issue", "catalog-page", "article", "model-card", "vendor-docs", "server", "config"]
     """What sort of document it is; `server` is what a running server reported (`python -m probes discover`),
-    `config` an existing gateway configuration (`python -m catalog import litellm`)."""
+    `config` an existing gateway configuration (`python -m onboarding import-litellm`)."""
     url: HttpUrl | None = None
     """Where the document lives, if it is public."""
     summary: Prose
