@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from catalog.verdicts import MEASURED_BY_TOOL_RULE, ClaimState, ClaimVerdict, De
 from catalog.vram import VramEstimate, estimate
 from gateway.litellm_export import model_entry, render_entry
 from hooks.render.badges import SummaryBadge, summary_badges
-from hooks.render.charts import DayStrip, LineChart, day_strip, long_window, run_charts, window_days
+from hooks.render.charts import DayStrip, LineChart, day_strip, long_window, ms_text, run_charts, window_days
 from hooks.render.fleets import fleet_view
 from hooks.render.site_pages import SitePage, deployment_url
 from hooks.render.snippets import Example, examples_to
@@ -497,6 +498,30 @@ class CardFacts:
 
 
 @dataclass(frozen=True)
+class RunTable:
+    """The card's "Recent probe runs" table: the numbers of its charts, for readers who cannot see them (and for
+    the Markdown copy). An ITL p95 column only when a run measured one, as the ITL chart is drawn only then."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def run_table(runs: Sequence[RunPoint]) -> RunTable:
+    with_itl = any(run.itl_p95_ms is not None for run in runs)
+
+    def ms(value: float | None) -> str:
+        return ms_text(value) if value is not None else "—"
+
+    headers = ("Run", "Passed", "Failed", "TTFT p95") + (("ITL p95",) if with_itl else ())
+    rows = tuple(
+        (run.run_id, str(run.passed), str(run.failed), ms(run.ttft_p95_ms))
+        + ((ms(run.itl_p95_ms),) if with_itl else ())
+        for run in runs
+    )
+    return RunTable(headers, rows)
+
+
+@dataclass(frozen=True)
 class CardEvidence:
     """Claims and evidence: the verdict, the claims table, latency, goodput, evals and the recent runs."""
 
@@ -511,7 +536,7 @@ class CardEvidence:
     latency_rows: tuple[LatencyRow, ...]
     goodput: Markup | None
     evals: tuple[EvalRow, ...]
-    runs: tuple[RunPoint, ...]
+    runs: RunTable
     server: ServerInfo | None
     charts: tuple[LineChart, ...] = ()
     """p95 per recent run against the SLO target, one chart per metric the runs measured (hooks/render/charts.py)."""
@@ -694,7 +719,7 @@ def _evidence(
         latency_rows=latency_rows(latency, deployment.slo) if latency else (),
         goodput=goodput_text(latency.goodput) if latency and latency.goodput else None,
         evals=tuple(EvalRow(e, eval_items(e), eval_harness(e)) for e in run.evals) if run else (),
-        runs=verdict.runs,
+        runs=run_table(verdict.runs),
         server=run.server if run else None,
         charts=run_charts(verdict.runs, deployment.slo),
         strip=strip,

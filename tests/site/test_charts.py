@@ -171,7 +171,7 @@ def test_history_without_any_ttft_draws_no_chart_but_the_strip() -> None:
     assert drawn, "the fixture has history"
     for dep, evidence in drawn.items():
         assert evidence.strip is not None, dep
-        values = [run.ttft_p95_ms for run in evidence.runs if run.ttft_p95_ms is not None]
+        values = [run.ttft_p95_ms for run in ctx.record(dep).verdict.runs if run.ttft_p95_ms is not None]
         assert bool(evidence.charts) == bool(values), dep
 
 
@@ -367,6 +367,14 @@ def test_itl_chart_is_each_runs_itl_p95_against_its_own_target(tmp_path: Path) -
     assert len(ids) == len(set(ids))
     html = markdown.Markdown(extensions=EXTENSIONS, extension_configs=CONFIGS).convert(card)
     assert html.count("<svg") == 3 and unsafe_markup(html) == []
+    # The same numbers as a table, for a reader who cannot see the chart: one ITL p95 cell per run, in order.
+    table = card[card.index("| Run | Passed | Failed | TTFT p95 | ITL p95 |") :].split("\n\n")[0].splitlines()[2:]
+    assert [row.split(" | ")[-1].rstrip(" |") for row in table] == [f"{value:.1f} ms" for value in ITL]
+
+
+def test_a_card_whose_runs_measured_no_itl_has_no_itl_column() -> None:
+    card = render_deployment_card(_ctx("charts-month-evidence"), "coder-chat")
+    assert "| Run | Passed | Failed | TTFT p95 |\n" in card and "| ITL p95 |" not in card
 
 
 def test_only_runs_with_itl_are_drawn(tmp_path: Path) -> None:
