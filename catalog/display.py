@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from catalog.claims import ClaimGroup
 from catalog.clients import Target, key_text, key_unknown
 from catalog.history import KeptLine
-from catalog.schema import NO_GPU, Cost, Hardware, Model, RecommendedParams, SloTargets
+from catalog.schema import NO_GPU, ClientWarning, Cost, Deployment, Hardware, Model, RecommendedParams, SloTargets
 from catalog.verdicts import Availability, ClaimState, DeploymentVerdict, SummaryState
 
 NOT_STATED = "not stated"
@@ -216,6 +216,37 @@ def recommended_text(params: RecommendedParams) -> str:
     if params.note:
         text = f"{text} — {params.note}" if text else params.note
     return text
+
+
+#: A deployment's verdicts as pages label them, in the order they show: (field, label). The card's summary shows
+#: those it has, the Compare page all of them.
+VERDICT_FIELDS = (
+    ("best_for", "Best for"),
+    ("strengths", "Strengths"),
+    ("tradeoffs", "Tradeoffs"),
+    ("avoid_for", "Avoid for"),
+)
+#: The label of a deployment's client warnings (`Deployment.client_warnings`) on every page that shows them.
+CLIENT_WARNINGS_LABEL = "Client compatibility"
+
+
+def verdict_text(items: Sequence[str]) -> str | None:
+    """One verdict list on one line, `High-traffic chat · Content generation`; None when the catalog has none.
+    Items may hold a semicolon of their own, so the separator is the middle dot."""
+    return " · ".join(items) or None
+
+
+def client_warning_text(warning: ClientWarning) -> str:
+    """`OpenCode: Not recommended; a client-side incompatibility causes aggressive tool-calling errors`."""
+    return f"{warning.client}: {warning.message}"
+
+
+def verdict_lines(deployment: Deployment) -> list[tuple[str, str | None]]:
+    """The deployment's verdicts as (label, text): best for, strengths, tradeoffs, avoid for, then its client
+    warnings; text None where the catalog has none."""
+    lines = [(label, verdict_text(getattr(deployment, field))) for field, label in VERDICT_FIELDS]
+    warnings = [client_warning_text(w) for w in deployment.client_warnings]
+    return [*lines, (CLIENT_WARNINGS_LABEL, verdict_text(warnings))]
 
 
 #: Most runs one mark of a history strip stands for: the site's stylesheet draws widths up to this many ticks

@@ -1,9 +1,10 @@
-"""Backends: the star-rating comparison, per-backend details, and migration paths."""
+"""Backends: the star-rating comparison, per-backend details, and links to each fleet's migration paths."""
 
 from __future__ import annotations
 
-from hooks.render.fleets import by_fleet, fleet_view
-from hooks.render.templating import LinkRun, Links, render, render_code
+from hooks.render.fleets import by_fleet, fleet_view, migration_anchor
+from hooks.render.site_pages import SitePage
+from hooks.render.templating import LinkRun, Links, render
 from hooks.site_context import SiteContext
 
 RATING_ROWS = {
@@ -66,18 +67,24 @@ def render_backend_details(ctx: SiteContext, links: Links) -> str:
 
 
 def render_migrations(ctx: SiteContext, links: Links) -> str:
+    """Links to the migration paths, which live in their fleet's section of the Fleets page: a fleet's moves
+    between backends are its own advice, for its own servers."""
     catalog = ctx.catalog
     migrations = sorted(catalog.migrations.items(), key=lambda item: (item[1].order, item[0]))
-    # The model names before and after, as Python; every value quoted by the snippet template.
-    code = {
-        mig_id: render_code(
-            "snippets/migration.py.j2",
-            before_backend=catalog.backends[m.from_backend].name,
-            before_model=m.before_model,
-            after_backend=catalog.backends[m.to_backend].name,
-            after_model=m.after_model,
-        )
-        for mig_id, m in migrations
-        if m.before_model and m.after_model
-    }
-    return render("migrations.md.j2", groups=by_fleet(ctx, links, migrations), backends=catalog.backends, code=code)
+    fleets_page = links.page(SitePage.fleets)
+    groups = [
+        {
+            "whose": group["whose"],
+            "items": [
+                {
+                    "m": m,
+                    "href": f"{fleets_page}#{migration_anchor(mig_id)}",
+                    "from": catalog.backends[m.from_backend].name,
+                    "to": catalog.backends[m.to_backend].name,
+                }
+                for mig_id, m in group["items"]
+            ],
+        }
+        for group in by_fleet(ctx, links, migrations)
+    ]
+    return render("migrations.md.j2", groups=groups)

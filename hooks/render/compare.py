@@ -17,6 +17,7 @@ from catalog.display import (
     slo_target_ms,
     summary_state_text,
     token_prices_text,
+    verdict_lines,
 )
 from catalog.vram import estimate
 from hooks.render.site_pages import SitePage
@@ -52,6 +53,8 @@ def compare_rows(ctx: SiteContext, deployment_id: str) -> list[tuple[str, str]]:
         # Serving and quality apart: evals that fail never read as an endpoint that fails.
         *((group.value.capitalize(), summary_state_text(verdict.group(group))) for group in ClaimGroup),
         ("Last verified", verdict.last_verified.isoformat() if verdict.last_verified else "never"),
+        # The guide's verdicts, beside the evidence: what it is best for, its strengths and tradeoffs, its warnings.
+        *((label, text or NONE) for label, text in verdict_lines(d)),
         ("Backend", record.backend.name),
         ("Model", model.name),
         ("Kind", model.kind.value),

@@ -24,6 +24,7 @@ from catalog.display import (
     run_streaks,
     slo_target_ms,
     slo_targets_text,
+    verdict_lines,
 )
 from catalog.evidence import (
     EvalResult,
@@ -479,6 +480,9 @@ class CardHead:
     successor: Deployment | None
     successor_href: str | None
     caveats: tuple[str, ...]
+    verdicts: tuple[tuple[str, str], ...]
+    """The guide's verdicts on it as (label, one line): best for, strengths, tradeoffs, avoid for and its client
+    warnings, those the catalog has; the summary shows them, so no reader scrolls for them."""
     compare_href: str | None
     """None where the catalog has no Compare page (hooks/render/pages.py): the card then links nowhere."""
     badges_href: str
@@ -627,6 +631,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
             # A source's caveat shows beside the facts taken from it: the deployment's sources at the top, the
             # model's in its own section (a model file may cite a guide the deployment never used).
             caveats=tuple(sorted(caveats)),
+            verdicts=tuple((label, text) for label, text in verdict_lines(deployment) if text is not None),
             compare_href=built_href(ctx.pages_left_out, links, SitePage.compare),
             badges_href=links.page(SitePage.badges),
         ),

@@ -107,7 +107,8 @@ def test_seed_001_examples_and_figures(built: BuildResult) -> None:
     assert "model='qwen-coder-vllm'" in gateway and "model='llama3.1:8b'" in gateway
     backends = text(built, "backends/index.html")
     assert "1 token ≈ 0.75 words (English)" in backends
-    assert "--gpu-memory-utilization" in backends
+    # The migration paths are the provider stack's own advice: in its section of the Fleets page (issue 26).
+    assert "--gpu-memory-utilization" in between(fleets, "Provider stack", "Modal benchmark fleet")
 
 
 def test_seed_001_inferred_urls_are_marked(built: BuildResult) -> None:
