@@ -51,6 +51,12 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
     return direct
 
 
+def client_model(deployment: Deployment) -> str:
+    """The model name a client sends: the gateway alias where the fleet routes the deployment through its
+    gateway (even one whose URL is not published), else the served name."""
+    return deployment.gateway_alias if deployment.gateway and deployment.gateway_alias else deployment.served_name
+
+
 def key_unknown(target: Target) -> bool:
     """The client goes through a gateway whose key variable the catalog does not name (`api_key_env`).
 

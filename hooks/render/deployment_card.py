@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from catalog.claims import Capability
-from catalog.clients import Target, key_text, key_unknown
+from catalog.clients import Target, client_model, key_text, key_unknown
 from catalog.display import (
     NONE,
     NOT_STATED,
@@ -472,6 +472,8 @@ class CardHead:
     server_note: Markup
     target: Target | None
     gateway: Gateway | None
+    client_model: str
+    """The model name a client sends (the gateway alias where the fleet routes it), shown when no URL is published."""
     key_note: Markup
     context: Markup
     gpu: str
@@ -620,6 +622,7 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
             ),
             target=record.client,
             gateway=catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
+            client_model=client_model(deployment),
             key_note=_key_note(record.client),
             # Numbers and fixed words (`the model's`): Markup, so the apostrophe stays itself.
             context=Markup(context_text(deployment.serving.max_model_len, model.native_context)),

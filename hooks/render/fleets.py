@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from catalog import clients
 from catalog.catalog import Catalog
 from catalog.schema import Migration
 from hooks.render.site_pages import SitePage
@@ -27,10 +28,8 @@ def fleet_view(ctx: SiteContext, links: Links, fleet_id: str) -> dict[str, Any]:
 
 
 def client_model(ctx: SiteContext, deployment_id: str) -> str:
-    """The model name a client sends: the gateway alias where the fleet routes the deployment through its
-    gateway (even one whose URL is not published), else the served name."""
-    dep = ctx.catalog.deployments[deployment_id]
-    return dep.gateway_alias if dep.gateway and dep.gateway_alias else dep.served_name
+    """The model name a client sends (catalog/clients.py `client_model`)."""
+    return clients.client_model(ctx.catalog.deployments[deployment_id])
 
 
 def by_fleet(ctx: SiteContext, links: Links, items: Iterable[tuple[str, Entity]]) -> list[dict[str, Any]]:

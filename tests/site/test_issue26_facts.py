@@ -212,3 +212,15 @@ def test_backends_page_says_whose_gpu_requirement_it_is(ctx: SiteContext) -> Non
     assert "NVIDIA GPU is mandatory" not in page
     assert "the provider stack's guide requires an NVIDIA GPU" in page
     assert "The local demo runs vLLM's CPU build" in page
+
+
+@pytest.mark.parametrize("dep_id", ["coder-chat", "qwen3-4b-local"])
+def test_a_gateway_routed_card_names_the_alias_clients_send(ctx: SiteContext, dep_id: str) -> None:
+    # Its fleet routes it through a gateway whose URL no guide publishes: the card's head must name the alias the
+    # gateway knows (what the fleet page and the examples send), never the served Hugging Face id.
+    dep = ctx.catalog.deployments[dep_id]
+    assert dep.gateway_alias and dep.gateway_alias != dep.served_name
+    head = render_deployment_card(ctx, dep_id).split("</div>", 1)[0]
+    endpoint = next(line for line in head.splitlines() if line.startswith("**Endpoint:**"))
+    assert f"`{dep.gateway_alias}`" in endpoint and "through the gateway" in endpoint
+    assert dep.served_name not in endpoint
