@@ -14,6 +14,17 @@ REPO_ROOT = FIXTURES.parent.parent
 
 
 @pytest.fixture(scope="session")
+def bundled_ctx() -> SiteContext:
+    """The bundled catalog with its evidence, seen on a fixed day (the seed-fact tests read what readers see)."""
+    return SiteContext(
+        catalog=load_catalog(REPO_ROOT / "catalog"),
+        evidence=load_evidence(REPO_ROOT / "evidence"),
+        today=dt.date(2026, 11, 22),
+        repo_root=REPO_ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
 def site_ctx() -> SiteContext:
     """The small catalog with its evidence, seen on a fixed day so golden files never drift."""
     return SiteContext(

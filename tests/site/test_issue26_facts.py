@@ -7,16 +7,13 @@ compare and catalog.json.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import re
 
 import pytest
 
-from catalog import load_catalog
 from catalog.display import context_text, cost_cell, cost_text, gpu_hour_text, token_prices_text
-from catalog.evidence_folder import load_evidence
 from catalog.schema import Cost
 from hooks.render.agents import render_catalog_json
 from hooks.render.backends import render_backend_details
@@ -27,20 +24,14 @@ from hooks.render.reference import render_glossary
 from hooks.render.tables import render_deployment_table, render_served_models
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext
-from tests.site.sitebuild import REPO_ROOT
 
 GPT_OSS = ("gpt-oss-20b-local", "gpt-oss-120b-local")
 LINKS = Links("page/")
 
 
 @pytest.fixture(scope="module")
-def ctx() -> SiteContext:
-    return SiteContext(
-        catalog=load_catalog(REPO_ROOT / "catalog"),
-        evidence=load_evidence(REPO_ROOT / "evidence"),
-        today=dt.date(2026, 11, 22),
-        repo_root=REPO_ROOT,
-    )
+def ctx(bundled_ctx: SiteContext) -> SiteContext:
+    return bundled_ctx
 
 
 def seen(markup: str) -> str:

@@ -7,15 +7,12 @@ paths are in that fleet's own section of the Fleets page, and the Backends page 
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
 import pytest
 
-from catalog import load_catalog
 from catalog.display import CLIENT_WARNINGS_LABEL, client_warning_text, verdict_lines, verdict_text
-from catalog.evidence_folder import load_evidence
 from catalog.schema import ClientWarning
 from hooks.render.backends import render_migrations
 from hooks.render.compare import compare_data
@@ -23,19 +20,13 @@ from hooks.render.deployment_card import render_deployment_card
 from hooks.render.fleets import render_fleets
 from hooks.render.templating import Links
 from hooks.site_context import SiteContext
-from tests.site.sitebuild import REPO_ROOT
 
 LINKS = Links("page/")
 
 
 @pytest.fixture(scope="module")
-def ctx() -> SiteContext:
-    return SiteContext(
-        catalog=load_catalog(REPO_ROOT / "catalog"),
-        evidence=load_evidence(REPO_ROOT / "evidence"),
-        today=dt.date(2026, 11, 22),
-        repo_root=REPO_ROOT,
-    )
+def ctx(bundled_ctx: SiteContext) -> SiteContext:
+    return bundled_ctx
 
 
 def seen(markup: str) -> str:
