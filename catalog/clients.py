@@ -51,10 +51,19 @@ def client_target(catalog: Catalog, deployment: Deployment) -> Target | None:
     return direct
 
 
+def routed_through_gateway(deployment: Deployment) -> bool:
+    """The fleet routes it through its gateway under an alias, whether or not the gateway's URL is published."""
+    return bool(deployment.gateway and deployment.gateway_alias)
+
+
 def client_model(deployment: Deployment) -> str:
     """The model name a client sends: the gateway alias where the fleet routes the deployment through its
-    gateway (even one whose URL is not published), else the served name."""
-    return deployment.gateway_alias if deployment.gateway and deployment.gateway_alias else deployment.served_name
+    gateway, else the served name."""
+    return (
+        (deployment.gateway_alias or deployment.served_name)
+        if routed_through_gateway(deployment)
+        else deployment.served_name
+    )
 
 
 def key_unknown(target: Target) -> bool:

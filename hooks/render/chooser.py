@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from catalog.clients import Target
+from catalog.clients import Target, routed_through_gateway
 from catalog.verdicts import SummaryState
 from hooks.render.fleets import client_model, fleet_view
 from hooks.render.site_pages import SitePage
@@ -87,7 +87,7 @@ def where_html(ctx: SiteContext, deployment_id: str) -> tuple[Markup, Markup]:
     target = ctx.record(deployment_id).client
     if target is None:
         dep = ctx.catalog.deployments[deployment_id]
-        if dep.gateway and dep.gateway_alias and dep.gateway in ctx.catalog.site.gateways:
+        if routed_through_gateway(dep):
             return Markup("via its gateway (URL not published)"), Markup(
                 "<strong>Send the model names below</strong> to the fleet's gateway (its URL is not published)"
             )

@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from catalog.claims import Capability
-from catalog.clients import Target, client_model, key_text, key_unknown
+from catalog.clients import Target, client_model, key_text, key_unknown, routed_through_gateway
 from catalog.display import (
     NONE,
     NOT_STATED,
@@ -474,6 +474,8 @@ class CardHead:
     gateway: Gateway | None
     client_model: str
     """The model name a client sends (the gateway alias where the fleet routes it), shown when no URL is published."""
+    client_gateway: Gateway | None
+    """The gateway that name is sent to, when the fleet routes the deployment through one."""
     key_note: Markup
     context: Markup
     gpu: str
@@ -623,6 +625,9 @@ def card_data(ctx: SiteContext, deployment_id: str, links: Links) -> Card:
             target=record.client,
             gateway=catalog.site.gateways.get(deployment.gateway) if deployment.gateway else None,
             client_model=client_model(deployment),
+            client_gateway=catalog.site.gateways.get(deployment.gateway)
+            if deployment.gateway and routed_through_gateway(deployment)
+            else None,
             key_note=_key_note(record.client),
             # Numbers and fixed words (`the model's`): Markup, so the apostrophe stays itself.
             context=Markup(context_text(deployment.serving.max_model_len, model.native_context)),
