@@ -4,9 +4,10 @@ A chart is a few kilobytes of SVG made by `_charts.svg.j2` from numbers, with no
 in it. Given to Python-Markdown as a raw HTML block, every tag of it still goes through `md_in_html`'s
 HTML parser, and with a year of probe history the figures were half of a card's Markdown and the part that
 grew with history. A template wraps such a block in `VERBATIM_OPEN` and `VERBATIM_CLOSE` lines (the
-`verbatim` macro of `macros.j2`); `VerbatimHtml` puts the block in Markdown's own raw-HTML stash before any
-other step reads the page, the same place a raw HTML block ends up, so the page's HTML is byte for byte
-what it was, without the parse. The build's HTML guard (hooks/html_guard.py) still reads the finished page.
+`verbatim_open` and `verbatim_close` globals of hooks/render/templating.py); `VerbatimHtml` puts the block in
+Markdown's own raw-HTML stash before the raw HTML reader sees it (fenced code is set aside first), the same place
+a raw HTML block ends up, so the page's HTML is byte for byte what it was, without the parse. The build's HTML
+guard (hooks/html_guard.py) still reads the finished page.
 
 The markers are HTML comments, so a reader of the page's source (or of Markdown rendered anywhere else)
 sees the block as ordinary raw HTML; the Markdown copies drop comments (hooks/render/plain_markdown.py).
@@ -54,8 +55,8 @@ class _StashVerbatim(Preprocessor):  # type: ignore[misc]  # Python-Markdown shi
 
 
 class VerbatimHtml(Extension):  # type: ignore[misc]  # Python-Markdown ships no types
-    """Registers the step before every other one that reads lines (Markdown's whitespace normalising runs
-    at 30 and the raw HTML reader at 20: the stash's placeholders must not be read as text by them)."""
+    """Registers the step after fenced code is set aside (superfences' `fenced_code_block`, 25) and before the raw
+    HTML reader (20): a marker line inside a code block is code, and stays escaped code on the page."""
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.preprocessors.register(_StashVerbatim(md), "verbatim_html", 29)
+        md.preprocessors.register(_StashVerbatim(md), "verbatim_html", 22)

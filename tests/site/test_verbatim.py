@@ -55,6 +55,15 @@ def test_an_opening_marker_that_never_closes_is_left_to_markdown() -> None:
     assert VERBATIM_OPEN in html and "<div>" in html
 
 
+def test_marker_lines_inside_a_code_block_stay_code() -> None:
+    # Code is not escaped by the card's filters (a gateway entry, a shell command): if a catalog value put both
+    # marker lines in a fence, what lies between them must still be shown as code, never passed on as HTML.
+    source = "```yaml\n" + "\n".join([VERBATIM_OPEN, "<script>alert(1)</script>", VERBATIM_CLOSE]) + "\n```\n"
+    html = _convert(source, verbatim=True)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html == _convert(source, verbatim=False)
+
+
 def test_a_marker_inside_text_is_not_a_marker() -> None:
     # Only a line that is exactly the marker counts: catalog text is escaped (`&lt;!--`) and indented lines,
     # inside a tab or a list, are left to Markdown.
